@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cli: what every program's main does the same way.
+ *
+ * sfp_cli_start makes sure fds 0-2 are open (a closed stdout must not become
+ * the first file we open), ignores SIGPIPE (a closed pipe is then a write error
+ * we report, not a silent death), initialises libsodium and libcurl once.
+ * sfp_cli_finish flushes and checks stdout, turning a full disk into exit 6.
+ */
+#ifndef SFP_CLI_H
+#define SFP_CLI_H
+
+#include <stdio.h>
+#include "fail.h"
+
+/* Returns 0, or -1 when the process cannot run at all (message already printed). */
+int sfp_cli_start(const char *prog);
+void sfp_cli_end(void);
+
+/* Print "prog VERSION" to stdout. */
+void sfp_cli_version(const char *prog);
+
+/* Print "prog: message" to stderr for a usage error; the caller exits 2. */
+void sfp_cli_usage_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Strict whole-string decimal parser: no sign tricks, no junk, within [min,max]. */
+int sfp_parse_long(const char *s, long min, long max, long *out);
+
+/* Flush and check stdout; returns the status to fold into the exit code. */
+enum sfp_status sfp_cli_finish_stdout(const char *prog);
+
+#endif

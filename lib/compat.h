@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Platform feature selection, in one place.  Every lib/ and bin/ source includes
+ * this first, so the rest of the code is written against POSIX 2008 plus the few
+ * BSD/GNU extensions named here, never against #ifdefs scattered through logic.
+ */
+#ifndef SFP_COMPAT_H
+#define SFP_COMPAT_H
+
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+/* timegm(3), flock(2), O_NOFOLLOW, explicit_bzero live behind _DEFAULT_SOURCE on glibc. */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE 1
+#endif
+
+#define SFP_VERSION "0.1.0"
+
+#endif
