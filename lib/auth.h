@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * auth: an OAuth 2.0 access token for the integration user.
+ *
+ * Flows (org.h chooses): a given access token; JWT bearer (an RS256 assertion
+ * signed with OpenSSL from SF_JWT_KEY_FILE: iss = client id, sub = username,
+ * aud = the audience setting, exp = now + 170 s); client credentials; refresh
+ * token.  Every token endpoint URL passes the http allowlist.
+ *
+ * Token cache: one file per (token URL, client id, username, flow) under
+ * <cache_dir>/tokens/, mode 0600 in a 0700 directory, written to a temporary
+ * name and renamed, so concurrent programs never see half a file; the last
+ * writer wins and every version is a valid token.  org->no_cache keeps nothing
+ * on disk.  The file holds {"access_token","instance_url","id","issued_at"}.
+ *
+ * OAuth errors become one line naming the flow, the setting to look at and the
+ * org's own error_description, e.g.
+ *   "jwt bearer: invalid_grant: audience is invalid (check SF_AUDIENCE)".
+ * All are SFP_E_AUTH (exit 5), code = the OAuth error ("invalid_grant").
+ *
+ * Ownership: struct sfp_token is caller storage; sfp_token_fini wipes and frees
+ * the access token.  Secrets never appear in messages.
+ */
+#ifndef SFP_AUTH_H
+#define SFP_AUTH_H
+
+#include <time.h>
+#include "fail.h"
+#include "http.h"
+#include "org.h"
+#include "secret.h"
+
+struct sfp_token {
+	struct sfp_secret *access_token;   /* owned */
+	char instance_url[512];
+	char id[512];                      /* identity URL, or "" */
+	long long issued_at;               /* ms since the epoch, 0 when unknown */
+	int from_cache;                    /* 1 when read from the token cache */
+};
+
+void sfp_token_init(struct sfp_token *t);
+void sfp_token_fini(struct sfp_token *t);
+
+/*
+ * A token for org: from the cache when allowed and present, else by running the
+ * flow (and caching the result).  For SFP_FLOW_TOKEN the given token is used
+ * as is (instance URL from the org).  Errors: SFP_E_AUTH for refusals by the
+ * org; SFP_E_INPUT for unusable settings (missing key file, bad key); SFP_E_TEMP
+ * for network trouble.
+ */
+enum sfp_status sfp_auth_get(struct sfp_http *h, const struct sfp_org *org, struct sfp_token *out,
+    struct sfp_fail *f);
+
+/*
+ * The token `stale` was refused (401 INVALID_SESSION_ID): drop it from the cache
+ * (only if the cache still holds that same token, so a fresher one written by a
+ * concurrent program survives) and get a new one by running the flow.  For
+ * SFP_FLOW_TOKEN there is nothing to renew: SFP_E_AUTH.
+ */
+enum sfp_status sfp_auth_renew(struct sfp_http *h, const struct sfp_org *org,
+    const struct sfp_token *stale, struct sfp_token *out, struct sfp_fail *f);
+
+/* Build the signed JWT assertion for org at time now (for tests and for
+ * sfp_auth_get).  *out is a new secret (the assertion).  SFP_E_INPUT when the
+ * key file is unreadable, not an RSA private key, or group/world-readable. */
+enum sfp_status sfp_auth_jwt_assertion(const struct sfp_org *org, time_t now,
+    struct sfp_secret **out, struct sfp_fail *f);
+
+/* Turn a token endpoint's error response into f (SFP_E_AUTH, or SFP_E_TEMP for
+ * 5xx / rate_limit_exceeded).  flow names the flow in the message. */
+enum sfp_status sfp_auth_fail_from_response(enum sfp_flow flow, long status, const char *body,
+    size_t len, struct sfp_fail *f);
+
+/* Path of the token cache file for org into buf; 0 on success, -1 if too long. */
+int sfp_auth_cache_path(const struct sfp_org *org, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * org: which Salesforce org, which user, which OAuth flow, where the secrets are.
+ *
+ * Settings are layered: the environment first, then an `--org FILE` (JSON), then
+ * command-line flags, each layer overriding the one before.  Names (design.md
+ * "Configuration"):
+ *   SF_INSTANCE_URL, SF_LOGIN_URL (default https://login.salesforce.com),
+ *   SF_TOKEN_URL (default: SF_LOGIN_URL + /services/oauth2/token),
+ *   SF_AUDIENCE (JWT aud; default: SF_LOGIN_URL's origin for login/test.salesforce.com,
+ *     else the login URL as given: the My Domain or Experience Cloud site URL),
+ *   SF_CLIENT_ID, SF_USERNAME, SF_JWT_KEY_FILE, SF_CLIENT_SECRET_FILE,
+ *   SF_REFRESH_TOKEN_FILE, SF_ACCESS_TOKEN, SF_API_VERSION (default 62.0),
+ *   SF_AUTH_FLOW (token|jwt|refresh|client), SF_CA_FILE, SF_RESOLVE,
+ *   SFPIPE_CACHE_DIR (default $XDG_CACHE_HOME/sfpipe, else ~/.cache/sfpipe).
+ *
+ * An org file is a JSON object with the same names as keys (e.g.
+ * {"SF_INSTANCE_URL":"https://acme.my.salesforce.com", ...}) or lower-case
+ * camel names (instanceUrl, loginUrl, tokenUrl, audience, clientId, username,
+ * jwtKeyFile, clientSecretFile, refreshTokenFile, accessToken, apiVersion,
+ * flow); the JSON printed by `sf org display --json` and
+ * `sf org auth show-access-token --json` ({"status":0,"result":{...}}) is accepted
+ * too.  A file holding an access token must be mode 0600 (as a secret file).  A
+ * token shown as redacted by the Salesforce CLI is refused with a message saying
+ * so and how to get the real one.
+ *
+ * The flow, when not named, is chosen by what is present: access token > JWT key
+ * > refresh token > client secret.
+ *
+ * Ownership: struct sfp_org is caller storage: sfp_org_init, fill, sfp_org_fini
+ * (which wipes the access token).  Strings are copied in.
+ */
+#ifndef SFP_ORG_H
+#define SFP_ORG_H
+
+#include "fail.h"
+#include "secret.h"
+
+enum sfp_flow {
+	SFP_FLOW_AUTO = 0,   /* choose from what is configured */
+	SFP_FLOW_TOKEN,      /* a given access token (SF_ACCESS_TOKEN) */
+	SFP_FLOW_JWT,        /* JWT bearer, RS256 with SF_JWT_KEY_FILE */
+	SFP_FLOW_REFRESH,    /* refresh token from SF_REFRESH_TOKEN_FILE */
+	SFP_FLOW_CLIENT      /* client credentials, secret from SF_CLIENT_SECRET_FILE */
+};
+
+#define SFP_ORG_URL  512
+#define SFP_ORG_NAME 256
+#define SFP_ORG_PATH 1024
+
+struct sfp_org {
+	char instance_url[SFP_ORG_URL];   /* "" until known (the token response tells) */
+	char login_url[SFP_ORG_URL];
+	char token_url[SFP_ORG_URL];      /* "" until sfp_org_finish derives it */
+	char audience[SFP_ORG_URL];       /* "" until sfp_org_finish derives it */
+	char client_id[SFP_ORG_NAME];
+	char username[SFP_ORG_NAME];
+	char jwt_key_file[SFP_ORG_PATH];
+	char client_secret_file[SFP_ORG_PATH];
+	char refresh_token_file[SFP_ORG_PATH];
+	struct sfp_secret *access_token;  /* owned; NULL unless given */
+	char api_version[16];             /* "62.0" */
+	char ca_file[SFP_ORG_PATH];
+	char resolve[2048];
+	char cache_dir[SFP_ORG_PATH];     /* resolved by sfp_org_finish */
+	enum sfp_flow flow;
+	int no_cache;                     /* --no-cache: keep nothing on disk */
+	char source[SFP_ORG_PATH];        /* where the last layer came from, for messages */
+};
+
+void sfp_org_init(struct sfp_org *o);
+void sfp_org_fini(struct sfp_org *o);
+
+/* Layer 1: the environment (SF_ACCESS_TOKEN is copied into guarded memory and
+ * unset).  SFP_E_INPUT on a malformed value. */
+enum sfp_status sfp_org_from_env(struct sfp_org *o, struct sfp_fail *f);
+
+/* Layer 2: an org file (see above).  SFP_E_INPUT when unreadable, not JSON, a
+ * redacted token, or a token in a group/world-readable file. */
+enum sfp_status sfp_org_from_file(struct sfp_org *o, const char *path, struct sfp_fail *f);
+
+/* Layer 3: one setting by its environment name ("SF_INSTANCE_URL", ...),
+ * e.g. from a flag.  SF_ACCESS_TOKEN is refused here (never on argv).
+ * SFP_E_USAGE for an unknown name or bad value. */
+enum sfp_status sfp_org_set(struct sfp_org *o, const char *name, const char *value,
+    struct sfp_fail *f);
+
+/* Parse "token", "jwt", "refresh", "client" (also "client_credentials",
+ * "refresh_token", "access_token", "jwt-bearer").  Returns 0 on success. */
+int sfp_flow_parse(const char *s, enum sfp_flow *out);
+const char *sfp_flow_name(enum sfp_flow flow);
+
+/* Derive defaults (token URL, audience, cache dir, flow), check every URL
+ * against the allowlist and that the chosen flow has what it needs.
+ * SFP_E_INPUT with a message naming the missing or refused setting. */
+enum sfp_status sfp_org_finish(struct sfp_org *o, struct sfp_fail *f);
+
+/* The usual sequence for a program: init, environment, org_file (may be NULL),
+ * flow (NULL or a name), no_cache, finish.  On failure o is still fini-able. */
+enum sfp_status sfp_org_load(struct sfp_org *o, const char *org_file, const char *flow,
+    int no_cache, struct sfp_fail *f);
+
+#endif
