@@ -263,7 +263,7 @@ decode_key(const char *k, size_t n, char *out, size_t cap)
 	unsigned u;
 	int h0, h1, h2, h3;
 
-	while (i < n && o + 4 < cap) {
+	while (i < n && o + 5 < cap) {
 		if (k[i] != '\\') {
 			out[o++] = k[i++];
 			continue;
@@ -283,9 +283,29 @@ decode_key(const char *k, size_t n, char *out, size_t cap)
 		h0 = hexval(k[i + 2]), h1 = hexval(k[i + 3]), h2 = hexval(k[i + 4]), h3 = hexval(k[i + 5]);
 		u = (unsigned)(h0 << 12 | h1 << 8 | h2 << 4 | h3);
 		i += 6;
-		/* Comparison only: the code unit's bytes are a faithful enough key. */
-		out[o++] = (char)(u >> 8);
-		out[o++] = (char)(u & 0xFF);
+		/* Re-encode as UTF-8 so "k" and "\u006b" compare equal; a surrogate
+		 * pair (validated already) becomes its code point. */
+		if (u >= 0xD800 && u <= 0xDBFF && i + 5 < n && k[i] == '\\') {
+			unsigned lo = (unsigned)(hexval(k[i + 2]) << 12 | hexval(k[i + 3]) << 8 |
+			    hexval(k[i + 4]) << 4 | hexval(k[i + 5]));
+			u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+			i += 6;
+		}
+		if (u < 0x80) {
+			out[o++] = (char)u;
+		} else if (u < 0x800) {
+			out[o++] = (char)(0xC0 | (u >> 6));
+			out[o++] = (char)(0x80 | (u & 0x3F));
+		} else if (u < 0x10000) {
+			out[o++] = (char)(0xE0 | (u >> 12));
+			out[o++] = (char)(0x80 | ((u >> 6) & 0x3F));
+			out[o++] = (char)(0x80 | (u & 0x3F));
+		} else {
+			out[o++] = (char)(0xF0 | (u >> 18));
+			out[o++] = (char)(0x80 | ((u >> 12) & 0x3F));
+			out[o++] = (char)(0x80 | ((u >> 6) & 0x3F));
+			out[o++] = (char)(0x80 | (u & 0x3F));
+		}
 	}
 	return o;
 }
