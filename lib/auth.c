@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: ISC */
+#include "compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <sodium.h>
+
+#include "auth.h"
+#include "cache.h"
+#include "stream.h"
+
+#define JWT_LIFETIME_S 170    /* Salesforce accepts exp at most 3 minutes ahead */
+#define FORM_MAX 65536
+
+void
+sfp_token_init(struct sfp_token *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void
+sfp_token_fini(struct sfp_token *t)
+{
+	if (t == NULL)
+		return;
+	sfp_secret_free(t->access_token);
+	sfp_token_init(t);
+}
+
+/* ---- base64url and the JWT ---- */
+
+static enum sfp_status
+b64url(const unsigned char *in, size_t len, char **out, struct sfp_fail *f)
+{
+	size_t cap = sodium_base64_encoded_len(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+
+	*out = malloc(cap);
+	if (*out == NULL)
+		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+	(void)sodium_bin2base64(*out, cap, in, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return SFP_OK;
+}
+
+static enum sfp_status
+load_key(const struct sfp_org *org, EVP_PKEY **key, struct sfp_fail *f)
+{
+	struct sfp_secret *pem = NULL;
+	enum sfp_status st;
+	BIO *bio;
+
+	*key = NULL;
+	st = sfp_secret_read_checked(org->jwt_key_file, 64 * 1024, &pem, f);
+	if (st != SFP_OK) {
+		if (f != NULL && f->place[0] == '\0')
+			sfp_fail_wrap_place(f, "SF_JWT_KEY_FILE");
+		return st;
+	}
+	bio = BIO_new_mem_buf(pem->bytes, (int)pem->len);
+	if (bio != NULL) {
+		*key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+	}
+	sfp_secret_free(pem);
+	if (*key == NULL)
+		return sfp_fail_set(f, SFP_E_INPUT, "bad-key", "SF_JWT_KEY_FILE",
+		    "%.200s: not a pem private key (or protected by a passphrase)",
+		    org->jwt_key_file);
+	if (EVP_PKEY_get_base_id(*key) != EVP_PKEY_RSA) {
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		return sfp_fail_set(f, SFP_E_INPUT, "bad-key", "SF_JWT_KEY_FILE",
+		    "%.200s: not an rsa key (salesforce signs jwt with rs256 only)", org->jwt_key_file);
+	}
+	return SFP_OK;
+}
+
+enum sfp_status
+sfp_auth_jwt_assertion(const struct sfp_org *org, time_t now, struct sfp_secret **out,
+    struct sfp_fail *f)
+{
+	static const char header[] = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}";
+	EVP_PKEY *key = NULL;
+	EVP_MD_CTX *md = NULL;
+	cJSON *claims = NULL;
+	char *claims_txt = NULL, *h64 = NULL, *c64 = NULL, *s64 = NULL, *input = NULL;
+	unsigned char *sig = NULL;
+	size_t siglen = 0, inlen;
+	enum sfp_status st;
+
+	*out = NULL;
+	if ((st = load_key(org, &key, f)) != SFP_OK)
+		return st;
+	claims = cJSON_CreateObject();
+	if (claims == NULL ||
+	    cJSON_AddStringToObject(claims, "iss", org->client_id) == NULL ||
+	    cJSON_AddStringToObject(claims, "sub", org->username) == NULL ||
+	    cJSON_AddStringToObject(claims, "aud", org->audience) == NULL ||
+	    cJSON_AddNumberToObject(claims, "exp", (double)(now + JWT_LIFETIME_S)) == NULL ||
+	    (claims_txt = cJSON_PrintUnformatted(claims)) == NULL)
+		goto oom;
+	if ((st = b64url((const unsigned char *)header, strlen(header), &h64, f)) != SFP_OK ||
+	    (st = b64url((const unsigned char *)claims_txt, strlen(claims_txt), &c64, f)) != SFP_OK)
+		goto out;
+	inlen = strlen(h64) + 1 + strlen(c64);
+	if ((input = malloc(inlen + 1)) == NULL)
+		goto oom;
+	(void)snprintf(input, inlen + 1, "%s.%s", h64, c64);
+	md = EVP_MD_CTX_new();
+	if (md == NULL || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
+	    EVP_DigestSign(md, NULL, &siglen, (const unsigned char *)input, inlen) != 1 ||
+	    (sig = malloc(siglen)) == NULL ||
+	    EVP_DigestSign(md, sig, &siglen, (const unsigned char *)input, inlen) != 1) {
+		st = sfp_fail_set(f, SFP_E_INPUT, "bad-key", "SF_JWT_KEY_FILE",
+		    "signing the jwt assertion failed");
+		goto out;
+	}
+	if ((st = b64url(sig, siglen, &s64, f)) != SFP_OK)
+		goto out;
+	{
+		size_t total = inlen + 1 + strlen(s64);
+		char *tmp = malloc(total + 1);
+		if (tmp == NULL)
+			goto oom;
+		(void)snprintf(tmp, total + 1, "%s.%s", input, s64);
+		st = sfp_secret_from_bytes(tmp, total, out, f);
+		sodium_memzero(tmp, total);
+		free(tmp);
+	}
+	goto out;
+oom:
+	st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+out:
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(key);
+	cJSON_Delete(claims);
+	free(claims_txt);
+	free(h64);
+	free(c64);
+	free(s64);
+	free(input);
+	free(sig);
+	return st;
+}
+
+/* ---- OAuth errors ---- */
+
+/* Case-insensitive substring test (strcasestr is a GNU extension). */
+static int
+contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay != '\0'; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+hint_for(enum sfp_flow flow, const char *err, const char *desc)
+{
+	if (strcasecmp(err, "invalid_client_id") == 0)
+		return "SF_CLIENT_ID";
+	if (strcasecmp(err, "invalid_client") == 0)
+		return flow == SFP_FLOW_CLIENT || flow == SFP_FLOW_REFRESH ?
+		    "SF_CLIENT_ID and SF_CLIENT_SECRET_FILE" : "SF_CLIENT_ID";
+	if (contains_ci(desc, "audience"))
+		return "SF_AUDIENCE";
+	if (contains_ci(desc, "client credentials user"))
+		return "the connected app's run-as user";
+	if (contains_ci(desc, "approved"))
+		return "the connected app's pre-authorized profiles for SF_USERNAME";
+	if (contains_ci(desc, "expired") && flow == SFP_FLOW_JWT)
+		return "the system clock";
+	if (contains_ci(desc, "user") && flow == SFP_FLOW_JWT &&
+	    !contains_ci(desc, "assertion"))
+		return "SF_USERNAME";
+	switch (flow) {
+	case SFP_FLOW_JWT:
+		return "SF_JWT_KEY_FILE and the certificate of the connected app";
+	case SFP_FLOW_REFRESH:
+		return "SF_REFRESH_TOKEN_FILE";
+	case SFP_FLOW_CLIENT:
+		return "SF_CLIENT_SECRET_FILE";
+	default:
+		return "SF_ACCESS_TOKEN";
+	}
+}
+
+enum sfp_status
+sfp_auth_fail_from_response(enum sfp_flow flow, long status, const char *body, size_t len,
+    struct sfp_fail *f)
+{
+	cJSON *j = NULL;
+	const cJSON *e, *d;
+	const char *err = "", *desc = "";
+	enum sfp_status st = SFP_E_AUTH;
+
+	if (body != NULL && len > 0)
+		j = cJSON_ParseWithLength(body, len);
+	e = cJSON_GetObjectItemCaseSensitive(j, "error");
+	d = cJSON_GetObjectItemCaseSensitive(j, "error_description");
+	if (cJSON_IsString(e))
+		err = e->valuestring;
+	if (cJSON_IsString(d))
+		desc = d->valuestring;
+	if (status >= 500 || status == 429 || strcasecmp(err, "rate_limit_exceeded") == 0)
+		st = SFP_E_TEMP;
+	if (err[0] == '\0') {
+		(void)sfp_fail_set(f, st, status >= 500 ? "SERVER_UNAVAILABLE" : "auth", "auth",
+		    "%s: token endpoint answered http %ld without an oauth error", sfp_flow_name(flow),
+		    status);
+	} else {
+		(void)sfp_fail_set(f, st, err, "auth", "%s: %.60s: %.200s (check %s)",
+		    sfp_flow_name(flow), err, desc[0] != '\0' ? desc : "no description",
+		    hint_for(flow, err, desc));
+	}
+	cJSON_Delete(j);
+	return st;
+}
+
+/* ---- form encoding into guarded memory ---- */
+
+struct form {
+	char *buf;       /* sodium_malloc'd */
+	size_t len, cap;
+};
+
+static int
+form_add(struct form *fm, const char *key, const unsigned char *val, size_t vlen)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+
+	if (fm->len + strlen(key) + 2 + vlen * 3 + 1 > fm->cap)
+		return -1;
+	if (fm->len > 0)
+		fm->buf[fm->len++] = '&';
+	memcpy(fm->buf + fm->len, key, strlen(key));
+	fm->len += strlen(key);
+	fm->buf[fm->len++] = '=';
+	for (i = 0; i < vlen; i++) {
+		unsigned char c = val[i];
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
+			fm->buf[fm->len++] = (char)c;
+		} else {
+			fm->buf[fm->len++] = '%';
+			fm->buf[fm->len++] = hex[c >> 4];
+			fm->buf[fm->len++] = hex[c & 15];
+		}
+	}
+	fm->buf[fm->len] = '\0';
+	return 0;
+}
+
+static int
+form_adds(struct form *fm, const char *key, const char *val)
+{
+	return form_add(fm, key, (const unsigned char *)val, strlen(val));
+}
+
+/* ---- the flows ---- */
+
+static enum sfp_status
+parse_token(const struct sfp_org *org, char *body, size_t len, struct sfp_token *out,
+    struct sfp_fail *f)
+{
+	cJSON *j;
+	const cJSON *at, *iu, *id, *ia;
+	enum sfp_status st = SFP_OK;
+
+	j = cJSON_ParseWithLength(body, len);
+	at = cJSON_GetObjectItemCaseSensitive(j, "access_token");
+	iu = cJSON_GetObjectItemCaseSensitive(j, "instance_url");
+	id = cJSON_GetObjectItemCaseSensitive(j, "id");
+	ia = cJSON_GetObjectItemCaseSensitive(j, "issued_at");
+	if (!cJSON_IsString(at) || at->valuestring[0] == '\0') {
+		st = sfp_fail_set(f, SFP_E_AUTH, "bad-token-response", "auth",
+		    "%s: token endpoint answered without an access_token", sfp_flow_name(org->flow));
+		goto out;
+	}
+	if (cJSON_IsString(iu) && iu->valuestring[0] != '\0') {
+		if ((st = sfp_http_check_url(iu->valuestring, f)) != SFP_OK) {
+			sfp_fail_wrap_place(f, "instance_url from the token endpoint");
+			goto out;
+		}
+		(void)snprintf(out->instance_url, sizeof(out->instance_url), "%s", iu->valuestring);
+	} else {
+		(void)snprintf(out->instance_url, sizeof(out->instance_url), "%s", org->instance_url);
+	}
+	{
+		size_t n = strlen(out->instance_url);
+		while (n > 0 && out->instance_url[n - 1] == '/')
+			out->instance_url[--n] = '\0';
+	}
+	if (out->instance_url[0] == '\0') {
+		st = sfp_fail_set(f, SFP_E_AUTH, "bad-token-response", "auth",
+		    "token endpoint gave no instance_url and SF_INSTANCE_URL is not set");
+		goto out;
+	}
+	if (cJSON_IsString(id))
+		(void)snprintf(out->id, sizeof(out->id), "%s", id->valuestring);
+	if (cJSON_IsString(ia))
+		out->issued_at = strtoll(ia->valuestring, NULL, 10);
+	else if (cJSON_IsNumber(ia))
+		out->issued_at = (long long)ia->valuedouble;
+	st = sfp_secret_from_bytes(at->valuestring, strlen(at->valuestring), &out->access_token, f);
+	sodium_memzero(at->valuestring, strlen(at->valuestring));
+out:
+	cJSON_Delete(j);
+	return st;
+}
+
+static enum sfp_status
+run_flow(struct sfp_http *h, const struct sfp_org *org, struct sfp_token *out, struct sfp_fail *f)
+{
+	struct form fm = { NULL, 0, FORM_MAX };
+	struct sfp_secret *s = NULL;
+	struct sfp_http_req req;
+	struct sfp_http_resp resp;
+	static const char *const hdrs[] = {
+		"Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL
+	};
+	enum sfp_status st = SFP_OK;
+	int bad = 0;
+
+	sfp_http_resp_init(&resp);
+	fm.buf = sodium_malloc(fm.cap);
+	if (fm.buf == NULL)
+		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+	fm.buf[0] = '\0';
+	switch (org->flow) {
+	case SFP_FLOW_JWT:
+		if ((st = sfp_auth_jwt_assertion(org, time(NULL), &s, f)) != SFP_OK)
+			goto out;
+		bad |= form_adds(&fm, "grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer");
+		bad |= form_add(&fm, "assertion", s->bytes, s->len);
+		break;
+	case SFP_FLOW_CLIENT:
+		if ((st = sfp_secret_from_file(org->client_secret_file, 0, &s, f)) != SFP_OK)
+			goto out;
+		bad |= form_adds(&fm, "grant_type", "client_credentials");
+		bad |= form_adds(&fm, "client_id", org->client_id);
+		bad |= form_add(&fm, "client_secret", s->bytes, s->len);
+		break;
+	case SFP_FLOW_REFRESH:
+		if ((st = sfp_secret_from_file(org->refresh_token_file, 0, &s, f)) != SFP_OK)
+			goto out;
+		bad |= form_adds(&fm, "grant_type", "refresh_token");
+		bad |= form_add(&fm, "refresh_token", s->bytes, s->len);
+		bad |= form_adds(&fm, "client_id", org->client_id);
+		sfp_secret_free(s);
+		s = NULL;
+		if (org->client_secret_file[0] != '\0') {
+			if ((st = sfp_secret_from_file(org->client_secret_file, 0, &s, f)) != SFP_OK)
+				goto out;
+			bad |= form_add(&fm, "client_secret", s->bytes, s->len);
+		}
+		break;
+	default:
+		st = sfp_fail_set(f, SFP_E_INTERNAL, "flow", "auth", "no flow to run");
+		goto out;
+	}
+	if (bad) {
+		st = sfp_fail_set(f, SFP_E_INPUT, "too-large", "auth", "credentials too large");
+		goto out;
+	}
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.url = org->token_url;
+	req.headers = hdrs;
+	req.body = fm.buf;
+	req.body_len = fm.len;
+	req.idempotent = 1;      /* asking for a token twice does no harm */
+	req.max_body = 1024 * 1024;
+	if ((st = sfp_http_do(h, &req, &resp, f)) != SFP_OK) {
+		sfp_fail_wrap_place(f, "auth");
+		goto out;
+	}
+	if (resp.status != 200) {
+		st = sfp_auth_fail_from_response(org->flow, resp.status, resp.body, resp.body_len, f);
+		goto out;
+	}
+	st = parse_token(org, resp.body, resp.body_len, out, f);
+out:
+	if (resp.body != NULL)
+		sodium_memzero(resp.body, resp.body_len);
+	sfp_http_resp_fini(&resp);
+	sfp_secret_free(s);
+	sodium_free(fm.buf);
+	return st;
+}
+
+/* ---- the cache ---- */
+
+int
+sfp_auth_cache_path(const struct sfp_org *org, char *buf, size_t n)
+{
+	const char *parts[6];
+
+	parts[0] = org->token_url;
+	parts[1] = org->client_id;
+	parts[2] = org->username;
+	parts[3] = sfp_flow_name(org->flow);
+	parts[4] = org->flow == SFP_FLOW_REFRESH ? org->refresh_token_file : "";
+	parts[5] = NULL;
+	return sfp_cache_path(org->cache_dir, "tokens", parts, ".json", buf, n);
+}
+
+static int
+cache_usable(const struct sfp_org *org)
+{
+	return !org->no_cache && org->cache_dir[0] != '\0' && org->flow != SFP_FLOW_TOKEN;
+}
+
+/* SFP_OK with a token, or anything else meaning "not usable": the caller runs
+ * the flow.  A broken cache file is never fatal. */
+static enum sfp_status
+cache_load(const struct sfp_org *org, struct sfp_token *out)
+{
+	char path[4200];
+	char *buf = NULL;
+	size_t len = 0;
+	struct sfp_fail ignore;
+	enum sfp_status st;
+
+	if (!cache_usable(org) || sfp_auth_cache_path(org, path, sizeof(path)) != 0)
+		return SFP_E_INPUT;
+	if ((st = sfp_cache_read(path, 1024 * 1024, &buf, &len, NULL, &ignore)) != SFP_OK)
+		return st;
+	st = parse_token(org, buf, len, out, &ignore);
+	sodium_memzero(buf, len);
+	free(buf);
+	if (st == SFP_OK)
+		out->from_cache = 1;
+	return st;
+}
+
+static void
+cache_store(const struct sfp_org *org, const struct sfp_token *t)
+{
+	char path[4200];
+	char issued[32];
+	cJSON *j;
+	char *txt;
+	struct sfp_fail ignore;
+
+	if (!cache_usable(org) || sfp_auth_cache_path(org, path, sizeof(path)) != 0)
+		return;
+	(void)snprintf(issued, sizeof(issued), "%lld", t->issued_at);
+	j = cJSON_CreateObject();
+	if (j == NULL ||
+	    cJSON_AddStringToObject(j, "access_token", (const char *)t->access_token->bytes) == NULL ||
+	    cJSON_AddStringToObject(j, "instance_url", t->instance_url) == NULL ||
+	    cJSON_AddStringToObject(j, "id", t->id) == NULL ||
+	    cJSON_AddStringToObject(j, "issued_at", issued) == NULL) {
+		cJSON_Delete(j);
+		return;
+	}
+	txt = cJSON_PrintUnformatted(j);
+	{
+		cJSON *at = cJSON_GetObjectItemCaseSensitive(j, "access_token");
+		sodium_memzero(at->valuestring, strlen(at->valuestring));
+	}
+	cJSON_Delete(j);
+	if (txt == NULL)
+		return;
+	/* A cache that cannot be written costs a login next time, nothing more. */
+	(void)sfp_cache_write(path, txt, strlen(txt), &ignore);
+	sodium_memzero(txt, strlen(txt));
+	free(txt);
+}
+
+enum sfp_status
+sfp_auth_get(struct sfp_http *h, const struct sfp_org *org, struct sfp_token *out,
+    struct sfp_fail *f)
+{
+	enum sfp_status st;
+
+	sfp_token_init(out);
+	if (org->flow == SFP_FLOW_TOKEN) {
+		if (org->access_token == NULL)
+			return sfp_fail_set(f, SFP_E_INPUT, "no-credentials", "SF_ACCESS_TOKEN",
+			    "no access token");
+		(void)snprintf(out->instance_url, sizeof(out->instance_url), "%s", org->instance_url);
+		return sfp_secret_from_bytes(org->access_token->bytes, org->access_token->len,
+		    &out->access_token, f);
+	}
+	if (cache_load(org, out) == SFP_OK)
+		return SFP_OK;
+	sfp_token_fini(out);
+	if ((st = run_flow(h, org, out, f)) != SFP_OK) {
+		sfp_token_fini(out);
+		return st;
+	}
+	cache_store(org, out);
+	return SFP_OK;
+}
+
+enum sfp_status
+sfp_auth_renew(struct sfp_http *h, const struct sfp_org *org, const struct sfp_token *stale,
+    struct sfp_token *out, struct sfp_fail *f)
+{
+	char path[4200];
+	struct sfp_fail ignore;
+	enum sfp_status st;
+
+	sfp_token_init(out);
+	if (org->flow == SFP_FLOW_TOKEN)
+		return sfp_fail_set(f, SFP_E_AUTH, "INVALID_SESSION_ID", "auth",
+		    "access token: the org refused the given token (expired or revoked); "
+		    "get a new one (check SF_ACCESS_TOKEN)");
+	if (cache_load(org, out) == SFP_OK) {
+		if (stale == NULL || stale->access_token == NULL ||
+		    out->access_token->len != stale->access_token->len ||
+		    sodium_memcmp(out->access_token->bytes, stale->access_token->bytes,
+		    out->access_token->len) != 0)
+			return SFP_OK;      /* a concurrent program already renewed it */
+		if (sfp_auth_cache_path(org, path, sizeof(path)) == 0)
+			(void)sfp_cache_remove(path, &ignore);
+	}
+	sfp_token_fini(out);
+	if ((st = run_flow(h, org, out, f)) != SFP_OK) {
+		sfp_token_fini(out);
+		return st;
+	}
+	cache_store(org, out);
+	return SFP_OK;
+}
