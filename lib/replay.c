@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: ISC */
+#include "compat.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+/* hiredis's inline sds helpers narrow size_t silently; the warning is theirs. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#include <hiredis.h>
+#pragma GCC diagnostic pop
+
+#include "cache.h"
+#include "replay.h"
+
+#define BUSY_TIMEOUT_MS 30000
+#define REDIS_TIMEOUT_S 5
+
+struct sfp_replay {
+	char name[PATH_MAX];
+	sqlite3 *db;
+	sqlite3_stmt *ins;
+	redisContext *rc;
+	int purged;
+};
+
+enum sfp_status
+sfp_replay_default_path(char *buf, size_t cap, int create, struct sfp_fail *f)
+{
+	char dir[PATH_MAX];
+	int n;
+	enum sfp_status st;
+
+	if (sfp_cache_default_dir(NULL, dir, sizeof dir) != 0)
+		return sfp_fail_set(f, SFP_E_INPUT, "replay-store", NULL,
+		    "no cache directory: set SFPIPE_CACHE_DIR or HOME, or give --replay-store");
+	if (create && (st = sfp_cache_mkdir(dir, f)) != SFP_OK)
+		return st;
+	n = snprintf(buf, cap, "%s/replay.sqlite", dir);
+	if (n < 0 || (size_t)n >= cap)
+		return sfp_fail_set(f, SFP_E_INPUT, "replay-store", dir, "path too long");
+	return SFP_OK;
+}
+
+static enum sfp_status
+db_fail(struct sfp_replay *r, int rc, struct sfp_fail *f)
+{
+	int ext = r->db != NULL ? sqlite3_extended_errcode(r->db) : rc;
+
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED || (ext & 0xff) == SQLITE_BUSY)
+		return sfp_fail_set(f, SFP_E_TEMP, "replay-store-busy", r->name,
+		    "replay store locked beyond %d ms; try later", BUSY_TIMEOUT_MS);
+	return sfp_fail_set(f, rc == SQLITE_IOERR || rc == SQLITE_FULL ? SFP_E_IO : SFP_E_INPUT,
+	    "replay-store", r->name, "sqlite: %s",
+	    r->db != NULL ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc));
+}
+
+static enum sfp_status
+open_sqlite(struct sfp_replay *r, const char *path, struct sfp_fail *f)
+{
+	int rc, fd;
+	char *err = NULL;
+
+	/* Create the file 0600 ourselves: sqlite would honour the umask. */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1)
+		return sfp_fail_set(f, SFP_E_INPUT, "replay-store", path, "%s", strerror(errno));
+	(void)close(fd);
+	rc = sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(r, rc, f);
+	sqlite3_busy_timeout(r->db, BUSY_TIMEOUT_MS);
+	/*
+	 * WAL lets readers and one writer work at once.  synchronous=FULL, not
+	 * NORMAL: in WAL mode NORMAL skips the fsync at commit, so after a power
+	 * loss the last commits can vanish and a message we already accepted (and
+	 * handed downstream) would pass again.  FULL syncs the WAL at every commit,
+	 * so an id is on disk before its message is written out; batching many ids
+	 * per commit keeps that cheap.
+	 */
+	rc = sqlite3_exec(r->db,
+	    "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=FULL;"
+	    "CREATE TABLE IF NOT EXISTS seen("
+	    " tenant TEXT NOT NULL, id TEXT NOT NULL, expires INTEGER NOT NULL,"
+	    " PRIMARY KEY (tenant, id)) WITHOUT ROWID;"
+	    "CREATE INDEX IF NOT EXISTS seen_expires ON seen(expires);", NULL, NULL, &err);
+	sqlite3_free(err);
+	if (rc != SQLITE_OK)
+		return db_fail(r, rc, f);
+	/* An expired row that was not purged yet is taken over, not a replay. */
+	rc = sqlite3_prepare_v2(r->db,
+	    "INSERT INTO seen(tenant, id, expires) VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT(tenant, id) DO UPDATE SET expires = excluded.expires"
+	    " WHERE seen.expires < ?4", -1, &r->ins, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(r, rc, f);
+	return SFP_OK;
+}
+
+static enum sfp_status
+open_redis(struct sfp_replay *r, const char *url, struct sfp_fail *f)
+{
+	char host[256];
+	const char *p = url + strlen("redis://"), *e;
+	long port = 6379, db = 0;
+	size_t hl;
+	struct timeval tv = { REDIS_TIMEOUT_S, 0 };
+	redisReply *rep;
+
+	if (strchr(p, '@') != NULL)
+		return sfp_fail_set(f, SFP_E_USAGE, "replay-store", NULL,
+		    "no credentials in the redis URL (they would sit on the command line)");
+	e = p + strcspn(p, ":/");
+	hl = (size_t)(e - p);
+	if (hl == 0 || hl >= sizeof host)
+		return sfp_fail_set(f, SFP_E_USAGE, "replay-store", url, "want redis://host:port/db");
+	memcpy(host, p, hl);
+	host[hl] = '\0';
+	if (*e == ':') {
+		char *end;
+		errno = 0;
+		port = strtol(e + 1, &end, 10);
+		if (errno != 0 || end == e + 1 || port < 1 || port > 65535 || (*end != '/' && *end))
+			return sfp_fail_set(f, SFP_E_USAGE, "replay-store", url, "bad port");
+		e = end;
+	}
+	if (*e == '/' && e[1] != '\0') {
+		char *end;
+		errno = 0;
+		db = strtol(e + 1, &end, 10);
+		if (errno != 0 || end == e + 1 || *end != '\0' || db < 0 || db > 1000000)
+			return sfp_fail_set(f, SFP_E_USAGE, "replay-store", url, "bad database number");
+	}
+	r->rc = redisConnectWithTimeout(host, (int)port, tv);
+	if (r->rc == NULL || r->rc->err)
+		return sfp_fail_set(f, SFP_E_TEMP, "replay-store-unreachable", url, "redis: %s",
+		    r->rc != NULL ? r->rc->errstr : "out of memory");
+	(void)redisSetTimeout(r->rc, tv);
+	if (db != 0) {
+		rep = redisCommand(r->rc, "SELECT %ld", db);
+		if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+			enum sfp_status st = sfp_fail_set(f, rep == NULL ? SFP_E_TEMP : SFP_E_INPUT,
+			    "replay-store", url, "redis: select %ld: %s", db,
+			    rep != NULL ? rep->str : r->rc->errstr);
+			if (rep != NULL)
+				freeReplyObject(rep);
+			return st;
+		}
+		freeReplyObject(rep);
+	}
+	return SFP_OK;
+}
+
+enum sfp_status
+sfp_replay_open(const char *spec, int64_t now, struct sfp_replay **out, struct sfp_fail *f)
+{
+	struct sfp_replay *r;
+	enum sfp_status st;
+	char path[PATH_MAX];
+
+	(void)now;
+	*out = NULL;
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+	if (spec == NULL || spec[0] == '\0') {
+		if ((st = sfp_replay_default_path(path, sizeof path, 1, f)) != SFP_OK)
+			goto fail;
+		spec = path;
+	}
+	(void)snprintf(r->name, sizeof r->name, "%s", spec);
+	if (strncmp(spec, "redis://", 8) == 0)
+		st = open_redis(r, spec, f);
+	else
+		st = open_sqlite(r, spec, f);
+	if (st != SFP_OK)
+		goto fail;
+	*out = r;
+	return SFP_OK;
+fail:
+	sfp_replay_close(r);
+	return st;
+}
+
+void
+sfp_replay_close(struct sfp_replay *r)
+{
+	if (r == NULL)
+		return;
+	sqlite3_finalize(r->ins);
+	if (r->db != NULL)
+		(void)sqlite3_close(r->db);
+	if (r->rc != NULL)
+		redisFree(r->rc);
+	free(r);
+}
+
+const char *
+sfp_replay_name(const struct sfp_replay *r)
+{
+	return r->name;
+}
+
+static enum sfp_status
+claim_sqlite(struct sfp_replay *r, const struct sfp_replay_key *keys, size_t n, int *fresh,
+    int64_t now, struct sfp_fail *f)
+{
+	size_t i;
+	int rc;
+	enum sfp_status st;
+
+	/* IMMEDIATE takes the write lock up front, so two verifiers never both
+	 * read "absent" and both insert: the second waits, then sees the row. */
+	rc = sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(r, rc, f);
+	if (!r->purged) {
+		sqlite3_stmt *del = NULL;
+		rc = sqlite3_prepare_v2(r->db, "DELETE FROM seen WHERE expires < ?1", -1, &del, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_int64(del, 1, now);
+			rc = sqlite3_step(del);
+			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		}
+		sqlite3_finalize(del);
+		if (rc != SQLITE_OK)
+			goto fail;
+		r->purged = 1;
+	}
+	for (i = 0; i < n; i++) {
+		sqlite3_reset(r->ins);
+		sqlite3_bind_text(r->ins, 1, keys[i].tenant, -1, SQLITE_STATIC);
+		sqlite3_bind_text(r->ins, 2, keys[i].id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(r->ins, 3, keys[i].expires);
+		sqlite3_bind_int64(r->ins, 4, now);
+		rc = sqlite3_step(r->ins);
+		if (rc != SQLITE_DONE)
+			goto fail;
+		fresh[i] = sqlite3_changes(r->db) > 0;
+	}
+	sqlite3_reset(r->ins);
+	sqlite3_clear_bindings(r->ins);
+	rc = sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	return SFP_OK;
+fail:
+	st = db_fail(r, rc, f);
+	sqlite3_reset(r->ins);
+	(void)sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	for (i = 0; i < n; i++)
+		fresh[i] = 0;
+	return st;
+}
+
+/* Redis key: a prefix, then tenant length-prefixed so "a:b"+"c" and "a"+"b:c"
+ * never meet. */
+static int
+redis_key(char *buf, size_t cap, const struct sfp_replay_key *k)
+{
+	int n = snprintf(buf, cap, "sfpipe:replay:%zu:%s:%s", strlen(k->tenant), k->tenant, k->id);
+
+	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+static enum sfp_status
+claim_redis(struct sfp_replay *r, const struct sfp_replay_key *keys, size_t n, int *fresh,
+    int64_t now, struct sfp_fail *f)
+{
+	char key[1024];
+	size_t i, sent = 0;
+	enum sfp_status st = SFP_OK;
+
+	for (i = 0; i < n; i++) {
+		long long ttl = (long long)(keys[i].expires - now) + 1;
+		int kl = redis_key(key, sizeof key, &keys[i]);
+		fresh[i] = 0;
+		if (kl < 0) {
+			st = sfp_fail_set(f, SFP_E_INTERNAL, "replay-store", r->name, "key too long");
+			break;
+		}
+		if (ttl < 1)
+			ttl = 1;
+		if (redisAppendCommand(r->rc, "SET %b 1 NX EX %lld", key, (size_t)kl, ttl) != REDIS_OK) {
+			st = sfp_fail_set(f, SFP_E_TEMP, "replay-store-unreachable", r->name, "redis: %s",
+			    r->rc->errstr);
+			break;
+		}
+		sent++;
+	}
+	/* Read every reply sent, even after an error, to keep the pipe in step. */
+	for (i = 0; i < sent; i++) {
+		redisReply *rep = NULL;
+		if (redisGetReply(r->rc, (void **)&rep) != REDIS_OK || rep == NULL) {
+			if (st == SFP_OK)
+				st = sfp_fail_set(f, SFP_E_TEMP, "replay-store-unreachable", r->name,
+				    "redis: %s", r->rc->errstr[0] ? r->rc->errstr : "no reply");
+			break;
+		}
+		if (rep->type == REDIS_REPLY_STATUS && strcmp(rep->str, "OK") == 0)
+			fresh[i] = 1;
+		else if (rep->type == REDIS_REPLY_NIL)
+			fresh[i] = 0;
+		else if (st == SFP_OK)
+			st = sfp_fail_set(f, SFP_E_TEMP, "replay-store", r->name, "redis: %s",
+			    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
+		freeReplyObject(rep);
+	}
+	if (st != SFP_OK)
+		for (i = 0; i < n; i++)
+			fresh[i] = 0;
+	return st;
+}
+
+enum sfp_status
+sfp_replay_claim(struct sfp_replay *r, const struct sfp_replay_key *keys, size_t n, int *fresh,
+    int64_t now, struct sfp_fail *f)
+{
+	if (n == 0)
+		return SFP_OK;
+	if (r->rc != NULL)
+		return claim_redis(r, keys, n, fresh, now, f);
+	return claim_sqlite(r, keys, n, fresh, now, f);
+}
