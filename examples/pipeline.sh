@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# One run of the booking pipeline, as cron runs it every minute (examples/crontab).
+#
+#   pipeline.sh DIR
+#
+# DIR/incoming.jsonl   signed envelopes appended by the receiving web server
+# DIR/work/            spools claimed by a run, and their verified bookings
+# DIR/results/         one results file per spool (what sf-create wrote)
+# DIR/rejects.jsonl    every refused or failed item, whole, with its reason
+#
+# Settings come from the environment (SF_*, see sfpipe(7)) plus:
+#   SFPIPE_KEYRING  the keyring (mode 0600)     SFPIPE_MAPPING   the mapping
+#   SFPIPE_DESCRIBE the describe catalog (sf-describe output, refreshed daily)
+#
+# Nothing is lost between stages: the spool is claimed by rename(2), verified
+# bookings are written to a file before the spool is removed, and a stage that
+# fails leaves its input in place for the next run.  Exit 4 from sf-create
+# (Salesforce unreachable, API limit) means "try later": its unsent plans are
+# in the rejects file as they were, and the next run replays them.
+set -uo pipefail
+
+dir=${1:?usage: pipeline.sh DIR}
+keyring=${SFPIPE_KEYRING:?set SFPIPE_KEYRING}
+mapping=${SFPIPE_MAPPING:?set SFPIPE_MAPPING}
+describe=${SFPIPE_DESCRIBE:?set SFPIPE_DESCRIBE}
+mkdir -p "$dir/work" "$dir/results"
+stamp=$(date -u +%Y%m%dT%H%M%SZ).$$
+status=0
+
+# 1. Claim what has arrived: new messages go on landing in a fresh file.
+if [ -s "$dir/incoming.jsonl" ]; then
+	mv "$dir/incoming.jsonl" "$dir/work/$stamp.spool"
+fi
+
+# 2. Verify each claimed spool into bookings, durably, before dropping it.
+for spool in "$dir"/work/*.spool; do
+	[ -e "$spool" ] || continue
+	base=${spool%.spool}
+	hmac-verify --keyring "$keyring" --rejects "$dir/rejects.jsonl" \
+		<"$spool" >"$base.verified.tmp"
+	rc=$?
+	if [ $rc -le 1 ]; then   # 1: some messages refused, each written to rejects
+		mv "$base.verified.tmp" "$base.verified" && rm -f "$spool"
+	else
+		echo "pipeline: $spool: hmac-verify exit $rc, kept for the next run" >&2
+		rm -f "$base.verified.tmp"; status=$rc; continue
+	fi
+done
+
+# 3. Replay what a previous run could not send (API limit, outage), then map
+#    and create each verified spool.
+if [ -s "$dir/rejects.retry.jsonl" ]; then
+	mv "$dir/rejects.retry.jsonl" "$dir/work/$stamp.replay"
+	sf-create --rejects "$dir/rejects.retry.jsonl" <"$dir/work/$stamp.replay" \
+		>"$dir/results/$stamp.replay.jsonl"
+	rc=$?
+	[ $rc -le 1 ] && rm -f "$dir/work/$stamp.replay"
+	[ $rc -gt $status ] && status=$rc
+fi
+for verified in "$dir"/work/*.verified; do
+	[ -e "$verified" ] || continue
+	name=$(basename "$verified" .verified)
+	sf-map --mapping "$mapping" --describe "$describe" <"$verified" |
+		sf-create --rejects "$dir/rejects.retry.jsonl" >"$dir/results/$name.jsonl"
+	rcs=("${PIPESTATUS[@]}")
+	# sf-map 0/1 and sf-create 0/1/4 all leave every item accounted for: in
+	# results, or in rejects.retry.jsonl for the next run.
+	if [ "${rcs[0]}" -le 1 ] && { [ "${rcs[1]}" -le 1 ] || [ "${rcs[1]}" -eq 4 ]; }; then
+		rm -f "$verified"
+	else
+		echo "pipeline: $verified: sf-map exit ${rcs[0]}, sf-create exit ${rcs[1]}, kept" >&2
+	fi
+	for rc in "${rcs[@]}"; do [ "$rc" -gt $status ] && status=$rc; done
+done
+# Failures that need a person (bad data, refused signatures) stay in rejects.jsonl;
+# grep '"ok":false' results/*.jsonl shows them with their reasons.
+exit $status
