@@ -1493,9 +1493,9 @@ sfp_mapping_apply(struct sfp_mapping *m, const cJSON *booking, const char **line
 	out->oom = 0;
 	arena_reset(&m->ar);
 	memset(m->made, 0, m->nr);
-	x.where = m->id.text;
 	if (!cJSON_IsObject(booking))
 		return item_fail(&x, f, "bad-booking", NULL, "a booking must be a JSON object");
+	x.where = m->id.text;
 	if ((id = sfp_mapping_booking_id(m, booking)) == NULL)
 		return item_fail(&x, f, "missing-id", NULL,
 		    "the booking has no id (a string or number) at %s", m->id.text);
@@ -1576,6 +1576,8 @@ skip_ws(const char *s, size_t len, size_t *i)
 		(*i)++;
 }
 
+/* One {{ expression }} from s[*at] (just after "{{"); on failure *at is left
+ * where the problem is, for the message's column. */
 static int
 parse_expr(struct comp *c, const char *s, size_t len, size_t *at, struct expr *e,
     const char **why)
@@ -1586,13 +1588,13 @@ parse_expr(struct comp *c, const char *s, size_t len, size_t *at, struct expr *e
 	skip_ws(s, len, &i);
 	if (i < len && (s[i] == '\'' || s[i] == '"')) {
 		if (parse_quoted(s, len, &i, &b, &en) != 0)
-			return *why = "unterminated quote", -1;
+			return *at = i, *why = "unterminated quote", -1;
 		e->lit = 1;
 		if ((e->text = xstrndup(c, s + b, en - b)) == NULL)
-			return *why = "out of memory", -1;
+			return *at = i, *why = "out of memory", -1;
 		e->len = en - b;
 	} else if (parse_path(c, s, len, &i, &e->path, why) != 0)
-		return -1;
+		return *at = i, -1;
 	for (;;) {
 		struct filter fl;
 		size_t nb;
@@ -1600,7 +1602,7 @@ parse_expr(struct comp *c, const char *s, size_t len, size_t *at, struct expr *e
 		if (i + 1 < len && s[i] == '}' && s[i + 1] == '}')
 			break;
 		if (i >= len || s[i] != '|')
-			return *why = "expected '|' or '}}'", -1;
+			return *at = i, *why = "expected '|' or '}}'", -1;
 		i++;
 		skip_ws(s, len, &i);
 		memset(&fl, 0, sizeof(fl));
@@ -1611,6 +1613,7 @@ parse_expr(struct comp *c, const char *s, size_t len, size_t *at, struct expr *e
 			if (strlen(FILTERS[k]) == i - nb && memcmp(FILTERS[k], s + nb, i - nb) == 0)
 				break;
 		if (FILTERS[k] == NULL) {
+			*at = nb;
 			*why = "unknown filter (lower, upper, trim, default, truncate, join, lookup, "
 			    "tz, date, datetime, time)";
 			return -1;
@@ -1621,7 +1624,7 @@ parse_expr(struct comp *c, const char *s, size_t len, size_t *at, struct expr *e
 			fl.has_arg = 1;
 			if (i < len && (s[i] == '\'' || s[i] == '"')) {
 				if (parse_quoted(s, len, &i, &b, &en) != 0)
-					return *why = "unterminated quote", -1;
+					return *at = i, *why = "unterminated quote", -1;
 				fl.arg = xstrndup(c, s + b, en - b);
 				fl.arglen = en - b;
 			} else if (i < len && (isdigit((unsigned char)s[i]) || s[i] == '-')) {
@@ -1636,20 +1639,20 @@ parse_expr(struct comp *c, const char *s, size_t len, size_t *at, struct expr *e
 				b = i;
 				if (parse_path(c, s, len, &i, &fl.argpath, why) != 0) {
 					path_fini(&fl.argpath);
-					return -1;
+					return *at = i, -1;
 				}
 				fl.arg = xstrndup(c, s + b, i - b);
 				fl.arglen = i - b;
 				fl.arg_is_path = 1;
 			}
 			if (fl.arg == NULL)
-				return *why = "out of memory", -1;
+				return *at = i, *why = "out of memory", -1;
 		}
 		{
 			struct filter *nf = realloc(e->f, (e->nf + 1) * sizeof(*nf));
 			if (nf == NULL) {
 				c->oom = 1;
-				return *why = "out of memory", -1;
+				return *at = i, *why = "out of memory", -1;
 			}
 			e->f = nf;
 			e->f[e->nf++] = fl;
@@ -1862,7 +1865,7 @@ compile_spec(struct comp *c, const char *place, const cJSON *j, struct vspec *v,
 				if (cJSON_IsString(e) && strcasecmp(e->valuestring, c->m->r[r].sobject) == 0)
 					ok = 1;
 			if (!ok)
-				problem(c, place, "%s cannot refer to a %s (record \"%s\")", fm->name,
+				problem(c, place, "%s cannot refer to %s records (record \"%s\")", fm->name,
 				    c->m->r[r].sobject, c->m->r[r].ref);
 		}
 		return;
@@ -1960,7 +1963,9 @@ precompute(struct comp *c, struct fmap *fm)
 	}
 	mark = m->out.len;
 	if (coerce(&x, fm, &v, &m->out, &f) != SFP_OK) {
-		problem(c, fm->place, "%s", f.message);
+		/* "@{" in text was reported when the template was read */
+		if (strcmp(f.code, "reference-in-data") != 0)
+			problem(c, fm->place, "%s", f.message);
 		m->out.len = mark;
 		return;
 	}
