@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+# sf-map: the man page's examples run and give the documented plan, failed
+# bookings reach --rejects whole, a full disk is exit 6, and the example
+# mapping is valid against the catalog the emulator's describe yields.
+. "$SFP_ROOT/tests/lib.sh"
+cd "$SFP_ROOT" || exit 1
+
+expect_status 0 "examples/sf-map.sh runs" -- sh examples/sf-map.sh
+plan=$(cat "$T/out")
+expect_eq "$(printf '%s\n' "$plan" | wc -l | tr -d ' ')" 1 "one plan line for one booking"
+expect_match '"id":"bk-1042","records":\[\{"ref":"lead","sobject":"Lead","upsert":\{"field":"Booking_Key__c","value":"bk-1042"\}' "$plan" "lead upserted on the booking key"
+expect_match '"StartDateTime":"2026-12-01T09:00:00.000Z"' "$plan" "Berlin 10:00 is 09:00 UTC"
+expect_match '"WhoId":"@\{lead.id\}","WhatId":"@\{booking.id\}"' "$plan" "event refers to lead and booking"
+expect_match '"ref":"guest_0","sobject":"EventRelation"' "$plan" "an EventRelation for the attendee with a user id"
+expect_no_match '"ref":"guest_1"' "$plan" "none for the attendee without one"
+
+# Rejects: the failed booking whole, in the file and on stdout; the good one mapped.
+printf '%s\n' '{"id":"ok","type":"demo","status":"booked","title":"t","start":"2026-12-01T10:00:00","end":"2026-12-01T11:00:00","timezone":"Europe/Berlin","invitee":{"last_name":"Ng","email":"a@b.example"},"host":{"salesforce_user_id":"005Hs0000000003IAA"},"created_at":"2026-11-01T10:00:00Z","answers":{"topics":[]}}' \
+	'{"id":"bad","status":"maybe","start":"2026-12-01T10:00:00","timezone":"Europe/Berlin","invitee":{"last_name":"Ng"}}' >"$T/in.jsonl"
+expect_status 1 "a failed booking is exit 1" -- sf-map --describe examples/describe.json --rejects "$T/rejects.jsonl" examples/mapping.json <"$T/in.jsonl"
+out=$(cat "$T/out")
+expect_eq "$(wc -l <"$T/out" | tr -d ' ')" 2 "two lines out for two bookings"
+expect_match '^\{"id":"ok","records"' "$out" "the good booking mapped"
+expect_eq "$(wc -l <"$T/rejects.jsonl" | tr -d ' ')" 1 "one line in --rejects"
+expect_match '"id":"bad","ok":false,"error":\{"code":"no-lookup-match".*"input":\{"id":"bad"' "$(cat "$T/rejects.jsonl")" "the reject carries its reason and the booking"
+expect_match 'booking bad: status: no entry for "maybe" in lookup status' "$(cat "$T/err")" "a diagnostic line names the booking"
+
+# A full disk is an error, never a silent exit 0.
+if [ -w /dev/full ]; then
+	sf-map --describe examples/describe.json examples/mapping.json <examples/booking.json >/dev/full 2>"$T/err"
+	expect_eq "$?" 6 "writing to /dev/full is exit 6"
+fi
+
+# The checked-in catalog is what tests/bench/sfmap/catalog.py derives from the
+# emulator's fixtures; with sf-describe and the emulator, check against a live one.
+expect_eq "$(python3 tests/bench/sfmap/catalog.py | cmp -s - examples/describe.json && echo same)" same \
+	"examples/describe.json matches the emulator fixtures"
+if command -v sf-describe >/dev/null 2>&1 && [ -n "${SFEMU_URL:-}" ]; then
+	if sf-describe Lead Event EventRelation Booking__c User Contact Account >"$T/live.json" 2>"$T/derr"; then
+		expect_status 0 "example mapping valid against the live describe" -- \
+			sf-map --check --describe "$T/live.json" examples/mapping.json
+	else
+		t_fail "sf-describe against the emulator: $(head -c 300 "$T/derr")"
+	fi
+fi
+t_done
