@@ -94,7 +94,7 @@ unit: all $(UNIT)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@sh examples/demo.sh
+	@bash examples/demo.sh
 
 bench: deps all
 	@sh tests/bench/run-all
