@@ -1167,15 +1167,17 @@ class Handler(BaseHTTPRequestHandler):
             return
         entry = {"method": method, "path": path, "status": None, "user": None,
                  "fault": None, "time": now_sf()}
-        with emu.lock:
-            emu.counters["requests"] += 1
-            emu.req_seq += 1
-            entry["seq"] = emu.req_seq
         counted = [False]
         try:
             if path.startswith("/__emu/"):
-                resp = admin(emu, method, path, split.query, body)
-            else:
+                # the admin API is neither counted nor logged
+                self.send(admin(emu, method, path, split.query, body))
+                return
+            with emu.lock:
+                emu.counters["requests"] += 1
+                emu.req_seq += 1
+                entry["seq"] = emu.req_seq
+            if True:
                 resp = serve(emu, self, method, path, split.query, body, entry, counted)
         except Cut:
             entry["status"] = 0

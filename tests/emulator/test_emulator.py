@@ -1,0 +1,1183 @@
+# SPDX-License-Identifier: ISC
+"""Tests for the sfpipe Salesforce emulator: each endpoint's documented example,
+its error cases, every fault kind, and a curl call by a Salesforce host name.
+
+Run by ./run-tests (and so by `make check`).  Section numbers refer to
+/work/shared/salesforce-rest.md.
+"""
+import base64
+import gzip
+import http.client
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EMUCTL = os.path.join(HERE, "emuctl")
+ENV = {}
+DIR = None
+START_SECONDS = None
+V = "/services/data/v62.0"
+
+
+def load_env(d):
+    out = {}
+    with open(os.path.join(d, "env")) as f:
+        for line in f:
+            k, _, v = line.strip()[len("export "):].partition("=")
+            out[k] = v.strip("'")
+    return out
+
+
+def setUpModule():
+    global DIR, ENV, START_SECONDS
+    DIR = tempfile.mkdtemp(prefix="sfemu-test-")
+    t0 = time.time()
+    subprocess.run([EMUCTL, "start", DIR], check=True, stdout=subprocess.DEVNULL)
+    START_SECONDS = time.time() - t0
+    ENV = load_env(DIR)
+
+
+def tearDownModule():
+    subprocess.run([EMUCTL, "stop", DIR], check=False)
+    shutil.rmtree(DIR, ignore_errors=True)
+
+
+class Conn(http.client.HTTPSConnection):
+    """HTTPS to 127.0.0.1:PORT presenting a Salesforce host name (SNI + cert check)."""
+
+    def __init__(self, host, port, ctx):
+        super().__init__(host, port, context=ctx, timeout=20)
+        self._ctx = ctx
+
+    def connect(self):
+        sock = socket.create_connection(("127.0.0.1", self.port), self.timeout)
+        self.sock = self._ctx.wrap_socket(sock, server_hostname=self.host)
+
+
+class Client:
+    def __init__(self, host="acme.my.salesforce.com"):
+        self.ctx = ssl.create_default_context(cafile=ENV["SF_CA_FILE"])
+        self.host = host
+        self.conn = Conn(host, int(ENV["SFEMU_PORT"]), self.ctx)
+        self.token = None
+
+    def request(self, method, path, body=None, headers=None, form=None, raw=False):
+        h = {"Host": "%s:%s" % (self.host, ENV["SFEMU_PORT"])}
+        if self.token:
+            h["Authorization"] = "Bearer " + self.token
+        data = None
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is not None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        h.update(headers or {})
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=data, headers=h)
+                r = self.conn.getresponse()
+                payload = r.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()
+                if attempt:
+                    raise
+        if r.getheader("Content-Encoding") == "gzip":
+            payload = gzip.decompress(payload)
+        if raw:
+            return r.status, r, payload
+        try:
+            js = json.loads(payload) if payload else None
+        except ValueError:
+            js = payload.decode()
+        return r.status, r, js
+
+    def close(self):
+        self.conn.close()
+
+
+def admin(method, path, body=None):
+    c = Client("emu.my.salesforce.com")
+    try:
+        st, _, js = c.request(method, "/__emu/" + path, body)
+        return st, js
+    finally:
+        c.close()
+
+
+def client_credentials_token():
+    c = Client()
+    st, _, js = c.request("POST", "/services/oauth2/token", form={
+        "grant_type": "client_credentials", "client_id": ENV["SF_CLIENT_ID"],
+        "client_secret": open(ENV["SF_CLIENT_SECRET_FILE"]).read()})
+    c.close()
+    assert st == 200, js
+    return js["access_token"]
+
+
+def b64u(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def make_jwt(claims, header=None, key=None):
+    h = b64u(json.dumps(header or {"alg": "RS256"}).encode())
+    c = b64u(json.dumps(claims).encode())
+    signing = (h + "." + c).encode()
+    sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key or ENV["SF_JWT_KEY_FILE"]],
+                         input=signing, stdout=subprocess.PIPE, check=True).stdout
+    return h + "." + c + "." + b64u(sig)
+
+
+TOKENS = {}
+
+
+def token_for(username):
+    if username not in TOKENS:
+        c = Client("login.salesforce.com")
+        st, _, js = c.request("POST", "/services/oauth2/token", form={
+            "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            "assertion": make_jwt({"iss": ENV["SF_CLIENT_ID"], "sub": username,
+                                   "aud": "https://login.salesforce.com",
+                                   "exp": int(time.time()) + 120})})
+        c.close()
+        assert st == 200, js
+        TOKENS[username] = js["access_token"]
+    return TOKENS[username]
+
+
+class Base(unittest.TestCase):
+    user = "integration@acme.example"
+
+    def setUp(self):
+        admin("POST", "reset")
+        self.c = Client()
+        self.c.token = token_for(self.user)
+
+    def tearDown(self):
+        self.c.close()
+
+    def req(self, method, path, body=None, **kw):
+        if not path.startswith("/"):
+            path = V + "/" + path
+        return self.c.request(method, path, body, **kw)
+
+    def records(self, sobject):
+        return admin("GET", "records?sobject=" + sobject)[1]["records"]
+
+    def assertError(self, resp, status, code, fields=None):
+        st, _, js = resp
+        self.assertEqual(st, status, js)
+        self.assertIsInstance(js, list, js)
+        self.assertEqual(js[0]["errorCode"], code, js)
+        if fields is not None:
+            self.assertEqual(js[0].get("fields"), fields, js)
+        return js[0]
+
+
+def sfid(id15):
+    suffix = ""
+    for c in range(3):
+        bits = sum(1 << i for i, ch in enumerate(id15[c * 5:c * 5 + 5]) if "A" <= ch <= "Z")
+        suffix += "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[bits]
+    return id15 + suffix
+
+
+def running(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def is_sf_id(s, prefix):
+    if len(s) != 18 or not s.startswith(prefix):
+        return False
+    suffix = ""
+    for c in range(3):
+        bits = sum(1 << i for i, ch in enumerate(s[c * 5:c * 5 + 5]) if "A" <= ch <= "Z")
+        suffix += "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[bits]
+    return s[15:] == suffix
+
+
+# ---------------------------------------------------------------------------
+
+
+class TestStartAndTransport(unittest.TestCase):
+    def test_start_under_two_seconds(self):
+        self.assertLess(START_SECONDS, 2.0)
+
+    def test_env_file_contract(self):
+        for k in ("SF_CA_FILE", "SF_RESOLVE", "SF_LOGIN_URL", "SF_INSTANCE_URL",
+                  "SF_API_VERSION", "SF_CLIENT_ID", "SF_USERNAME", "SFEMU_ADMIN_USERNAME",
+                  "SF_JWT_KEY_FILE", "SF_CLIENT_SECRET_FILE", "SF_REFRESH_TOKEN_FILE",
+                  "SFEMU_URL", "SFEMU_PORT", "SFEMU_DIR"):
+            self.assertIn(k, ENV)
+        port = ENV["SFEMU_PORT"]
+        self.assertEqual(ENV["SF_INSTANCE_URL"], "https://acme.my.salesforce.com:" + port)
+        self.assertEqual(ENV["SF_LOGIN_URL"], "https://login.salesforce.com:" + port)
+        self.assertEqual(ENV["SF_API_VERSION"], "62.0")
+        for f in ("SF_JWT_KEY_FILE", "SF_CLIENT_SECRET_FILE", "SF_REFRESH_TOKEN_FILE"):
+            self.assertEqual(os.stat(ENV[f]).st_mode & 0o777, 0o600, f)
+        for h in ("login.salesforce.com", "test.salesforce.com", "acme.my.site.com",
+                  "acme--dev.sandbox.my.salesforce.com", "acme.lightning.force.com",
+                  "acme.my.salesforce.com", "emu.my.salesforce.com"):
+            self.assertIn("%s:%s:127.0.0.1" % (h, port), ENV["SF_RESOLVE"])
+
+    def test_env_file_sources_in_sh(self):
+        out = subprocess.run(["sh", "-c", ". '%s/env' && echo \"$SF_INSTANCE_URL\"" % DIR],
+                             stdout=subprocess.PIPE, check=True).stdout.decode().strip()
+        self.assertEqual(out, ENV["SF_INSTANCE_URL"])
+
+    def test_curl_by_salesforce_host_name(self):
+        args = ["curl", "-sS", "--fail", "--cacert", ENV["SF_CA_FILE"]]
+        for r in ENV["SF_RESOLVE"].split(","):
+            args += ["--resolve", r]
+        for url in (ENV["SF_LOGIN_URL"], ENV["SF_INSTANCE_URL"],
+                    "https://acme--dev.sandbox.my.salesforce.com:%s" % ENV["SFEMU_PORT"],
+                    "https://acme.lightning.force.com:%s" % ENV["SFEMU_PORT"],
+                    "https://acme.my.site.com:%s" % ENV["SFEMU_PORT"]):
+            out = subprocess.run(args + [url + "/services/data/"], stdout=subprocess.PIPE,
+                                 check=True).stdout
+            self.assertEqual(json.loads(out)[0]["version"], "31.0")
+
+    def test_curl_rejects_without_ca(self):
+        r = subprocess.run(["curl", "-sS", "--resolve", ENV["SF_RESOLVE"].split(",")[0],
+                            ENV["SF_INSTANCE_URL"] + "/services/data/"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.assertNotEqual(r.returncode, 0)
+
+    def test_listens_on_loopback_only(self):
+        out = open("/proc/net/tcp").read()
+        port = "%04X" % int(ENV["SFEMU_PORT"])
+        lines = [l.split() for l in out.splitlines()[1:] if l.split()[1].endswith(":" + port)
+                 and l.split()[3] == "0A"]
+        self.assertTrue(lines)
+        for l in lines:
+            self.assertEqual(l[1].split(":")[0], "0100007F")
+
+    def test_emuctl_start_is_idempotent_and_stale_pid_ignored(self):
+        d = tempfile.mkdtemp(prefix="sfemu-idem-")
+        try:
+            with open(os.path.join(d, "pid"), "w") as f:
+                f.write("999999")  # stale
+            subprocess.run([EMUCTL, "start", d], check=True, stdout=subprocess.DEVNULL)
+            pid1 = open(os.path.join(d, "pid")).read()
+            subprocess.run([EMUCTL, "start", d], check=True, stdout=subprocess.DEVNULL)
+            self.assertEqual(pid1, open(os.path.join(d, "pid")).read())
+            subprocess.run([EMUCTL, "stop", d], check=True)
+            self.assertFalse(running(int(pid1)))
+        finally:
+            subprocess.run([EMUCTL, "stop", d])
+            shutil.rmtree(d, ignore_errors=True)
+
+    def test_keep_alive_and_gzip(self):
+        c = Client()
+        st, r, body = c.request("GET", "/services/data/", headers={"Accept-Encoding": "gzip"},
+                                raw=True)
+        self.assertEqual(r.getheader("Content-Encoding"), "gzip")
+        self.assertEqual(json.loads(body)[-1]["version"], "66.0")
+        sock = c.conn.sock
+        c.request("GET", "/services/data/")
+        self.assertIs(sock, c.conn.sock)  # same connection reused
+        c.close()
+
+    def test_throughput_over_500_per_second(self):
+        c = Client()
+        c.request("GET", "/services/data/")
+        n, t0 = 400, time.time()
+        for _ in range(n):
+            st, _, _ = c.request("GET", "/services/data/", raw=True)
+        rate = n / (time.time() - t0)
+        c.close()
+        self.assertGreater(rate, 500, "%.0f req/s" % rate)
+
+
+class TestVersions(Base):
+    def test_versions_unauthenticated_uncounted(self):
+        self.c.token = None
+        st, r, js = self.req("GET", "/services/data/")
+        self.assertEqual(st, 200)
+        self.assertIsNone(r.getheader("Sforce-Limit-Info"))
+        self.assertEqual(js[0], {"label": "Summer '14", "url": "/services/data/v31.0",
+                                 "version": "31.0"})
+        self.assertIn({"label": "Spring \u201918", "url": "/services/data/v42.0",
+                       "version": "42.0"}, js)
+        self.assertIn({"label": "Winter '25", "url": "/services/data/v62.0",
+                       "version": "62.0"}, js)
+        self.assertEqual(admin("GET", "stats")[1]["api_calls"], 0)
+
+    def test_resources_by_version(self):
+        st, r, js = self.req("GET", V + "/")
+        self.assertEqual(st, 200)
+        for k in ("sobjects", "query", "composite", "limits", "jobs"):
+            self.assertIn(k, js)
+        self.assertRegex(r.getheader("Sforce-Limit-Info"), r"^api-usage=1/15000$")
+
+    def test_retired_version_410(self):
+        st, _, js = self.req("GET", "/services/data/v20.0/sobjects")
+        self.assertEqual(st, 410)
+
+    def test_no_token_401(self):
+        self.c.token = None
+        self.assertError(self.req("GET", "sobjects"), 401, "INVALID_SESSION_ID")
+        self.c.token = "00Dbogus!AQbogus"
+        e = self.assertError(self.req("GET", "sobjects"), 401, "INVALID_SESSION_ID")
+        self.assertEqual(e["message"], "Session expired or invalid")
+
+
+class TestOAuth(Base):
+    def token(self, form, host="login.salesforce.com", headers=None):
+        c = Client(host)
+        try:
+            return c.request("POST", "/services/oauth2/token", form=form, headers=headers)
+        finally:
+            c.close()
+
+    def jwt_form(self, **claims):
+        base = {"iss": ENV["SF_CLIENT_ID"], "sub": ENV["SF_USERNAME"],
+                "aud": "https://login.salesforce.com", "exp": int(time.time()) + 120}
+        base.update(claims)
+        return {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                "assertion": make_jwt(base)}
+
+    def test_jwt_bearer_success(self):
+        for aud in ("https://login.salesforce.com", "https://test.salesforce.com",
+                    ENV["SF_INSTANCE_URL"], "https://acme.my.salesforce.com",
+                    "https://acme.my.site.com/customers"):
+            st, r, js = self.token(self.jwt_form(aud=aud))
+            self.assertEqual(st, 200, (aud, js))
+        self.assertEqual(js["instance_url"], ENV["SF_INSTANCE_URL"])
+        self.assertEqual(js["token_type"], "Bearer")
+        self.assertNotIn("refresh_token", js)
+        self.assertTrue(js["access_token"].startswith("00D"))
+        self.assertIn("!", js["access_token"])
+        self.assertTrue(js["issued_at"].isdigit())
+        for k in ("id", "signature", "scope"):
+            self.assertIn(k, js)
+        self.assertIsNone(r.getheader("Sforce-Limit-Info"))
+
+    def test_jwt_on_instance_host(self):
+        st, _, js = self.token(self.jwt_form(), host="acme.my.salesforce.com")
+        self.assertEqual(st, 200, js)
+
+    def test_jwt_errors(self):
+        cases = [
+            (self.jwt_form(iss="3MVGwrong"), "invalid_client_id", "client identifier invalid"),
+            (self.jwt_form(aud="https://evil.example.com"), "invalid_grant",
+             "audience is invalid"),
+            (self.jwt_form(exp=int(time.time()) - 10), "invalid_grant",
+             "expired authorization code"),
+            (self.jwt_form(sub="nobody@acme.example"), "invalid_grant",
+             "user hasn't approved this consumer"),
+        ]
+        for form, err, desc in cases:
+            st, _, js = self.token(form)
+            self.assertEqual((st, js), (400, {"error": err, "error_description": desc}))
+        # a signature by another key
+        other = os.path.join(DIR, "other_key.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                        "rsa_keygen_bits:2048", "-out", other], check=True,
+                       stderr=subprocess.DEVNULL)
+        a = make_jwt({"iss": ENV["SF_CLIENT_ID"], "sub": ENV["SF_USERNAME"],
+                      "aud": "https://login.salesforce.com", "exp": int(time.time()) + 60},
+                     key=other)
+        st, _, js = self.token({"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                                "assertion": a})
+        self.assertEqual(js, {"error": "invalid_grant", "error_description": "invalid assertion"})
+        # alg none / garbage
+        h = b64u(b'{"alg":"none"}')
+        c = b64u(json.dumps({"iss": ENV["SF_CLIENT_ID"]}).encode())
+        for bad in (h + "." + c + ".", "garbage"):
+            st, _, js = self.token({"grant_type":
+                                    "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                                    "assertion": bad})
+            self.assertEqual(js["error_description"], "invalid assertion")
+
+    def test_client_credentials_form_and_basic(self):
+        secret = open(ENV["SF_CLIENT_SECRET_FILE"]).read()
+        st, _, js = self.token({"grant_type": "client_credentials",
+                                "client_id": ENV["SF_CLIENT_ID"], "client_secret": secret},
+                               host="acme.my.salesforce.com")
+        self.assertEqual(st, 200, js)
+        basic = base64.b64encode(("%s:%s" % (ENV["SF_CLIENT_ID"], secret)).encode()).decode()
+        st, _, js = self.token({"grant_type": "client_credentials"},
+                               host="acme.my.salesforce.com",
+                               headers={"Authorization": "Basic " + basic})
+        self.assertEqual(st, 200, js)
+        self.c.token = js["access_token"]
+        st, _, _ = self.req("GET", "sobjects")
+        self.assertEqual(st, 200)
+        self.assertEqual(admin("GET", "log?limit=1")[1]["requests"][-1]["user"],
+                         "integration@acme.example")
+        st, _, js = self.token({"grant_type": "client_credentials",
+                                "client_id": ENV["SF_CLIENT_ID"], "client_secret": "nope"})
+        self.assertEqual((st, js), (400, {"error": "invalid_client",
+                                          "error_description": "invalid client credentials"}))
+        st, _, js = self.token({"grant_type": "client_credentials", "client_id": "x",
+                                "client_secret": secret})
+        self.assertEqual(js["error"], "invalid_client_id")
+
+    def test_refresh_and_revoke(self):
+        rt = open(ENV["SF_REFRESH_TOKEN_FILE"]).read()
+        st, _, js = self.token({"grant_type": "refresh_token", "refresh_token": rt,
+                                "client_id": ENV["SF_CLIENT_ID"]})
+        self.assertEqual(st, 200, js)
+        access = js["access_token"]
+        self.c.token = access
+        self.assertEqual(self.req("GET", "limits")[0], 200)
+        c = Client("login.salesforce.com")
+        st, _, _ = c.request("POST", "/services/oauth2/revoke", form={"token": rt})
+        c.close()
+        self.assertEqual(st, 200)
+        st, _, js = self.token({"grant_type": "refresh_token", "refresh_token": rt})
+        self.assertEqual((st, js), (400, {"error": "invalid_grant",
+                                          "error_description": "expired access/refresh token"}))
+        self.assertError(self.req("GET", "limits"), 401, "INVALID_SESSION_ID")
+
+    def test_unsupported_grant(self):
+        st, _, js = self.token({"grant_type": "password"})
+        self.assertEqual((st, js["error"]), (400, "unsupported_grant_type"))
+
+
+class TestDescribe(Base):
+    def test_describe_global(self):
+        st, r, js = self.req("GET", "sobjects")
+        self.assertEqual(st, 200)
+        self.assertEqual(js["encoding"], "UTF-8")
+        self.assertEqual(js["maxBatchSize"], 200)
+        names = {o["name"]: o for o in js["sobjects"]}
+        for n, p in (("Lead", "00Q"), ("Contact", "003"), ("Account", "001"),
+                     ("Event", "00U"), ("EventRelation", "0RE"), ("User", "005"),
+                     ("Booking__c", "a0B")):
+            self.assertEqual(names[n]["keyPrefix"], p)
+            self.assertEqual(len(names[n]), 28, n)
+        self.assertFalse(names["User"]["createable"])  # integration profile
+        self.assertTrue(names["Booking__c"]["custom"])
+        self.assertIn("eventSeriesUpdates", names["Event"]["urls"])
+        self.assertEqual(set(names["EventRelation"]["urls"]),
+                         {"sobject", "describe", "rowTemplate"})
+        lm = r.getheader("Last-Modified")
+        self.assertTrue(lm and r.getheader("ETag"))
+        st, r, js = self.req("GET", "sobjects", headers={"If-Modified-Since": lm})
+        self.assertEqual(st, 304)
+        self.assertIsNone(js)
+        st, _, _ = self.req("GET", "sobjects", headers={
+            "If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"})
+        self.assertEqual(st, 200)
+
+    def test_describe_fields_full_property_set(self):
+        st, r, js = self.req("GET", "sobjects/Lead/describe")
+        self.assertEqual(st, 200)
+        self.assertEqual(len(js), 45)
+        self.assertEqual(js["sobjectDescribeOption"], "FULL")
+        for f in js["fields"]:
+            self.assertEqual(len(f), 57, f["name"])
+        company = {f["name"]: f for f in js["fields"]}["Company"]
+        self.assertEqual((company["length"], company["byteLength"], company["nillable"],
+                          company["soapType"]), (255, 765, False, "xsd:string"))
+        self.assertEqual(r.getheader("Sforce-Limit-Info"), "api-usage=1/15000")
+
+    def test_fls_per_user(self):
+        _, _, integ = self.req("GET", "sobjects/Lead/describe")
+        f = {x["name"]: x for x in integ["fields"]}
+        self.assertNotIn("AnnualRevenue", f)
+        self.assertNotIn("Rating", f)
+        self.assertFalse(f["NumberOfEmployees"]["createable"])
+        self.assertFalse(f["NumberOfEmployees"]["updateable"])
+        self.assertTrue(f["LeadSource"]["createable"])
+        self.c.token = token_for("admin@acme.example")
+        _, _, adm = self.req("GET", "sobjects/Lead/describe")
+        f = {x["name"]: x for x in adm["fields"]}
+        self.assertIn("AnnualRevenue", f)
+        self.assertTrue(f["NumberOfEmployees"]["createable"])
+
+    def test_booking_custom_object(self):
+        _, _, js = self.req("GET", "sobjects/Booking__c/describe")
+        f = {x["name"]: x for x in js["fields"]}
+        self.assertNotIn("Internal_Notes__c", f)
+        k = f["Booking_Key__c"]
+        self.assertTrue(k["externalId"] and k["unique"])
+        self.assertEqual(f["Lead__c"]["referenceTo"], ["Lead"])
+        self.assertEqual(f["Lead__c"]["relationshipName"], "Lead__r")
+        self.assertTrue(f["Status__c"]["restrictedPicklist"])
+        self.assertEqual([p["value"] for p in f["Status__c"]["picklistValues"]],
+                         ["Booked", "Rescheduled", "Cancelled"])
+        self.assertEqual((f["Notes__c"]["type"], f["Notes__c"]["length"]), ("textarea", 32768))
+        self.assertEqual((f["Amount__c"]["type"], f["Amount__c"]["precision"],
+                          f["Amount__c"]["scale"], f["Amount__c"]["createable"]),
+                         ("currency", 16, 2, False))
+        self.assertEqual(f["Meeting_Date__c"]["type"], "date")
+        self.assertEqual(f["Starts_At__c"]["type"], "datetime")
+        self.assertTrue(f["Name"]["autoNumber"])
+
+    def test_event_fields(self):
+        _, _, js = self.req("GET", "sobjects/Event/describe")
+        f = {x["name"]: x for x in js["fields"]}
+        for n in ("StartDateTime", "EndDateTime", "IsAllDayEvent", "ActivityDate",
+                  "ActivityDateTime", "DurationInMinutes", "ShowAs", "OwnerId", "Subject",
+                  "Description", "Location", "WhoId", "WhatId", "IsPrivate", "Booking_Key__c"):
+            self.assertIn(n, f)
+        self.assertEqual([p["value"] for p in f["ShowAs"]["picklistValues"]],
+                         ["Busy", "OutOfOffice", "Free"])
+        self.assertEqual(f["WhoId"]["referenceTo"], ["Contact", "Lead"])
+        _, _, js = self.req("GET", "sobjects/EventRelation/describe")
+        f = {x["name"]: x for x in js["fields"]}
+        for n in ("EventId", "RelationId", "Status", "IsInvitee", "IsParent", "IsWhat",
+                  "RespondedDate", "Response"):
+            self.assertIn(n, f)
+
+    def test_describe_304_and_unknown_object(self):
+        _, r, _ = self.req("GET", "sobjects/Event/describe")
+        st, _, _ = self.req("GET", "sobjects/Event/describe",
+                            headers={"If-Modified-Since": r.getheader("Last-Modified")})
+        self.assertEqual(st, 304)
+        self.assertError(self.req("GET", "sobjects/Nope__c/describe"), 404, "NOT_FOUND")
+
+
+class TestCreate(Base):
+    LEAD = {"LastName": "Lee", "Company": "Acme", "Email": "ann@acme.example"}
+
+    def test_create_lead(self):
+        st, r, js = self.req("POST", "sobjects/Lead", self.LEAD)
+        self.assertEqual(st, 201, js)
+        self.assertEqual(set(js), {"id", "success", "errors"})
+        self.assertTrue(is_sf_id(js["id"], "00Q"), js["id"])
+        self.assertEqual(r.getheader("Location"), V + "/sobjects/Lead/" + js["id"])
+        recs = self.records("Lead")
+        self.assertEqual(len(recs), 1)
+        self.assertEqual(recs[0]["fields"]["Status"], "Open - Not Contacted")
+        self.assertEqual(recs[0]["fields"]["OwnerId"][:3], "005")
+        st, _, got = self.req("GET", "sobjects/Lead/" + js["id"])
+        self.assertEqual(got["Company"], "Acme")
+        self.assertNotIn("AnnualRevenue", got)
+
+    def test_required_missing(self):
+        e = self.assertError(self.req("POST", "sobjects/Lead", {"FirstName": "A"}), 400,
+                             "REQUIRED_FIELD_MISSING", ["LastName", "Company"])
+        self.assertEqual(e["message"], "Required fields are missing: [LastName, Company]")
+
+    def test_unknown_and_hidden_fields(self):
+        e = self.assertError(self.req("POST", "sobjects/Lead", dict(self.LEAD, Foo__c=1)),
+                             400, "INVALID_FIELD")
+        self.assertEqual(e["message"], "No such column 'Foo__c' on sobject of type Lead")
+        e = self.assertError(self.req("POST", "sobjects/Lead",
+                                      dict(self.LEAD, AnnualRevenue=5)), 400, "INVALID_FIELD")
+        self.assertIn("AnnualRevenue", e["message"])
+        self.assertError(self.req("POST", "sobjects/Lead", dict(self.LEAD, Id="00Q")), 400,
+                         "INVALID_FIELD")
+
+    def test_read_only_for_integration_but_not_admin(self):
+        e = self.assertError(self.req("POST", "sobjects/Lead",
+                                      dict(self.LEAD, NumberOfEmployees=5)), 400,
+                             "INVALID_FIELD_FOR_INSERT_UPDATE", ["NumberOfEmployees"])
+        self.assertTrue(e["message"].startswith("Unable to create/update fields: "
+                                                "NumberOfEmployees."))
+        self.assertError(self.req("POST", "sobjects/Lead", dict(self.LEAD, Name="x")), 400,
+                         "INVALID_FIELD_FOR_INSERT_UPDATE", ["Name"])
+        self.c.token = token_for("admin@acme.example")
+        st, _, js = self.req("POST", "sobjects/Lead", dict(self.LEAD, NumberOfEmployees=5,
+                                                           AnnualRevenue=10))
+        self.assertEqual(st, 201, js)
+
+    def test_type_validation(self):
+        bk = {"Booking_Key__c": "bk-t"}
+        cases = [
+            ({"Meeting_Date__c": "01/12/2026"}, "JSON_PARSER_ERROR", None),
+            ({"Meeting_Date__c": "2026-12-01T00:00:00Z"}, "JSON_PARSER_ERROR", None),
+            ({"Starts_At__c": "2026-12-01T09:00:00+0000"}, "JSON_PARSER_ERROR", None),
+            ({"Starts_At__c": "tomorrow"}, "JSON_PARSER_ERROR", None),
+            ({"Status__c": "Maybe"}, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+             ["Status__c"]),
+            ({"Booking_Key__c": "k" * 81}, "STRING_TOO_LONG", ["Booking_Key__c"]),
+            ({"Lead__c": "not-an-id"}, "MALFORMED_ID", ["Lead__c"]),
+            ({"Lead__c": "001Hs0000000001AAA"}, "MALFORMED_ID", ["Lead__c"]),
+            ({"Lead__c": sfid("00QHs000000009Z")}, "INVALID_CROSS_REFERENCE_KEY", ["Lead__c"]),
+            ({"Notes__c": {"a": 1}}, "JSON_PARSER_ERROR", None),
+        ]
+        for extra, code, fields in cases:
+            body = dict(bk, **extra)
+            self.assertError(self.req("POST", "sobjects/Booking__c", body), 400, code, fields)
+        self.assertError(self.req("POST", "sobjects/Lead", dict(self.LEAD, IsUnreadByOwner="x")),
+                         400, "JSON_PARSER_ERROR")
+        self.assertError(self.req("POST", "sobjects/Lead", dict(self.LEAD, Email="nope")), 400,
+                         "INVALID_EMAIL_ADDRESS", ["Email"])
+        self.assertError(self.req("POST", "sobjects/Lead", dict(self.LEAD, Latitude="abc")),
+                         400, "JSON_PARSER_ERROR")
+        self.assertError(self.req("POST", "sobjects/Lead", dict(self.LEAD, Latitude=1e6)), 400,
+                         "NUMBER_OUTSIDE_VALID_RANGE", ["Latitude"])
+        self.assertEqual(self.records("Booking__c"), [])
+
+    def test_good_values_normalised(self):
+        st, _, lead = self.req("POST", "sobjects/Lead", self.LEAD)
+        self.c.token = token_for("admin@acme.example")
+        st, _, js = self.req("POST", "sobjects/Booking__c", {
+            "Booking_Key__c": "bk-1", "Lead__c": lead["id"][:15], "Status__c": "Booked",
+            "Notes__c": "x" * 32768, "Amount__c": "12.345", "Meeting_Date__c": "2026-12-01",
+            "Starts_At__c": "2026-12-01T10:00:00+01:00", "Internal_Notes__c": "secret"})
+        self.assertEqual(st, 201, js)
+        f = self.records("Booking__c")[0]["fields"]
+        self.assertEqual(f["Starts_At__c"], "2026-12-01T09:00:00.000+0000")
+        self.assertEqual(f["Amount__c"], 12.35)
+        self.assertEqual(f["Lead__c"], lead["id"])
+        self.assertTrue(f["Name"].startswith("B-"))
+        self.assertTrue(is_sf_id(js["id"], "a0B"))
+
+    def test_duplicate_external_id(self):
+        self.assertEqual(self.req("POST", "sobjects/Booking__c",
+                                  {"Booking_Key__c": "bk-d"})[0], 201)
+        e = self.assertError(self.req("POST", "sobjects/Booking__c",
+                                      {"Booking_Key__c": "BK-D"}), 400, "DUPLICATE_VALUE")
+        self.assertIn("duplicate value found: Booking_Key__c duplicates value on record "
+                      "with id: a0B", e["message"])
+
+    def test_json_parse_error_and_unknown_object(self):
+        e = self.assertError(self.req("POST", "sobjects/Lead", b'{"LastName" "x"}'), 400,
+                             "JSON_PARSER_ERROR")
+        self.assertIn("[line:1, column:", e["message"])
+        self.assertError(self.req("POST", "sobjects/Nope", self.LEAD), 404, "NOT_FOUND")
+
+    def test_event_rules(self):
+        st, _, js = self.req("POST", "sobjects/Event", {
+            "Subject": "Demo", "StartDateTime": "2026-12-01T09:00:00.000Z",
+            "EndDateTime": "2026-12-01T09:30:00.000Z", "ShowAs": "Busy"})
+        self.assertEqual(st, 201, js)
+        f = self.records("Event")[0]["fields"]
+        self.assertEqual((f["DurationInMinutes"], f["ActivityDate"]), (30, "2026-12-01"))
+        self.assertError(self.req("POST", "sobjects/Event", {
+            "Subject": "x", "StartDateTime": "2026-12-01T09:00:00Z"}), 400,
+            "REQUIRED_FIELD_MISSING", ["DurationInMinutes"])
+        self.assertError(self.req("POST", "sobjects/Event", {
+            "Subject": "x", "StartDateTime": "2026-12-01T09:00:00Z", "DurationInMinutes": 5,
+            "ShowAs": "Tentative"}), 400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST")
+
+    def test_update_and_delete_by_id(self):
+        _, _, js = self.req("POST", "sobjects/Lead", self.LEAD)
+        st, _, _ = self.req("PATCH", "sobjects/Lead/" + js["id"], {"Company": "B"})
+        self.assertEqual(st, 204)
+        self.assertEqual(self.records("Lead")[0]["fields"]["Company"], "B")
+        self.assertEqual(self.records("Lead")[0]["writes"], 2)
+        self.assertEqual(self.req("DELETE", "sobjects/Lead/" + js["id"])[0], 204)
+        self.assertError(self.req("GET", "sobjects/Lead/" + js["id"]), 404, "NOT_FOUND")
+
+
+class TestUpsert(Base):
+    def test_insert_then_update(self):
+        url = "sobjects/Lead/Booking_Key__c/bk-1042"
+        st, r, js = self.req("PATCH", url, {"LastName": "Lee", "Company": "Acme"})
+        self.assertEqual(st, 201, js)
+        self.assertEqual(js, {"id": js["id"], "success": True, "errors": [], "created": True})
+        self.assertTrue(r.getheader("Location"))
+        st, _, js2 = self.req("PATCH", url, {"Company": "Acme 2"})
+        self.assertEqual(st, 200, js2)
+        self.assertEqual(js2, {"id": js["id"], "success": True, "errors": [], "created": False})
+        recs = self.records("Lead")
+        self.assertEqual(len(recs), 1)
+        self.assertEqual(recs[0]["fields"]["Booking_Key__c"], "bk-1042")
+        self.assertEqual(recs[0]["writes"], 2)
+        st, _, _ = self.req("PATCH", "/services/data/v45.0/" + url, {"Company": "Old"})
+        self.assertEqual(st, 204)
+
+    def test_multiple_matches_300(self):
+        self.req("POST", "sobjects/Lead", {"LastName": "A", "Company": "C", "Email": "x@y.example"})
+        self.req("POST", "sobjects/Lead", {"LastName": "B", "Company": "C", "Email": "x@y.example"})
+        st, _, js = self.req("PATCH", "sobjects/Lead/Email/x@y.example", {"Company": "D"})
+        self.assertEqual(st, 300)
+        self.assertEqual(len(js), 2)
+
+    def test_unknown_or_non_external_field_404(self):
+        self.assertError(self.req("PATCH", "sobjects/Lead/Nope__c/1", {"Company": "x"}), 404,
+                         "NOT_FOUND")
+        self.assertError(self.req("PATCH", "sobjects/Lead/Company/x", {"Company": "x"}), 404,
+                         "NOT_FOUND")
+
+    def test_upsert_validation(self):
+        self.assertError(self.req("PATCH", "sobjects/Lead/Booking_Key__c/k1",
+                                  {"LastName": "x"}), 400, "REQUIRED_FIELD_MISSING", ["Company"])
+
+    def test_relationship_by_external_id(self):
+        self.req("PATCH", "sobjects/Lead/Booking_Key__c/L1", {"LastName": "x", "Company": "y"})
+        st, _, js = self.req("PATCH", "sobjects/Booking__c/Booking_Key__c/B1",
+                             {"Lead__r": {"Booking_Key__c": "L1"}})
+        self.assertEqual(st, 201, js)
+        self.assertEqual(self.records("Booking__c")[0]["fields"]["Lead__c"][:3], "00Q")
+        self.assertError(self.req("PATCH", "sobjects/Booking__c/Booking_Key__c/B2",
+                                  {"Lead__r": {"Booking_Key__c": "none"}}), 400,
+                         "INVALID_FIELD")
+
+
+def graph_booking(gid, key, bad=False):
+    return {"graphId": gid, "compositeRequest": [
+        {"method": "PATCH", "url": V + "/sobjects/Lead/Booking_Key__c/" + key,
+         "referenceId": "lead", "body": {"LastName": "Lee", "Company": "Acme"}},
+        {"method": "POST", "url": V + "/sobjects/Event", "referenceId": "evt",
+         "body": {"Subject": "Demo", "StartDateTime": "2026-12-01T15:00:00Z",
+                  "EndDateTime": "2026-12-01T15:30:00Z", "WhoId": "@{lead.id}",
+                  "ShowAs": "Nope" if bad else "Busy"}},
+        {"method": "POST", "url": V + "/sobjects/EventRelation", "referenceId": "rel",
+         "body": {"EventId": "@{evt.id}", "RelationId": "@{lead.id}"}}]}
+
+
+class TestGraph(Base):
+    def test_graph_success_with_references(self):
+        st, r, js = self.req("POST", "composite/graph", {"graphs": [graph_booking("g1", "k1")]})
+        self.assertEqual(st, 200, js)
+        g = js["graphs"][0]
+        self.assertTrue(g["isSuccessful"])
+        cr = g["graphResponse"]["compositeResponse"]
+        self.assertEqual([x["httpStatusCode"] for x in cr], [201, 201, 201])
+        self.assertEqual([x["referenceId"] for x in cr], ["lead", "evt", "rel"])
+        self.assertIn("Location", cr[1]["httpHeaders"])
+        ev = self.records("Event")[0]["fields"]
+        self.assertEqual(ev["WhoId"], cr[0]["body"]["id"])
+        self.assertEqual(self.records("EventRelation")[0]["fields"]["EventId"],
+                         cr[1]["body"]["id"])
+        self.assertEqual(admin("GET", "stats")[1]["api_calls"], 1)  # one call (6.6)
+
+    def test_failed_node_rolls_back_graph(self):
+        st, _, js = self.req("POST", "composite/graph", {"graphs": [
+            graph_booking("g1", "k1"), graph_booking("g2", "k2", bad=True)]})
+        self.assertEqual(st, 200)
+        g1, g2 = js["graphs"]
+        self.assertTrue(g1["isSuccessful"])
+        self.assertFalse(g2["isSuccessful"])
+        cr = g2["graphResponse"]["compositeResponse"]
+        self.assertEqual(cr[1]["httpStatusCode"], 400)
+        self.assertEqual(cr[1]["body"][0]["errorCode"], "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST")
+        for i in (0, 2):
+            self.assertEqual(cr[i]["body"], [{"errorCode": "PROCESSING_HALTED", "message":
+                                              "The transaction was rolled back since another "
+                                              "operation in the same transaction failed."}])
+        leads = self.records("Lead")
+        self.assertEqual([l["fields"]["Booking_Key__c"] for l in leads], ["k1"])
+        self.assertEqual(len(self.records("Event")), 1)
+
+    def test_limits(self):
+        many = [{"graphId": "g%d" % i, "compositeRequest": []} for i in range(76)]
+        e = self.assertError(self.req("POST", "composite/graph", {"graphs": many}), 400,
+                             "LIMIT_EXCEEDED")
+        self.assertIn("75", e["message"])
+        nodes = [{"method": "POST", "url": V + "/sobjects/Lead", "referenceId": "r%d" % i,
+                  "body": {"LastName": "x", "Company": "y"}} for i in range(501)]
+        self.assertError(self.req("POST", "composite/graph", {"graphs": [
+            {"graphId": "g", "compositeRequest": nodes}]}), 400, "LIMIT_EXCEEDED")
+        objs = ["Lead", "Contact", "Account", "Event", "Booking__c", "EventRelation"]
+        kinds = [{"method": m, "url": "/services/data/v%d.0/sobjects/%s" % (v, o),
+                  "referenceId": "r%d%s%s" % (v, o, m), "body": {}}
+                 for v in (60, 61, 62) for o in objs for m in ("POST",)]
+        self.assertError(self.req("POST", "composite/graph", {"graphs": [
+            {"graphId": "g", "compositeRequest": kinds}]}), 400, "LIMIT_EXCEEDED")
+
+    def test_halted_after_14_failures(self):
+        graphs = [graph_booking("g%d" % i, "k%d" % i, bad=True) for i in range(16)]
+        _, _, js = self.req("POST", "composite/graph", {"graphs": graphs})
+        last = js["graphs"][15]["graphResponse"]["compositeResponse"]
+        self.assertTrue(all(x["body"][0]["errorCode"] == "PROCESSING_HALTED" for x in last))
+        fourteenth = js["graphs"][13]["graphResponse"]["compositeResponse"]
+        self.assertEqual(fourteenth[1]["body"][0]["errorCode"],
+                         "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST")
+        self.assertEqual(self.records("Lead"), [])
+
+    def test_bad_reference(self):
+        g = graph_booking("g1", "k1")
+        g["compositeRequest"][1]["body"]["WhoId"] = "@{nobody.id}"
+        _, _, js = self.req("POST", "composite/graph", {"graphs": [g]})
+        self.assertFalse(js["graphs"][0]["isSuccessful"])
+        self.assertEqual(self.records("Lead"), [])
+
+
+class TestComposite(Base):
+    def body(self, aon, bad=False):
+        return {"allOrNone": aon, "compositeRequest": [
+            {"method": "POST", "url": V + "/sobjects/Account", "referenceId": "refAccount",
+             "body": {"Name": "Sample Account"}},
+            {"method": "POST", "url": V + "/sobjects/Contact", "referenceId": "refContact",
+             "body": {"LastName": "Sample", "AccountId": "@{refAccount.id}"}
+             if not bad else {"AccountId": "@{refAccount.id}"}},
+            {"method": "GET", "url": V + "/sobjects/Account/@{refAccount.id}",
+             "referenceId": "get"}]}
+
+    def test_documented_example(self):
+        st, _, js = self.req("POST", "composite", self.body(True))
+        self.assertEqual(st, 200)
+        cr = js["compositeResponse"]
+        self.assertEqual([x["httpStatusCode"] for x in cr], [201, 201, 200])
+        self.assertEqual(cr[2]["body"]["Name"], "Sample Account")
+        self.assertEqual(admin("GET", "stats")[1]["api_calls"], 1)
+
+    def test_all_or_none_rolls_back(self):
+        _, _, js = self.req("POST", "composite", self.body(True, bad=True))
+        cr = js["compositeResponse"]
+        self.assertEqual(cr[1]["body"][0]["errorCode"], "REQUIRED_FIELD_MISSING")
+        self.assertEqual(cr[0]["body"][0]["errorCode"], "PROCESSING_HALTED")
+        self.assertEqual(self.records("Account"), [])
+
+    def test_not_all_or_none_keeps_successes(self):
+        _, _, js = self.req("POST", "composite", self.body(False, bad=True))
+        cr = js["compositeResponse"]
+        self.assertEqual(cr[0]["httpStatusCode"], 201)
+        self.assertEqual(cr[1]["httpStatusCode"], 400)
+        self.assertEqual(len(self.records("Account")), 1)
+
+    def test_limit_25(self):
+        reqs = [{"method": "GET", "url": V + "/limits", "referenceId": "r%d" % i}
+                for i in range(26)]
+        self.assertError(self.req("POST", "composite", {"compositeRequest": reqs}), 400,
+                         "LIMIT_EXCEEDED")
+
+
+class TestCollections(Base):
+    def test_create_partial(self):
+        st, _, js = self.req("POST", "composite/sobjects", {"allOrNone": False, "records": [
+            {"attributes": {"type": "Lead"}, "LastName": "A", "Company": "C"},
+            {"attributes": {"type": "Lead"}, "LastName": "B"},
+            {"attributes": {"type": "Account"}, "Name": "X"}]})
+        self.assertEqual(st, 200)
+        self.assertTrue(js[0]["success"] and js[2]["success"])
+        self.assertEqual(js[1], {"success": False, "errors": [{
+            "statusCode": "REQUIRED_FIELD_MISSING", "message":
+            "Required fields are missing: [Company]", "fields": ["Company"]}]})
+        self.assertEqual(len(self.records("Lead")), 1)
+
+    def test_create_all_or_none(self):
+        _, _, js = self.req("POST", "composite/sobjects", {"allOrNone": True, "records": [
+            {"attributes": {"type": "Lead"}, "LastName": "A", "Company": "C"},
+            {"attributes": {"type": "Lead"}, "LastName": "B"}]})
+        self.assertEqual(js[0]["errors"][0]["statusCode"], "ALL_OR_NONE_OPERATION_ROLLED_BACK")
+        self.assertEqual(js[1]["errors"][0]["statusCode"], "REQUIRED_FIELD_MISSING")
+        self.assertEqual(self.records("Lead"), [])
+
+    def test_upsert(self):
+        recs = [{"attributes": {"type": "Lead"}, "Booking_Key__c": "u1", "LastName": "A",
+                 "Company": "C"}]
+        _, _, js = self.req("PATCH", "composite/sobjects/Lead/Booking_Key__c",
+                            {"allOrNone": False, "records": recs})
+        self.assertEqual(js[0]["created"], True)
+        _, _, js = self.req("PATCH", "composite/sobjects/Lead/Booking_Key__c",
+                            {"allOrNone": False, "records": recs + [
+                                {"Booking_Key__c": "u2", "LastName": "x", "Company": "y"}]})
+        self.assertEqual((js[0]["success"], js[0]["created"]), (True, False))
+        self.assertEqual(js[1]["errors"][0]["statusCode"], "JSON_PARSER_ERROR")
+        self.assertEqual(len(self.records("Lead")), 1)
+        self.assertEqual(admin("GET", "stats")[1]["api_calls"], 2)
+
+    def test_over_200(self):
+        recs = [{"attributes": {"type": "Lead"}, "LastName": "A", "Company": "C"}] * 201
+        self.assertError(self.req("POST", "composite/sobjects", {"records": recs}), 400,
+                         "EXCEEDED_ID_LIMIT")
+
+
+class TestBulk(Base):
+    def run_job(self, job, csv_text, wait=True):
+        st, _, info = self.req("POST", "jobs/ingest", job)
+        self.assertEqual(st, 200, info)
+        self.assertEqual(info["state"], "Open")
+        self.assertFalse(info["contentUrl"].startswith("/"))
+        jid = info["id"]
+        self.assertTrue(is_sf_id(jid, "750"))
+        st, _, _ = self.req("PUT", "jobs/ingest/%s/batches" % jid, csv_text.encode(),
+                            headers={"Content-Type": "text/csv"})
+        self.assertEqual(st, 201)
+        st, _, js = self.req("PATCH", "jobs/ingest/" + jid, {"state": "UploadComplete"})
+        self.assertEqual((st, js["state"]), (200, "UploadComplete"))
+        for _ in range(100):
+            _, _, js = self.req("GET", "jobs/ingest/" + jid)
+            if js["state"] in ("JobComplete", "Failed"):
+                break
+            time.sleep(0.02)
+        return jid, js
+
+    def test_insert_job(self):
+        jid, js = self.run_job({"object": "Lead", "operation": "insert", "contentType": "CSV",
+                                "lineEnding": "LF", "columnDelimiter": "COMMA"},
+                               'LastName,Company,Email\nLee,Acme,ann@acme.example\n'
+                               'Ng,,\n"O""Brien","Big, Co",#N/A\n')
+        self.assertEqual(js["state"], "JobComplete")
+        self.assertEqual((js["numberRecordsProcessed"], js["numberRecordsFailed"]), (3, 1))
+        st, r, ok = self.req("GET", "jobs/ingest/%s/successfulResults/" % jid, raw=True)
+        lines = ok.decode().splitlines()
+        self.assertEqual(lines[0], '"sf__Id","sf__Created","LastName","Company","Email"')
+        self.assertEqual(len(lines), 3)
+        self.assertIn('"true","O""Brien","Big, Co"', lines[2])
+        _, _, bad = self.req("GET", "jobs/ingest/%s/failedResults/" % jid, raw=True)
+        blines = bad.decode().splitlines()
+        self.assertEqual(blines[0], '"sf__Id","sf__Error","LastName","Company","Email"')
+        self.assertIn("REQUIRED_FIELD_MISSING:Required fields are missing: [Company]",
+                      blines[1])
+        self.assertEqual(len(self.records("Lead")), 2)
+
+    def test_upsert_job_pipe_crlf(self):
+        self.req("PATCH", "sobjects/Lead/Booking_Key__c/b1", {"LastName": "x", "Company": "y"})
+        jid, js = self.run_job({"object": "Lead", "operation": "upsert",
+                                "externalIdFieldName": "Booking_Key__c",
+                                "lineEnding": "CRLF", "columnDelimiter": "PIPE"},
+                               "Booking_Key__c|LastName|Company\r\nb1|Lee|A\r\nb2|Ng|B\r\n")
+        self.assertEqual(js["state"], "JobComplete")
+        _, _, ok = self.req("GET", "jobs/ingest/%s/successfulResults/" % jid, raw=True)
+        rows = ok.decode().split("\r\n")
+        self.assertIn('"false"', rows[1])
+        self.assertIn('"true"', rows[2])
+        self.assertEqual(len(self.records("Lead")), 2)
+
+    def test_line_ending_mismatch_fails_with_unprocessed(self):
+        jid, js = self.run_job({"object": "Lead", "operation": "insert"},
+                               "LastName,Company\r\nLee,Acme\r\n")
+        self.assertEqual(js["state"], "Failed")
+        self.assertIn("LineEnding", js["errorMessage"])
+        _, _, un = self.req("GET", "jobs/ingest/%s/unprocessedrecords/" % jid, raw=True)
+        self.assertEqual(len(un.decode().splitlines()), 2)
+
+    def test_job_errors(self):
+        self.assertError(self.req("POST", "jobs/ingest", {"object": "Nope", "operation":
+                                                          "insert"}), 400, "INVALIDJOB")
+        self.assertError(self.req("POST", "jobs/ingest", {"object": "Lead", "operation":
+                                                          "upsert"}), 400, "INVALIDJOB")
+        self.assertError(self.req("GET", "jobs/ingest/750Hs0000000099AAA"), 404, "NOT_FOUND")
+
+
+class TestLimitsAndAccounting(Base):
+    def test_limits_resource(self):
+        self.req("GET", "sobjects")
+        st, r, js = self.req("GET", "limits")
+        self.assertEqual(js["DailyApiRequests"], {"Max": 15000, "Remaining": 14998})
+        self.assertEqual(r.getheader("Sforce-Limit-Info"), "api-usage=2/15000")
+
+    def test_daily_limit_reached(self):
+        admin("POST", "config", {"daily_limit": 3})
+        for _ in range(3):
+            self.assertEqual(self.req("GET", "limits")[0], 200)
+        e = self.assertError(self.req("GET", "limits"), 403, "REQUEST_LIMIT_EXCEEDED")
+        self.assertEqual(e["message"], "TotalRequests Limit exceeded.")
+        self.assertEqual(self.req("GET", "/services/data/")[0], 200)  # not counted
+        s = admin("GET", "stats")[1]
+        self.assertEqual((s["api_calls"], s["daily_limit"]), (3, 3))
+        admin("POST", "config", {"daily_limit": 100, "api_calls": 99})
+        self.assertEqual(self.req("GET", "limits")[2]["DailyApiRequests"]["Remaining"], 0)
+
+    def test_stats_and_log(self):
+        self.req("GET", "sobjects")
+        self.req("POST", "composite/graph", {"graphs": [graph_booking("g", "k")]})
+        s = admin("GET", "stats")[1]
+        self.assertEqual(s["api_calls"], 2)
+        self.assertEqual(s["by_endpoint"]["composite_graph"], 1)
+        log = admin("GET", "log?limit=2")[1]["requests"]
+        self.assertEqual([(l["method"], l["path"], l["status"]) for l in log],
+                         [("GET", V + "/sobjects", 200), ("POST", V + "/composite/graph", 200)])
+        self.assertEqual(log[0]["user"], "integration@acme.example")
+
+
+class TestQuery(Base):
+    def seed(self, n=0):
+        host = admin("GET", "records?sobject=User&Username=ann.host@acme.example")[1][
+            "records"][0]["Id"]
+        ids = []
+        for i, (s, e, show) in enumerate([("2026-12-01T09:00:00.000Z", "2026-12-01T10:00:00Z",
+                                           "Busy"),
+                                          ("2026-12-01T13:00:00Z", "2026-12-01T14:00:00Z",
+                                           "Free"),
+                                          ("2026-12-02T09:00:00Z", "2026-12-02T09:30:00Z",
+                                           "OutOfOffice")]):
+            st, js = admin("POST", "records", {"sobject": "Event", "fields": {
+                "Subject": "Meet %d" % i, "StartDateTime": s, "EndDateTime": e,
+                "ShowAs": show, "OwnerId": host, "Location": "it's room\\1"}})
+            self.assertEqual(st, 201, js)
+            ids.append(js["id"])
+        for i in range(n):
+            admin("POST", "records", {"sobject": "Event", "fields": {
+                "Subject": "Bulk", "StartDateTime": "2026-11-01T09:00:00Z",
+                "DurationInMinutes": 15, "OwnerId": host}})
+        admin("POST", "records", {"sobject": "EventRelation", "fields": {
+            "EventId": ids[0], "RelationId": host, "Status": "Accepted"}})
+        return host, ids
+
+    def q(self, soql, headers=None):
+        return self.req("GET", "query?q=" + urllib.parse.quote(soql), headers=headers)
+
+    def test_where_order_limit(self):
+        host, ids = self.seed()
+        st, _, js = self.q("SELECT Id, Subject, StartDateTime, EndDateTime, ShowAs, IsAllDayEvent "
+                           "FROM Event WHERE OwnerId = '%s' AND StartDateTime < "
+                           "2026-12-02T00:00:00Z AND (ShowAs = 'Busy' OR ShowAs IN "
+                           "('OutOfOffice', 'Free')) ORDER BY StartDateTime DESC LIMIT 5" % host)
+        self.assertEqual(st, 200, js)
+        self.assertEqual((js["totalSize"], js["done"]), (2, True))
+        self.assertEqual([r["Subject"] for r in js["records"]], ["Meet 1", "Meet 0"])
+        r = js["records"][1]
+        self.assertEqual(r["attributes"], {"type": "Event", "url": V + "/sobjects/Event/" +
+                                           ids[0]})
+        self.assertEqual(r["StartDateTime"], "2026-12-01T09:00:00.000+0000")
+        self.assertEqual(list(r), ["attributes", "Id", "Subject", "StartDateTime",
+                                   "EndDateTime", "ShowAs", "IsAllDayEvent"])
+        _, _, js = self.q("SELECT Id FROM Event WHERE ShowAs != 'Free' AND IsAllDayEvent = "
+                          "false AND ActivityDate >= 2026-12-02")
+        self.assertEqual(js["totalSize"], 1)
+        _, _, js = self.q("SELECT Id FROM Event WHERE Location = 'it\\'s room\\\\1'")
+        self.assertEqual(js["totalSize"], 3)
+        _, _, js = self.q("SELECT EventId, RelationId, Status, IsInvitee FROM EventRelation "
+                          "WHERE EventId IN ('%s') AND Status = 'Accepted'" % ids[0])
+        self.assertEqual(js["records"][0]["RelationId"], host)
+        _, _, js = self.q("select id from event where whoid = null order by startdatetime")
+        self.assertEqual(js["totalSize"], 3)
+
+    def test_paging(self):
+        self.seed(n=450)
+        st, _, js = self.q("SELECT Id FROM Event", headers={
+            "Sforce-Query-Options": "batchSize=200"})
+        self.assertEqual((js["totalSize"], js["done"], len(js["records"])), (453, False, 200))
+        self.assertRegex(js["nextRecordsUrl"], r"^/services/data/v62\.0/query/01g\w{15}-200$")
+        seen = [r["Id"] for r in js["records"]]
+        while not js["done"]:
+            st, _, js = self.req("GET", js["nextRecordsUrl"])
+            self.assertEqual(st, 200)
+            seen += [r["Id"] for r in js["records"]]
+        self.assertEqual(len(set(seen)), 453)
+        st, _, js = self.q("SELECT Id FROM Event", headers={
+            "Sforce-Query-Options": "batchSize=10"})
+        self.assertEqual(len(js["records"]), 200)  # minimum 200
+        self.assertError(self.req("GET", V + "/query/01gHs0000000zzzAAA-200"), 400,
+                         "INVALID_QUERY_LOCATOR")
+
+    def test_query_errors(self):
+        self.assertError(self.q("SELECT FROM Event"), 400, "MALFORMED_QUERY")
+        self.assertError(self.q("SELECT Id FROM Event WHERE"), 400, "MALFORMED_QUERY")
+        self.assertError(self.q("SELECT Id FROM Event WHERE Subject = 'x"), 400,
+                         "MALFORMED_QUERY")
+        self.assertError(self.q("SELECT Id, Nope FROM Event"), 400, "INVALID_FIELD")
+        self.assertError(self.q("SELECT Id FROM Nope"), 400, "INVALID_TYPE")
+        self.assertError(self.q("SELECT Id FROM Event WHERE StartDateTime > '2026-01-01'"),
+                         400, "INVALID_FIELD")
+        # hidden field is no column for the integration user
+        self.assertError(self.q("SELECT AnnualRevenue FROM Lead"), 400, "INVALID_FIELD")
+
+
+class TestFaults(Base):
+    def fault(self, **rule):
+        st, js = admin("POST", "faults", {"rules": [rule]})
+        self.assertEqual(st, 200, js)
+
+    def test_latency(self):
+        self.fault(kind="latency", ms=300, count=1, path="/limits")
+        t0 = time.time()
+        self.assertEqual(self.req("GET", "limits")[0], 200)
+        self.assertGreaterEqual(time.time() - t0, 0.29)
+        t0 = time.time()
+        self.req("GET", "limits")
+        self.assertLess(time.time() - t0, 0.25)
+
+    def test_unavailable(self):
+        self.fault(kind="unavailable", count=1)
+        self.assertError(self.req("GET", "limits"), 503, "SERVER_UNAVAILABLE")
+        self.assertEqual(self.req("GET", "limits")[0], 200)
+        self.assertEqual(admin("GET", "stats")[1]["faults_injected"], {"unavailable": 1})
+
+    def test_limits_kinds(self):
+        self.fault(kind="concurrent_limit", count=1)
+        e = self.assertError(self.req("GET", "limits"), 403, "REQUEST_LIMIT_EXCEEDED")
+        self.assertEqual(e["message"], "ConcurrentPerOrgLongTxn Limit exceeded.")
+        self.fault(kind="daily_limit", count=1)
+        e = self.assertError(self.req("GET", "limits"), 403, "REQUEST_LIMIT_EXCEEDED")
+        self.assertEqual(e["message"], "TotalRequests Limit exceeded.")
+
+    def test_expired_session_fault_and_admin_expiry(self):
+        self.fault(kind="expired_session", count=1)
+        self.assertError(self.req("GET", "limits"), 401, "INVALID_SESSION_ID")
+        self.assertEqual(self.req("GET", "limits")[0], 200)
+        admin("POST", "expire_sessions")
+        try:
+            self.assertError(self.req("GET", "limits"), 401, "INVALID_SESSION_ID")
+        finally:
+            TOKENS.clear()
+
+    def test_lock_single_and_graph(self):
+        self.fault(kind="lock", count=1, method="POST", path="/sobjects/Lead$")
+        self.assertError(self.req("POST", "sobjects/Lead", {"LastName": "a", "Company": "b"}),
+                         400, "UNABLE_TO_LOCK_ROW", [])
+        self.fault(kind="lock", count=1, path="composite/graph")
+        _, _, js = self.req("POST", "composite/graph", {"graphs": [graph_booking("g", "k")]})
+        g = js["graphs"][0]
+        self.assertFalse(g["isSuccessful"])
+        cr = g["graphResponse"]["compositeResponse"]
+        self.assertEqual(cr[0]["body"][0]["errorCode"], "UNABLE_TO_LOCK_ROW")
+        self.assertEqual(cr[1]["body"][0]["errorCode"], "PROCESSING_HALTED")
+        self.assertEqual(self.records("Lead"), [])
+        self.assertEqual(admin("GET", "stats")[1]["faults_injected"]["lock"], 2)
+
+    def test_cut_before(self):
+        self.fault(kind="cut_before", count=1, method="POST")
+        c = Client()
+        c.token = self.c.token
+        c.conn.request("POST", V + "/sobjects/Lead", body=json.dumps(
+            {"LastName": "a", "Company": "b"}), headers={"Authorization": "Bearer " + c.token,
+                                                         "Content-Type": "application/json"})
+        with self.assertRaises((http.client.RemoteDisconnected, ConnectionError,
+                                ssl.SSLError)):
+            c.conn.getresponse().read()
+        c.close()
+        self.assertEqual(self.records("Lead"), [])
+
+    def test_cut_after_commits(self):
+        self.fault(kind="cut_after", count=1, method="PATCH")
+        c = Client()
+        c.conn.request("PATCH", V + "/sobjects/Lead/Booking_Key__c/bk-9", body=json.dumps(
+            {"LastName": "a", "Company": "b"}), headers={"Authorization": "Bearer " +
+                                                         self.c.token,
+                                                         "Content-Type": "application/json"})
+        with self.assertRaises((http.client.RemoteDisconnected, ConnectionError,
+                                ssl.SSLError)):
+            c.conn.getresponse().read()
+        c.close()
+        self.assertEqual(len(self.records("Lead")), 1)  # processed before the cut
+        st, _, js = self.req("PATCH", "sobjects/Lead/Booking_Key__c/bk-9",
+                             {"LastName": "a", "Company": "b"})
+        self.assertEqual((st, js["created"]), (200, False))  # idempotent retry
+        self.assertEqual(len(self.records("Lead")), 1)
+
+    def test_seeded_rate_reproducible(self):
+        def decisions():
+            admin("DELETE", "faults")
+            self.fault(kind="unavailable", rate=0.3, seed=42, path="/limits")
+            return [self.req("GET", "limits")[0] for _ in range(30)]
+        a, b = decisions(), decisions()
+        self.assertEqual(a, b)
+        self.assertIn(503, a)
+        self.assertIn(200, a)
+
+    def test_env_faults_and_bad_kind(self):
+        st, js = admin("POST", "faults", {"rules": [{"kind": "nope"}]})
+        self.assertEqual(st, 400)
+        admin("DELETE", "faults")
+        self.assertEqual(admin("GET", "faults")[1]["rules"], [])
+
+
+class TestAdmin(Base):
+    def test_reset_keeps_users(self):
+        self.req("POST", "sobjects/Lead", {"LastName": "a", "Company": "b"})
+        admin("POST", "reset")
+        self.assertEqual(self.records("Lead"), [])
+        users = self.records("User")
+        self.assertEqual(len(users), 4)
+        for u in users:
+            self.assertTrue(is_sf_id(u["Id"], "005"))
+        self.assertEqual(admin("GET", "stats")[1]["api_calls"], 0)
+
+    def test_direct_insert_bypasses_fls(self):
+        st, js = admin("POST", "records", {"sobject": "Lead", "fields": {
+            "LastName": "x", "Company": "y", "AnnualRevenue": 5, "NumberOfEmployees": 3}})
+        self.assertEqual(st, 201, js)
+        self.assertTrue(is_sf_id(js["id"], "00Q"))
+        st, _, got = self.req("GET", "sobjects/Lead/" + js["id"])
+        self.assertNotIn("AnnualRevenue", got)
+        self.assertEqual(got["NumberOfEmployees"], 3)
+
+
+if __name__ == "__main__":
+    unittest.main()
