@@ -59,6 +59,7 @@ class Conn(http.client.HTTPSConnection):
 
     def connect(self):
         sock = socket.create_connection(("127.0.0.1", self.port), self.timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as libcurl does
         self.sock = self._ctx.wrap_socket(sock, server_hostname=self.host)
 
 
