@@ -1159,6 +1159,34 @@ class TestFaults(Base):
         self.assertEqual(admin("GET", "faults")[1]["rules"], [])
 
 
+class TestPerRunSettings(unittest.TestCase):
+    def test_faults_and_limit_from_environment(self):
+        d = tempfile.mkdtemp(prefix="sfemu-env-")
+        env = dict(os.environ, SFEMU_DAILY_LIMIT="2", SFEMU_FAULTS=json.dumps(
+            {"rules": [{"kind": "unavailable", "count": 1, "path": "/limits"}]}))
+        try:
+            subprocess.run([EMUCTL, "start", d], check=True, stdout=subprocess.DEVNULL,
+                           env=env)
+            e = load_env(d)
+            ctx = ssl.create_default_context(cafile=e["SF_CA_FILE"])
+            c = Conn("acme.my.salesforce.com", int(e["SFEMU_PORT"]), ctx)
+            c.request("POST", "/__emu/token", body="{}")
+            tok = json.loads(c.getresponse().read())["access_token"]
+            h = {"Authorization": "Bearer " + tok}
+            got = []
+            for _ in range(4):
+                c.request("GET", V + "/limits", headers=h)
+                r = c.getresponse()
+                r.read()
+                got.append((r.status, r.getheader("Sforce-Limit-Info")))
+            c.close()
+            self.assertEqual(got, [(503, None), (200, "api-usage=1/2"),
+                                   (200, "api-usage=2/2"), (403, "api-usage=2/2")])
+        finally:
+            subprocess.run([EMUCTL, "stop", d])
+            shutil.rmtree(d, ignore_errors=True)
+
+
 class TestAdmin(Base):
     def test_reset_keeps_users(self):
         self.req("POST", "sobjects/Lead", {"LastName": "a", "Company": "b"})
