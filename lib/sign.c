@@ -144,7 +144,7 @@ sw_each_v1(const char *sigs, size_t len, int (*cb)(const unsigned char *, void *
 			i++;
 		for (comma = start; comma < end && sigs[comma] != ','; comma++)
 			;
-		if (comma - start != 2 || memcmp(sigs + start, "v1", 2) != 0)
+		if (comma == end || comma - start != 2 || memcmp(sigs + start, "v1", 2) != 0)
 			continue;
 		if (memchr(sigs + comma + 1, ',', end - comma - 1) != NULL)
 			continue;
