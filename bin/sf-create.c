@@ -59,6 +59,7 @@ run(struct sfcreate_opts *o, int argc, char **argv, struct sfp_fail *f)
 	FILE *rfp = NULL;
 	enum sfp_status s;
 
+	memset(&st, 0, sizeof st);
 	sfp_org_init(&org);
 	s = sfp_org_load(&org, o->org, NULL, 0, f);
 	if (s == SFP_OK)
@@ -74,7 +75,7 @@ run(struct sfcreate_opts *o, int argc, char **argv, struct sfp_fail *f)
 	if (rfp)
 		sfp_writer_init(&rej, rfp, o->rejects, 0);
 	if (argc > 0) {
-		s = sfp_create_operator(sf, o->describe, argv[0], argv + 1, (size_t)argc - 1,
+		s = sfp_create_operator(sf, o->describe, argv[0], (const char *const *)(argv + 1), (size_t)argc - 1,
 		    o->upsert, &out, rfp ? &rej : NULL, &o->c, &st, f);
 	} else if (!(r = sfp_reader_new(STDIN_FILENO, "<stdin>", NULL))) {
 		s = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");

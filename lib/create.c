@@ -651,10 +651,10 @@ static enum sfp_status coerce(const struct sfp_catalog *cat, const char *sobject
 	if (!cat)
 		return (*out = cJSON_CreateString(val)) ? SFP_OK : SFP_E_INTERNAL;
 	if (!sfp_catalog_field(cat, sobject, field, &fd))
-		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_FIELD", field,
+		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_FIELD", NULL,
 		    "no field %s on %s that the integration user can see", field, sobject);
 	if (!fd.createable)
-		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_FIELD_FOR_INSERT_UPDATE", field,
+		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_FIELD_FOR_INSERT_UPDATE", NULL,
 		    "field %s of %s is not createable", field, sobject);
 	if (!*val)
 		*out = cJSON_CreateNull();
@@ -666,7 +666,7 @@ static enum sfp_status coerce(const struct sfp_catalog *cat, const char *sobject
 		d = strtod(val, &end);
 		if (*end || errno || !isfinite(d) || isspace((unsigned char)*val) ||
 		    (!strcmp(fd.type, "int") && d != floor(d)))
-			return sfp_fail_set(f, SFP_E_INPUT, "INVALID_TYPE", field,
+			return sfp_fail_set(f, SFP_E_INPUT, "INVALID_TYPE", NULL,
 			    "field %s: %s is not a valid %s", field, val, fd.type);
 		*out = cJSON_CreateNumber(d);
 	} else if (!strcmp(fd.type, "boolean")) {
@@ -675,14 +675,14 @@ static enum sfp_status coerce(const struct sfp_catalog *cat, const char *sobject
 		else if (!strcasecmp(val, "false") || !strcmp(val, "0") || !strcasecmp(val, "no"))
 			*out = cJSON_CreateFalse();
 		else
-			return sfp_fail_set(f, SFP_E_INPUT, "INVALID_TYPE", field,
+			return sfp_fail_set(f, SFP_E_INPUT, "INVALID_TYPE", NULL,
 			    "field %s: %s is not true or false", field, val);
 	} else if (!strcmp(fd.type, "date") && !(strlen(val) == 10 && shape_ok(val, "dddd-dd-dd"))) {
-		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_TYPE", field,
+		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_TYPE", NULL,
 		    "field %s: %s is not a date (yyyy-mm-dd)", field, val);
 	} else if (!strcmp(fd.type, "datetime") &&
 	    !(strlen(val) >= 19 && shape_ok(val, "dddd-dd-ddTdd:dd:dd"))) {
-		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_TYPE", field,
+		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_TYPE", NULL,
 		    "field %s: %s is not a datetime (yyyy-mm-ddThh:mm:ssZ)", field, val);
 	} else {
 		*out = cJSON_CreateString(val);
@@ -707,7 +707,7 @@ static enum sfp_status split_assign(const char *arg, char *name, size_t cap, con
 }
 
 enum sfp_status sfp_create_operator_plan(const struct sfp_catalog *cat, const char *sobject,
-    char *const *assign, size_t n, const char *upsert, cJSON **plan, struct sfp_fail *f)
+    const char *const *assign, size_t n, const char *upsert, cJSON **plan, struct sfp_fail *f)
 {
 	cJSON *p = cJSON_CreateObject(), *recs, *rec, *fields, *v;
 	enum sfp_status st = SFP_E_INTERNAL;
@@ -926,7 +926,11 @@ static void request_failed(struct run *R, struct item **its, size_t n, enum sfp_
 	}
 	if (!strcmp(e->code, "REQUEST_LIMIT_EXCEEDED") &&
 	    sfp_create_is_daily_limit(e->code, e->message)) {
-		stop_run(R, SFP_E_TEMP, e);
+		struct sfp_fail d = *e;
+
+		snprintf(d.message, sizeof d.message, "the org's daily api limit is reached "
+		    "(REQUEST_LIMIT_EXCEEDED: %.400s)", e->message);
+		stop_run(R, SFP_E_TEMP, &d);
 		return;
 	}
 	if (st == SFP_E_AUTH || st == SFP_E_INTERNAL || st == SFP_E_IO || st == SFP_E_INPUT) {
@@ -975,14 +979,17 @@ static void budget_check(struct run *R, size_t *nreq)
 	if (R->o->max_api_usage <= 0 || !R->sf)
 		return;
 	sfp_sf_usage(R->sf, &used, &max);
-	if (used < 0 || max <= 0)
+	if (used < 0 || max <= 0) {
+		if (*nreq > 1)
+			*nreq = 1;   /* learn the usage from one response first */
 		return;
+	}
 	allowed = max * R->o->max_api_usage / 100 - used;
 	if (allowed <= 0) {
 		struct sfp_fail e;
 
 		sfp_fail_set(&e, SFP_E_TEMP, "API_BUDGET", NULL,
-		    "api usage %ld/%ld reached --max-api-usage %d%%: not sent", used, max,
+		    "api usage %ld/%ld reached --max-api-usage %d%% (API_BUDGET)", used, max,
 		    R->o->max_api_usage);
 		stop_run(R, SFP_E_TEMP, &e);
 		*nreq = 0;
@@ -1369,7 +1376,7 @@ enum sfp_status sfp_create_one_take(struct sfp_sf *sf, cJSON *plan, struct sfp_w
 }
 
 enum sfp_status sfp_create_operator(struct sfp_sf *sf, const char *catalog_path,
-    const char *sobject, char *const *assign, size_t n, const char *upsert,
+    const char *sobject, const char *const *assign, size_t n, const char *upsert,
     struct sfp_writer *out, struct sfp_writer *rejects, const struct sfp_create_opts *o,
     struct sfp_create_stats *st, struct sfp_fail *f)
 {
@@ -1382,8 +1389,9 @@ enum sfp_status sfp_create_operator(struct sfp_sf *sf, const char *catalog_path,
 			return rs;
 	} else if (sf && !o->dry_run) {
 		cJSON *desc = NULL, *line = NULL;
+		struct sfp_cache_info info;
 
-		if ((rs = sfp_sf_describe(sf, sobject, 0, &desc, NULL, f)) != SFP_OK)
+		if ((rs = sfp_sf_describe(sf, sobject, 0, &desc, &info, f)) != SFP_OK)
 			return rs == SFP_E_ITEM ? SFP_E_INPUT : rs;
 		rs = sfp_catalog_from_describe(desc, &line, f);
 		cJSON_Delete(desc);

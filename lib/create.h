@@ -111,7 +111,7 @@ int sfp_create_is_daily_limit(const char *code, const char *message);
  * argument, SFP_E_INPUT for an unknown or read-only field or a bad value.
  */
 enum sfp_status sfp_create_operator_plan(const struct sfp_catalog *cat, const char *sobject,
-    char *const *assign, size_t n, const char *upsert, cJSON **plan, struct sfp_fail *f);
+    const char *const *assign, size_t n, const char *upsert, cJSON **plan, struct sfp_fail *f);
 
 struct sfp_create_stats {
 	unsigned long plans;        /* items read (plans, refusals passed through) */
@@ -161,7 +161,7 @@ enum sfp_status sfp_create_one_take(struct sfp_sf *sf, cJSON *plan, struct sfp_w
  * then create or upsert the one record and write its result line.
  */
 enum sfp_status sfp_create_operator(struct sfp_sf *sf, const char *catalog_path,
-    const char *sobject, char *const *assign, size_t n, const char *upsert,
+    const char *sobject, const char *const *assign, size_t n, const char *upsert,
     struct sfp_writer *out, struct sfp_writer *rejects, const struct sfp_create_opts *o,
     struct sfp_create_stats *st, struct sfp_fail *f);
 
