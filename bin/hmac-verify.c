@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: ISC */
+/* hmac-verify: accept signed envelopes (or one signed request) once, refuse the rest. */
+#include "compat.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "envelope.h"
+#include "exit.h"
+
+static const char *prog = "hmac-verify";
+
+static void
+usage(FILE *fp)
+{
+	(void)fprintf(fp,
+	    "usage: hmac-verify -k keyring [-t tenant] [-e] [--replay-store spec] [--tolerance secs]\n"
+	    "                   [--rejects file] [--pretty] < envelopes\n"
+	    "       hmac-verify -k keyring -t tenant --headers file [--scheme rfc9421 --method M\n"
+	    "                   --url URL] [-e] < body\n"
+	    "  -k, --keyring FILE      keyring (JSON, mode 0600)\n"
+	    "  -t, --tenant NAME       accept only this tenant (required with --headers)\n"
+	    "  -e, --envelope          write the verified envelope, not the body\n"
+	    "      --headers FILE      verify one request: these headers, the body on stdin\n"
+	    "      --scheme S          standard-webhooks (default) or rfc9421\n"
+	    "      --method M, --url URL   the request as received (rfc9421)\n"
+	    "      --replay-store SPEC SQLite path or redis://host:port/db\n"
+	    "                          (default: replay.sqlite in the cache directory)\n"
+	    "      --tolerance N       seconds either side of now (default 300)\n"
+	    "      --rejects FILE      also append refusals to FILE\n"
+	    "      --now N             take N as the time (tests)\n"
+	    "      --batch N           ids per replay-store commit (default 256)\n"
+	    "  -h, --help, -V, --version\n%s", SFP_EXIT_HELP);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "keyring", required_argument, NULL, 'k' }, { "tenant", required_argument, NULL, 't' },
+		{ "envelope", no_argument, NULL, 'e' }, { "headers", required_argument, NULL, 'H' },
+		{ "scheme", required_argument, NULL, 'S' }, { "method", required_argument, NULL, 'm' },
+		{ "url", required_argument, NULL, 'u' }, { "replay-store", required_argument, NULL, 'r' },
+		{ "tolerance", required_argument, NULL, 'T' }, { "rejects", required_argument, NULL, 'R' },
+		{ "now", required_argument, NULL, 'N' }, { "batch", required_argument, NULL, 'B' },
+		{ "pretty", no_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
+	};
+	struct sfp_hverify_opts o = { .now = -1 };
+	struct sfp_hverify_stats stats = { 0, 0 };
+	struct sfp_fail f;
+	enum sfp_status st;
+	int c, rc;
+	long v;
+
+	if (sfp_cli_start(prog) != 0)
+		return SFP_EXIT_IO;
+	while ((c = getopt_long(argc, argv, "k:t:ehV", lo, NULL)) != -1) {
+		switch (c) {
+		case 'k': o.keyring = optarg; break;
+		case 't': o.tenant = optarg; break;
+		case 'e': o.envelope = 1; break;
+		case 'H': o.headers = optarg; break;
+		case 'S':
+			if (strcmp(optarg, "rfc9421") == 0)
+				o.rfc9421 = 1;
+			else if (strcmp(optarg, "standard-webhooks") != 0) {
+				sfp_cli_usage_error(prog, "--scheme: want standard-webhooks or rfc9421");
+				return SFP_EXIT_USAGE;
+			}
+			break;
+		case 'm': o.method = optarg; break;
+		case 'u': o.url = optarg; break;
+		case 'r': o.replay_store = optarg; break;
+		case 'R': o.rejects = optarg; break;
+		case 'p': o.pretty = 1; break;
+		case 'T': case 'N': case 'B':
+			if (sfp_parse_long(optarg, c == 'N' ? 0 : 1,
+			    c == 'T' ? 86400L : c == 'B' ? 100000L : 253402300799L, &v) != 0) {
+				sfp_cli_usage_error(prog, "--%s: bad number", c == 'T' ? "tolerance" :
+				    c == 'N' ? "now" : "batch");
+				return SFP_EXIT_USAGE;
+			}
+			if (c == 'T')
+				o.tolerance = v;
+			else if (c == 'N')
+				o.now = v;
+			else
+				o.batch = (size_t)v;
+			break;
+		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
+		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
+		default: usage(stderr); return SFP_EXIT_USAGE;
+		}
+	}
+	if (optind != argc || o.keyring == NULL) {
+		sfp_cli_usage_error(prog, "%s", optind != argc ? "no operands expected" :
+		    "--keyring is required");
+		return SFP_EXIT_USAGE;
+	}
+	if ((o.headers != NULL && o.tenant == NULL) ||
+	    (o.rfc9421 && (o.headers == NULL || o.method == NULL || o.url == NULL)) ||
+	    (!o.rfc9421 && (o.method != NULL || o.url != NULL))) {
+		sfp_cli_usage_error(prog, "conflicting options: --headers needs --tenant; "
+		    "rfc9421 needs --headers, --method and --url");
+		return SFP_EXIT_USAGE;
+	}
+	st = sfp_hmac_verify_run(&o, STDIN_FILENO, stdout, &stats, &f);
+	if (st == SFP_E_ITEM)
+		(void)fprintf(stderr, "%s: %zu of %zu refused (see stdout)\n", prog, stats.refused,
+		    stats.refused + stats.accepted);
+	else if (st != SFP_OK)
+		sfp_fail_print(&f, prog, stderr);
+	st = sfp_status_worst(st, sfp_cli_finish_stdout(prog));
+	rc = sfp_exit_code(st);
+	sfp_cli_end();
+	return rc;
+}

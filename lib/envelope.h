@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * envelope: what hmac-sign and hmac-verify do, over streams.
+ *
+ * An envelope is one JSON object (design.md "Signed envelope"):
+ *   {"tenant":"acme","id":"msg_...","timestamp":1795412345,"signature":"v1,...","body":"..."}
+ * where body holds the exact bytes that were signed (valid UTF-8, no NUL).
+ * The headers form is the three lines webhook-id, webhook-timestamp and
+ * webhook-signature (or, with the RFC 9421 scheme, Content-Digest,
+ * Signature-Input and Signature), as `curl -H @file` reads them.
+ *
+ * Verification order (signing.md §7.2): parse, tenant, timestamp window, MAC
+ * against every key of the claimed tenant valid at the message's time, then
+ * the replay store; an id is recorded only after its MAC verified, and
+ * durably before the message is written out.  Refusals are result lines on
+ * stdout, {"id","tenant","ok":false,"error":{"code","message"},"input"}, with
+ * code one of bad-signature, stale, future, replayed, unknown-tenant, malformed.
+ *
+ * Default output of a verified envelope: its body bytes as one line, when the
+ * body is one line of JSON.  A verified body that is not (a raw newline, not
+ * JSON) is refused as malformed without being recorded, so it can be taken
+ * again with --envelope, which writes the verified envelope instead.
+ *
+ * Ownership: options are borrowed; the FILE is borrowed and not closed.
+ */
+#ifndef SFP_ENVELOPE_H
+#define SFP_ENVELOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "fail.h"
+
+struct sfp_hsign_opts {
+	const char *keyring;
+	const char *tenant;
+	const char *id;         /* NULL: a fresh random id per message */
+	int64_t timestamp;      /* -1: now */
+	int lines;              /* sign each line of the input as one message */
+	int headers;            /* write header lines instead of an envelope */
+	int rfc9421;            /* the RFC 9421 scheme (implies headers) */
+	const char *method;     /* rfc9421 */
+	const char *url;        /* rfc9421 */
+	int pretty;
+};
+
+struct sfp_hverify_opts {
+	const char *keyring;
+	const char *tenant;       /* required with headers; else only this tenant */
+	const char *replay_store; /* NULL: the default under the cache dir */
+	long tolerance;           /* seconds either side; 0 means 300 */
+	int64_t now;              /* -1: the clock */
+	int envelope;             /* write the verified envelope, not the body */
+	const char *rejects;      /* also append refusals here (created 0600) */
+	const char *headers;      /* verify one request: headers from this file, body on stdin */
+	int rfc9421;
+	const char *method;       /* rfc9421 */
+	const char *url;          /* rfc9421 */
+	int pretty;
+	size_t batch;             /* ids per replay-store commit; 0 means 256 */
+};
+
+struct sfp_hverify_stats {
+	size_t accepted, refused;
+};
+
+/* Sign stdin (in_fd) and write to out.  SFP_OK, SFP_E_ITEM when some line was
+ * refused (reported on out), or a fatal status with f filled. */
+enum sfp_status sfp_hmac_sign_run(const struct sfp_hsign_opts *o, int in_fd, FILE *out,
+    struct sfp_fail *f);
+
+/* Verify and write to out.  SFP_OK when all were accepted, SFP_E_ITEM when any
+ * was refused; SFP_E_TEMP when the replay store is locked or unreachable (no
+ * message of the unfinished batch is written as accepted); others fatal. */
+enum sfp_status sfp_hmac_verify_run(const struct sfp_hverify_opts *o, int in_fd, FILE *out,
+    struct sfp_hverify_stats *stats, struct sfp_fail *f);
+
+/* 1 when buf is valid UTF-8 (no overlongs, no surrogates) without NUL bytes. */
+int sfp_utf8_ok(const char *buf, size_t len);
+
+#endif
