@@ -342,6 +342,13 @@ class Emu:
                         "fields TEXT, fixture INTEGER DEFAULT 0, writes INTEGER DEFAULT 1, "
                         "seq INTEGER)")
         self.db.execute("CREATE INDEX rs ON records(sobject)")
+        # values of unique / external-ID / idLookup fields, so upserts and
+        # duplicate checks are index lookups rather than scans of every record
+        self.db.execute("DROP TABLE IF EXISTS keys")
+        self.db.execute("CREATE TABLE keys (sobject TEXT, field TEXT, val TEXT, id TEXT)")
+        self.db.execute("CREATE INDEX kv ON keys(sobject, field, val)")
+        self.db.execute("CREATE INDEX ki ON keys(id)")
+        self.keyed = {}
         self.tokens = {}
         self.refresh_tokens = {}
         self.sp = 0
@@ -362,6 +369,7 @@ class Emu:
     def reset(self, full=False):
         with self.lock:
             self.db.execute("DELETE FROM records WHERE fixture = 0")
+            self.db.execute("DELETE FROM keys WHERE id NOT IN (SELECT id FROM records)")
             self.counters = {"api_calls": 0, "requests": 0, "by_endpoint": {},
                              "faults_injected": {}}
             self.faults = []
@@ -387,6 +395,7 @@ class Emu:
                     self.complete_record("User", u["Id"], fields, self.admin)
                     self.db.execute("INSERT INTO records VALUES (?,?,?,1,1,0)",
                                     (u["Id"], "User", json.dumps(fields)))
+                    self.write_keys("User", u["Id"], fields)
 
     def next_id(self, sobject):
         prefix = self.objects[sobject]["prefix"]
@@ -699,19 +708,41 @@ class Emu:
                           "one record for field %s in entity %s" % (kv, kf["name"], tobj))
         return matches[0]
 
+    def keyed_fields(self, sobject):
+        k = self.keyed.get(sobject)
+        if k is None:
+            k = [f for f in self.objects[sobject]["fields"] if f["name"] != "Id" and (
+                f["unique"] or f["externalId"] or f["idLookup"])]
+            self.keyed[sobject] = k
+        return k
+
+    @staticmethod
+    def key_val(f, v):
+        v = str(v)
+        return v if f["caseSensitive"] else v.lower()
+
+    def write_keys(self, sobject, rid, rec):
+        self.db.execute("DELETE FROM keys WHERE id=?", (rid,))
+        rows = [(sobject, f["name"], self.key_val(f, rec[f["name"]]), rid)
+                for f in self.keyed_fields(sobject) if rec.get(f["name"]) not in (None, "")]
+        if rows:
+            self.db.executemany("INSERT INTO keys VALUES (?,?,?,?)", rows)
+
+    def delete(self, rid):
+        self.db.execute("DELETE FROM records WHERE id=?", (rid,))
+        self.db.execute("DELETE FROM keys WHERE id=?", (rid,))
+
     def find_by(self, sobject, f, value):
         if f["name"] == "Id":
             rid = norm_id(str(value))
             r = self.db.execute("SELECT id FROM records WHERE id=? AND sobject=?",
                                 (rid, sobject)).fetchone() if rid else None
             return [r[0]] if r else []
-        if f["caseSensitive"]:
-            q = ("SELECT id FROM records WHERE sobject=? AND "
-                 "json_extract(fields, '$.' || ?) = ? ORDER BY seq")
-        else:
-            q = ("SELECT id FROM records WHERE sobject=? AND "
-                 "lower(json_extract(fields, '$.' || ?)) = lower(?) ORDER BY seq")
-        return [r[0] for r in self.db.execute(q, (sobject, f["name"], str(value)))]
+        if f not in self.keyed_fields(sobject):
+            return []
+        return [r[0] for r in self.db.execute(
+            "SELECT id FROM keys WHERE sobject=? AND field=? AND val=? ORDER BY rowid",
+            (sobject, f["name"], self.key_val(f, value)))]
 
     def check_fields(self, ctx, sobject, body, op, raw=None, csv_mode=False, existing=None):
         """Validate a field map for op in create/update/seed; returns stored values."""
@@ -864,6 +895,7 @@ class Emu:
         self.seq += 1
         self.db.execute("INSERT INTO records VALUES (?,?,?,0,1,?)",
                         (rid, sobject, json.dumps(rec), self.seq))
+        self.write_keys(sobject, rid, rec)
         return rid
 
     def update(self, ctx, sobject, rid, body, raw=None, csv_mode=False):
@@ -879,6 +911,7 @@ class Emu:
         self.check_unique(sobject, rec, rid)
         self.db.execute("UPDATE records SET fields=?, writes=writes+1 WHERE id=?",
                         (json.dumps(rec), rid))
+        self.write_keys(sobject, rid, rec)
 
     def upsert(self, ctx, sobject, field, value, body, raw=None, csv_mode=False):
         """-> (status, id, created) or SFError; 300 via SFError with body."""
@@ -1565,7 +1598,7 @@ def sobject_resource(ctx, method, parts, body, body_text, hdr, qs):
                 emu.count_fault("lock")
                 raise SFError(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access "
                               "to this record or 1 records: %s" % rid, [])
-            emu.db.execute("DELETE FROM records WHERE id=?", (rid,))
+            emu.delete(rid)
             return Resp(204)
         raise method_not_allowed(method, "GET,PATCH,HEAD,DELETE")
     # /sobjects/{S}/{Field}/{value}: upsert by external ID (section 4.2)
@@ -1602,7 +1635,7 @@ def sobject_resource(ctx, method, parts, body, body_text, hdr, qs):
                               for m in matches])
         if method == "GET":
             return Resp(200, emu.view(ctx.user, sobject, emu.get_record(matches[0])[1], ctx.v))
-        emu.db.execute("DELETE FROM records WHERE id=?", (matches[0],))
+        emu.delete(matches[0])
         return Resp(204)
     raise method_not_allowed(method, "GET,PATCH,DELETE,HEAD")
 
@@ -1909,7 +1942,7 @@ def run_collection(ctx, items, aon, upsert, sobject=None, field=None):
                     if not so:
                         raise SFError(400, "ENTITY_IS_DELETED" if rid else "MALFORMED_ID",
                                       "entity is deleted" if rid else "malformed id %s" % r, [])
-                    emu.db.execute("DELETE FROM records WHERE id=?", (rid,))
+                    emu.delete(rid)
                     res = {"id": rid, "success": True, "errors": []}
                 else:
                     if not isinstance(r, dict):
@@ -2348,7 +2381,7 @@ def process_job(emu, job, delay):
                                            ""))
                         if not rid or emu.get_record(rid)[0] != obj:
                             raise SFError(400, "ENTITY_IS_DELETED", "entity is deleted")
-                        emu.db.execute("DELETE FROM records WHERE id=?", (rid,))
+                        emu.delete(rid)
                         created = False
                 job["ok"].append((rid, created, row))
             except SFError as e:
