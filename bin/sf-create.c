@@ -5,19 +5,16 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
 #include "cli.h"
 #include "create.h"
 #include "exit.h"
-
 static const char *prog = "sf-create";
-
 struct sfcreate_opts {
 	const char *org, *rejects, *upsert, *describe;
 	int pretty;
+	long jobs, pct;
 	struct sfp_create_opts c;
 };
 
@@ -25,8 +22,8 @@ static void
 usage(FILE *fp)
 {
 	(void)fprintf(fp,
-	    "usage: %s [-n] [-j N] [--max-api-usage PCT] [--rejects FILE] [--org FILE] [--pretty] < plans\n"
-	    "       %s [-n] [--upsert Field=Value] [--describe FILE] SOBJECT Field=Value...\n"
+	    "usage: %s [-n] [-j N] [-m PCT] [-r FILE] [-o FILE] [-p] < plans\n"
+	    "       %s [-n] [-u Field=Value] [-d FILE] [-o FILE] SOBJECT Field=Value...\n"
 	    "  -j, --jobs N             requests in flight at once, 1 to 16 (default 4)\n"
 	    "  -m, --max-api-usage PCT  stop before the org's daily api usage passes PCT %%\n"
 	    "  -r, --rejects FILE       also append failed and unsent plans to FILE\n"
@@ -42,8 +39,7 @@ usage(FILE *fp)
 static void
 progress(void *ctx, const struct sfp_create_stats *st)
 {
-	(void)ctx;
-	(void)fprintf(stderr, "\r%s: %lu plans, %lu ok, %lu failed, %lu api calls, %.0f plans/s ",
+	(void)fprintf(ctx, "\r%s: %lu plans, %lu ok, %lu failed, %lu api calls, %.0f plans/s ",
 	    prog, st->plans, st->ok, st->failed, st->requests,
 	    st->elapsed_s > 0 ? (double)(st->ok + st->failed) / st->elapsed_s : 0.0);
 }
@@ -57,16 +53,14 @@ run(struct sfcreate_opts *o, int argc, char **argv, struct sfp_fail *f)
 	struct sfp_writer out, rej;
 	struct sfp_create_stats st;
 	FILE *rfp = NULL;
-	enum sfp_status s;
+	enum sfp_status s = sfp_org_load(&org, o->org, NULL, 0, f);
 
 	memset(&st, 0, sizeof st);
-	sfp_org_init(&org);
-	s = sfp_org_load(&org, o->org, NULL, 0, f);
 	if (s == SFP_OK)
 		s = sfp_sf_open(&org, &sf, f);
 	sfp_org_fini(&org);
 	if (s != SFP_OK && !o->c.dry_run)
-		return s;
+		return s;   /* a dry run needs no org: it sends nothing */
 	if (o->rejects && !(rfp = fopen(o->rejects, "a"))) {
 		s = sfp_fail_set(f, SFP_E_IO, "io", o->rejects, "cannot open: %s", strerror(errno));
 		goto done;
@@ -74,26 +68,23 @@ run(struct sfcreate_opts *o, int argc, char **argv, struct sfp_fail *f)
 	sfp_writer_init(&out, stdout, "<stdout>", o->pretty);
 	if (rfp)
 		sfp_writer_init(&rej, rfp, o->rejects, 0);
-	if (argc > 0) {
-		s = sfp_create_operator(sf, o->describe, argv[0], (const char *const *)(argv + 1), (size_t)argc - 1,
-		    o->upsert, &out, rfp ? &rej : NULL, &o->c, &st, f);
-	} else if (!(r = sfp_reader_new(STDIN_FILENO, "<stdin>", NULL))) {
+	if (argc > 0)
+		s = sfp_create_operator(sf, o->describe, argv[0], (const char *const *)(argv + 1),
+		    (size_t)argc - 1, o->upsert, &out, rfp ? &rej : NULL, &o->c, &st, f);
+	else if (!(r = sfp_reader_new(STDIN_FILENO, "<stdin>", NULL)))
 		s = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
-	} else {
+	else
 		s = sfp_create_run(sf, r, &out, rfp ? &rej : NULL, &o->c, &st, f);
-	}
 	if (o->c.progress)
 		(void)fputc('\n', stderr);
 	if (sfp_writer_finish(&out, s == SFP_OK || s == SFP_E_ITEM ? f : NULL) != SFP_OK)
 		s = sfp_status_worst(s, SFP_E_IO);
 	if (rfp && sfp_writer_finish(&rej, s == SFP_OK || s == SFP_E_ITEM ? f : NULL) != SFP_OK)
 		s = sfp_status_worst(s, SFP_E_IO);
-	if (!o->c.dry_run && st.api_max > 0)
-		(void)fprintf(stderr, "%s: api usage: %ld/%ld (%.1f%%), %lu calls by this run\n",
-		    prog, st.api_used, st.api_max, 100.0 * (double)st.api_used / (double)st.api_max,
-		    st.requests);
-	if (s == SFP_E_ITEM)
-		(void)fprintf(stderr, "%s: %lu of %lu plans failed\n", prog, st.failed, st.plans);
+	if (!o->c.dry_run && st.api_max > 0)   /* usage after the run, for cron logs */
+		(void)fprintf(stderr, "%s: %lu of %lu plans failed; api usage: %ld/%ld (%.1f%%), "
+		    "%lu calls by this run\n", prog, st.failed, st.plans, st.api_used, st.api_max,
+		    100.0 * (double)st.api_used / (double)st.api_max, st.requests);
 done:
 	if (rfp && fclose(rfp) != 0)
 		s = sfp_status_worst(s, SFP_E_IO);
@@ -106,16 +97,11 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "max-api-usage", required_argument, NULL, 'm' },
-		{ "rejects", required_argument, NULL, 'r' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "upsert", required_argument, NULL, 'u' },
-		{ "describe", required_argument, NULL, 'd' },
-		{ "org", required_argument, NULL, 'o' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		{ "jobs", required_argument, NULL, 'j' }, { "max-api-usage", required_argument, NULL, 'm' },
+		{ "rejects", required_argument, NULL, 'r' }, { "dry-run", no_argument, NULL, 'n' },
+		{ "upsert", required_argument, NULL, 'u' }, { "describe", required_argument, NULL, 'd' },
+		{ "org", required_argument, NULL, 'o' }, { "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sfcreate_opts o;
@@ -125,21 +111,18 @@ main(int argc, char *argv[])
 	int ch;
 
 	memset(&o, 0, sizeof o);
+	sfp_fail_clear(&f);
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
 	while ((ch = getopt_long(argc, argv, "+j:m:r:nu:d:o:phV", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'j':
-		case 'm':
+		case 'j': case 'm':
 			if (sfp_parse_long(optarg, 1, ch == 'j' ? 16 : 100, &v) != 0) {
-				sfp_cli_usage_error(prog, "--%s: %s: expected a number from 1 to %d",
-				    ch == 'j' ? "jobs" : "max-api-usage", optarg, ch == 'j' ? 16 : 100);
+				sfp_cli_usage_error(prog, "-%c %s: expected a number from 1 to %d",
+				    ch, optarg, ch == 'j' ? 16 : 100);
 				return SFP_EXIT_USAGE;
 			}
-			if (ch == 'j')
-				o.c.jobs = (size_t)v;
-			else
-				o.c.max_api_usage = (int)v;
+			*(ch == 'j' ? &o.jobs : &o.pct) = v;
 			break;
 		case 'r': o.rejects = optarg; break;
 		case 'n': o.c.dry_run = 1; break;
@@ -152,20 +135,11 @@ main(int argc, char *argv[])
 		default: usage(stderr); return SFP_EXIT_USAGE;
 		}
 	}
-	if (optind == argc && (o.upsert || o.describe)) {
-		sfp_cli_usage_error(prog, "--upsert and --describe belong to the operator form");
-		return SFP_EXIT_USAGE;
-	}
-	if (isatty(STDERR_FILENO))
-		o.c.progress = progress;
-	if (!o.c.data_path) {
-		static char dp[64];
-		const char *ver = getenv("SF_API_VERSION");
-
-		(void)snprintf(dp, sizeof dp, "/services/data/v%.16s", ver && *ver ? ver : "62.0");
-		o.c.data_path = dp;
-	}
-	sfp_fail_clear(&f);
+	if (optind == argc && (o.upsert || o.describe))
+		return sfp_cli_usage_error(prog, "--upsert and --describe need SOBJECT Field=Value..."),
+		    SFP_EXIT_USAGE;
+	o.c.jobs = (size_t)o.jobs, o.c.max_api_usage = (int)o.pct;
+	o.c.progress = isatty(STDERR_FILENO) ? progress : NULL, o.c.progress_ctx = stderr;
 	st = run(&o, argc - optind, argv + optind, &f);
 	if (st != SFP_OK && st != SFP_E_ITEM)
 		sfp_fail_print(&f, prog, stderr);

@@ -1270,8 +1270,15 @@ static void run_init(struct run *R, struct sfp_sf *sf, struct sfp_writer *out,
 	R->rejects = rejects;
 	R->st = st;
 	R->worst = SFP_OK;
-	snprintf(R->data_path, sizeof R->data_path, "%s",
-	    sf ? sfp_sf_data_path(sf) : o->data_path ? o->data_path : "/services/data/v62.0");
+	if (sf || o->data_path) {
+		snprintf(R->data_path, sizeof R->data_path, "%s",
+		    sf ? sfp_sf_data_path(sf) : o->data_path);
+	} else {
+		const char *ver = getenv("SF_API_VERSION");
+
+		snprintf(R->data_path, sizeof R->data_path, "/services/data/v%.16s",
+		    ver && *ver ? ver : "62.0");
+	}
 	clock_gettime(CLOCK_MONOTONIC, &R->t0);
 }
 

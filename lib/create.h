@@ -126,7 +126,7 @@ struct sfp_create_stats {
 struct sfp_create_opts {
 	size_t jobs;                /* requests in flight, 1..16 (0: 4) */
 	int dry_run;                /* write the requests to out instead of sending */
-	const char *data_path;      /* for a dry run without a session: "/services/data/v62.0" */
+	const char *data_path;      /* dry run without a session; NULL: from $SF_API_VERSION */
 	int max_api_usage;          /* stop at this percent of the daily budget (0: never) */
 	int max_attempts;           /* transient failures before a plan fails (0: 8) */
 	long backoff_base_ms;       /* 0: 200 */
