@@ -1354,6 +1354,8 @@ def serve(emu, h, method, path, query, body, entry, counted):
                            "later.", "errorCode": "SERVER_UNAVAILABLE"}])
     if path.startswith("/services/oauth2/"):
         resp = oauth(emu, h, method, path, query, body)
+    elif path.startswith("/id/"):
+        resp = identity(emu, h, path)
     elif re.match(r"^/services/data/?$", path):
         if method not in ("GET", "HEAD"):
             resp = Resp(405, [{"message": "HTTP Method '%s' not allowed. Allowed are HEAD,GET"
@@ -1399,6 +1401,33 @@ def serve(emu, h, method, path, query, body, entry, counted):
     if "cut_after" in kinds:
         return None
     return resp
+
+
+def identity(emu, h, path):
+    """GET {id} from the token response: who the token belongs to (8.7)."""
+    m = re.match(r"^/id/(00D\w{15})/(005\w{15})/?$", path)
+    if not m or m.group(1) != emu.org_id or m.group(2) not in emu.users:
+        return Resp(404, {"error": "Not Found"})
+    try:
+        user = emu.auth_user(h.headers)
+    except SFError:
+        return Resp(403, "Bad_OAuth_Token", ctype="text/plain;charset=UTF-8")
+    if user["Id"] != m.group(2) and user is not emu.admin:
+        return Resp(403, "Bad_id", ctype="text/plain;charset=UTF-8")
+    u = emu.users[m.group(2)]
+    base = emu.instance_url
+    return Resp(200, {
+        "id": emu.login_url + path.rstrip("/"), "asserted_user": user["Id"] == u["Id"],
+        "user_id": u["Id"], "organization_id": emu.org_id, "username": u["Username"],
+        "nick_name": u["Alias"], "display_name": u["FirstName"] + " " + u["LastName"],
+        "email": u["Username"], "first_name": u["FirstName"], "last_name": u["LastName"],
+        "active": True, "user_type": "STANDARD", "language": "en_US", "locale": "en_GB",
+        "utcOffset": 0, "urls": {
+            "rest": base + "/services/data/v{version}/",
+            "sobjects": base + "/services/data/v{version}/sobjects/",
+            "query": base + "/services/data/v{version}/query/",
+            "limits": base + "/services/data/v{version}/limits/",
+            "profile": base + "/" + u["Id"]}})
 
 
 def form_parse(body):
@@ -2209,7 +2238,14 @@ def bulk(ctx, method, parts, body, hdr):
             return Resp(200, {"done": True, "records": jobs, "nextRecordsUrl": None})
         if method != "POST":
             raise method_not_allowed(method, "GET,POST")
+        content = None
+        ctype = hdr.get("Content-Type") or ""
+        if ctype.lower().startswith("multipart/form-data"):
+            # small loads: job and CSV in one request, straight to UploadComplete (10.1)
+            body, content = multipart_job(ctype, body)
         data, _ = jbody(body)
+        if not isinstance(data, dict):
+            raise SFError(400, "INVALIDJOB", "InvalidJob : the job must be a JSON object")
         obj = emu.obj_name(str(data.get("object") or ""))
         op = data.get("operation")
         if op not in ("insert", "update", "upsert", "delete", "hardDelete"):
@@ -2242,6 +2278,13 @@ def bulk(ctx, method, parts, body, hdr):
                "failed_n": 0, "ok": [], "bad": [], "unprocessed": [], "header": [],
                "user": ctx.user}
         emu.jobs[jid] = job
+        if content is not None:
+            job["data"] = content
+            job["state"] = "UploadComplete"
+            info = job_info(job)
+            threading.Thread(target=process_job, args=(emu, job, emu.config[
+                "bulk_delay_ms"] / 1000.0), daemon=True).start()
+            return Resp(200, info)
         return Resp(200, job_info(job))
     job = emu.jobs.get(parts[0])
     if not job:
@@ -2310,6 +2353,23 @@ def bulk(ctx, method, parts, body, hdr):
                 w.writerow(row)
         return Resp(200, buf.getvalue(), ctype="text/csv")
     raise not_found()
+
+
+def multipart_job(ctype, body):
+    """-> (job JSON bytes, CSV bytes) from a multipart/form-data body."""
+    import email.parser
+    import email.policy
+    msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + ctype.encode("latin-1") + b"\r\n\r\n" + body)
+    parts = {}
+    for p in msg.iter_parts() if msg.is_multipart() else []:
+        name = p.get_param("name", header="content-disposition")
+        if name:
+            parts[name] = p.get_payload(decode=True) or b""
+    if "job" not in parts or "content" not in parts:
+        raise SFError(400, "INVALIDJOB", "InvalidJob : a multipart job needs the parts "
+                      "'job' and 'content'")
+    return parts["job"], parts["content"]
 
 
 def process_job(emu, job, delay):

@@ -937,6 +937,34 @@ class TestBulk(Base):
         _, _, un = self.req("GET", "jobs/ingest/%s/unprocessedrecords/" % jid, raw=True)
         self.assertEqual(len(un.decode().splitlines()), 2)
 
+    def test_multipart_job_and_identity(self):
+        boundary = "BOUNDARY"
+        body = ("--%s\r\nContent-Disposition: form-data; name=\"job\"\r\n"
+                "Content-Type: application/json\r\n\r\n"
+                '{"object":"Booking__c","operation":"insert","contentType":"CSV"}\r\n'
+                "--%s\r\nContent-Disposition: form-data; name=\"content\"; "
+                "filename=\"content\"\r\nContent-Type: text/csv\r\n\r\n"
+                "Booking_Key__c,Status__c,Meeting_Date__c\nm1,Booked,2026-12-01\n"
+                "m2,Nope,2026-12-01\r\n--%s--\r\n" % (boundary, boundary, boundary))
+        st, _, js = self.req("POST", "jobs/ingest", body.encode(), headers={
+            "Content-Type": "multipart/form-data; boundary=" + boundary})
+        self.assertEqual((st, js["state"]), (200, "UploadComplete"), js)
+        for _ in range(100):
+            _, _, info = self.req("GET", "jobs/ingest/" + js["id"])
+            if info["state"] == "JobComplete":
+                break
+            time.sleep(0.02)
+        self.assertEqual((info["numberRecordsProcessed"], info["numberRecordsFailed"]), (2, 1))
+        _, _, bad = self.req("GET", "jobs/ingest/%s/failedResults/" % js["id"], raw=True)
+        self.assertIn("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST:Status: bad value for "
+                      "restricted picklist field: Nope", bad.decode())
+        _, _, tok = self.c.request("POST", "/__emu/token", {})
+        c = Client("login.salesforce.com")
+        c.token = tok["access_token"]
+        st, _, me = c.request("GET", urllib.parse.urlsplit(tok["id"]).path)
+        c.close()
+        self.assertEqual((st, me["username"]), (200, "integration@acme.example"))
+
     def test_job_errors(self):
         self.assertError(self.req("POST", "jobs/ingest", {"object": "Nope", "operation":
                                                           "insert"}), 400, "INVALIDJOB")
