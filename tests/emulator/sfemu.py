@@ -1147,6 +1147,12 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.dispatch()
 
+    def __getattr__(self, name):
+        # any other method reaches the router, which answers 405 as Salesforce does
+        if name.startswith("do_") and name[3:].isalpha():
+            return self.dispatch
+        raise AttributeError(name)
+
     do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_GET
 
     def read_body(self):
@@ -1754,6 +1760,13 @@ def graph(ctx, method, body):
     if not isinstance(graphs, list):
         raise SFError(400, "JSON_PARSER_ERROR", "Unrecognized field \"graphs\" missing or not "
                       "an array at [line:1, column:1]")
+    for g in graphs:
+        nodes = g.get("compositeRequest") if isinstance(g, dict) else None
+        if not isinstance(nodes, list) or not all(
+                isinstance(n, dict) and isinstance(n.get("url"), str) and
+                isinstance(n.get("method"), str) for n in nodes):
+            raise SFError(400, "JSON_PARSER_ERROR", "Each graph needs a graphId and a "
+                          "compositeRequest array of nodes with method, url and referenceId")
     if len(graphs) > 75:
         raise SFError(400, "LIMIT_EXCEEDED", "Limit of 75 reached for number of graphs in "
                       "Graph Api")
@@ -1850,6 +1863,9 @@ def composite(ctx, method, body):
         raise SFError(400, "LIMIT_EXCEEDED", "Exceeded max number of subrequests: 25")
     seen = set()
     for r in reqs:
+        if not isinstance(r, dict) or not isinstance(r.get("httpHeaders") or {}, dict):
+            raise SFError(400, "JSON_PARSER_ERROR", "Cannot deserialize instance of "
+                          "compositeSubrequest or request may be missing a required field")
         ref = r.get("referenceId")
         if not isinstance(ref, str) or not re.match(r"^[A-Za-z0-9][A-Za-z0-9_]*$", ref):
             raise SFError(400, "INVALID_INPUT", "Invalid referenceId: %r" % ref)
@@ -1922,9 +1938,14 @@ def collections_res(ctx, method, parts, body, qs, raw_obj=False):
         sobject = emu.obj_name(parts[0]) if parts else None
         if not sobject:
             raise not_found()
+        if method == "POST" and not isinstance(data, dict):
+            raise SFError(400, "JSON_PARSER_ERROR", "Cannot deserialize instance of "
+                          "retrieveRequest or request may be missing a required field")
         ids = (data or {}).get("ids") if method == "POST" else (qs.get("ids") or "").split(",")
         names = (data or {}).get("fields") if method == "POST" else (
             qs.get("fields") or "Id").split(",")
+        if not isinstance(ids, list) or not isinstance(names, list):
+            raise SFError(400, "JSON_PARSER_ERROR", "ids and fields must be arrays")
         out = []
         for i in ids or []:
             so, rec = emu.get_record(norm_id(i) or "")
@@ -1985,7 +2006,7 @@ def run_collection(ctx, items, aon, upsert, sobject=None, field=None):
                                           "fields.", [])
                         raise SFError(400, "INVALID_TYPE", "Must specify a type in the "
                                       "attributes field", [])
-                    so = emu.obj_name(att["type"])
+                    so = emu.obj_name(str(att["type"]))
                     if not so or (upsert and so != sobject):
                         raise SFError(400, "INVALID_TYPE", "sObject type '%s' is not "
                                       "supported." % att["type"], [])
