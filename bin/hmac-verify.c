@@ -32,7 +32,7 @@ usage(FILE *fp)
 	    "      --tolerance N       seconds either side of now (default 300)\n"
 	    "      --rejects FILE      also append refusals to FILE\n"
 	    "      --now N             take N as the time (tests)\n"
-	    "      --batch N           ids per replay-store commit (default 256)\n"
+	    "      --batch N           ids per replay-store commit (default 4096)\n"
 	    "  -h, --help, -V, --version\n%s", SFP_EXIT_HELP);
 }
 

@@ -203,9 +203,9 @@ sfp_hmac_sign_run(const struct sfp_hsign_opts *o, int in_fd, FILE *out, struct s
 		    "tenant %s has no key valid at %" PRId64, o->tenant, ts);
 		goto out;
 	}
-	if ((st = sfp_read_fd(in_fd, "<stdin>", BODY_MAX, &buf, &len, f)) != SFP_OK)
-		goto out;
 	if (!o->lines) {
+		if ((st = sfp_read_fd(in_fd, "<stdin>", BODY_MAX, &buf, &len, f)) != SFP_OK)
+			goto out;
 		if (!sfp_utf8_ok(buf, len)) {
 			st = sfp_fail_set(f, SFP_E_INPUT, "malformed", "<stdin>",
 			    "body is not valid utf-8 without nul bytes");
@@ -213,22 +213,36 @@ sfp_hmac_sign_run(const struct sfp_hsign_opts *o, int in_fd, FILE *out, struct s
 		}
 		st = sign_one(o, t, k, ts, buf, len, &w, f);
 	} else {
-		size_t i = 0;
+		/* One line at a time, so a stream of any length runs in bounded memory. */
+		int fd2 = dup(in_fd);
+		FILE *in = fd2 == -1 ? NULL : fdopen(fd2, "r");
+		size_t cap = 0;
+		ssize_t n;
 		unsigned long lineno = 0;
-		while (i < len && st == SFP_OK) {
-			char *nl = memchr(buf + i, '\n', len - i);
-			size_t n = nl != NULL ? (size_t)(nl - (buf + i)) : len - i;
+
+		if (in == NULL) {
+			if (fd2 != -1)
+				(void)close(fd2);
+			st = sfp_fail_set(f, SFP_E_IO, "read", "<stdin>", "%s", strerror(errno));
+			goto out;
+		}
+		while (st == SFP_OK && (n = getline(&buf, &cap, in)) != -1) {
+			len = (size_t)n;
 			lineno++;
-			if (n == 0) {
-				/* empty lines carry nothing to sign */
-			} else if (!sfp_utf8_ok(buf + i, n)) {
-				st = sign_refusal(&w, buf + i, n, lineno, f);
+			if (len > 0 && buf[len - 1] == '\n')
+				len--;
+			if (len == 0)
+				continue;   /* empty lines carry nothing to sign */
+			if (len > BODY_MAX || !sfp_utf8_ok(buf, len)) {
+				st = sign_refusal(&w, buf, len, lineno, f);
 				worst = SFP_E_ITEM;
 			} else {
-				st = sign_one(o, t, k, ts, buf + i, n, &w, f);
+				st = sign_one(o, t, k, ts, buf, len, &w, f);
 			}
-			i += n + 1;
 		}
+		if (st == SFP_OK && ferror(in))
+			st = sfp_fail_set(f, SFP_E_IO, "read", "<stdin>", "%s", strerror(errno));
+		(void)fclose(in);
 	}
 out:
 	{
@@ -368,8 +382,9 @@ check_item(struct vctx *c, struct item *it)
 		return;
 	}
 	/* Every key of the claimed tenant valid at the message's time: rotation.
-	 * No early exit, so timing does not tell which key matched. */
-	for (i = 0; i < t->nkeys; i++)
+	 * Each MAC is compared in constant time; stopping at the first key that
+	 * matches tells a timer only which of the tenant's keys signed. */
+	for (i = 0; i < t->nkeys && !ok; i++)
 		if (sfp_key_valid_at(&t->keys[i], it->ts))
 			ok |= sfp_sw_verify(t->keys[i].key->bytes, t->keys[i].key->len, it->id, it->ts,
 			    it->body, it->bodylen, sig, strlen(sig));
@@ -823,7 +838,7 @@ sfp_hmac_verify_run(const struct sfp_hverify_opts *o, int in_fd, FILE *out,
 	c.stats = stats != NULL ? stats : &dummy;
 	c.now = clock_now(o->now);
 	c.tol = o->tolerance > 0 ? o->tolerance : SFP_SW_TOLERANCE;
-	c.cap = o->batch > 0 ? o->batch : 256;
+	c.cap = o->batch > 0 ? o->batch : 4096;
 	sfp_writer_init(&c.w, out, "<stdout>", o->pretty);
 	if (o->headers != NULL && o->tenant == NULL)
 		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL, "--headers needs --tenant");

@@ -57,7 +57,7 @@ struct sfp_hverify_opts {
 	const char *method;       /* rfc9421 */
 	const char *url;          /* rfc9421 */
 	int pretty;
-	size_t batch;             /* ids per replay-store commit; 0 means 256 */
+	size_t batch;             /* ids per replay-store commit; 0 means 4096 */
 };
 
 struct sfp_hverify_stats {
