@@ -65,7 +65,8 @@ def F(name, type_, label=None, **kw):
         "aggregatable": not long_text and type_ not in ("address", "location", "boolean"),
         "aiPredictionField": False,
         "autoNumber": False,
-        "byteLength": length * 3 if text else 0,
+        # ids are ASCII: byteLength 18 (recorded Lead describe); text is 3 x length
+        "byteLength": 18 if type_ in ("id", "reference") else length * 3 if text else 0,
         "calculated": False,
         "calculatedFormula": None,
         "cascadeDelete": False,
@@ -113,7 +114,7 @@ def F(name, type_, label=None, **kw):
         "restrictedDelete": False,
         "restrictedPicklist": False,
         "scale": 0,
-        "searchPrefilterable": type_ == "reference",
+        "searchPrefilterable": False,
         "soapType": SOAP[type_],
         "sortable": not long_text and type_ not in ("address", "location", "multipicklist"),
         "type": type_,
@@ -127,8 +128,6 @@ def F(name, type_, label=None, **kw):
         f["defaultValue"] = False
     if type_ == "int" and "digits" not in kw:
         f["digits"] = 9
-    if type_ == "reference":
-        f["searchPrefilterable"] = True
     f.update(kw)
     if f["calculated"] or f["autoNumber"] or type_ in ("id", "address", "location"):
         f["createable"] = f["updateable"] = False
