@@ -175,4 +175,34 @@ enum sfp_status sfp_sf_describe_global(struct sfp_sf *sf, int flags, cJSON **out
 enum sfp_status sfp_sf_query(struct sfp_sf *sf, const char *soql, size_t max_records,
     cJSON **records, struct sfp_fail *f);
 
+/* ---- sf-describe, as a library call ---- */
+
+struct sfp_writer;
+
+struct sfp_describe_opts {
+	int flags;           /* SFP_DESCRIBE_OFFLINE, SFP_DESCRIBE_NO_CACHE */
+	int raw;             /* Salesforce's own describe instead of the catalog line */
+	int createable;      /* keep only the fields the user can set on create */
+	int template_;       /* print a starting sf-map mapping instead */
+};
+
+/* Told about each sObject: where its describe came from (f NULL), or why it
+ * failed (f set; the result line is written too).  For the program's stderr. */
+typedef void (*sfp_describe_note_fn)(void *ctx, const char *sobject,
+    const struct sfp_cache_info *info, const struct sfp_fail *f);
+
+/*
+ * What sf-describe does.  n == 0: describeGlobal, one line per sObject the user
+ * can see ({"name","label","labelPlural","keyPrefix","custom","createable",
+ * "updateable","deletable","queryable"}).  Otherwise one line per name, in
+ * order: the catalog line (describe.h), the raw describe (raw), or with
+ * template_ a single mapping object covering every name.  An sObject that fails
+ * alone (unknown, not visible) gets {"name":..,"error":{..}} and the run goes on
+ * (the result is then SFP_E_ITEM); a failure of the whole run (authentication,
+ * network, limits) stops at once with its status.  Lines go to w.
+ */
+enum sfp_status sfp_sf_describe_run(struct sfp_sf *sf, const char *const *names, size_t n,
+    const struct sfp_describe_opts *o, struct sfp_writer *w, sfp_describe_note_fn note,
+    void *ctx, struct sfp_fail *f);
+
 #endif
