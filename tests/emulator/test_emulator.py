@@ -688,6 +688,50 @@ class TestUpsert(Base):
         st, _, _ = self.req("PATCH", "/services/data/v45.0/" + url, {"Company": "Old"})
         self.assertEqual(st, 204)
 
+    def test_parallel_upserts_make_one_record_per_key(self):
+        import threading
+        errors = []
+
+        def worker(n):
+            c = Client()
+            c.token = self.c.token
+            try:
+                for i in range(20):
+                    st, _, js = c.request("PATCH", V + "/sobjects/Lead/Booking_Key__c/p%d" % (
+                        i % 5), {"LastName": "w%d" % n, "Company": "C"})
+                    if st not in (200, 201):
+                        errors.append((st, js))
+            finally:
+                c.close()
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        self.assertEqual(errors, [])
+        recs = self.records("Lead")
+        self.assertEqual(sorted(r["fields"]["Booking_Key__c"] for r in recs),
+                         ["p0", "p1", "p2", "p3", "p4"])
+        self.assertEqual(sum(r["writes"] for r in recs), 120)
+
+    def test_chunked_and_gzip_request_bodies(self):
+        body = json.dumps({"LastName": "Chunk", "Company": "C"}).encode()
+        c = self.c.conn
+        c.putrequest("PATCH", V + "/sobjects/Lead/Booking_Key__c/ch1")
+        for k, v in (("Authorization", "Bearer " + self.c.token),
+                     ("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")):
+            c.putheader(k, v)
+        c.endheaders()
+        c.send(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+        r = c.getresponse()
+        r.read()
+        self.assertEqual(r.status, 201)
+        st, _, js = self.req("PATCH", "sobjects/Lead/Booking_Key__c/gz1", gzip.compress(
+            json.dumps({"LastName": "Gz", "Company": "C"}).encode()),
+            headers={"Content-Encoding": "gzip"})
+        self.assertEqual(st, 201, js)
+        self.assertEqual(len(self.records("Lead")), 2)
+
     def test_multiple_matches_300(self):
         self.req("POST", "sobjects/Lead", {"LastName": "A", "Company": "C", "Email": "x@y.example"})
         self.req("POST", "sobjects/Lead", {"LastName": "B", "Company": "C", "Email": "x@y.example"})
