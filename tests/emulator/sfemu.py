@@ -353,6 +353,7 @@ class Emu:
         self.refresh_tokens = {}
         self.sp = 0
         self.seq = 0
+        self.id_counters = {}  # never reset: Salesforce never reuses an id
         self.reset(full=True)
         self.refresh_token = self.new_refresh(self.integration)
         write_secret(os.path.join(d, "refresh_token"), self.refresh_token)
@@ -379,7 +380,6 @@ class Emu:
             self.req_seq = 0
             self.jobs = {}
             self.cursors = {}
-            self.id_counters = {}
             if full:
                 for u in self.users.values():
                     fields = {"Username": u["Username"], "FirstName": u["FirstName"],
