@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: ISC */
+/* sf-freebusy: when host users are busy in Salesforce (and nothing else), as JSON lines. */
+#include "compat.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "exit.h"
+#include "freebusy.h"
+#include "sfapi.h"
+#include "stream.h"
+
+static const char *prog = "sf-freebusy";
+
+struct fb_opts {
+	const char *from, *to, *tz, *slots, *hours, *days, *org;
+	int pretty;
+};
+
+static void
+usage(FILE *fp)
+{
+	(void)fprintf(fp,
+	    "usage: %s --from TIME --to TIME [--tz ZONE] [--slots MINUTES [--hours HH:MM-HH:MM]\n"
+	    "       [--days DAYS]] [--org FILE] [--pretty] [USERID ...] [< userids]\n"
+	    "  -f, --from TIME      start of the window (ISO 8601; without offset: in ZONE)\n"
+	    "  -t, --to TIME        end of the window, at most 366 days after --from\n"
+	    "  -z, --tz ZONE        the hosts' time zone for all-day events and hours (UTC)\n"
+	    "  -s, --slots MINUTES  also list free slots of this length (5-1440)\n"
+	    "  -H, --hours RANGE    working hours for slots (09:00-17:00)\n"
+	    "  -d, --days DAYS      working days for slots (mon-fri; e.g. mon,wed or all)\n"
+	    "  -o, --org FILE       org settings (see sfpipe(7))\n"
+	    "  -p, --pretty         indent the output for people\n"
+	    "  -h, --help           this help\n"
+	    "  -V, --version        the version\n" SFP_EXIT_HELP, prog);
+}
+
+static enum sfp_status
+query(void *ctx, const char *soql, cJSON **records, struct sfp_fail *f)
+{
+	return sfp_sf_query(ctx, soql, 500000, records, f);
+}
+
+static enum sfp_status
+run(const struct fb_opts *a, char **ids, int nids, struct sfp_fail *f)
+{
+	struct sfp_fb_opts o = { 0, 0, NULL, 0, { 9 * 60, 17 * 60, 0x1f } };
+	struct sfp_fb_users u;
+	struct sfp_tz *tz = NULL;
+	struct sfp_reader *r = NULL;
+	struct sfp_org org;
+	struct sfp_sf *sf = NULL;
+	struct sfp_writer w;
+	enum sfp_status st = SFP_E_USAGE;
+	const char *why;
+	char place[32];
+	long n = 0;
+	int i;
+
+	sfp_fb_users_init(&u);
+	if (a->tz != NULL && sfp_tz_load(a->tz, &tz, f) != SFP_OK)
+		goto out;
+	o.tz = tz;
+	if (sfp_fb_parse_instant(a->from, tz, &o.from, &why) != 0 ||
+	    sfp_fb_parse_instant(a->to, tz, &o.to, &why) != 0) {
+		sfp_fail_set(f, st, "usage", "--from/--to", "%s", why);
+		goto out;
+	}
+	if ((a->slots && sfp_parse_long(a->slots, 5, 1440, &n) != 0 &&
+	    sfp_fail_set(f, st, "usage", "--slots", "want minutes from 5 to 1440")) ||
+	    (a->hours && sfp_hours_parse(a->hours, &o.hours, &why) != 0 &&
+	    sfp_fail_set(f, st, "usage", "--hours", "%s", why)) ||
+	    (a->days && sfp_days_parse(a->days, &o.hours.days, &why) != 0 &&
+	    sfp_fail_set(f, st, "usage", "--days", "%s", why)))
+		goto out;
+	o.slot_min = n;
+	if ((st = sfp_fb_opts_check(&o, f)) != SFP_OK)
+		goto out;
+	/* Every id is checked before anything is sent. */
+	for (i = 0; i < nids; i++) {
+		(void)snprintf(place, sizeof(place), "argument %d", i + 1);
+		if ((st = sfp_fb_users_add(&u, ids[i], strlen(ids[i]), NULL, place, f)) != SFP_OK) {
+			st = f->status = st == SFP_E_INPUT ? SFP_E_USAGE : st;
+			goto out;
+		}
+	}
+	if (nids == 0) {
+		if ((r = sfp_reader_new(STDIN_FILENO, "<stdin>", NULL)) == NULL) {
+			st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+			goto out;
+		}
+		if ((st = sfp_fb_users_read(&u, r, "<stdin>", f)) != SFP_OK)
+			goto out;
+	}
+	st = sfp_org_load(&org, a->org, NULL, 0, f);
+	if (st == SFP_OK)
+		st = sfp_sf_open(&org, &sf, f);
+	sfp_org_fini(&org);
+	if (st != SFP_OK)
+		goto out;
+	sfp_writer_init(&w, stdout, "<stdout>", a->pretty);
+	st = sfp_freebusy_run(&u, &o, query, sf, &w, NULL, f);
+	if (sfp_writer_finish(&w, st == SFP_OK ? f : NULL) != SFP_OK)
+		st = sfp_status_worst(st, SFP_E_IO);
+out:
+	sfp_sf_close(sf);
+	sfp_reader_free(r);
+	sfp_tz_free(tz);
+	sfp_fb_users_fini(&u);
+	return st;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "from", required_argument, NULL, 'f' }, { "to", required_argument, NULL, 't' },
+		{ "tz", required_argument, NULL, 'z' }, { "slots", required_argument, NULL, 's' },
+		{ "hours", required_argument, NULL, 'H' }, { "days", required_argument, NULL, 'd' },
+		{ "org", required_argument, NULL, 'o' }, { "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fb_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
+	struct sfp_fail f;
+	enum sfp_status st;
+	int ch;
+
+	if (sfp_cli_start(prog) != 0)
+		return SFP_EXIT_IO;
+	while ((ch = getopt_long(argc, argv, "f:t:z:s:H:d:o:phV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': o.from = optarg; break;
+		case 't': o.to = optarg; break;
+		case 'z': o.tz = optarg; break;
+		case 's': o.slots = optarg; break;
+		case 'H': o.hours = optarg; break;
+		case 'd': o.days = optarg; break;
+		case 'o': o.org = optarg; break;
+		case 'p': o.pretty = 1; break;
+		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
+		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
+		default: usage(stderr); return SFP_EXIT_USAGE;
+		}
+	}
+	if (o.from == NULL || o.to == NULL) {
+		sfp_cli_usage_error(prog, "give the window: --from TIME --to TIME");
+		return SFP_EXIT_USAGE;
+	}
+	if ((o.hours != NULL || o.days != NULL) && o.slots == NULL) {
+		sfp_cli_usage_error(prog, "--hours and --days shape free slots: give --slots too");
+		return SFP_EXIT_USAGE;
+	}
+	sfp_fail_clear(&f);
+	st = run(&o, argv + optind, argc - optind, &f);
+	if (st != SFP_OK)
+		sfp_fail_print(&f, prog, stderr);
+	st = sfp_status_worst(st, sfp_cli_finish_stdout(prog));
+	sfp_cli_end();
+	return sfp_exit_code(st);
+}
