@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "stream.h"
@@ -844,6 +845,13 @@ sfp_read_file(const char *path, size_t max, char **buf, size_t *len, struct sfp_
 		return sfp_read_fd(0, "<stdin>", max, buf, len, f);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return sfp_fail_set(f, SFP_E_INPUT, "open", path, "%s", strerror(errno));
+	/* A directory named as a file is a configuration mistake (exit 3), not
+	 * a local I/O error: read(2) would fail with EISDIR. */
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		(void)close(fd);
+		return sfp_fail_set(f, SFP_E_INPUT, "open", path, "%s", strerror(EISDIR));
+	}
 	st = sfp_read_fd(fd, path, max, buf, len, f);
 	(void)close(fd);
 	return st;
