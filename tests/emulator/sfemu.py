@@ -2421,57 +2421,70 @@ def process_job(emu, job, delay):
         job["batches"] = (len(data) + 9999) // 10000
         ctx = Ctx(emu, job["user"], str(job["apiVersion"]))
         obj = job["object"]
-        for row in data:
-            if len(row) != len(header):
-                job["bad"].append((None, "INVALID_FIELD:Number of fields in row does not "
-                                   "match the header", row))
+    for row in data:
+        # one row at a time under the lock, so a big job does not stall other clients
+        with emu.lock:
+            if job.get("abort"):
+                job["unprocessed"].append(row)
                 continue
-            rec = {}
-            for col, val in zip(header, row):
-                if val == "" and job["operation"] != "insert":
-                    continue
-                if "." in col:
-                    rel, key = col.split(".", 1)
-                    rec[rel] = {key: val}
-                else:
-                    rec[col] = val
-            try:
-                with emu.tx():
-                    op = job["operation"]
-                    if op == "insert":
-                        rid = emu.insert(ctx, obj, {k: v for k, v in rec.items()
-                                                    if v != ""}, csv_mode=True)
-                        created = True
-                    elif op == "upsert":
-                        ext = job["externalIdFieldName"]
-                        key = next((v for k, v in rec.items() if k.lower() == ext.lower()), "")
-                        if not key:
-                            raise SFError(400, "MISSING_ARGUMENT", "%s not specified" % ext)
-                        rid, created = emu.upsert(ctx, obj, ext, key, rec, csv_mode=True)
-                    elif op == "update":
-                        rid = norm_id(next((v for k, v in rec.items() if k.lower() == "id"),
-                                           ""))
-                        if not rid:
-                            raise SFError(400, "MISSING_ARGUMENT", "Id not specified in an "
-                                          "update call")
-                        emu.update(ctx, obj, rid, {k: v for k, v in rec.items()
-                                                   if k.lower() != "id"}, csv_mode=True)
-                        created = False
-                    else:
-                        rid = norm_id(next((v for k, v in rec.items() if k.lower() == "id"),
-                                           ""))
-                        if not rid or emu.get_record(rid)[0] != obj:
-                            raise SFError(400, "ENTITY_IS_DELETED", "entity is deleted")
-                        emu.delete(rid)
-                        created = False
-                job["ok"].append((rid, created, row))
-            except SFError as e:
-                job["bad"].append((None, "%s:%s" % (e.code, e.message), row))
-            job["processed"] += 1
+            bulk_row(emu, ctx, job, obj, header, row)
+    with emu.lock:
         job["failed_n"] = len(job["bad"])
+        if job.get("abort"):
+            job["ms"] = int((time.time() - t0) * 1000)
+            return
         job["state"] = "JobComplete"
         job["systemModstamp"] = now_sf()
         job["ms"] = int((time.time() - t0) * 1000)
+
+
+def bulk_row(emu, ctx, job, obj, header, row):
+    if len(row) != len(header):
+        job["bad"].append((None, "INVALID_FIELD:Number of fields in row does not "
+                           "match the header", row))
+        return
+    rec = {}
+    for col, val in zip(header, row):
+        if val == "" and job["operation"] != "insert":
+            continue
+        if "." in col:
+            rel, key = col.split(".", 1)
+            rec[rel] = {key: val}
+        else:
+            rec[col] = val
+    try:
+        with emu.tx():
+            op = job["operation"]
+            if op == "insert":
+                rid = emu.insert(ctx, obj, {k: v for k, v in rec.items()
+                                            if v != ""}, csv_mode=True)
+                created = True
+            elif op == "upsert":
+                ext = job["externalIdFieldName"]
+                key = next((v for k, v in rec.items() if k.lower() == ext.lower()), "")
+                if not key:
+                    raise SFError(400, "MISSING_ARGUMENT", "%s not specified" % ext)
+                rid, created = emu.upsert(ctx, obj, ext, key, rec, csv_mode=True)
+            elif op == "update":
+                rid = norm_id(next((v for k, v in rec.items() if k.lower() == "id"),
+                                   ""))
+                if not rid:
+                    raise SFError(400, "MISSING_ARGUMENT", "Id not specified in an "
+                                  "update call")
+                emu.update(ctx, obj, rid, {k: v for k, v in rec.items()
+                                           if k.lower() != "id"}, csv_mode=True)
+                created = False
+            else:
+                rid = norm_id(next((v for k, v in rec.items() if k.lower() == "id"),
+                                   ""))
+                if not rid or emu.get_record(rid)[0] != obj:
+                    raise SFError(400, "ENTITY_IS_DELETED", "entity is deleted")
+                emu.delete(rid)
+                created = False
+        job["ok"].append((rid, created, row))
+    except SFError as e:
+        job["bad"].append((None, "%s:%s" % (e.code, e.message), row))
+    job["processed"] += 1
 
 
 # ---------------------------------------------------------------------------
