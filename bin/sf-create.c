@@ -17,17 +17,17 @@ struct sfcreate_opts {
 	long jobs, pct;
 	struct sfp_create_opts c;
 };
-
 static void
 usage(FILE *fp)
 {
 	(void)fprintf(fp,
-	    "usage: %s [-n] [-j N] [-m PCT] [-r FILE] [-o FILE] [-p] < plans\n"
+	    "usage: %s [-nb] [-j N] [-m PCT] [-r FILE] [-o FILE] [-p] < plans\n"
 	    "       %s [-n] [-u Field=Value] [-d FILE] [-o FILE] SOBJECT Field=Value...\n"
 	    "  -j, --jobs N             requests in flight at once, 1 to 16 (default 4)\n"
 	    "  -m, --max-api-usage PCT  stop before the org's daily api usage passes PCT %%\n"
 	    "  -r, --rejects FILE       also append failed and unsent plans to FILE\n"
 	    "  -n, --dry-run            print the requests that would be sent; send nothing\n"
+	    "  -b, --bulk               one-record plans without references via Bulk API 2.0\n"
 	    "  -u, --upsert F=V         operator form: upsert on external id field F\n"
 	    "  -d, --describe FILE      operator form: coerce values by this catalog\n"
 	    "  -o, --org FILE           org settings (see sfpipe(7))\n"
@@ -35,7 +35,6 @@ usage(FILE *fp)
 	    "  -h, --help               this help\n"
 	    "  -V, --version            the version\n" SFP_EXIT_HELP, prog, prog);
 }
-
 static void
 progress(void *ctx, const struct sfp_create_stats *st)
 {
@@ -102,19 +101,19 @@ main(int argc, char *argv[])
 		{ "upsert", required_argument, NULL, 'u' }, { "describe", required_argument, NULL, 'd' },
 		{ "org", required_argument, NULL, 'o' }, { "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+		{ "bulk", no_argument, NULL, 'b' }, { NULL, 0, NULL, 0 }
 	};
 	struct sfcreate_opts o;
 	struct sfp_fail f;
 	enum sfp_status st;
-	long v;
+	long v = 0;
 	int ch;
 
 	memset(&o, 0, sizeof o);
 	sfp_fail_clear(&f);
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
-	while ((ch = getopt_long(argc, argv, "+j:m:r:nu:d:o:phV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+j:m:r:nbu:d:o:phV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': case 'm':
 			if (sfp_parse_long(optarg, 1, ch == 'j' ? 16 : 100, &v) != 0) {
@@ -126,6 +125,7 @@ main(int argc, char *argv[])
 			break;
 		case 'r': o.rejects = optarg; break;
 		case 'n': o.c.dry_run = 1; break;
+		case 'b': o.c.bulk = 1; break;
 		case 'u': o.upsert = optarg; break;
 		case 'd': o.describe = optarg; break;
 		case 'o': o.org = optarg; break;

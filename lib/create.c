@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "bulk.h"
 #include "create.h"
 #include "http.h"
 
@@ -1155,6 +1156,75 @@ static enum sfp_status write_line(struct sfp_writer *w, const struct item *it,
 	return sfp_write_raw(w, it->line, it->line_len, f);
 }
 
+/* Plans of one record go through Bulk API 2.0, a job per sObject and key;
+ * what a job leaves undone safely (nothing applied, or upserts) is left
+ * pending for the graph rounds. */
+static void bulk_pass(struct run *R, struct item *items, size_t n)
+{
+	const cJSON **plans = calloc(n ? n : 1, sizeof *plans);
+	struct item **its = calloc(n ? n : 1, sizeof *its);
+	unsigned char *taken = calloc(n ? n : 1, 1);
+	enum sfp_outcome *out = calloc(n ? n : 1, sizeof *out);
+	cJSON **records = calloc(n ? n : 1, sizeof *records);
+	struct sfp_fail *fails = calloc(n ? n : 1, sizeof *fails), jf;
+	size_t i, k, m;
+
+	if (!plans || !its || !taken || !out || !records || !fails)
+		goto done;
+	for (i = 0; i < n && !R->stopped; i++) {
+		int applied = 0;
+		unsigned long calls = 0;
+		enum sfp_status st;
+
+		if (items[i].kind != IT_PLAN || items[i].done || taken[i] ||
+		    !sfp_bulk_eligible(items[i].plan))
+			continue;
+		for (k = i, m = 0; k < n && m < SFP_BULK_MAX_ROWS; k++)
+			if (items[k].kind == IT_PLAN && !items[k].done && !taken[k] &&
+			    sfp_bulk_eligible(items[k].plan) &&
+			    sfp_bulk_same_job(items[i].plan, items[k].plan)) {
+				taken[k] = 1;
+				its[m] = &items[k];
+				plans[m++] = items[k].plan;
+			}
+		st = sfp_bulk_run(R->sf, plans, m, out, records, fails, &applied, &calls, &jf);
+		R->st->requests += calls;
+		for (k = 0; k < m; k++) {
+			struct item *it = its[k];
+
+			if (st != SFP_OK) {
+				if (!strcmp(jf.code, "REQUEST_LIMIT_EXCEEDED") &&
+				    sfp_create_is_daily_limit(jf.code, jf.message))
+					stop_run(R, SFP_E_TEMP, &jf);
+				else if (st == SFP_E_AUTH)
+					stop_run(R, st, &jf);
+				if (!applied || sfp_plan_all_upsert(it->plan))
+					continue;
+				out[k] = SFP_OUT_TRANSIENT;
+			}
+			if (out[k] == SFP_OUT_OK) {
+				plan_ok(R, it, records[k]);
+				records[k] = NULL;
+			} else if (out[k] == SFP_OUT_FAILED) {
+				plan_failed(R, it, &fails[k]);
+			} else if (!sfp_plan_all_upsert(it->plan)) {
+				struct sfp_fail u;
+
+				sfp_fail_set(&u, SFP_E_ITEM, "OUTCOME_UNKNOWN", NULL, "the bulk job "
+				    "broke off after the upload: the record may or may not exist");
+				plan_failed(R, it, &u);
+			}
+		}
+		for (k = 0; k < m; k++) {
+			cJSON_Delete(records[k]);
+			records[k] = NULL;
+		}
+		report_progress(R);
+	}
+done:
+	free(plans); free(its); free(taken); free(out); free(records); free(fails);
+}
+
 /* Make every plan of the window real (or give up on it), then write the lines. */
 static enum sfp_status run_window(struct run *R, struct item *items, size_t n, struct sfp_fail *f)
 {
@@ -1164,6 +1234,8 @@ static enum sfp_status run_window(struct run *R, struct item *items, size_t n, s
 
 	if (!pend)
 		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+	if (R->o->bulk && R->sf && !R->o->dry_run && !R->stopped)
+		bulk_pass(R, items, n);
 	for (;;) {
 		for (i = np = 0; i < n; i++)
 			if (items[i].kind == IT_PLAN && !items[i].done)

@@ -126,6 +126,7 @@ struct sfp_create_stats {
 struct sfp_create_opts {
 	size_t jobs;                /* requests in flight, 1..16 (0: 4) */
 	int dry_run;                /* write the requests to out instead of sending */
+	int bulk;                   /* one-record plans without refs via Bulk API 2.0 */
 	const char *data_path;      /* dry run without a session; NULL: from $SF_API_VERSION */
 	int max_api_usage;          /* stop at this percent of the daily budget (0: never) */
 	int max_attempts;           /* transient failures before a plan fails (0: 8) */
