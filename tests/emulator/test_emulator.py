@@ -1009,6 +1009,35 @@ class TestBulk(Base):
         c.close()
         self.assertEqual((st, me["username"]), (200, "integration@acme.example"))
 
+    def test_states_with_processing_delay_and_abort(self):
+        admin("POST", "config", {"bulk_delay_ms": 400})
+        _, _, info = self.req("POST", "jobs/ingest", {"object": "Lead", "operation": "insert"})
+        jid = info["id"]
+        self.assertError(self.req("GET", "jobs/ingest/%s/successfulResults/" % jid), 400,
+                         "INVALIDJOBSTATE")
+        self.req("PUT", "jobs/ingest/%s/batches" % jid, b"LastName,Company\nA,B\n",
+                 headers={"Content-Type": "text/csv"})
+        self.assertError(self.req("PUT", "jobs/ingest/%s/batches" % jid, b"LastName\nA\n",
+                                  headers={"Content-Type": "text/csv"}), 400,
+                         "INVALIDJOBSTATE")
+        self.req("PATCH", "jobs/ingest/" + jid, {"state": "UploadComplete"})
+        self.assertEqual(self.req("GET", "jobs/ingest/" + jid)[2]["state"], "UploadComplete")
+        self.assertError(self.req("PATCH", "jobs/ingest/" + jid, {"state": "Open"}), 400,
+                         "INVALIDJOBSTATE")
+        time.sleep(0.6)
+        self.assertEqual(self.req("GET", "jobs/ingest/" + jid)[2]["state"], "JobComplete")
+        self.assertEqual(self.req("DELETE", "jobs/ingest/" + jid)[0], 204)
+        self.assertError(self.req("GET", "jobs/ingest/" + jid), 404, "NOT_FOUND")
+        _, _, info = self.req("POST", "jobs/ingest", {"object": "Lead", "operation": "insert"})
+        self.req("PUT", "jobs/ingest/%s/batches" % info["id"], b"LastName,Company\nA,B\n",
+                 headers={"Content-Type": "text/csv"})
+        self.req("PATCH", "jobs/ingest/" + info["id"], {"state": "UploadComplete"})
+        st, _, js = self.req("PATCH", "jobs/ingest/" + info["id"], {"state": "Aborted"})
+        self.assertEqual((st, js["state"]), (200, "Aborted"))
+        time.sleep(0.6)
+        self.assertEqual(self.req("GET", "jobs/ingest/" + info["id"])[2]["state"], "Aborted")
+        self.assertEqual(len(self.records("Lead")), 1)
+
     def test_job_errors(self):
         self.assertError(self.req("POST", "jobs/ingest", {"object": "Nope", "operation":
                                                           "insert"}), 400, "INVALIDJOB")
