@@ -713,7 +713,7 @@ check_rfc9421(struct vctx *c, const struct hdrs *h, struct item *it, struct sfp_
 			}
 		}
 	}
-	if (s->created < 0 || s->nonce[0] == '\0' || !sfp_sw_id_ok(s->nonce, strlen(s->nonce))) {
+	if (s->created < 0 || s->nonce[0] == '\0') {
 		refuse(it, "malformed", "%s", "signature needs created and a nonce");
 		goto out;
 	}
