@@ -295,8 +295,21 @@ def write_secret(path, value):
 class Ctx:
     """One API request (or one composite subrequest tree)."""
 
-    def __init__(self, emu, user, version, lock_fault=False):
-        self.emu, self.user, self.version, self.lock_fault = emu, user, version, lock_fault
+    def __init__(self, emu, user, version, lock_fault=False, flags=None):
+        self.emu, self.user, self.version = emu, user, version
+        # shared with subrequest contexts: the lock fault hits one write per request
+        self.flags = flags if flags is not None else {"lock": lock_fault}
+
+    @property
+    def lock_fault(self):
+        return self.flags["lock"]
+
+    def take_lock_fault(self):
+        if self.flags["lock"]:
+            self.flags["lock"] = False
+            self.emu.count_fault("lock")
+            return True
+        return False
 
     @property
     def v(self):
@@ -883,8 +896,7 @@ class Emu:
             raise SFError(400, "INSUFFICIENT_ACCESS_OR_READONLY",
                           "insufficient access rights on object id", [])
         vals = self.check_fields(ctx, sobject, body, op, raw, csv_mode)
-        if ctx.lock_fault:
-            self.count_fault("lock")
+        if ctx.take_lock_fault():
             raise SFError(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to "
                           "this record or 1 records: %s" % make_id(
                               self.objects[sobject]["prefix"], 1), [])
@@ -903,8 +915,7 @@ class Emu:
         if so != sobject:
             raise not_found()
         vals = self.check_fields(ctx, sobject, body, "update", raw, csv_mode)
-        if ctx.lock_fault:
-            self.count_fault("lock")
+        if ctx.take_lock_fault():
             raise SFError(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to "
                           "this record or 1 records: %s" % rid, [])
         rec = self.complete_record(sobject, rid, vals, ctx.user, existing)
@@ -1398,7 +1409,7 @@ def serve(emu, h, method, path, query, body, entry, counted):
         ctx = Ctx(emu, user, "%d.0" % major, lock_fault="lock" in kinds)
         writes = method in ("POST", "PATCH", "PUT", "DELETE")
         if ctx.lock_fault and not writes:
-            emu.count_fault("lock")
+            ctx.take_lock_fault()
             return Resp(400, [{"message": "unable to obtain exclusive access to this record",
                                "errorCode": "UNABLE_TO_LOCK_ROW", "fields": []}])
         resp = data_api(ctx, h, method, rest, query, body)
@@ -1629,8 +1640,7 @@ def sobject_resource(ctx, method, parts, body, body_text, hdr, qs):
                 emu.update(ctx, sobject, rid, data, raw)
             return Resp(204)
         if method == "DELETE":
-            if ctx.lock_fault:
-                emu.count_fault("lock")
+            if ctx.take_lock_fault():
                 raise SFError(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access "
                               "to this record or 1 records: %s" % rid, [])
             emu.delete(rid)
@@ -1729,7 +1739,7 @@ def run_sub(ctx, method, url, body):
     if not m:
         raise SFError(400, "INVALID_INPUT" if url else "JSON_PARSER_ERROR",
                       "The URL %s is not a valid resource for this request" % url)
-    sub = Ctx(ctx.emu, ctx.user, "%s.%s" % (m.group(1), m.group(2)), ctx.lock_fault)
+    sub = Ctx(ctx.emu, ctx.user, "%s.%s" % (m.group(1), m.group(2)), flags=ctx.flags)
     parts = [urllib.parse.unquote(p) for p in m.group(3).strip("/").split("/")]
     qs = dict(urllib.parse.parse_qsl(m.group(4) or ""))
     if parts[0] == "sobjects" and len(parts) >= 2:

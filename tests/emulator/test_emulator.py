@@ -1212,6 +1212,17 @@ class TestFaults(Base):
         self.assertEqual(cr[1]["body"][0]["errorCode"], "PROCESSING_HALTED")
         self.assertEqual(self.records("Lead"), [])
         self.assertEqual(admin("GET", "stats")[1]["faults_injected"]["lock"], 2)
+        # one contended row per request: the second graph goes through
+        self.fault(kind="lock", count=1, path="composite/graph")
+        _, _, js = self.req("POST", "composite/graph", {"graphs": [
+            graph_booking("g1", "k1"), graph_booking("g2", "k2")]})
+        self.assertEqual([g["isSuccessful"] for g in js["graphs"]], [False, True])
+        self.fault(kind="lock", count=1, path="composite/sobjects")
+        _, _, js = self.req("POST", "composite/sobjects", {"records": [
+            {"attributes": {"type": "Lead"}, "LastName": "A", "Company": "C"},
+            {"attributes": {"type": "Lead"}, "LastName": "B", "Company": "C"}]})
+        self.assertEqual(js[0]["errors"][0]["statusCode"], "UNABLE_TO_LOCK_ROW")
+        self.assertTrue(js[1]["success"])
 
     def test_cut_before(self):
         self.fault(kind="cut_before", count=1, method="POST")
