@@ -592,7 +592,10 @@ judge(struct sfp_http *h, CURL *easy, struct xfer *x, CURLcode cc, enum sfp_stat
 			h->api_used = r->api_used;
 			h->api_max = r->api_max;
 		}
-		if ((code == 503 || code == 429) && r->retry_after_s >= 0 && retry_left) {
+		/* A 503/429 means the request was not processed: retry when the server
+		 * asks (Retry-After) or when resending is harmless anyway. */
+		if ((code == 503 || code == 429) && retry_left &&
+		    (r->retry_after_s >= 0 || method_idempotent(x->req))) {
 			*wait_ms = sfp_http_backoff_ms(x->attempt, h->backoff_base_ms, h->backoff_max_ms,
 			    r->retry_after_s);
 			return RETRY;

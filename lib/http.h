@@ -20,7 +20,8 @@
  *
  * Retries made here (and only these): a connection that failed before the
  * request was sent (connect, DNS, TLS handshake), and a 503 or 429 response that
- * carries Retry-After.  Back-off is exponential with full jitter, and a
+ * carries Retry-After or answers an idempotent request (a 503/429 to a POST
+ * without Retry-After comes back to the caller, who knows whether to resend).  Back-off is exponential with full jitter, and a
  * Retry-After value (seconds) is honoured, capped by backoff_max_ms.  A request
  * whose bytes may have reached the server is retried only when it is idempotent
  * (GET, HEAD, PUT, DELETE, or req->idempotent = 1); otherwise the call fails with
