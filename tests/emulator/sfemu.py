@@ -1538,6 +1538,8 @@ def data_api(ctx, h, method, rest, query, body):
                 return composite(ctx, method, body)
             if parts[1] == "graph":
                 return graph(ctx, method, body)
+            if parts[1] == "batch":
+                return batch(ctx, method, body)
             if parts[1] == "sobjects":
                 return collections_res(ctx, method, parts[2:], body, qs)
         raise not_found()
@@ -1928,6 +1930,45 @@ def composite(ctx, method, body):
         return Resp(200, {"compositeResponse": final})
     emu.db.execute("RELEASE " + sp)
     return Resp(200, {"compositeResponse": out})
+
+
+def batch(ctx, method, body):
+    """Composite Batch (6.5): independent subrequests, each one counted (6.6)."""
+    if method != "POST":
+        raise method_not_allowed(method, "POST")
+    data, _ = jbody(body)
+    reqs = data.get("batchRequests") if isinstance(data, dict) else None
+    if not isinstance(reqs, list) or not all(isinstance(r, dict) for r in reqs):
+        raise SFError(400, "JSON_PARSER_ERROR", "batchRequests is required")
+    if len(reqs) > 25:
+        raise SFError(400, "LIMIT_EXCEEDED", "Exceeded max number of subrequests: 25")
+    emu = ctx.emu
+    extra = max(0, len(reqs) - 1)  # the request itself was counted once already
+    if emu.counters["api_calls"] + extra > emu.config["daily_limit"]:
+        raise SFError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+    emu.counters["api_calls"] += extra
+    halt = bool(data.get("haltOnError"))
+    results, errors, halted_now = [], False, False
+    for r in reqs:
+        if halted_now:
+            results.append({"statusCode": 412, "result": [{
+                "errorCode": "BATCH_PROCESSING_HALTED", "message": "Batch processing halted "
+                "per request"}]})
+            continue
+        url = r.get("url") or ""
+        m = re.match(r"^/?(?:services/data/)?v(\d+\.\d+)(/.*)$", url)
+        try:
+            if not m or not (34.0 <= float(m.group(1)) <= float(ctx.version)):
+                raise SFError(400, "INVALID_INPUT", "Invalid batch subrequest url: %s" % url)
+            with emu.tx():
+                st, rb, _ = run_sub(ctx, r.get("method"), "/services/data/v%s%s"
+                                    % (m.group(1), m.group(2)), r.get("richInput"))
+            results.append({"statusCode": st, "result": rb})
+        except SFError as e:
+            errors = True
+            results.append({"statusCode": e.status, "result": e.array()})
+            halted_now = halt
+    return Resp(200, {"hasErrors": errors, "results": results})
 
 
 # -- sObject collections (6.3) ----------------------------------------------------

@@ -880,6 +880,22 @@ class TestComposite(Base):
                          "LIMIT_EXCEEDED")
 
 
+class TestBatch(Base):
+    def test_batch_counts_each_subrequest_and_halts(self):
+        reqs = [{"method": "POST", "url": "v62.0/sobjects/Lead",
+                 "richInput": {"LastName": "A", "Company": "C"}},
+                {"method": "POST", "url": "v62.0/sobjects/Lead", "richInput": {"LastName": "B"}},
+                {"method": "GET", "url": "v62.0/limits"}]
+        st, _, js = self.req("POST", "composite/batch", {"haltOnError": True,
+                                                         "batchRequests": reqs})
+        self.assertEqual(st, 200)
+        self.assertTrue(js["hasErrors"])
+        self.assertEqual([r["statusCode"] for r in js["results"]], [201, 400, 412])
+        self.assertEqual(js["results"][2]["result"][0]["errorCode"], "BATCH_PROCESSING_HALTED")
+        self.assertEqual(admin("GET", "stats")[1]["api_calls"], 3)
+        self.assertEqual(len(self.records("Lead")), 1)  # no rollback in a batch
+
+
 class TestCollections(Base):
     def test_create_partial(self):
         st, _, js = self.req("POST", "composite/sobjects", {"allOrNone": False, "records": [
