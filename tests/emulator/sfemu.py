@@ -518,7 +518,8 @@ class Emu:
                     rel = None
                     if f["relationshipName"]:
                         r = f["relationshipName"]
-                        rel = (r[:-3] + "s__r") if r.endswith("__r") else (
+                        rel = (co["plural"].replace(" ", "_") + "__r") if r.endswith(
+                            "__r") else (
                             {"Who": "Events", "What": "Events"}.get(r, cname + "s")
                             if cname == "Event" else cname + "s")
                         if cname == "EventRelation":
