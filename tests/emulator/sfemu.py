@@ -1368,6 +1368,12 @@ def serve(emu, h, method, path, query, body, entry, counted):
     if "cut_before" in kinds:
         raise Cut()
     if "unavailable" in kinds:
+        if any(f["spec"].get("html") for f in faults if f["kind"] == "unavailable"):
+            # edge/maintenance pages are not JSON (5.1)
+            return Resp(503, "<html><head><title>Service Unavailable</title></head><body>"
+                        "<h1>Service Unavailable</h1><p>The server is temporarily unable to "
+                        "service your request. Please try again later.</p></body></html>",
+                        ctype="text/html;charset=UTF-8")
         return Resp(503, [{"message": "Server temporarily unavailable. Please try again "
                            "later.", "errorCode": "SERVER_UNAVAILABLE"}])
     if path.startswith("/services/oauth2/"):

@@ -1196,6 +1196,11 @@ class TestFaults(Base):
         self.assertError(self.req("GET", "limits"), 503, "SERVER_UNAVAILABLE")
         self.assertEqual(self.req("GET", "limits")[0], 200)
         self.assertEqual(admin("GET", "stats")[1]["faults_injected"], {"unavailable": 1})
+        self.fault(kind="unavailable", count=1, html=True)
+        st, r, body = self.req("GET", "limits", raw=True)
+        self.assertEqual(st, 503)
+        self.assertTrue(r.getheader("Content-Type").startswith("text/html"))
+        self.assertIn(b"Service Unavailable", body)
 
     def test_limits_kinds(self):
         self.fault(kind="concurrent_limit", count=1)
