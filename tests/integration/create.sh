@@ -137,7 +137,21 @@ expect_match '"created":false' "$(cat "$T/out")" "the second run updated"
 expect_status 3 "an unknown field is refused before sending" -- sf-create Lead LastName=Lee NoSuch__c=1
 expect_status 2 "a malformed assignment is a usage error" -- sf-create Lead LastName
 
-# 9. Dry run: the exact requests, nothing spent.
+# 9. --bulk: one-record plans through Bulk API 2.0, results joined back.
+emu_admin POST /__emu/reset >/dev/null
+awk 'BEGIN { for (i = 1; i <= 30; i++) printf "{\"id\":\"bu-%d\",\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"upsert\":{\"field\":\"Booking_Key__c\",\"value\":\"bu-%d\"},\"fields\":{\"LastName\":\"Lee, \\\"%d\\\"\",\"Company\":%s}}]}\n", i, i, i, i == 7 ? "null" : "\"Acme\"" }' >bulk.jsonl
+expect_status 1 "--bulk: one bad row of 30" -- sf-create --bulk <bulk.jsonl
+expect_eq "$(grep -c '"ok":true' "$T/out")" 29 "29 rows joined back as ok"
+expect_match '^\{"id":"bu-7","ok":false,"error":\{"code":"REQUIRED_FIELD_MISSING","ref":"lead"' \
+	"$(sed -n 7p "$T/out")" "the failed row keeps its place and Salesforce's error"
+expect_eq "$(emu_admin GET /__emu/stats | jq '.by_endpoint.composite_graph // 0')" 0 "no graph request"
+expect_eq "$(keys Lead bu)" "29 29" "29 Leads, each once"
+sed 7d bulk.jsonl >bulk2.jsonl
+expect_status 0 "--bulk again: upserts update" -- sf-create --bulk <bulk2.jsonl
+expect_match '"created":false' "$(head -n 1 "$T/out")" "the second run updated"
+expect_eq "$(keys Lead bu)" "29 29" "still 29 Leads"
+
+# 10. Dry run: the exact requests, nothing spent.
 c0=$(calls)
 expect_status 0 "dry run" -- sf-create --dry-run <p1000.jsonl
 expect_eq "$(calls)" "$c0" "a dry run spends no api call"
