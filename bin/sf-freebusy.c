@@ -15,11 +15,6 @@
 
 static const char *prog = "sf-freebusy";
 
-struct fb_opts {
-	const char *from, *to, *tz, *slots, *hours, *days, *org;
-	int pretty;
-};
-
 static void
 usage(FILE *fp)
 {
@@ -45,39 +40,22 @@ query(void *ctx, const char *soql, cJSON **records, struct sfp_fail *f)
 }
 
 static enum sfp_status
-run(const struct fb_opts *a, char **ids, int nids, struct sfp_fail *f)
+run(const struct sfp_fb_args *a, const char *orgfile, int pretty, char **ids, int nids,
+    struct sfp_fail *f)
 {
-	struct sfp_fb_opts o = { 0, 0, NULL, 0, { 9 * 60, 17 * 60, 0x1f } };
+	struct sfp_fb_opts o;
 	struct sfp_fb_users u;
 	struct sfp_tz *tz = NULL;
 	struct sfp_reader *r = NULL;
 	struct sfp_org org;
 	struct sfp_sf *sf = NULL;
 	struct sfp_writer w;
-	enum sfp_status st = SFP_E_USAGE;
-	const char *why;
+	enum sfp_status st;
 	char place[32];
-	long n = 0;
 	int i;
 
 	sfp_fb_users_init(&u);
-	if (a->tz != NULL && sfp_tz_load(a->tz, &tz, f) != SFP_OK)
-		goto out;
-	o.tz = tz;
-	if (sfp_fb_parse_instant(a->from, tz, &o.from, &why) != 0 ||
-	    sfp_fb_parse_instant(a->to, tz, &o.to, &why) != 0) {
-		sfp_fail_set(f, st, "usage", "--from/--to", "%s", why);
-		goto out;
-	}
-	if ((a->slots && sfp_parse_long(a->slots, 5, 1440, &n) != 0 &&
-	    sfp_fail_set(f, st, "usage", "--slots", "want minutes from 5 to 1440")) ||
-	    (a->hours && sfp_hours_parse(a->hours, &o.hours, &why) != 0 &&
-	    sfp_fail_set(f, st, "usage", "--hours", "%s", why)) ||
-	    (a->days && sfp_days_parse(a->days, &o.hours.days, &why) != 0 &&
-	    sfp_fail_set(f, st, "usage", "--days", "%s", why)))
-		goto out;
-	o.slot_min = n;
-	if ((st = sfp_fb_opts_check(&o, f)) != SFP_OK)
+	if ((st = sfp_fb_opts_parse(a, &o, &tz, f)) != SFP_OK)
 		goto out;
 	/* Every id is checked before anything is sent. */
 	for (i = 0; i < nids; i++) {
@@ -87,21 +65,19 @@ run(const struct fb_opts *a, char **ids, int nids, struct sfp_fail *f)
 			goto out;
 		}
 	}
-	if (nids == 0) {
-		if ((r = sfp_reader_new(STDIN_FILENO, "<stdin>", NULL)) == NULL) {
-			st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
-			goto out;
-		}
-		if ((st = sfp_fb_users_read(&u, r, "<stdin>", f)) != SFP_OK)
-			goto out;
+	if (nids == 0 && (r = sfp_reader_new(STDIN_FILENO, "<stdin>", NULL)) == NULL) {
+		st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		goto out;
 	}
-	st = sfp_org_load(&org, a->org, NULL, 0, f);
+	if (nids == 0 && (st = sfp_fb_users_read(&u, r, "<stdin>", f)) != SFP_OK)
+		goto out;
+	st = sfp_org_load(&org, orgfile, NULL, 0, f);
 	if (st == SFP_OK)
 		st = sfp_sf_open(&org, &sf, f);
 	sfp_org_fini(&org);
 	if (st != SFP_OK)
 		goto out;
-	sfp_writer_init(&w, stdout, "<stdout>", a->pretty);
+	sfp_writer_init(&w, stdout, "<stdout>", pretty);
 	st = sfp_freebusy_run(&u, &o, query, sf, &w, NULL, f);
 	if (sfp_writer_finish(&w, st == SFP_OK ? f : NULL) != SFP_OK)
 		st = sfp_status_worst(st, SFP_E_IO);
@@ -124,7 +100,9 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct fb_opts o = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 };
+	struct sfp_fb_args o = { NULL, NULL, NULL, NULL, NULL, NULL };
+	const char *org = NULL;
+	int pretty = 0;
 	struct sfp_fail f;
 	enum sfp_status st;
 	int ch;
@@ -139,23 +117,15 @@ main(int argc, char *argv[])
 		case 's': o.slots = optarg; break;
 		case 'H': o.hours = optarg; break;
 		case 'd': o.days = optarg; break;
-		case 'o': o.org = optarg; break;
-		case 'p': o.pretty = 1; break;
+		case 'o': org = optarg; break;
+		case 'p': pretty = 1; break;
 		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;
 		}
 	}
-	if (o.from == NULL || o.to == NULL) {
-		sfp_cli_usage_error(prog, "give the window: --from TIME --to TIME");
-		return SFP_EXIT_USAGE;
-	}
-	if ((o.hours != NULL || o.days != NULL) && o.slots == NULL) {
-		sfp_cli_usage_error(prog, "--hours and --days shape free slots: give --slots too");
-		return SFP_EXIT_USAGE;
-	}
 	sfp_fail_clear(&f);
-	st = run(&o, argv + optind, argc - optind, &f);
+	st = run(&o, org, pretty, argv + optind, argc - optind, &f);
 	if (st != SFP_OK)
 		sfp_fail_print(&f, prog, stderr);
 	st = sfp_status_worst(st, sfp_cli_finish_stdout(prog));

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "freebusy.h"
 #include "stream.h"
 
@@ -476,6 +477,44 @@ sfp_fb_opts_check(const struct sfp_fb_opts *o, struct sfp_fail *f)
 		return sfp_fail_set(f, SFP_E_USAGE, "usage", "--slots",
 		    "a slot is longer than the working hours");
 	return SFP_OK;
+}
+
+enum sfp_status
+sfp_fb_opts_parse(const struct sfp_fb_args *a, struct sfp_fb_opts *o, struct sfp_tz **tz,
+    struct sfp_fail *f)
+{
+	const enum sfp_status st = SFP_E_USAGE;
+	const char *why;
+	long n = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->hours.start_min = 9 * 60;
+	o->hours.end_min = 17 * 60;
+	o->hours.days = 0x1f;
+	*tz = NULL;
+	if (a->from == NULL || a->to == NULL)
+		return sfp_fail_set(f, st, "usage", NULL, "give the window: --from TIME --to TIME");
+	if ((a->hours != NULL || a->days != NULL) && a->slots == NULL)
+		return sfp_fail_set(f, st, "usage", NULL,
+		    "--hours and --days shape free slots: give --slots too");
+	if (a->tz != NULL && sfp_tz_load(a->tz, tz, f) != SFP_OK) {
+		f->status = st;
+		sfp_fail_wrap_place(f, "--tz");
+		return st;
+	}
+	o->tz = *tz;
+	if (sfp_fb_parse_instant(a->from, *tz, &o->from, &why) != 0)
+		return sfp_fail_set(f, st, "usage", "--from", "\"%.40s\": %s", a->from, why);
+	if (sfp_fb_parse_instant(a->to, *tz, &o->to, &why) != 0)
+		return sfp_fail_set(f, st, "usage", "--to", "\"%.40s\": %s", a->to, why);
+	if (a->slots != NULL && sfp_parse_long(a->slots, 5, 1440, &n) != 0)
+		return sfp_fail_set(f, st, "usage", "--slots", "want minutes from 5 to 1440");
+	o->slot_min = n;
+	if (a->hours != NULL && sfp_hours_parse(a->hours, &o->hours, &why) != 0)
+		return sfp_fail_set(f, st, "usage", "--hours", "%s", why);
+	if (a->days != NULL && sfp_days_parse(a->days, &o->hours.days, &why) != 0)
+		return sfp_fail_set(f, st, "usage", "--days", "%s", why);
+	return sfp_fb_opts_check(o, f);
 }
 
 /* A growing SOQL text. */

@@ -167,6 +167,19 @@ struct sfp_fb_opts {
 /* Check the options as a whole: SFP_E_USAGE with a message when unusable. */
 enum sfp_status sfp_fb_opts_check(const struct sfp_fb_opts *o, struct sfp_fail *f);
 
+/* The command line's strings (NULL when not given). */
+struct sfp_fb_args {
+	const char *from, *to, *tz, *slots, *hours, *days;
+};
+
+/*
+ * Turn the command line into opts (hours 09:00-17:00 and mon-fri unless
+ * given) and check them; the zone is loaded into *tz (caller frees with
+ * sfp_tz_free; NULL for UTC).  SFP_E_USAGE with the option as the place.
+ */
+enum sfp_status sfp_fb_opts_parse(const struct sfp_fb_args *a, struct sfp_fb_opts *o,
+    struct sfp_tz **tz, struct sfp_fail *f);
+
 /* Run one SOQL query to the end (every page); *records is a new array. */
 typedef enum sfp_status (*sfp_fb_query_fn)(void *ctx, const char *soql, cJSON **records,
     struct sfp_fail *f);
