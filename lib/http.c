@@ -267,6 +267,10 @@ parse_resolve(struct sfp_http *h, const char *spec, struct sfp_fail *f)
 			if (!sfp_http_host_allowed(host))
 				return sfp_fail_set(f, SFP_E_INPUT, "host-refused", "SF_RESOLVE",
 				    "refused host %.100s: not a salesforce host", host);
+			hl = strspn(colon + 1, "0123456789");
+			if (hl == 0 || hl > 5 || colon[1 + hl] != ':' || colon[2 + hl] == '\0')
+				return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_RESOLVE",
+				    "expected host:port:address, got %.100s", entry);
 		}
 		n = curl_slist_append(h->resolve, entry);
 		if (n == NULL)

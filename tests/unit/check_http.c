@@ -177,6 +177,10 @@ START_TEST(resolve_must_name_salesforce_hosts)
 	ck_assert_ptr_null(h);
 	o.resolve = "login.salesforce.com";
 	ck_assert_int_eq(sfp_http_new(&o, &h, &f), SFP_E_INPUT);
+	o.resolve = "login.salesforce.com::127.0.0.1";
+	ck_assert_int_eq(sfp_http_new(&o, &h, &f), SFP_E_INPUT);
+	o.resolve = "login.salesforce.com:443:";
+	ck_assert_int_eq(sfp_http_new(&o, &h, &f), SFP_E_INPUT);
 	o.resolve = "login.salesforce.com:443:127.0.0.1, acme.my.salesforce.com:443:127.0.0.1";
 	ck_assert_int_eq(sfp_http_new(&o, &h, &f), SFP_OK);
 	sfp_http_free(h);
