@@ -279,6 +279,37 @@ START_TEST(opts_check)
 }
 END_TEST
 
+START_TEST(command_line)
+{
+	struct sfp_fb_args a = { "2026-12-01", "2026-12-02", "Europe/Oslo", "30", NULL, "all" };
+	struct sfp_fb_opts o;
+	struct sfp_tz *tz;
+	struct sfp_fail f;
+	char b[32];
+
+	ck_assert_int_eq(sfp_fb_opts_parse(&a, &o, &tz, &f), SFP_OK);
+	ck_assert_ptr_nonnull(tz);
+	ck_assert_str_eq(fmt(o.from, b), "2026-11-30T23:00:00Z");
+	ck_assert_int_eq(o.slot_min, 30);
+	ck_assert_int_eq(o.hours.start_min, 540);
+	ck_assert_uint_eq(o.hours.days, 0x7f);
+	sfp_tz_free(tz);
+	a.tz = "../zoneinfo/UTC";
+	ck_assert_int_eq(sfp_fb_opts_parse(&a, &o, &tz, &f), SFP_E_USAGE);
+	ck_assert_ptr_null(tz);
+	ck_assert_str_eq(f.place, "--tz");
+	a.tz = NULL;
+	a.slots = "30x";
+	ck_assert_int_eq(sfp_fb_opts_parse(&a, &o, &tz, &f), SFP_E_USAGE);
+	ck_assert_str_eq(f.place, "--slots");
+	a.slots = NULL;
+	ck_assert_int_eq(sfp_fb_opts_parse(&a, &o, &tz, &f), SFP_E_USAGE);   /* --days alone */
+	a.days = NULL;
+	a.to = NULL;
+	ck_assert_int_eq(sfp_fb_opts_parse(&a, &o, &tz, &f), SFP_E_USAGE);
+}
+END_TEST
+
 START_TEST(user_ids)
 {
 	struct sfp_fb_users u;
@@ -531,6 +562,7 @@ suite_freebusy(void)
 	tcase_add_test(tc, hours_and_days);
 	tcase_add_test(tc, slots_in_working_hours);
 	tcase_add_test(tc, opts_check);
+	tcase_add_test(tc, command_line);
 	tcase_add_test(tc, user_ids);
 	tcase_add_test(tc, users_from_a_stream);
 	tcase_add_test(tc, run_owned_and_invited);
