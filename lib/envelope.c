@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -542,52 +543,173 @@ input_idle(int fd)
 	return poll(&p, 1, 0) == 0;
 }
 
+/*
+ * Reading and parsing the stream (the reader's strict checks and cJSON) is most
+ * of the work, so it runs in a thread of its own and hands records over a
+ * bounded queue; the calling thread checks signatures, commits ids and writes,
+ * in input order.  Memory stays bounded by the queue and the batch.
+ */
+#define QCAP 4096
+
+struct rec {
+	enum sfp_status st;    /* SFP_OK: v (NULL at the end); SFP_E_ITEM: raw; else fatal */
+	cJSON *v;
+	char *raw;
+	size_t rawlen;
+	struct sfp_fail f;
+};
+
+struct queue {
+	pthread_mutex_t mu;
+	pthread_cond_t nonempty, nonfull;
+	struct rec *r;
+	size_t head, len;      /* ring of QCAP records */
+	int stop;              /* the consumer gave up: the producer ends */
+	int finished;          /* the producer returned */
+	pthread_cond_t fin;
+	struct sfp_reader *reader;
+};
+
+static void
+queue_free(struct queue *q)
+{
+	while (q->len > 0) {
+		cJSON_Delete(q->r[q->head].v);
+		free(q->r[q->head].raw);
+		q->head = (q->head + 1) % QCAP;
+		q->len--;
+	}
+	(void)pthread_mutex_destroy(&q->mu);
+	(void)pthread_cond_destroy(&q->nonempty);
+	(void)pthread_cond_destroy(&q->nonfull);
+	(void)pthread_cond_destroy(&q->fin);
+	sfp_reader_free(q->reader);
+	free(q->r);
+	free(q);
+}
+
+static void *
+produce(void *arg)
+{
+	struct queue *q = arg;
+	int done = 0;
+
+	while (!done) {
+		struct rec rec;
+
+		memset(&rec, 0, sizeof rec);
+		rec.st = sfp_reader_next(q->reader, &rec.v, &rec.f);
+		if (rec.st == SFP_E_ITEM) {
+			size_t len;
+			const char *raw = sfp_reader_raw(q->reader, &len);
+			if ((rec.raw = malloc(len + 1)) != NULL) {
+				memcpy(rec.raw, raw, len);
+				rec.rawlen = len;
+			}
+		} else if (rec.st != SFP_OK || rec.v == NULL) {
+			done = 1;
+		}
+		(void)pthread_mutex_lock(&q->mu);
+		while (q->len == QCAP && !q->stop)
+			(void)pthread_cond_wait(&q->nonfull, &q->mu);
+		if (q->stop) {
+			(void)pthread_mutex_unlock(&q->mu);
+			cJSON_Delete(rec.v);
+			free(rec.raw);
+			break;
+		}
+		q->r[(q->head + q->len) % QCAP] = rec;
+		q->len++;
+		(void)pthread_cond_signal(&q->nonempty);
+		(void)pthread_mutex_unlock(&q->mu);
+	}
+	(void)pthread_mutex_lock(&q->mu);
+	q->finished = 1;
+	(void)pthread_cond_signal(&q->fin);
+	(void)pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
 static enum sfp_status
 verify_stream(struct vctx *c, int in_fd, struct sfp_fail *f)
 {
-	struct sfp_reader *r = sfp_reader_new(in_fd, "<stdin>", NULL);
+	struct queue *qp = calloc(1, sizeof *qp);
+	pthread_t th;
 	enum sfp_status st = SFP_OK;
+	int fatal = 0, ended = 0;
 
-	if (r == NULL)
+	if (qp == NULL)
 		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
-	for (;;) {
+#define q (*qp)
+	(void)pthread_mutex_init(&q.mu, NULL);
+	(void)pthread_cond_init(&q.nonempty, NULL);
+	(void)pthread_cond_init(&q.nonfull, NULL);
+	(void)pthread_cond_init(&q.fin, NULL);
+	q.reader = sfp_reader_new(in_fd, "<stdin>", NULL);
+	q.r = calloc(QCAP, sizeof *q.r);
+	if (q.reader == NULL || q.r == NULL) {
+		queue_free(qp);
+		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+	}
+	if (pthread_create(&th, NULL, produce, qp) != 0) {
+		queue_free(qp);
+		return sfp_fail_set(f, SFP_E_INTERNAL, "thread", NULL, "cannot start the reader thread");
+	}
+	while (!ended && !fatal) {
+		struct rec rec;
 		struct item *it = &c->items[c->n];
-		cJSON *v = NULL;
-		struct sfp_fail rf;
+		int idle;
+
+		(void)pthread_mutex_lock(&q.mu);
+		/* Nothing parsed and nothing waiting on the input: better to commit
+		 * what we have than to hold it while the writer is quiet. */
+		if (q.len == 0 && c->n > 0 && input_idle(in_fd)) {
+			(void)pthread_mutex_unlock(&q.mu);
+			if ((st = flush(c, f)) != SFP_OK)
+				fatal = 1;
+			continue;
+		}
+		while (q.len == 0)
+			(void)pthread_cond_wait(&q.nonempty, &q.mu);
+		rec = q.r[q.head];
+		q.head = (q.head + 1) % QCAP;
+		q.len--;
+		idle = q.len == 0;
+		(void)pthread_cond_signal(&q.nonfull);
+		(void)pthread_mutex_unlock(&q.mu);
+		(void)idle;
 
 		memset(it, 0, sizeof *it);
-		st = sfp_reader_next(r, &v, &rf);
-		if (st == SFP_OK && v == NULL)
+		if (rec.st == SFP_OK && rec.v == NULL) {
+			ended = 1;
 			break;
-		if (st == SFP_OK) {
-			it->env = v;
+		}
+		if (rec.st == SFP_OK) {
+			it->env = rec.v;
 			check_item(c, it);
-		} else if (st == SFP_E_ITEM) {
-			size_t len;
-			const char *raw = sfp_reader_raw(r, &len);
-			it->why = rf;
+		} else if (rec.st == SFP_E_ITEM) {
+			it->why = rec.f;
 			(void)snprintf(it->why.code, sizeof it->why.code, "malformed");
-			if ((it->raw = malloc(len + 1)) != NULL) {
-				memcpy(it->raw, raw, len);
-				it->rawlen = len;
-			}
-			st = SFP_OK;
+			it->raw = rec.raw;
+			it->rawlen = rec.rawlen;
 		} else {
-			*f = rf;
+			/* the stream cannot be read on: commit what came before it */
+			*f = rec.f;
+			st = rec.st;
+			ended = 1;
 			break;
 		}
 		c->n++;
-		if (c->n == c->cap || input_idle(in_fd)) {
-			if ((st = flush(c, f)) != SFP_OK)
-				break;
-		}
+		if (c->n == c->cap && (st = flush(c, f)) != SFP_OK)
+			fatal = 1;
 	}
-	if (st == SFP_OK || st == SFP_E_INPUT) {
+	if (!fatal) {
 		struct sfp_fail f2;
 		enum sfp_status st2 = flush(c, &f2);
 		if (st2 != SFP_OK) {
 			*f = f2;
 			st = st2;
+			fatal = !ended;
 		}
 	} else {
 		size_t i;
@@ -595,8 +717,38 @@ verify_stream(struct vctx *c, int in_fd, struct sfp_fail *f)
 			item_free(&c->items[i]);
 		c->n = 0;
 	}
-	sfp_reader_free(r);
+	if (!ended) {
+		/*
+		 * Stop the producer.  It may sit in read(2) on a quiet pipe, where
+		 * nothing can wake it portably (pthread_cancel upsets sanitizers and
+		 * leaves the reader half-updated).  Give it a moment; if it is still
+		 * blocked, leave it detached with the queue it uses: this is a fatal
+		 * path and the caller is about to exit.
+		 */
+		struct timespec until;
+		int left;
+		(void)clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 200 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		(void)pthread_mutex_lock(&q.mu);
+		q.stop = 1;
+		(void)pthread_cond_signal(&q.nonfull);
+		while (!q.finished && pthread_cond_timedwait(&q.fin, &q.mu, &until) == 0)
+			;
+		left = !q.finished;
+		(void)pthread_mutex_unlock(&q.mu);
+		if (left) {
+			(void)pthread_detach(th);
+			return st;
+		}
+	}
+	(void)pthread_join(th, NULL);
+	queue_free(qp);
 	return st;
+#undef q
 }
 
 /* ---- one request given as headers ----------------------------------------- */
