@@ -37,6 +37,15 @@ setup_key(void)
 }
 
 static void
+drop_key(void)
+{
+	(void)unlink(keypath);
+	(void)rmdir(dir);
+	EVP_PKEY_free(key);
+	key = NULL;
+}
+
+static void
 org_for_jwt(struct sfp_org *o)
 {
 	sfp_org_init(o);
@@ -102,6 +111,7 @@ START_TEST(jwt_assertion_claims_and_signature)
 	cJSON_Delete(c);
 	sfp_secret_free(a);
 	sfp_org_fini(&o);
+	drop_key();
 }
 END_TEST
 
@@ -135,6 +145,8 @@ START_TEST(jwt_key_refusals)
 	(void)snprintf(o.jwt_key_file, sizeof(o.jwt_key_file), "%s/missing.pem", dir);
 	ck_assert_int_eq(sfp_auth_jwt_assertion(&o, 0, &a, &f), SFP_E_INPUT);
 	sfp_org_fini(&o);
+	(void)snprintf(keypath, sizeof(keypath), "%s/key.pem", dir);
+	drop_key();
 }
 END_TEST
 
