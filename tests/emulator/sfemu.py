@@ -6,34 +6,59 @@ Standard library only (the openssl command makes keys and certificates).  The
 behaviour follows /work/shared/salesforce-rest.md; README.md maps each part to
 its section.  Started and stopped by ./emuctl.
 """
-import argparse
-import base64
-import collections
-import contextlib
-import csv
-import datetime as dt
-import gzip
-import hashlib
-import hmac
-import io
-import json
 import os
-import random
-import re
-import secrets
-import signal
-import socket
-import sqlite3
-import ssl
-import struct
 import subprocess
 import sys
-import threading
-import time
-import traceback
-import urllib.parse
-import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def start_rsa_keygen(argv):
+    """Start making the connected app's RSA key (the slow part of a cold start)
+    before the heavier imports below, so the two overlap."""
+    if "--dir" not in argv or __name__ != "__main__":
+        return None
+    d = os.path.abspath(argv[argv.index("--dir") + 1])
+    key, cert = os.path.join(d, "jwt_key.pem"), os.path.join(d, "jwt_cert.pem")
+    if os.path.exists(key) and os.path.exists(cert):
+        return None
+    os.makedirs(d, exist_ok=True)
+    old = os.umask(0o077)
+    try:
+        return subprocess.Popen(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+             "-days", "3650", "-subj", "/O=sfpipe tests/CN=sfpipe connected app",
+             "-out", cert], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    finally:
+        os.umask(old)
+
+
+RSA_KEYGEN = start_rsa_keygen(sys.argv)
+
+import argparse  # noqa: E402
+import base64  # noqa: E402
+import collections  # noqa: E402
+import contextlib  # noqa: E402
+import csv  # noqa: E402
+import datetime as dt  # noqa: E402
+import gzip  # noqa: E402
+import hashlib  # noqa: E402
+import hmac  # noqa: E402
+import io  # noqa: E402
+import itertools  # noqa: E402
+import json  # noqa: E402
+import random  # noqa: E402
+import re  # noqa: E402
+import secrets  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import sqlite3  # noqa: E402
+import ssl  # noqa: E402
+import struct  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+import urllib.parse  # noqa: E402
+import zlib  # noqa: E402
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixtures  # noqa: E402
@@ -239,18 +264,28 @@ def run(*cmd):
 
 def make_material(d):
     """Test CA, server cert (ECDSA P-256) and the connected app's RSA key+cert.
-    Cached in d: generated once per directory."""
+    Cached in d: generated once per directory.  The RSA key, the slow part, is
+    made in parallel with the EC chain."""
     p = lambda n: os.path.join(d, n)  # noqa: E731
+    rsa = RSA_KEYGEN
+    if rsa is None and not (os.path.exists(p("jwt_key.pem")) and
+                            os.path.exists(p("jwt_cert.pem"))):
+        old = os.umask(0o077)
+        try:
+            rsa = subprocess.Popen(
+                ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                 p("jwt_key.pem"), "-days", "3650", "-subj",
+                 "/O=sfpipe tests/CN=sfpipe connected app", "-out", p("jwt_cert.pem")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        finally:
+            os.umask(old)
     if not (os.path.exists(p("ca.pem")) and os.path.exists(p("server.pem"))):
-        run("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
-            "ec_paramgen_curve:P-256", "-out", p("ca.key"))
-        run("openssl", "req", "-x509", "-new", "-key", p("ca.key"), "-days", "3650",
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        run("openssl", "req", "-x509", *ec, "-keyout", p("ca.key"), "-days", "3650",
             "-subj", "/O=sfpipe tests/CN=sfpipe emulator test CA", "-out", p("ca.pem"),
             "-addext", "basicConstraints=critical,CA:TRUE",
             "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-        run("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
-            "ec_paramgen_curve:P-256", "-out", p("server.key"))
-        run("openssl", "req", "-new", "-key", p("server.key"), "-subj",
+        run("openssl", "req", "-new", *ec, "-keyout", p("server.key"), "-subj",
             "/O=sfpipe tests/CN=*.my.salesforce.com", "-out", p("server.csr"))
         with open(p("server.ext"), "w") as f:
             f.write("subjectAltName=%s,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
@@ -259,15 +294,10 @@ def make_material(d):
         run("openssl", "x509", "-req", "-in", p("server.csr"), "-CA", p("ca.pem"),
             "-CAkey", p("ca.key"), "-set_serial", str(secrets.randbits(63)),
             "-days", "825", "-extfile", p("server.ext"), "-out", p("server.pem"))
-    if not (os.path.exists(p("jwt_key.pem")) and os.path.exists(p("jwt_cert.pem"))):
-        old = os.umask(0o077)
-        try:
-            run("openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
-                "rsa_keygen_bits:2048", "-out", p("jwt_key.pem"))
-        finally:
-            os.umask(old)
-        run("openssl", "req", "-x509", "-new", "-key", p("jwt_key.pem"), "-days", "3650",
-            "-subj", "/O=sfpipe tests/CN=sfpipe connected app", "-out", p("jwt_cert.pem"))
+    if rsa is not None:
+        _, err = rsa.communicate()
+        if rsa.returncode != 0:
+            raise subprocess.CalledProcessError(rsa.returncode, "openssl req rsa", stderr=err)
     os.chmod(p("jwt_key.pem"), 0o600)
     for name, gen in (("client_id", lambda: "3MVG9" + secrets.token_urlsafe(60)[:80]
                        .replace("-", "A").replace("_", "z")),
@@ -1147,6 +1177,17 @@ REASONS = {200: "OK", 201: "Created", 204: "No Content", 300: "Multiple Choices"
            500: "Server Error", 503: "Service Unavailable"}
 
 
+REQUEST_IDS = itertools.count(int.from_bytes(os.urandom(6), "big") << 16)
+_DATE = [0, ""]
+
+
+def cached_date():
+    now = int(time.time())
+    if _DATE[0] != now:
+        _DATE[0], _DATE[1] = now, http_date(now)
+    return _DATE[1]
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "sfdcedge"
@@ -1218,7 +1259,6 @@ class Handler(BaseHTTPRequestHandler):
             return
         entry = {"method": method, "path": path, "status": None, "user": None,
                  "fault": None, "time": now_sf()}
-        counted = [False]
         try:
             if path.startswith("/__emu/"):
                 # the admin API is neither counted nor logged
@@ -1229,7 +1269,7 @@ class Handler(BaseHTTPRequestHandler):
                 emu.req_seq += 1
                 entry["seq"] = emu.req_seq
             if True:
-                resp = serve(emu, self, method, path, split.query, body, entry, counted)
+                resp = serve(emu, self, method, path, split.query, body, entry)
         except Cut:
             entry["status"] = 0
             entry["ms"] = int((time.time() - t0) * 1000)
@@ -1266,8 +1306,8 @@ class Handler(BaseHTTPRequestHandler):
             data = b.encode()
         else:
             data = json.dumps(b, ensure_ascii=False, separators=(",", ":")).encode()
-        hdrs = [("Date", http_date(time.time())), ("Server", "sfdcedge"),
-                ("X-Sfdc-Request-Id", secrets.token_hex(8)),
+        hdrs = [("Date", cached_date()), ("Server", "sfdcedge"),
+                ("X-Sfdc-Request-Id", "%016x" % next(REQUEST_IDS)),
                 ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")]
         if data or resp.status not in (204, 304):
             hdrs.append(("Content-Type", resp.ctype))
@@ -1349,7 +1389,11 @@ def versions_list():
     return out
 
 
-def serve(emu, h, method, path, query, body, entry, counted):
+VERSIONS_BODY = json.dumps(versions_list(), ensure_ascii=False,
+                           separators=(",", ":")).encode()
+
+
+def serve(emu, h, method, path, query, body, entry):
     ep = endpoint_name(path)
     with emu.lock:
         be = emu.counters["by_endpoint"]
@@ -1385,7 +1429,7 @@ def serve(emu, h, method, path, query, body, entry, counted):
             resp = Resp(405, [{"message": "HTTP Method '%s' not allowed. Allowed are HEAD,GET"
                                % method, "errorCode": "METHOD_NOT_ALLOWED"}])
         else:
-            resp = Resp(200, versions_list())
+            resp = Resp(200, VERSIONS_BODY)
     elif path.startswith("/services/data/"):
         m = re.match(r"^/services/data/(v(\d+)\.(\d+)|latest)(/.*)?$", path)
         if not m:
@@ -1499,10 +1543,6 @@ def oauth(emu, h, method, path, query, body):
 
 # ---------------------------------------------------------------------------
 # data API
-
-
-def limit_headers(emu):
-    return {}
 
 
 def data_api(ctx, h, method, rest, query, body):
