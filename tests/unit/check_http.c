@@ -9,9 +9,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "http.h"
 
@@ -245,6 +250,287 @@ START_TEST(connection_refused_is_retried_then_network)
 }
 END_TEST
 
+
+/* ---- a scripted TLS server in a child process, by a Salesforce name ---- */
+
+enum act { CUT_AFTER_READ, ANSWER_503_RETRY0, ANSWER_201, ANSWER_302_EVIL };
+
+static char ca_path[128];
+
+/* A self-signed certificate for login.salesforce.com, its key, written as the
+ * trust anchor the client is given. */
+static SSL_CTX *
+make_server_ctx(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	X509V3_CTX v3;
+	X509_EXTENSION *ext;
+	SSL_CTX *ctx;
+	FILE *fp;
+	char tmpl[] = "/tmp/check-http-ca-XXXXXX";
+	int fd;
+
+	ck_assert_ptr_nonnull(k);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, k);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	    (const unsigned char *)"login.salesforce.com", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "DNS:login.salesforce.com");
+	ck_assert_ptr_nonnull(ext);
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	ck_assert_int_gt(X509_sign(x, k, EVP_sha256()), 0);
+	fd = mkstemp(tmpl);
+	ck_assert_int_ge(fd, 0);
+	fp = fdopen(fd, "w");
+	PEM_write_X509(fp, x);
+	fclose(fp);
+	(void)snprintf(ca_path, sizeof(ca_path), "%s", tmpl);
+	ctx = SSL_CTX_new(TLS_server_method());
+	SSL_CTX_use_certificate(ctx, x);
+	SSL_CTX_use_PrivateKey(ctx, k);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return ctx;
+}
+
+/* Serve one connection per entry of script, then exit. */
+static pid_t
+serve(int lfd, const enum act *script, int n)
+{
+	SSL_CTX *ctx = make_server_ctx();
+	pid_t pid = fork();
+	int i;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid > 0) {
+		SSL_CTX_free(ctx);
+		return pid;
+	}
+	(void)fcntl(lfd, F_SETFL, 0);
+	for (i = 0; i < n; i++) {
+		char buf[8192];
+		size_t got = 0;
+		int c = accept(lfd, NULL, NULL), r;
+		SSL *ssl;
+		const char *ans = NULL;
+
+		if (c < 0)
+			_exit(1);
+		ssl = SSL_new(ctx);
+		SSL_set_fd(ssl, c);
+		if (SSL_accept(ssl) != 1)
+			_exit(2);
+		/* Read the request head and whatever body is in flight. */
+		while (got + 1 < sizeof(buf) && (r = SSL_read(ssl, buf + got,
+		    (int)(sizeof(buf) - 1 - got))) > 0) {
+			got += (size_t)r;
+			buf[got] = '\0';
+			if (strstr(buf, "\r\n\r\n") != NULL)
+				break;
+		}
+		switch (script[i]) {
+		case CUT_AFTER_READ:
+			break;
+		case ANSWER_503_RETRY0:
+			ans = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\n"
+			    "Content-Length: 0\r\nConnection: close\r\n\r\n";
+			break;
+		case ANSWER_201:
+			ans = "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+			    "Sforce-Limit-Info: api-usage=7/15000\r\nContent-Length: 11\r\n"
+			    "Connection: close\r\n\r\n{\"id\":\"x\"}\n";
+			break;
+		case ANSWER_302_EVIL:
+			ans = "HTTP/1.1 302 Found\r\nLocation: https://evil.example/x\r\n"
+			    "Content-Length: 0\r\nConnection: close\r\n\r\n";
+			break;
+		}
+		if (ans != NULL) {
+			(void)SSL_write(ssl, ans, (int)strlen(ans));
+			(void)SSL_shutdown(ssl);
+		} else {
+			struct linger lg = { 1, 0 };   /* reset: the answer never comes */
+			(void)setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		}
+		SSL_free(ssl);
+		close(c);
+	}
+	_exit(0);
+}
+
+static struct sfp_http *
+client_for(int port, int retries)
+{
+	struct sfp_http_opts o;
+	struct sfp_http *h = NULL;
+	struct sfp_fail f;
+	char resolve[128];
+
+	(void)snprintf(resolve, sizeof(resolve), "login.salesforce.com:%d:127.0.0.1", port);
+	sfp_http_opts_default(&o);
+	o.resolve = resolve;
+	o.ca_file = ca_path;
+	o.max_retries = retries;
+	o.backoff_base_ms = 1;
+	o.backoff_max_ms = 5;
+	o.timeout_ms = 5000;
+	ck_assert_int_eq(sfp_http_new(&o, &h, &f), SFP_OK);
+	return h;
+}
+
+static void
+finish_server(pid_t pid)
+{
+	int status = 0;
+
+	(void)kill(pid, SIGTERM);
+	(void)waitpid(pid, &status, 0);
+	(void)unlink(ca_path);
+}
+
+START_TEST(post_cut_after_send_is_outcome_unknown)
+{
+	static const enum act script[] = { CUT_AFTER_READ };
+	struct sfp_http_req q;
+	struct sfp_http_resp r;
+	struct sfp_fail f;
+	struct sfp_http *h;
+	char url[128];
+	int port, lfd = listener(&port);
+	pid_t pid;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	pid = serve(lfd, script, 1);
+	h = client_for(port, 3);
+	(void)snprintf(url, sizeof(url), "https://login.salesforce.com:%d/services/data/v62.0/sobjects/Lead",
+	    port);
+	memset(&q, 0, sizeof(q));
+	q.method = "POST";
+	q.url = url;
+	q.body = "{\"LastName\":\"Lee\"}";
+	q.body_len = strlen(q.body);
+	sfp_http_resp_init(&r);
+	ck_assert_int_eq(sfp_http_do(h, &q, &r, &f), SFP_E_TEMP);
+	ck_assert_str_eq(f.code, "OUTCOME_UNKNOWN");
+	ck_assert_int_eq(r.attempts, 1);            /* never resent */
+	sfp_http_resp_fini(&r);
+	sfp_http_free(h);
+	finish_server(pid);
+	close(lfd);
+}
+END_TEST
+
+START_TEST(get_cut_is_retried)
+{
+	static const enum act script[] = { CUT_AFTER_READ, ANSWER_201 };
+	struct sfp_http_req q;
+	struct sfp_http_resp r;
+	struct sfp_fail f;
+	struct sfp_http *h;
+	char url[128];
+	int port, lfd = listener(&port);
+	pid_t pid;
+	long used, max;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	pid = serve(lfd, script, 2);
+	h = client_for(port, 3);
+	(void)snprintf(url, sizeof(url), "https://login.salesforce.com:%d/services/data/v62.0/limits", port);
+	memset(&q, 0, sizeof(q));
+	q.method = "GET";
+	q.url = url;
+	sfp_http_resp_init(&r);
+	ck_assert_int_eq(sfp_http_do(h, &q, &r, &f), SFP_OK);
+	ck_assert_int_eq(r.status, 201);
+	ck_assert_int_eq(r.attempts, 2);
+	ck_assert_str_eq(r.body, "{\"id\":\"x\"}\n");
+	ck_assert_int_eq(r.api_used, 7);
+	sfp_http_usage(h, &used, &max);
+	ck_assert_int_eq(used, 7);
+	ck_assert_int_eq(max, 15000);
+	sfp_http_resp_fini(&r);
+	sfp_http_free(h);
+	finish_server(pid);
+	close(lfd);
+}
+END_TEST
+
+START_TEST(post_503_retry_after_then_created)
+{
+	static const enum act script[] = { ANSWER_503_RETRY0, ANSWER_201 };
+	struct sfp_http_req q;
+	struct sfp_http_resp r;
+	struct sfp_fail f;
+	struct sfp_http *h;
+	char url[128];
+	int port, lfd = listener(&port);
+	pid_t pid;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	pid = serve(lfd, script, 2);
+	h = client_for(port, 3);
+	(void)snprintf(url, sizeof(url), "https://login.salesforce.com:%d/x", port);
+	memset(&q, 0, sizeof(q));
+	q.method = "POST";
+	q.url = url;
+	q.body = "{}";
+	q.body_len = 2;
+	sfp_http_resp_init(&r);
+	ck_assert_int_eq(sfp_http_do(h, &q, &r, &f), SFP_OK);
+	ck_assert_int_eq(r.status, 201);
+	ck_assert_int_eq(r.attempts, 2);
+	sfp_http_resp_fini(&r);
+	sfp_http_free(h);
+	finish_server(pid);
+	close(lfd);
+}
+END_TEST
+
+START_TEST(redirect_is_returned_not_followed)
+{
+	static const enum act script[] = { ANSWER_302_EVIL };
+	struct sfp_http_req q;
+	struct sfp_http_resp r;
+	struct sfp_fail f;
+	struct sfp_http *h;
+	char url[128];
+	int port, lfd = listener(&port);
+	pid_t pid;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	pid = serve(lfd, script, 1);
+	h = client_for(port, 0);
+	(void)snprintf(url, sizeof(url), "https://login.salesforce.com:%d/x", port);
+	memset(&q, 0, sizeof(q));
+	q.method = "GET";
+	q.url = url;
+	sfp_http_resp_init(&r);
+	ck_assert_int_eq(sfp_http_do(h, &q, &r, &f), SFP_OK);
+	ck_assert_int_eq(r.status, 302);
+	ck_assert_str_eq(r.location, "https://evil.example/x");
+	ck_assert_int_eq(r.attempts, 1);
+	/* Following it is the caller's call, and the allowlist says no. */
+	q.url = r.location;
+	{
+		struct sfp_http_resp r2;
+		sfp_http_resp_init(&r2);
+		ck_assert_int_eq(sfp_http_do(h, &q, &r2, &f), SFP_E_INPUT);
+		sfp_http_resp_fini(&r2);
+	}
+	sfp_http_resp_fini(&r);
+	sfp_http_free(h);
+	finish_server(pid);
+	close(lfd);
+}
+END_TEST
+
 Suite *suite_http(void);
 Suite *
 suite_http(void)
@@ -259,6 +545,10 @@ suite_http(void)
 	tcase_add_test(tc, refused_urls_send_nothing);
 	tcase_add_test(tc, resolve_must_name_salesforce_hosts);
 	tcase_add_test(tc, connection_refused_is_retried_then_network);
+	tcase_add_test(tc, post_cut_after_send_is_outcome_unknown);
+	tcase_add_test(tc, get_cut_is_retried);
+	tcase_add_test(tc, post_503_retry_after_then_created);
+	tcase_add_test(tc, redirect_is_returned_not_followed);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;
