@@ -82,7 +82,7 @@ run(struct sfcreate_opts *o, int argc, char **argv, struct sfp_fail *f)
 		s = sfp_status_worst(s, SFP_E_IO);
 	if (!o->c.dry_run && st.api_max > 0)   /* usage after the run, for cron logs */
 		(void)fprintf(stderr, "%s: %lu of %lu plans failed; api usage: %ld/%ld (%.1f%%), "
-		    "%lu calls by this run\n", prog, st.failed, st.plans, st.api_used, st.api_max,
+		    "%lu requests sent\n", prog, st.failed, st.plans, st.api_used, st.api_max,
 		    100.0 * (double)st.api_used / (double)st.api_max, st.requests);
 done:
 	if (rfp && fclose(rfp) != 0)

@@ -99,6 +99,13 @@ expect_match '"code":"OUTCOME_UNKNOWN"' "$(cat "$T/out")" "reported as OUTCOME_U
 emu_admin DELETE /__emu/faults >/dev/null
 
 emu_admin POST /__emu/reset >/dev/null   # fewer records: a faster emulator
+# 5b. The concurrency kind of REQUEST_LIMIT_EXCEEDED is waited out, not a stop.
+emu_admin POST /__emu/faults '{"rules":[{"kind":"concurrent_limit","count":2,"path":"composite"}]}' >/dev/null
+plans 20 cc >cc.jsonl
+expect_status 0 "concurrency limits are retried with back-off" -- sf-create <cc.jsonl
+expect_eq "$(keys Lead cc)" "20 20" "20 Leads after the concurrency limit"
+emu_admin DELETE /__emu/faults >/dev/null
+
 # 6. The daily limit stops the run and loses nothing: the rejects, replayed
 # later, complete the set.
 plans 1000 dl >pdl.jsonl
