@@ -1858,7 +1858,7 @@ compile_spec(struct comp *c, const char *place, const cJSON *j, struct vspec *v,
 		else if (fm != NULL && fm->ty != FT_REF)
 			problem(c, place, "a reference goes into a lookup field; %s is %s", fm->name,
 			    fm->fld.type);
-		else if (fm != NULL) {
+		else if (fm != NULL && c->m->r[r].sobject != NULL) {
 			const cJSON *e;
 			int ok = 0;
 			for (e = fm->fld.reference_to ? fm->fld.reference_to->child : NULL; e; e = e->next)
