@@ -116,6 +116,7 @@ sm('mapping-deep',bk().encode(),files={'mapping.json':'{"x":'+'['*200+']'*200+'}
 sm('mapping-template-injection',bk().encode(),args=M+['--check'],files={'mapping.json':json.dumps({"id":"id","records":[{"ref":"lead","sobject":"Lead","fields":{"LastName":"{{name}}@{event.id}","Company":"x"}}]})})
 sm('mapping-unknown-sobject',bk().encode(),args=M+['--check'],files={'mapping.json':json.dumps({"id":"id","records":[{"ref":"x","sobject":"User","fields":{"LastName":"x"}}]})})
 sm('mapping-zone-traversal',bk().encode(),args=M+['--check'],files={'mapping.json':MAP.replace('tz:timezone',"tz:'../../../etc/passwd'",1)})
+sm('mapping-ref-to-record-without-sobject',bk().encode(),args=M+['--check'],files={'mapping.json':json.dumps({"id":"id","records":[{"ref":"lead","snbject":"Lead","fields":{"LastName":"x","Company":"y"}},{"ref":"ev","sobject":"Event","fields":{"Subject":"s","WhoId":"@{lead.id}"}}]})})
 sm('mapping-is-directory',bk().encode(),setup='mkdir mapping.json\n',files={'mapping.json':None})
 # sf-create: config refused before any request
 P='{"id":"bk-1","records":[{"ref":"lead","sobject":"Lead","fields":{"LastName":"Lee","Company":"Acme"}}]}\n'
