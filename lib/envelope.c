@@ -556,7 +556,7 @@ struct rec {
 	cJSON *v;
 	char *raw;
 	size_t rawlen;
-	struct sfp_fail f;
+	struct sfp_fail *f;    /* only when st is not SFP_OK (kept small: copied twice) */
 };
 
 struct queue {
@@ -565,6 +565,7 @@ struct queue {
 	struct rec *r;
 	size_t head, len;      /* ring of QCAP records */
 	int stop;              /* the consumer gave up: the producer ends */
+	int cwait, pwait;      /* someone sleeps on nonempty / nonfull: signal only then */
 	int finished;          /* the producer returned */
 	pthread_cond_t fin;
 	struct sfp_reader *reader;
@@ -576,6 +577,7 @@ queue_free(struct queue *q)
 	while (q->len > 0) {
 		cJSON_Delete(q->r[q->head].v);
 		free(q->r[q->head].raw);
+		free(q->r[q->head].f);
 		q->head = (q->head + 1) % QCAP;
 		q->len--;
 	}
@@ -596,9 +598,12 @@ produce(void *arg)
 
 	while (!done) {
 		struct rec rec;
+		struct sfp_fail rf;
 
 		memset(&rec, 0, sizeof rec);
-		rec.st = sfp_reader_next(q->reader, &rec.v, &rec.f);
+		rec.st = sfp_reader_next(q->reader, &rec.v, &rf);
+		if (rec.st != SFP_OK && (rec.f = malloc(sizeof rf)) != NULL)
+			*rec.f = rf;
 		if (rec.st == SFP_E_ITEM) {
 			size_t len;
 			const char *raw = sfp_reader_raw(q->reader, &len);
@@ -610,17 +615,22 @@ produce(void *arg)
 			done = 1;
 		}
 		(void)pthread_mutex_lock(&q->mu);
-		while (q->len == QCAP && !q->stop)
+		while (q->len == QCAP && !q->stop) {
+			q->pwait = 1;
 			(void)pthread_cond_wait(&q->nonfull, &q->mu);
+			q->pwait = 0;
+		}
 		if (q->stop) {
 			(void)pthread_mutex_unlock(&q->mu);
 			cJSON_Delete(rec.v);
 			free(rec.raw);
+			free(rec.f);
 			break;
 		}
 		q->r[(q->head + q->len) % QCAP] = rec;
 		q->len++;
-		(void)pthread_cond_signal(&q->nonempty);
+		if (q->cwait)
+			(void)pthread_cond_signal(&q->nonempty);
 		(void)pthread_mutex_unlock(&q->mu);
 	}
 	(void)pthread_mutex_lock(&q->mu);
@@ -655,29 +665,40 @@ verify_stream(struct vctx *c, int in_fd, struct sfp_fail *f)
 		queue_free(qp);
 		return sfp_fail_set(f, SFP_E_INTERNAL, "thread", NULL, "cannot start the reader thread");
 	}
+	struct rec got[64];
+	size_t ngot = 0, gi = 0;
+
 	while (!ended && !fatal) {
 		struct rec rec;
 		struct item *it = &c->items[c->n];
-		int idle;
 
-		(void)pthread_mutex_lock(&q.mu);
-		/* Nothing parsed and nothing waiting on the input: better to commit
-		 * what we have than to hold it while the writer is quiet. */
-		if (q.len == 0 && c->n > 0 && input_idle(in_fd)) {
+		if (gi == ngot) {
+			/* Take what the reader has parsed, up to 64 at a time. */
+			(void)pthread_mutex_lock(&q.mu);
+			if (q.len == 0 && c->n > 0 && input_idle(in_fd)) {
+				/* Nothing parsed and nothing waiting on the input: commit
+				 * rather than hold messages while the writer is quiet. */
+				(void)pthread_mutex_unlock(&q.mu);
+				if ((st = flush(c, f)) != SFP_OK)
+					fatal = 1;
+				continue;
+			}
+			while (q.len == 0) {
+				q.cwait = 1;
+				(void)pthread_cond_wait(&q.nonempty, &q.mu);
+				q.cwait = 0;
+			}
+			for (ngot = 0; ngot < 64 && q.len > 0; ngot++) {
+				got[ngot] = q.r[q.head];
+				q.head = (q.head + 1) % QCAP;
+				q.len--;
+			}
+			gi = 0;
+			if (q.pwait)
+				(void)pthread_cond_signal(&q.nonfull);
 			(void)pthread_mutex_unlock(&q.mu);
-			if ((st = flush(c, f)) != SFP_OK)
-				fatal = 1;
-			continue;
 		}
-		while (q.len == 0)
-			(void)pthread_cond_wait(&q.nonempty, &q.mu);
-		rec = q.r[q.head];
-		q.head = (q.head + 1) % QCAP;
-		q.len--;
-		idle = q.len == 0;
-		(void)pthread_cond_signal(&q.nonfull);
-		(void)pthread_mutex_unlock(&q.mu);
-		(void)idle;
+		rec = got[gi++];
 
 		memset(it, 0, sizeof *it);
 		if (rec.st == SFP_OK && rec.v == NULL) {
@@ -688,13 +709,21 @@ verify_stream(struct vctx *c, int in_fd, struct sfp_fail *f)
 			it->env = rec.v;
 			check_item(c, it);
 		} else if (rec.st == SFP_E_ITEM) {
-			it->why = rec.f;
+			if (rec.f != NULL)
+				it->why = *rec.f;
+			else
+				(void)sfp_fail_set(&it->why, SFP_E_ITEM, NULL, NULL, "unreadable item");
 			(void)snprintf(it->why.code, sizeof it->why.code, "malformed");
+			free(rec.f);
 			it->raw = rec.raw;
 			it->rawlen = rec.rawlen;
 		} else {
 			/* the stream cannot be read on: commit what came before it */
-			*f = rec.f;
+			if (rec.f != NULL)
+				*f = *rec.f;
+			else
+				(void)sfp_fail_set(f, rec.st, NULL, "<stdin>", "read failed");
+			free(rec.f);
 			st = rec.st;
 			ended = 1;
 			break;
@@ -702,6 +731,11 @@ verify_stream(struct vctx *c, int in_fd, struct sfp_fail *f)
 		c->n++;
 		if (c->n == c->cap && (st = flush(c, f)) != SFP_OK)
 			fatal = 1;
+	}
+	for (; gi < ngot; gi++) {   /* taken but not used: a fatal stop */
+		cJSON_Delete(got[gi].v);
+		free(got[gi].raw);
+		free(got[gi].f);
 	}
 	if (!fatal) {
 		struct sfp_fail f2;

@@ -21,6 +21,11 @@
  * JSON) is refused as malformed without being recorded, so it can be taken
  * again with --envelope, which writes the verified envelope instead.
  *
+ * A stream is parsed in a reader thread of its own while the calling thread
+ * checks, commits and writes; only on a fatal stop (replay store gone) with the
+ * input still open may that thread be left blocked in read(2), detached: the
+ * caller is then expected to exit.
+ *
  * Ownership: options are borrowed; the FILE is borrowed and not closed.
  */
 #ifndef SFP_ENVELOPE_H

@@ -10,8 +10,9 @@
  * Two back ends:
  *  - SQLite (a path; the default is replay.sqlite under the cache dir):
  *    WAL, busy_timeout, synchronous=FULL, and one BEGIN IMMEDIATE transaction
- *    per batch whose INSERT ... ON CONFLICT DO NOTHING tells a fresh id from a
- *    replay.  The commit returns only once the WAL is on disk, so an id is
+ *    per batch whose INSERT ... ON CONFLICT (primary key) tells a fresh id from
+ *    a replay; the key is a 128-bit BLAKE2b hash of the length-prefixed
+ *    (tenant, id).  The commit returns only once the WAL is on disk, so an id is
  *    durable before its message is accepted; many processes may share a file.
  *  - Redis ("redis://host:port/db"): SET key 1 NX EX ttl per id, pipelined per
  *    batch; the server's atomic NX makes two verifiers on two machines unable

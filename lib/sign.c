@@ -2,12 +2,66 @@
 #include "compat.h"
 
 #include <inttypes.h>
+#include <openssl/evp.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "sign.h"
+
+/*
+ * HMAC-SHA256 (RFC 2104) over OpenSSL's SHA-256, which uses the CPU's SHA
+ * instructions where present (several times libsodium's portable code: the MAC
+ * is most of hmac-verify's work).  libsodium's HMAC is the fallback when
+ * OpenSSL cannot provide SHA-256.  Both agree on RFC 4231 (check_sign).
+ */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static int
+hmac_openssl(const unsigned char *key, size_t keylen, const struct sfp_part *parts, size_t n,
+    unsigned char out[SFP_MAC_BYTES])
+{
+	unsigned char k[64], pad[64], inner[SFP_MAC_BYTES];
+	EVP_MD_CTX *ctx;
+	size_t i;
+	int ok;
+
+	(void)pthread_once(&sha256_once, sha256_fetch);
+	if (sha256_md == NULL || (ctx = EVP_MD_CTX_new()) == NULL)
+		return 0;
+	memset(k, 0, sizeof k);
+	ok = 1;
+	if (keylen > sizeof k) {
+		ok = EVP_DigestInit_ex2(ctx, sha256_md, NULL) && EVP_DigestUpdate(ctx, key, keylen) &&
+		    EVP_DigestFinal_ex(ctx, k, NULL);
+	} else if (keylen > 0) {
+		memcpy(k, key, keylen);
+	}
+	for (i = 0; i < sizeof pad; i++)
+		pad[i] = (unsigned char)(k[i] ^ 0x36);
+	ok = ok && EVP_DigestInit_ex2(ctx, sha256_md, NULL) && EVP_DigestUpdate(ctx, pad, sizeof pad);
+	for (i = 0; ok && i < n; i++)
+		ok = parts[i].len == 0 || EVP_DigestUpdate(ctx, parts[i].p, parts[i].len);
+	ok = ok && EVP_DigestFinal_ex(ctx, inner, NULL);
+	for (i = 0; i < sizeof pad; i++)
+		pad[i] = (unsigned char)(k[i] ^ 0x5c);
+	ok = ok && EVP_DigestInit_ex2(ctx, sha256_md, NULL) && EVP_DigestUpdate(ctx, pad, sizeof pad) &&
+	    EVP_DigestUpdate(ctx, inner, sizeof inner) && EVP_DigestFinal_ex(ctx, out, NULL);
+	EVP_MD_CTX_free(ctx);
+	sodium_memzero(k, sizeof k);
+	sodium_memzero(pad, sizeof pad);
+	sodium_memzero(inner, sizeof inner);
+	return ok;
+}
 
 void
 sfp_hmac_sha256(const unsigned char *key, size_t keylen, const struct sfp_part *parts, size_t n,
@@ -16,6 +70,8 @@ sfp_hmac_sha256(const unsigned char *key, size_t keylen, const struct sfp_part *
 	crypto_auth_hmacsha256_state st;
 	size_t i;
 
+	if (hmac_openssl(key, keylen, parts, n, out))
+		return;
 	/* The streaming API takes any key length (the one-shot call wants 32). */
 	crypto_auth_hmacsha256_init(&st, key, keylen);
 	for (i = 0; i < n; i++)
