@@ -652,6 +652,7 @@ static enum sfp_status
 describe_common(struct sfp_sf *sf, const char *key, const char *path, int flags, cJSON **out,
     struct sfp_cache_info *info, struct sfp_fail *f)
 {
+	struct sfp_cache_info scratch;   /* callers that don't care pass NULL */
 	char cpath[4200], imsbuf[96];
 	const char *hdrs[2] = { NULL, NULL };
 	char *cbuf = NULL;
@@ -667,6 +668,8 @@ describe_common(struct sfp_sf *sf, const char *key, const char *path, int flags,
 	time_t now = time(NULL);
 
 	*out = NULL;
+	if (info == NULL)
+		info = &scratch;
 	memset(info, 0, sizeof(*info));
 	info->age_s = -1;
 	sfp_sf_resp_init(&resp);

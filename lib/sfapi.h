@@ -159,6 +159,7 @@ struct sfp_cache_info {
  * request carries If-Modified-Since and a 304 answers from the cache.
  * Unknown sObject: SFP_E_ITEM with the org's error (code NOT_FOUND).
  * OFFLINE with nothing cached: SFP_E_INPUT code "not-cached".
+ * info may be NULL when the caller does not want to know where it came from.
  */
 enum sfp_status sfp_sf_describe(struct sfp_sf *sf, const char *sobject, int flags, cJSON **out,
     struct sfp_cache_info *info, struct sfp_fail *f);
