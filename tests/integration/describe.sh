@@ -77,14 +77,11 @@ expect_eq "$(find "$SFPIPE_CACHE_DIR/describe" -name '*.Lead.json' | wc -l)" 1 \
 	"describe cache file named after the sObject"
 
 # --- one connection per host, reused (keep-alive) -----------------------------
-if command -v strace >/dev/null 2>&1; then
-	strace -f -e trace=connect -o "$T/strace" sf-describe --no-cache Lead Event Contact Account \
-		Booking__c EventRelation >/dev/null 2>&1
-	expect_eq "$(grep -c 'sin_port=htons' "$T/strace")" 2 \
-		"seven requests over two connections (token host, instance)"
-else
-	t_ok "strace not installed: connection reuse not measured"
-fi
+# strace is a test dependency (make deps installs it).
+strace -f -e trace=connect -o "$T/strace" sf-describe --no-cache Lead Event Contact Account \
+	Booking__c EventRelation >/dev/null 2>&1
+expect_eq "$(grep -c 'sin_port=htons' "$T/strace")" 2 \
+	"seven requests over two connections (token host, instance)"
 
 # --- failures ----------------------------------------------------------------
 expect_status 1 "unknown sObject among known ones" -- sf-describe Lead Nope__c Event
