@@ -189,6 +189,9 @@ keyring_from_tree(const cJSON *root, const char *src, struct sfp_keyring **out,
 		struct sfp_tenant *tt = &kr->tenants[kr->ntenants];
 		size_t nk;
 
+		if (t->string[0] == '_' && cJSON_IsString(t))
+			continue;   /* a comment, such as the demo keyring's warning */
+
 		if (!printable(t->string, SFP_TENANT_MAX)) {
 			st = sfp_fail_set(f, SFP_E_INPUT, "keyring", src,
 			    "tenant names are 1 to %d printable characters", SFP_TENANT_MAX);

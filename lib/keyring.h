@@ -8,7 +8,9 @@
  * refused whole when anything is off: unknown members, a malformed secret, a
  * duplicate key id within a tenant, or one secret shared by two tenants (a
  * tenant must never be able to sign as another).  Times are RFC 3339 UTC
- * ("2026-12-01T00:00:00Z"); not_before and not_after are inclusive.
+ * ("2026-12-01T00:00:00Z"); not_before and not_after are inclusive.  A
+ * top-level member whose name starts with '_' and whose value is a string is
+ * a comment and ignored.
  *
  * Ownership: sfp_keyring_load returns a new keyring freed (and wiped) by
  * sfp_keyring_free.  Tenant and key pointers it hands out are borrowed from it.

@@ -27,7 +27,7 @@ parse(const char *text, struct sfp_keyring **kr, struct sfp_fail *f)
 
 START_TEST(test_keyring_good)
 {
-	const char *text = "{\"acme\":[{\"id\":\"2026-11\",\"secret\":\"" S1 "\","
+	const char *text = "{\"_comment\":\"demo\",\"acme\":[{\"id\":\"2026-11\",\"secret\":\"" S1 "\","
 	    "\"not_before\":\"2026-11-01T00:00:00Z\"},"
 	    "{\"id\":\"2026-08\",\"secret\":\"" S2 "\",\"not_after\":\"2026-12-01T00:00:00Z\"}]}";
 	struct sfp_keyring *kr = NULL;
@@ -43,6 +43,7 @@ START_TEST(test_keyring_good)
 	ck_assert_ptr_nonnull(t);
 	ck_assert_ptr_null(sfp_keyring_tenant(kr, "Acme"));
 	ck_assert_uint_eq(t->nkeys, 2);
+	ck_assert_uint_eq(kr->ntenants, 1);   /* the comment is no tenant */
 	ck_assert_uint_eq(t->keys[0].key->len, 24);
 	/* before the new key's not_before, the old one signs */
 	k = sfp_tenant_signing_key(t, nov1 - 1);
@@ -68,6 +69,7 @@ START_TEST(test_keyring_refused)
 		"{\"acme\":[{\"id\":\"a\",\"secret\":\"" S1 "\"},{\"id\":\"a\",\"secret\":\"" S2 "\"}]}",
 		"{\"acme\":[{\"id\":\"a.b\",\"secret\":\"" S1 "\"}]}",
 		"{\"acme\":[{\"id\":\"a\",\"secret\":\"" S1 "\",\"id\":\"b\"}]}",
+		"{\"_acme\":[{\"id\":\"a\",\"secret\":\"whsec_\"}]}",
 	};
 	struct sfp_keyring *kr = NULL;
 	struct sfp_fail f;
