@@ -962,6 +962,25 @@ verify_request(struct vctx *c, int in_fd, struct sfp_fail *f)
 	it->bodylen = len;
 	c->raw_body_out = 1;
 	if (c->o->rfc9421) {
+		/* Kept as the refusal's "input": the headers and, when it fits in
+		 * JSON, the body (write_accepted never reads env in this mode). */
+		cJSON *in = cJSON_CreateObject(), *hd = cJSON_AddObjectToObject(in, "headers");
+		size_t i;
+		for (i = 0; hd != NULL && i < h.n; i++)
+			if (cJSON_GetObjectItemCaseSensitive(hd, h.f[i].name) == NULL &&
+			    sfp_utf8_ok(h.f[i].name, strlen(h.f[i].name)) &&
+			    sfp_utf8_ok(h.f[i].value, strlen(h.f[i].value)))
+				(void)cJSON_AddStringToObject(hd, h.f[i].name, h.f[i].value);
+		if (in != NULL && sfp_utf8_ok(body, len)) {
+			char *copy = malloc(len + 1);
+			if (copy != NULL) {
+				memcpy(copy, body, len);
+				copy[len] = '\0';
+				(void)cJSON_AddStringToObject(in, "body", copy);
+				free(copy);
+			}
+		}
+		it->env = in;
 		check_rfc9421(c, &h, it, f);
 	} else {
 		const char *id = header(&h, "webhook-id", &n1);
