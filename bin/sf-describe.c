@@ -38,7 +38,9 @@ note(void *ctx, const char *sobject, const struct sfp_cache_info *info, const st
 {
 	(void)ctx;
 	if (f != NULL) {
-		(void)fprintf(stderr, "%s: %s: %s%s%s\n", prog, sobject, f->code,
+		/* f->place holds the name with control bytes made spaces: a name
+		 * from argv may carry CR/LF, and a message is one line. */
+		(void)fprintf(stderr, "%s: %s: %s%s%s\n", prog, f->place[0] != '\0' ? f->place : sobject, f->code,
 		    f->message[0] != '\0' ? ": " : "", f->message);
 		return;
 	}
