@@ -153,6 +153,37 @@ sc('plan-deep-nesting',stdin=('{"id":"bk-1","records":'+'['*3000+']'*3000+'}\n')
 sc('operator-field-crlf',stdin=b'',args=['--dry-run','Lead','Last\rName=Lee'])
 sc('operator-soql-like',stdin=b'',args=['--dry-run','Lead',"LastName=x' OR Id!='","Company=Acme"])
 
+# sf-describe and sf-freebusy: refused before any request
+def sfenv(envv=None):
+    e={'SFPIPE_CACHE_DIR':'cache','SF_AUTH_FLOW':'token','SF_ACCESS_TOKEN':'00D000000000001!fake',
+       'SF_INSTANCE_URL':'https://acme.my.salesforce.com'}
+    e.update(envv or {})
+    return e
+def sd(name,args,envv=None,stdin=None,files=None,setup=None):
+    case('sf-describe',name,args,stdin,files,setup,sfenv(envv))
+sd('http-instance-url',['Lead'],{'SF_INSTANCE_URL':'http://acme.my.salesforce.com'})
+sd('host-off-allowlist',['Lead'],{'SF_INSTANCE_URL':'https://acme.salesforce.com.attacker.example'})
+sd('sobject-path-traversal',['--offline','Lead/../../sobjects/User'])
+sd('sobject-crlf',['--offline','Lead\rX-Evil: 1'])
+sd('sobject-soql-like',['--offline',"Lead' OR Name != '"])
+sd('offline-without-cache',['--offline','Lead'])
+sd('org-file-group-readable',['--org','org.json','Lead'],files={'org.json':json.dumps({"instanceUrl":"https://acme.my.salesforce.com","accessToken":"00D000000000001!fake"})},setup='chmod 644 org.json\n')
+def fb(name,args,envv=None,stdin=None):
+    case('sf-freebusy',name,args,stdin,None,None,sfenv(envv))
+W=['--from','2026-12-01T00:00:00Z','--to','2026-12-08T00:00:00Z']
+fb('from-not-a-date',['--from','2026-13-01','--to','2026-12-08T00:00:00Z','005Hs0000000003IAA'])
+fb('to-before-from',['--from','2026-12-08T00:00:00Z','--to','2026-12-01T00:00:00Z','005Hs0000000003IAA'])
+fb('window-too-long',['--from','2026-01-01T00:00:00Z','--to','2027-06-01T00:00:00Z','005Hs0000000003IAA'])
+fb('zone-path-traversal',W+['--tz','../../../etc/passwd','005Hs0000000003IAA'])
+fb('slots-zero',W+['--slots','0','005Hs0000000003IAA'])
+fb('slots-huge',W+['--slots','99999999999999999999','005Hs0000000003IAA'])
+fb('hours-out-of-range',W+['--slots','30','--hours','25:00-26:00','005Hs0000000003IAA'])
+fb('days-unknown',W+['--slots','30','--days','funday','005Hs0000000003IAA'])
+fb('user-id-soql-injection',W+["005' OR Id != '"])
+fb('user-id-crlf',W+['005Hs0000000003IAA\rX'])
+fb('user-ids-binary-stdin',W,stdin=bytes(range(256)))
+fb('http-instance-url',W+['005Hs0000000003IAA'],{'SF_INSTANCE_URL':'http://acme.my.salesforce.com'})
+
 if __name__=='__main__':
     only=sys.argv[1:]
     for c in cases:
