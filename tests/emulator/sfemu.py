@@ -39,6 +39,7 @@ import collections  # noqa: E402
 import contextlib  # noqa: E402
 import csv  # noqa: E402
 import datetime as dt  # noqa: E402
+import functools  # noqa: E402
 import gzip  # noqa: E402
 import hashlib  # noqa: E402
 import hmac  # noqa: E402
@@ -87,6 +88,7 @@ ID_RE = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 EXTRA_PREFIXES = {"Group": "00G", "Calendar": "023", "Profile": "00e"}
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def id18(id15):
     out = id15
     for c in range(3):
@@ -154,9 +156,10 @@ def not_found():
 
 
 def now_sf(t=None):
-    t = time.time() if t is None else t
-    d = dt.datetime.fromtimestamp(t, dt.timezone.utc)
-    return d.strftime("%Y-%m-%dT%H:%M:%S.") + "%03d+0000" % (d.microsecond // 1000)
+    ms = int((time.time() if t is None else t) * 1000)
+    g = time.gmtime(ms // 1000)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000" % (g[0], g[1], g[2], g[3], g[4], g[5],
+                                                        ms % 1000)
 
 
 def http_date(t):
@@ -194,11 +197,15 @@ def parse_sf_datetime(s):
 
 def fmt_sf_datetime(d):
     d = d.astimezone(dt.timezone.utc)
-    return d.strftime("%Y-%m-%dT%H:%M:%S.") + "%03d+0000" % (d.microsecond // 1000)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000" % (d.year, d.month, d.day, d.hour,
+                                                        d.minute, d.second, d.microsecond // 1000)
 
 
 def stored_dt(s):
-    """Stored datetimes are yyyy-MM-ddTHH:mm:ss.SSS+0000."""
+    """Stored datetimes are yyyy-MM-ddTHH:mm:ss.SSS+0000 (sliced: strptime is slow)."""
+    if len(s) == 28 and s.endswith("+0000") and s[10] == "T" and s[19] == ".":
+        return dt.datetime(int(s[0:4]), int(s[5:7]), int(s[8:10]), int(s[11:13]),
+                           int(s[14:16]), int(s[17:19]), int(s[20:23]) * 1000, dt.timezone.utc)
     return dt.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%f%z")
 
 
@@ -322,6 +329,9 @@ def write_secret(path, value):
 # the org
 
 
+NO_TX = contextlib.nullcontext()
+
+
 class Ctx:
     """One API request (or one composite subrequest tree)."""
 
@@ -333,6 +343,11 @@ class Ctx:
     @property
     def lock_fault(self):
         return self.flags["lock"]
+
+    def write_tx(self):
+        """A savepoint around one write, unless the caller already rolls back the
+        whole unit on any error (a graph does: a failed node fails its graph)."""
+        return NO_TX if self.flags.get("atomic") else self.emu.tx()
 
     def take_lock_fault(self):
         if self.flags["lock"]:
@@ -349,7 +364,13 @@ class Ctx:
 class Emu:
     def __init__(self, d, port):
         self.dir, self.port = d, port
+        # self.lock guards the org's data (SQLite, tokens, jobs, cursors) and is held
+        # while a request is processed.  self.stats_lock guards only counters, fault
+        # rules and config, briefly, so accounting a new request (and its injected
+        # latency) never waits for another request's processing.  Order: lock, then
+        # stats_lock; never the reverse.
         self.lock = threading.RLock()
+        self.stats_lock = threading.Lock()
         self.start_time = time.time()
         self.metadata_time = float(int(self.start_time) - 3600)
         self.org_id = make_id("00D", 7)
@@ -397,6 +418,9 @@ class Emu:
         self.sp = 0
         self.seq = 0
         self.id_counters = {}  # never reset: Salesforce never reuses an id
+        self.explicit_ids = set()  # ids inserted with an explicit Id (see next_id)
+        self._templates = {}  # per sObject: defaults, unique fields (complete_record)
+        self._required = {}  # per (profile, sObject): fields required on create
         self.reset(full=True)
         self.refresh_token = self.new_refresh(self.integration)
         write_secret(os.path.join(d, "refresh_token"), self.refresh_token)
@@ -414,13 +438,14 @@ class Emu:
         with self.lock:
             self.db.execute("DELETE FROM records WHERE fixture = 0")
             self.db.execute("DELETE FROM keys WHERE id NOT IN (SELECT id FROM records)")
-            self.counters = {"api_calls": 0, "requests": 0, "by_endpoint": {},
-                             "faults_injected": {}}
-            self.faults = []
-            self.config = {"daily_limit": DEFAULT_DAILY_LIMIT, "latency_ms": 0,
-                           "query_batch": 2000, "bulk_delay_ms": 0}
-            self.log = collections.deque(maxlen=5000)
-            self.req_seq = 0
+            with self.stats_lock:
+                self.counters = {"api_calls": 0, "requests": 0, "by_endpoint": {},
+                                 "faults_injected": {}}
+                self.faults = []
+                self.config = {"daily_limit": DEFAULT_DAILY_LIMIT, "latency_ms": 0,
+                               "query_batch": 2000, "bulk_delay_ms": 0}
+                self.log = collections.deque(maxlen=5000)
+                self.req_seq = 0
             self.jobs = {}
             self.cursors = {}
             if full:
@@ -438,15 +463,19 @@ class Emu:
                     self.complete_record("User", u["Id"], fields, self.admin)
                     self.db.execute("INSERT INTO records VALUES (?,?,?,1,1,0)",
                                     (u["Id"], "User", json.dumps(fields)))
+                    self.explicit_ids.add(u["Id"])
                     self.write_keys("User", u["Id"], fields)
 
     def next_id(self, sobject):
+        # Generated ids only grow and are never reused, so only an id inserted with
+        # an explicit Id (fixture users, seeds) can be taken; those are remembered in
+        # self.explicit_ids rather than looked up in the table for every new record.
         prefix = self.objects[sobject]["prefix"]
         n = self.id_counters.get(prefix, 0) + 1
         self.id_counters[prefix] = n
         while True:
             rid = make_id(prefix, n + 1000 * (prefix == "005"))
-            if not self.db.execute("SELECT 1 FROM records WHERE id=?", (rid,)).fetchone():
+            if rid not in self.explicit_ids:
                 return rid
             n += 1
             self.id_counters[prefix] = n
@@ -765,8 +794,9 @@ class Emu:
         v = str(v)
         return v if f["caseSensitive"] else v.lower()
 
-    def write_keys(self, sobject, rid, rec):
-        self.db.execute("DELETE FROM keys WHERE id=?", (rid,))
+    def write_keys(self, sobject, rid, rec, new=False):
+        if not new:
+            self.db.execute("DELETE FROM keys WHERE id=?", (rid,))
         rows = [(sobject, f["name"], self.key_val(f, rec[f["name"]]), rid)
                 for f in self.keyed_fields(sobject) if rec.get(f["name"]) not in (None, "")]
         if rows:
@@ -829,8 +859,12 @@ class Emu:
             else:
                 out[f["name"]] = self.coerce(f, val, csv_mode, raw)
         if op == "create":
-            missing = [f["name"] for f in fields if f["createable"] and not f["nillable"]
-                       and not f["defaultedOnCreate"] and out.get(f["name"]) is None]
+            req = self._required.get((user["profile"], sobject))
+            if req is None:
+                req = self._required[(user["profile"], sobject)] = [
+                    f["name"] for f in fields if f["createable"] and not f["nillable"]
+                    and not f["defaultedOnCreate"]]
+            missing = [n for n in req if out.get(n) is None]
             if missing:
                 raise SFError(400, "REQUIRED_FIELD_MISSING", "Required fields are missing: [%s]"
                               % ", ".join(missing), missing)
@@ -842,18 +876,30 @@ class Emu:
                               % ", ".join(nulls), nulls)
         return out
 
+    def template(self, sobject):
+        """(defaults of a new record, unique fields): computed once per sObject."""
+        t = self._templates.get(sobject)
+        if t is None:
+            defaults = {}
+            for f in self.objects[sobject]["fields"]:
+                if f["type"] == "boolean":
+                    defaults[f["name"]] = bool(f["defaultValue"])
+                elif f["defaultValue"] is not None:
+                    defaults[f["name"]] = f["defaultValue"]
+                else:
+                    defaults[f["name"]] = None
+            unique = [f for f in self.objects[sobject]["fields"] if f["unique"]]
+            t = self._templates[sobject] = (defaults, unique)
+        return t
+
     def complete_record(self, sobject, rid, vals, user, existing=None):
         """Defaults, derived and audit fields (section 7 for Event)."""
         now = now_sf()
-        rec = dict(existing) if existing else {}
-        if not existing:
-            for f in self.objects[sobject]["fields"]:
-                if f["type"] == "boolean":
-                    rec[f["name"]] = bool(f["defaultValue"])
-                elif f["defaultValue"] is not None:
-                    rec[f["name"]] = f["defaultValue"]
-                else:
-                    rec[f["name"]] = None
+        if existing:
+            rec = dict(existing)
+        else:
+            # field values are scalars, so a shallow copy of the defaults is enough
+            rec = dict(self.template(sobject)[0])
             rec.update({"Id": rid, "CreatedDate": now, "CreatedById": user["Id"]})
             if "OwnerId" in rec:
                 rec["OwnerId"] = user["Id"]
@@ -913,16 +959,18 @@ class Emu:
         rec["ActivityDate"] = s.date().isoformat()
         rec["EndDate"] = stored_dt(rec["EndDateTime"]).date().isoformat()
 
-    def check_unique(self, sobject, rec, rid):
-        for f in self.objects[sobject]["fields"]:
-            if f["unique"] and rec.get(f["name"]) not in (None, ""):
+    def check_unique(self, sobject, rec, rid, checked=None):
+        """checked: a unique field the caller has just looked up (upsert), same lock."""
+        for f in self.template(sobject)[1]:
+            if f["name"] != checked and rec.get(f["name"]) not in (None, ""):
                 for other in self.find_by(sobject, f, rec[f["name"]]):
                     if other != rid:
                         raise SFError(400, "DUPLICATE_VALUE", "duplicate value found: %s "
                                       "duplicates value on record with id: %s"
                                       % (f["name"], other), [])
 
-    def insert(self, ctx, sobject, body, raw=None, csv_mode=False, op="create"):
+    def insert(self, ctx, sobject, body, raw=None, csv_mode=False, op="create",
+               checked=None):
         if op != "seed" and not self.obj_createable(ctx.user, sobject):
             raise SFError(400, "INSUFFICIENT_ACCESS_OR_READONLY",
                           "insufficient access rights on object id", [])
@@ -932,13 +980,16 @@ class Emu:
                           "this record or 1 records: %s" % make_id(
                               self.objects[sobject]["prefix"], 1), [])
         rid = vals.pop("Id", None) if op == "seed" else None
+        explicit = bool(rid)
         rid = norm_id(rid) if rid else self.next_id(sobject)
         rec = self.complete_record(sobject, rid, vals, ctx.user)
-        self.check_unique(sobject, rec, rid)
+        self.check_unique(sobject, rec, rid, checked)
         self.seq += 1
         self.db.execute("INSERT INTO records VALUES (?,?,?,0,1,?)",
                         (rid, sobject, json.dumps(rec), self.seq))
-        self.write_keys(sobject, rid, rec)
+        if explicit:
+            self.explicit_ids.add(rid)
+        self.write_keys(sobject, rid, rec, new=True)
         return rid
 
     def update(self, ctx, sobject, rid, body, raw=None, csv_mode=False):
@@ -983,7 +1034,7 @@ class Emu:
                 raise SFError(400, "INVALID_FIELD_FOR_INSERT_UPDATE", FLS_MSG % f["name"],
                               [f["name"]])
             b[f["name"]] = value
-        return self.insert(ctx, sobject, b, raw, csv_mode), True
+        return self.insert(ctx, sobject, b, raw, csv_mode, checked=f["name"]), True
 
     def view(self, user, sobject, rec, v, names=None):
         fields, by_lower, _ = self.fields_for(user, sobject)
@@ -1012,12 +1063,12 @@ class Emu:
                         "ms": int(r.get("ms", 0)), "seed": r.get("seed", 0),
                         "rng": random.Random(r.get("seed", 0)), "spec": {
                             k: v for k, v in r.items()}})
-        with self.lock:
+        with self.stats_lock:
             self.faults.extend(out)
 
     def pick_faults(self, method, path):
         fired = []
-        with self.lock:
+        with self.stats_lock:
             for r in self.faults:
                 if r["method"] and r["method"] != method:
                     continue
@@ -1036,8 +1087,9 @@ class Emu:
         return fired
 
     def count_fault(self, kind):
-        fi = self.counters["faults_injected"]
-        fi[kind] = fi.get(kind, 0) + 1
+        with self.stats_lock:
+            fi = self.counters["faults_injected"]
+            fi[kind] = fi.get(kind, 0) + 1
 
     # -- tokens (section 8) -----------------------------------------------------
 
@@ -1264,7 +1316,7 @@ class Handler(BaseHTTPRequestHandler):
                 # the admin API is neither counted nor logged
                 self.send(admin(emu, method, path, split.query, body))
                 return
-            with emu.lock:
+            with emu.stats_lock:
                 emu.counters["requests"] += 1
                 emu.req_seq += 1
                 entry["seq"] = emu.req_seq
@@ -1395,19 +1447,20 @@ VERSIONS_BODY = json.dumps(versions_list(), ensure_ascii=False,
 
 def serve(emu, h, method, path, query, body, entry):
     ep = endpoint_name(path)
-    with emu.lock:
+    with emu.stats_lock:
         be = emu.counters["by_endpoint"]
         be[ep] = be.get(ep, 0) + 1
     faults = emu.pick_faults(method, path)
     lat = emu.config["latency_ms"] + sum(f["ms"] for f in faults if f["kind"] == "latency")
     kinds = [f["kind"] for f in faults]
     for k in kinds:
-        with emu.lock:
-            if k != "lock":
-                emu.count_fault(k)
+        if k != "lock":
+            emu.count_fault(k)
     if kinds:
         entry["fault"] = ",".join(kinds)
     if lat:
+        # a network round trip: per HTTP request, holding no lock, so concurrent
+        # requests overlap their latency as they would on a real network
         time.sleep(lat / 1000.0)
     if "cut_before" in kinds:
         raise Cut()
@@ -1452,7 +1505,7 @@ def serve(emu, h, method, path, query, body, entry):
         if "concurrent_limit" in kinds:
             return Resp(403, [{"message": "ConcurrentPerOrgLongTxn Limit exceeded.",
                                "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
-        with emu.lock:
+        with emu.stats_lock:
             if "daily_limit" in kinds or emu.counters["api_calls"] >= emu.config["daily_limit"]:
                 return Resp(403, [{"message": "TotalRequests Limit exceeded.",
                                    "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
@@ -1655,7 +1708,7 @@ def sobject_resource(ctx, method, parts, body, body_text, hdr, qs):
             return Resp(200, {"objectDescribe": g, "recentItems": []})
         if method == "POST":
             data, raw = parsed(body, body_text)
-            with emu.tx():
+            with ctx.write_tx():
                 rid = emu.insert(ctx, sobject, data, raw)
             loc = "/services/data/%s/sobjects/%s/%s" % (ctx.v, sobject, rid)
             return Resp(201, {"id": rid, "success": True, "errors": []}, {"Location": loc})
@@ -1666,7 +1719,7 @@ def sobject_resource(ctx, method, parts, body, body_text, hdr, qs):
         return conditional(emu, hdr, lambda: emu.describe(ctx.user, sobject, ctx.v))
     if len(parts) == 2 and parts[1] == "Id" and method == "POST":
         data, raw = parsed(body, body_text)
-        with emu.tx():
+        with ctx.write_tx():
             rid = emu.insert(ctx, sobject, data, raw)
         return Resp(201, {"id": rid, "success": True, "errors": [], "created": True},
                     {"Location": "/services/data/%s/sobjects/%s/%s" % (ctx.v, sobject, rid)})
@@ -1685,7 +1738,7 @@ def sobject_resource(ctx, method, parts, body, body_text, hdr, qs):
             return Resp(200, emu.view(ctx.user, sobject, rec, ctx.v, names))
         if method == "PATCH":
             data, raw = parsed(body, body_text)
-            with emu.tx():
+            with ctx.write_tx():
                 emu.update(ctx, sobject, rid, data, raw)
             return Resp(204)
         if method == "DELETE":
@@ -1703,7 +1756,7 @@ def sobject_resource(ctx, method, parts, body, body_text, hdr, qs):
             raise SFError(400, "JSON_PARSER_ERROR", "Cannot deserialize instance of %s from "
                           "START_ARRAY value [ at [line:1, column:1]" % sobject)
         updateonly = qs.get("updateOnly") == "true"
-        with emu.tx():
+        with ctx.write_tx():
             if updateonly:
                 _, by_lower, _ = emu.fields_for(ctx.user, sobject)
                 f = by_lower.get(field.lower())
@@ -1850,6 +1903,19 @@ def graph(ctx, method, body):
         raise SFError(400, "LIMIT_EXCEEDED", "Limit of 15 reached for number of different "
                       "nodes in Graph Api")
     out, failures = [], 0
+    # one transaction for the request (a savepoint per graph inside it), not a
+    # commit per graph; nodes write without savepoints of their own (write_tx)
+    with ctx.emu.tx():
+        ctx.flags["atomic"] = True
+        try:
+            failures = run_graphs(ctx, graphs, out)
+        finally:
+            ctx.flags["atomic"] = False
+    return Resp(200, {"graphs": out})
+
+
+def run_graphs(ctx, graphs, out):
+    failures = 0
     for g in graphs:
         nodes = g.get("compositeRequest") or []
         if failures >= 14:
@@ -1900,14 +1966,29 @@ def graph(ctx, method, body):
                     cr.append(halted(n.get("referenceId")))
             out.append({"graphId": g["graphId"], "graphResponse": {"compositeResponse": cr},
                         "isSuccessful": False})
-    return Resp(200, {"graphs": out})
+    return failures
+
+
+def ref_names(obj, out):
+    """The referenceIds named by @{ref.field} in the strings (and keys) of obj."""
+    if isinstance(obj, str):
+        if "@{" in obj:
+            out.update(r for r, _ in REF_RE.findall(obj))
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            ref_names(k, out)
+            ref_names(v, out)
+    elif isinstance(obj, list):
+        for v in obj:
+            ref_names(v, out)
+    return out
 
 
 def graph_depth(nodes):
     depth = {}
     for n in nodes:
-        refs = set(REF_RE.findall(json.dumps([n.get("url"), n.get("body")])))
-        depth[n.get("referenceId")] = 1 + max([depth.get(r, 0) for r, _ in refs] or [0])
+        refs = ref_names([n.get("url"), n.get("body")], set())
+        depth[n.get("referenceId")] = 1 + max([depth.get(r, 0) for r in refs] or [0])
     return max(depth.values() or [0])
 
 
@@ -1991,9 +2072,10 @@ def batch(ctx, method, body):
         raise SFError(400, "LIMIT_EXCEEDED", "Exceeded max number of subrequests: 25")
     emu = ctx.emu
     extra = max(0, len(reqs) - 1)  # the request itself was counted once already
-    if emu.counters["api_calls"] + extra > emu.config["daily_limit"]:
-        raise SFError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
-    emu.counters["api_calls"] += extra
+    with emu.stats_lock:
+        if emu.counters["api_calls"] + extra > emu.config["daily_limit"]:
+            raise SFError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+        emu.counters["api_calls"] += extra
     halt = bool(data.get("haltOnError"))
     results, errors, halted_now = [], False, False
     for r in reqs:
@@ -2599,7 +2681,7 @@ def admin(emu, method, path, query, body):
         except ValueError:
             return Resp(400, {"error": "body is not JSON"})
     if p == "/__emu/stats" and method == "GET":
-        with emu.lock:
+        with emu.lock, emu.stats_lock:
             c = emu.counters
             return Resp(200, {"api_calls": c["api_calls"], "requests": c["requests"],
                               "by_endpoint": dict(c["by_endpoint"]),
@@ -2638,7 +2720,7 @@ def admin(emu, method, path, query, body):
         emu.reset()
         return Resp(200, {"ok": True})
     if p == "/__emu/config" and method == "POST":
-        with emu.lock:
+        with emu.stats_lock:
             for k, v in (data or {}).items():
                 if k == "api_calls":
                     emu.counters["api_calls"] = int(v)
@@ -2655,7 +2737,7 @@ def admin(emu, method, path, query, body):
                 return Resp(400, {"error": str(e)})
             return Resp(200, {"rules": [f["spec"] for f in emu.faults]})
         if method == "DELETE":
-            with emu.lock:
+            with emu.stats_lock:
                 emu.faults = []
             return Resp(200, {"rules": []})
         if method == "GET":
