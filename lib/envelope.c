@@ -1036,11 +1036,13 @@ sfp_hmac_verify_run(const struct sfp_hverify_opts *o, int in_fd, FILE *out,
 	struct vctx c;
 	enum sfp_status st;
 	struct sfp_hverify_stats dummy;
+	size_t refused0;
 
 	memset(&c, 0, sizeof c);
 	memset(&dummy, 0, sizeof dummy);
 	c.o = o;
 	c.stats = stats != NULL ? stats : &dummy;
+	refused0 = c.stats->refused;   /* stats may carry counts from earlier runs */
 	c.now = clock_now(o->now);
 	c.tol = o->tolerance > 0 ? o->tolerance : SFP_SW_TOLERANCE;
 	c.cap = o->batch > 0 ? o->batch : 4096;
@@ -1096,7 +1098,7 @@ out:
 	free(c.items);
 	free(c.keys);
 	free(c.fresh);
-	if (st == SFP_OK && c.stats->refused > 0)
+	if (st == SFP_OK && c.stats->refused > refused0)
 		return SFP_E_ITEM;
 	return st;
 }

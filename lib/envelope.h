@@ -74,8 +74,8 @@ struct sfp_hverify_stats {
 enum sfp_status sfp_hmac_sign_run(const struct sfp_hsign_opts *o, int in_fd, FILE *out,
     struct sfp_fail *f);
 
-/* Verify and write to out.  SFP_OK when all were accepted, SFP_E_ITEM when any
- * was refused; SFP_E_TEMP when the replay store is locked or unreachable (no
+/* Verify and write to out, adding to *stats (may be NULL).  SFP_OK when all
+ * were accepted, SFP_E_ITEM when any of this run was refused; SFP_E_TEMP when the replay store is locked or unreachable (no
  * message of the unfinished batch is written as accepted); others fatal. */
 enum sfp_status sfp_hmac_verify_run(const struct sfp_hverify_opts *o, int in_fd, FILE *out,
     struct sfp_hverify_stats *stats, struct sfp_fail *f);

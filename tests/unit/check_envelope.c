@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: ISC */
+#include "compat.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "envelope.h"
+
+Suite *suite_envelope(void);
+
+static char dir[64], keys[128], store[128];
+
+static void
+setup(void)
+{
+	FILE *fp;
+
+	(void)snprintf(dir, sizeof dir, "/tmp/check_envelope.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	(void)snprintf(keys, sizeof keys, "%s/keys.json", dir);
+	(void)snprintf(store, sizeof store, "%s/replay.sqlite", dir);
+	fp = fopen(keys, "w");
+	ck_assert_ptr_nonnull(fp);
+	(void)fputs("{\"sw\":[{\"id\":\"v1\",\"secret\":\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"}],"
+	    "\"rust\":[{\"id\":\"v2\",\"secret\":\"whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD\"}]}", fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_int_eq(chmod(keys, 0600), 0);
+}
+
+static void
+teardown(void)
+{
+	char cmd[160];
+
+	(void)snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	(void)!system(cmd);
+}
+
+/* A file holding text, opened for reading. */
+static int
+input(const char *text)
+{
+	char path[160];
+	FILE *fp;
+	int fd;
+
+	(void)snprintf(path, sizeof path, "%s/in.%d", dir, rand());
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	(void)fputs(text, fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	return fd;
+}
+
+/* Run the verifier over text; return what it wrote. */
+static char *
+verify(const char *text, struct sfp_hverify_opts *o, enum sfp_status *st,
+    struct sfp_hverify_stats *stats)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct sfp_fail f;
+	int fd = input(text);
+
+	ck_assert_ptr_nonnull(out);
+	o->keyring = keys;
+	o->replay_store = store;
+	*st = sfp_hmac_verify_run(o, fd, out, stats, &f);
+	(void)fclose(out);
+	(void)close(fd);
+	return buf;
+}
+
+#define V1 "{\"tenant\":\"sw\",\"id\":\"msg_p5jXN8AQM9LWM0D4loKWxJek\",\"timestamp\":1614265330," \
+	"\"signature\":\"v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=\"," \
+	"\"body\":\"{\\\"test\\\": 2432232314}\"}"
+
+START_TEST(test_verify_order_and_reasons)
+{
+	struct sfp_hverify_opts o = { .now = 1614265330 };
+	struct sfp_hverify_stats stats = { 0, 0 };
+	enum sfp_status st;
+	char *out = verify(V1 "\n" V1 "\n[1,2]\n{\"tenant\":\"nobody\"}\n", &o, &st, &stats);
+
+	ck_assert_int_eq(st, SFP_E_ITEM);
+	ck_assert_uint_eq(stats.accepted, 1);
+	ck_assert_uint_eq(stats.refused, 3);
+	ck_assert_ptr_nonnull(strstr(out, "{\"test\": 2432232314}\n{\"id\":\"msg_p5jX"));
+	ck_assert_ptr_nonnull(strstr(out, "\"code\":\"replayed\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"code\":\"malformed\""));
+	ck_assert_ptr_null(strstr(out, "MfKQ9r8"));
+	free(out);
+}
+END_TEST
+
+START_TEST(test_verify_window_and_tenant)
+{
+	struct sfp_hverify_opts o = { .now = 1614265330 + 301 };
+	struct sfp_hverify_stats stats = { 0, 0 };
+	enum sfp_status st;
+	char *out = verify(V1 "\n", &o, &st, &stats);
+
+	ck_assert_ptr_nonnull(strstr(out, "\"code\":\"stale\""));
+	free(out);
+	o.now = 1614265330 - 301;
+	out = verify(V1 "\n", &o, &st, &stats);
+	ck_assert_ptr_nonnull(strstr(out, "\"code\":\"future\""));
+	free(out);
+	/* a wider tolerance accepts it; --tenant rust refuses it as unknown */
+	o.tolerance = 400;
+	o.tenant = "rust";
+	out = verify(V1 "\n", &o, &st, &stats);
+	ck_assert_ptr_nonnull(strstr(out, "\"code\":\"unknown-tenant\""));
+	free(out);
+	o.tenant = NULL;
+	o.envelope = 1;
+	out = verify(V1 "\n", &o, &st, &stats);
+	ck_assert_msg(st == SFP_OK, "%s", out);
+	ck_assert_str_eq(out, V1 "\n");
+	free(out);
+}
+END_TEST
+
+START_TEST(test_sign_lines)
+{
+	struct sfp_hsign_opts o = { .keyring = keys, .tenant = "sw", .timestamp = 1614265330,
+	    .lines = 1 };
+	struct sfp_hverify_opts vo = { .now = 1614265330 };
+	struct sfp_hverify_stats stats = { 0, 0 };
+	struct sfp_fail f;
+	char *buf = NULL, *out;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	int fd = input("{\"a\":1}\n\n{\"b\":2}\n\xff\n");
+	enum sfp_status st;
+
+	ck_assert_int_eq(sfp_hmac_sign_run(&o, fd, fp, &f), SFP_E_ITEM);   /* the \xff line */
+	(void)fclose(fp);
+	(void)close(fd);
+	ck_assert_ptr_nonnull(strstr(buf, "\"ok\":false"));
+	out = verify(buf, &vo, &st, &stats);
+	ck_assert_uint_eq(stats.accepted, 2);
+	ck_assert_uint_eq(stats.refused, 1);   /* the refusal line is no envelope */
+	ck_assert_ptr_nonnull(strstr(out, "{\"a\":1}\n{\"b\":2}\n"));
+	free(out);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_utf8)
+{
+	ck_assert_int_eq(sfp_utf8_ok("Zo\xc3\xab \xf0\x9f\x98\x80", 9), 1);
+	ck_assert_int_eq(sfp_utf8_ok("", 0), 1);
+	ck_assert_int_eq(sfp_utf8_ok("a\0b", 3), 0);
+	ck_assert_int_eq(sfp_utf8_ok("\xff", 1), 0);
+	ck_assert_int_eq(sfp_utf8_ok("\xc0\xaf", 2), 0);           /* overlong */
+	ck_assert_int_eq(sfp_utf8_ok("\xed\xa0\x80", 3), 0);       /* surrogate */
+	ck_assert_int_eq(sfp_utf8_ok("\xf4\x90\x80\x80", 4), 0);   /* above U+10FFFF */
+	ck_assert_int_eq(sfp_utf8_ok("\xe2\x82", 2), 0);           /* cut short */
+}
+END_TEST
+
+Suite *
+suite_envelope(void)
+{
+	Suite *s = suite_create("envelope");
+	TCase *tc = tcase_create("envelope");
+
+	if (sodium_init() < 0)
+		abort();
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_verify_order_and_reasons);
+	tcase_add_test(tc, test_verify_window_and_tenant);
+	tcase_add_test(tc, test_sign_lines);
+	tcase_add_test(tc, test_utf8);
+	tcase_set_timeout(tc, 30);
+	suite_add_tcase(s, tc);
+	return s;
+}
