@@ -37,14 +37,17 @@ fi
 for spool in "$dir"/work/*.spool; do
 	[ -e "$spool" ] || continue
 	base=${spool%.spool}
+	# Appending: if a run was killed after hmac-verify recorded some ids,
+	# those messages are already in the .tmp file, and this run refuses them
+	# as "replayed" (a line each in rejects.jsonl) instead of losing them.
 	hmac-verify --keyring "$keyring" --rejects "$dir/rejects.jsonl" \
-		<"$spool" >"$base.verified.tmp"
+		<"$spool" >>"$base.verified.tmp"
 	rc=$?
 	if [ $rc -le 1 ]; then   # 1: some messages refused, each written to rejects
 		mv "$base.verified.tmp" "$base.verified" && rm -f "$spool"
 	else
 		echo "pipeline: $spool: hmac-verify exit $rc, kept for the next run" >&2
-		rm -f "$base.verified.tmp"; status=$rc; continue
+		status=$rc; continue
 	fi
 done
 
