@@ -39,7 +39,6 @@ import collections  # noqa: E402
 import contextlib  # noqa: E402
 import csv  # noqa: E402
 import datetime as dt  # noqa: E402
-import functools  # noqa: E402
 import gzip  # noqa: E402
 import hashlib  # noqa: E402
 import hmac  # noqa: E402
@@ -88,24 +87,27 @@ ID_RE = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 EXTRA_PREFIXES = {"Group": "00G", "Calendar": "023", "Profile": "00e"}
 
 
-@functools.lru_cache(maxsize=1 << 16)
+UPPER_BITS = str.maketrans({chr(c): ("1" if 65 <= c <= 90 else "0") for c in range(128)})
+
+
 def id18(id15):
-    out = id15
-    for c in range(3):
-        bits = 0
-        for i, ch in enumerate(id15[c * 5:c * 5 + 5]):
-            if "A" <= ch <= "Z":
-                bits |= 1 << i
-        out += SUFFIX[bits]
-    return out
+    # each 5-character chunk, read backwards, is a binary number: 1 per A-Z
+    m = id15[:15].translate(UPPER_BITS)
+    return (id15 + SUFFIX[int(m[4::-1], 2)] + SUFFIX[int(m[9:4:-1], 2)] +
+            SUFFIX[int(m[14:9:-1], 2)])
+
+
+B62_PAIRS = [a + b for a in B62 for b in B62]
 
 
 def make_id(prefix, n):
-    digits = ""
-    for _ in range(9):
-        n, r = divmod(n, 62)
-        digits = B62[r] + digits
-    return id18(prefix + "Hs0" + digits)
+    # 9 base-62 digits: one digit and four pairs
+    n, r1 = divmod(n, 3844)
+    n, r2 = divmod(n, 3844)
+    n, r3 = divmod(n, 3844)
+    n, r4 = divmod(n, 3844)
+    return id18(prefix + "Hs0" + B62[n % 62] + B62_PAIRS[r4] + B62_PAIRS[r3] + B62_PAIRS[r2] +
+                B62_PAIRS[r1])
 
 
 def norm_id(s):
@@ -330,6 +332,7 @@ def write_secret(path, value):
 
 
 NO_TX = contextlib.nullcontext()
+MISSING = object()
 
 
 class Ctx:
@@ -421,6 +424,7 @@ class Emu:
         self.explicit_ids = set()  # ids inserted with an explicit Id (see next_id)
         self._templates = {}  # per sObject: defaults, unique fields (complete_record)
         self._required = {}  # per (profile, sObject): fields required on create
+        self._ref_prefixes = {}  # per referenceTo list: the id prefixes it accepts
         self.reset(full=True)
         self.refresh_token = self.new_refresh(self.integration)
         write_secret(os.path.join(d, "refresh_token"), self.refresh_token)
@@ -462,7 +466,7 @@ class Emu:
                               "UserType": "Standard", "CompanyName": "Acme"}
                     self.complete_record("User", u["Id"], fields, self.admin)
                     self.db.execute("INSERT INTO records VALUES (?,?,?,1,1,0)",
-                                    (u["Id"], "User", json.dumps(fields)))
+                                    (u["Id"], "User", self.dump_fields("User", fields)))
                     self.explicit_ids.add(u["Id"])
                     self.write_keys("User", u["Id"], fields)
 
@@ -495,7 +499,21 @@ class Emu:
 
     def get_record(self, rid):
         r = self.db.execute("SELECT sobject, fields FROM records WHERE id=?", (rid,)).fetchone()
-        return (r[0], json.loads(r[1])) if r else (None, None)
+        return (r[0], self.load_fields(r[0], r[1])) if r else (None, None)
+
+    def dump_fields(self, sobject, rec):
+        """The stored JSON holds only values that differ from the sObject's defaults
+        (most fields of a new record are null): less to encode, write and decode."""
+        d = self.template(sobject)[0]
+        miss = MISSING
+        # type too: a default 0 must not stand for a stored 0.0 (or False)
+        return json.dumps({k: v for k, v in rec.items()
+                           if d.get(k, miss) != v or type(d[k]) is not type(v)})
+
+    def load_fields(self, sobject, text):
+        rec = dict(self.template(sobject)[0])
+        rec.update(json.loads(text))
+        return rec
 
     def all_records(self, sobject=None):
         if sobject:
@@ -504,7 +522,8 @@ class Emu:
         else:
             cur = self.db.execute("SELECT id, sobject, fields, writes, fixture FROM records "
                                   "ORDER BY seq, id")
-        return [{"Id": r[0], "sobject": r[1], "fields": json.loads(r[2]), "writes": r[3],
+        return [{"Id": r[0], "sobject": r[1], "fields": self.load_fields(r[1], r[2]),
+                 "writes": r[3],
                  "fixture": bool(r[4])} for r in cur]
 
     # -- metadata per user (3.6) ----------------------------------------------
@@ -715,8 +734,12 @@ class Emu:
             if val == "" and csv_mode:
                 return None
             rid = norm_id(val)
-            prefixes = {self.objects[o]["prefix"] if o in self.objects
-                        else EXTRA_PREFIXES.get(o) for o in f["referenceTo"]}
+            rt = tuple(f["referenceTo"])
+            prefixes = self._ref_prefixes.get(rt)
+            if prefixes is None:
+                prefixes = self._ref_prefixes[rt] = {
+                    self.objects[o]["prefix"] if o in self.objects
+                    else EXTRA_PREFIXES.get(o) for o in rt}
             target = self.objects.get(f["referenceTo"][0]) if f["referenceTo"] else None
             tlabel = target["label"] if target and len(f["referenceTo"]) == 1 else label
             if rid is None or rid[:3] not in prefixes:
@@ -986,7 +1009,7 @@ class Emu:
         self.check_unique(sobject, rec, rid, checked)
         self.seq += 1
         self.db.execute("INSERT INTO records VALUES (?,?,?,0,1,?)",
-                        (rid, sobject, json.dumps(rec), self.seq))
+                        (rid, sobject, self.dump_fields(sobject, rec), self.seq))
         if explicit:
             self.explicit_ids.add(rid)
         self.write_keys(sobject, rid, rec, new=True)
@@ -1003,7 +1026,7 @@ class Emu:
         rec = self.complete_record(sobject, rid, vals, ctx.user, existing)
         self.check_unique(sobject, rec, rid)
         self.db.execute("UPDATE records SET fields=?, writes=writes+1 WHERE id=?",
-                        (json.dumps(rec), rid))
+                        (self.dump_fields(sobject, rec), rid))
         self.write_keys(sobject, rid, rec)
 
     def upsert(self, ctx, sobject, field, value, body, raw=None, csv_mode=False):
@@ -1824,6 +1847,8 @@ def lookup_ref(results, ref, path):
 
 def resolve_refs(obj, results):
     if isinstance(obj, str):
+        if "@{" not in obj:
+            return obj
         m = REF_RE.fullmatch(obj)
         if m:
             return lookup_ref(results, m.group(1), m.group(2))
@@ -1835,15 +1860,18 @@ def resolve_refs(obj, results):
     return obj
 
 
+SUB_URL_RE = re.compile(r"^/services/data/v(\d+)\.(\d+)(/[^?]*)(?:\?(.*))?$")
+
+
 def run_sub(ctx, method, url, body):
     """One composite/graph subrequest -> (status, body, headers)."""
-    m = re.match(r"^/services/data/v(\d+)\.(\d+)(/[^?]*)(?:\?(.*))?$", url or "")
+    m = SUB_URL_RE.match(url or "")
     if not m:
         raise SFError(400, "INVALID_INPUT" if url else "JSON_PARSER_ERROR",
                       "The URL %s is not a valid resource for this request" % url)
     sub = Ctx(ctx.emu, ctx.user, "%s.%s" % (m.group(1), m.group(2)), flags=ctx.flags)
     parts = [urllib.parse.unquote(p) for p in m.group(3).strip("/").split("/")]
-    qs = dict(urllib.parse.parse_qsl(m.group(4) or ""))
+    qs = dict(urllib.parse.parse_qsl(m.group(4))) if m.group(4) else {}
     if parts[0] == "sobjects" and len(parts) >= 2:
         if body is None and method in ("POST", "PATCH"):
             body = {}
@@ -1856,7 +1884,8 @@ def run_sub(ctx, method, url, body):
     else:
         raise SFError(400, "INVALID_INPUT", "The URL %s is not a valid resource for this "
                       "request" % url)
-    return r.status, r.body, {k: v for k, v in r.headers.items() if k == "Location"}
+    loc = r.headers.get("Location")
+    return r.status, r.body, ({"Location": loc} if loc is not None else {})
 
 
 def halted(ref):
@@ -2162,10 +2191,12 @@ def run_collection(ctx, items, aon, upsert, sobject=None, field=None):
     results, failed = [], False
     sp = "col%d" % id(results)
     emu.db.execute("SAVEPOINT " + sp)
+    # with allOrNone any failure rolls the whole request back to sp, so a record
+    # needs no savepoint of its own (a record's writes come after its checks)
     for op, r in items:
         res = {}
         try:
-            with emu.tx():
+            with NO_TX if aon else emu.tx():
                 if op == "delete":
                     rid = norm_id(r)
                     so, _ = emu.get_record(rid) if rid else (None, None)
