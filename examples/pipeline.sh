@@ -16,8 +16,8 @@
 # Nothing is lost between stages: the spool is claimed by rename(2), verified
 # bookings are written to a file before the spool is removed, and a stage that
 # fails leaves its input in place for the next run.  Exit 4 from sf-create
-# (Salesforce unreachable, API limit) means "try later": its unsent plans are
-# in the rejects file as they were, and the next run replays them.
+# (Salesforce unreachable, API limit) means "try later": its unsent plans go
+# to DIR/rejects.retry.jsonl as they were, and the next run replays them.
 set -uo pipefail
 
 dir=${1:?usage: pipeline.sh DIR}
@@ -53,22 +53,33 @@ done
 
 # 3. Replay what a previous run could not send (API limit, outage), then map
 #    and create each verified spool.
+# sf-create's rejects hold two kinds of line: plans it never sent (daily limit,
+# budget guard: bare plans, to send again) and failures with their reason
+# ("ok":false: bad data, for a person).  Sort them into the two files.
+sort_rejects() {
+	[ -s "$1" ] || { rm -f "$1"; return 0; }
+	grep -F '"ok":false' "$1" >>"$dir/rejects.jsonl"
+	grep -vF '"ok":false' "$1" >>"$dir/rejects.retry.jsonl"
+	rm -f "$1"
+}
 if [ -s "$dir/rejects.retry.jsonl" ]; then
 	mv "$dir/rejects.retry.jsonl" "$dir/work/$stamp.replay"
-	sf-create --rejects "$dir/rejects.retry.jsonl" <"$dir/work/$stamp.replay" \
+	sf-create --rejects "$dir/work/$stamp.rejects" <"$dir/work/$stamp.replay" \
 		>"$dir/results/$stamp.replay.jsonl"
 	rc=$?
-	[ $rc -le 1 ] && rm -f "$dir/work/$stamp.replay"
+	sort_rejects "$dir/work/$stamp.rejects"
+	[ $rc -le 1 ] || [ $rc -eq 4 ] && rm -f "$dir/work/$stamp.replay"
 	[ $rc -gt $status ] && status=$rc
 fi
 for verified in "$dir"/work/*.verified; do
 	[ -e "$verified" ] || continue
 	name=$(basename "$verified" .verified)
 	sf-map --mapping "$mapping" --describe "$describe" <"$verified" |
-		sf-create --rejects "$dir/rejects.retry.jsonl" >"$dir/results/$name.jsonl"
+		sf-create --rejects "$dir/work/$name.rejects" >"$dir/results/$name.jsonl"
 	rcs=("${PIPESTATUS[@]}")
+	sort_rejects "$dir/work/$name.rejects"
 	# sf-map 0/1 and sf-create 0/1/4 all leave every item accounted for: in
-	# results, or in rejects.retry.jsonl for the next run.
+	# results, rejects.jsonl, or rejects.retry.jsonl for the next run.
 	if [ "${rcs[0]}" -le 1 ] && { [ "${rcs[1]}" -le 1 ] || [ "${rcs[1]}" -eq 4 ]; }; then
 		rm -f "$verified"
 	else

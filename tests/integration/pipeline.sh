@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# examples/pipeline.sh, the script an operator copies into cron, against the
+# emulator: bookings arrive signed, get created, refusals are kept; when the
+# org's daily API limit stops a run (exit 4), the next run replays what was not
+# sent and completes the set; and the crontab's flock keeps runs apart.
+. "$SFP_ROOT/tests/lib.sh"
+need_emulator
+cd "$T" || exit 1
+EX="$SFP_ROOT/examples"
+
+cp "$EX/keyring.json" keys.json && chmod 600 keys.json
+sf-describe Lead Event EventRelation Booking__c >describe.json || t_fail "sf-describe for the pipeline"
+export SFPIPE_KEYRING="$T/keys.json" SFPIPE_MAPPING="$EX/mapping.json" SFPIPE_DESCRIBE="$T/describe.json"
+mkdir -p spool
+
+# A first minute's worth: the four example bookings, signed as the portal would.
+hmac-sign --keyring keys.json --tenant acme --lines <"$EX/bookings.jsonl" >>spool/incoming.jsonl
+expect_status 1 "a run with one unmappable booking exits 1" -- "$EX/pipeline.sh" spool
+expect_eq "$(cat spool/results/*.jsonl | grep -c '"ok":true')" "3" "three bookings created"
+expect_eq "$(cat spool/results/*.jsonl | grep -c '"ok":false')" "1" "the unmappable one reported"
+expect_eq "$(ls spool/work | wc -l)" "0" "nothing left in work/ after a complete run"
+expect_eq "$(emu_admin GET '/__emu/records?sobject=Lead' | jq '.records | length')" "3" "three Leads in the org"
+
+# The next minute: 30 more bookings, but the org's daily limit is nearly spent.
+for i in $(seq 1 30); do
+	jq -c --arg id "bk-p$i" '.id = $id | .invitee.last_name = "P\($id)"' "$EX/booking.json"
+done >batch.jsonl
+hmac-sign --keyring keys.json --tenant acme --lines <batch.jsonl >>spool/incoming.jsonl
+used=$(emu_admin GET /__emu/stats | jq .api_calls)
+emu_admin POST /__emu/config "{\"daily_limit\": $used}" >/dev/null
+# No call left today: the whole minute's plans must wait for tomorrow.
+"$EX/pipeline.sh" spool >/dev/null 2>"$T/err2"
+rc=$?
+expect_eq "$rc" "4" "a run stopped by the daily API limit exits 4 (try later)"
+expect_match "REQUEST_LIMIT_EXCEEDED|limit" "$(cat spool/results/*.jsonl)" "results say why plans were not sent"
+[ -s spool/rejects.retry.jsonl ] && t_ok "unsent plans kept for the next run" || t_fail "no rejects.retry.jsonl"
+
+# The limit resets (a new day); the next run replays and completes the set.
+emu_admin POST /__emu/config '{"daily_limit": 1000000}' >/dev/null
+expect_status 0 "the next run replays the unsent plans and exits 0" -- "$EX/pipeline.sh" spool
+n=$(emu_admin GET '/__emu/records?sobject=Lead' | jq '[.records[] | select(.fields.Booking_Key__c | startswith("bk-p"))] | length')
+expect_eq "$n" "30" "all 30 bookings exist after the replay"
+dups=$(emu_admin GET '/__emu/records?sobject=Lead' | jq '[.records[].fields.Booking_Key__c] | group_by(.) | map(select(length > 1)) | length')
+expect_eq "$dups" "0" "no booking exists twice"
+
+# The crontab's lock: a second run while one holds the lock is skipped, not run twice.
+line=$(grep -v '^#' "$EX/crontab" | grep flock | head -n 1)
+expect_match 'flock -n ' "$line" "the crontab line runs the pipeline under flock -n"
+exec 9>run.lock
+flock -n 9
+flock -n run.lock true
+expect_eq "$?" "1" "flock -n refuses a second run while the first holds the lock"
+exec 9>&-
+t_done
