@@ -131,7 +131,7 @@ sign_one(const struct sfp_hsign_opts *o, const struct sfp_tenant *t, const struc
 	if (o->rfc9421) {
 		char digest[SFP_DIGEST_CHARS], si[1200], sg[128];
 		struct sfp_http_field fld = { "content-digest", digest };
-		struct sfp_http_req req = { o->method, o->url, &fld, 1 };
+		struct sfp_signed_req req = { o->method, o->url, &fld, 1 };
 
 		sfp_content_digest(body, len, digest);
 		st = sfp_rfc9421_sign(&req, "sig1", ts, id, k->id, k->key->bytes, k->key->len, si,
@@ -861,7 +861,7 @@ check_rfc9421(struct vctx *c, const struct hdrs *h, struct item *it, struct sfp_
 {
 	const struct sfp_tenant *t = sfp_keyring_tenant(c->kr, c->o->tenant);
 	struct sfp_rfc9421_sig *s = calloc(1, sizeof *s);
-	struct sfp_http_req req = { c->o->method, c->o->url, h->f, h->n };
+	struct sfp_signed_req req = { c->o->method, c->o->url, h->f, h->n };
 	const char *si, *sg, *cd;
 	int n1, n2, n3, tried = 0, ok = 0;
 	size_t i, k, j;

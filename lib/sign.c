@@ -614,7 +614,7 @@ trim(const char **s, size_t *n)
 
 /* Append the canonical value of one component; 0 when it cannot be had. */
 static int
-component_value(struct buf *b, const char *c, const struct sfp_http_req *req)
+component_value(struct buf *b, const char *c, const struct sfp_signed_req *req)
 {
 	struct uri_parts u;
 	size_t i;
@@ -672,7 +672,7 @@ component_value(struct buf *b, const char *c, const struct sfp_http_req *req)
 }
 
 enum sfp_status
-sfp_rfc9421_base(const struct sfp_rfc9421_sig *s, const struct sfp_http_req *req, char *out,
+sfp_rfc9421_base(const struct sfp_rfc9421_sig *s, const struct sfp_signed_req *req, char *out,
     size_t cap, size_t *len, struct sfp_fail *f)
 {
 	struct buf b = { out, cap, 0, 0 };
@@ -714,7 +714,7 @@ sfp_rfc9421_base(const struct sfp_rfc9421_sig *s, const struct sfp_http_req *req
 }
 
 enum sfp_status
-sfp_rfc9421_verify(const struct sfp_rfc9421_sig *s, const struct sfp_http_req *req,
+sfp_rfc9421_verify(const struct sfp_rfc9421_sig *s, const struct sfp_signed_req *req,
     const unsigned char *key, size_t keylen, struct sfp_fail *f)
 {
 	char base[8192];
@@ -752,7 +752,7 @@ sf_string_ok(const char *s)
 }
 
 enum sfp_status
-sfp_rfc9421_sign(const struct sfp_http_req *req, const char *label, int64_t created,
+sfp_rfc9421_sign(const struct sfp_signed_req *req, const char *label, int64_t created,
     const char *nonce, const char *keyid, const unsigned char *key, size_t keylen,
     char *sig_input, size_t sig_input_cap, char *signature, size_t signature_cap,
     struct sfp_fail *f)

@@ -90,7 +90,7 @@ struct sfp_http_field {
 	const char *name;
 	const char *value;
 };
-struct sfp_http_req {
+struct sfp_signed_req {
 	const char *method;
 	const char *target_uri;
 	const struct sfp_http_field *fields;
@@ -133,13 +133,13 @@ enum sfp_status sfp_rfc9421_parse(const char *sig_input, const char *signature,
  * is unknown, duplicated, missing from the request, or holds a newline or a
  * non-ASCII byte; SFP_E_INTERNAL when out is too small.
  */
-enum sfp_status sfp_rfc9421_base(const struct sfp_rfc9421_sig *s, const struct sfp_http_req *req,
+enum sfp_status sfp_rfc9421_base(const struct sfp_rfc9421_sig *s, const struct sfp_signed_req *req,
     char *out, size_t cap, size_t *len, struct sfp_fail *f);
 
 /* Check s against req with key: builds the base, computes the MAC, compares in
  * constant time.  SFP_OK when it matches, SFP_E_ITEM "bad-signature" when not,
  * "malformed" when no base can be built or alg names another algorithm. */
-enum sfp_status sfp_rfc9421_verify(const struct sfp_rfc9421_sig *s, const struct sfp_http_req *req,
+enum sfp_status sfp_rfc9421_verify(const struct sfp_rfc9421_sig *s, const struct sfp_signed_req *req,
     const unsigned char *key, size_t keylen, struct sfp_fail *f);
 
 /*
@@ -148,7 +148,7 @@ enum sfp_status sfp_rfc9421_verify(const struct sfp_rfc9421_sig *s, const struct
  * must carry the content-digest field.  Writes the two field values (without
  * names) into sig_input and signature.  label is "sig1" when NULL.
  */
-enum sfp_status sfp_rfc9421_sign(const struct sfp_http_req *req, const char *label,
+enum sfp_status sfp_rfc9421_sign(const struct sfp_signed_req *req, const char *label,
     int64_t created, const char *nonce, const char *keyid, const unsigned char *key,
     size_t keylen, char *sig_input, size_t sig_input_cap, char *signature, size_t signature_cap,
     struct sfp_fail *f);

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fields[nf].value = c[1] == ' ' ? c + 2 : c + 1;
 		nf++;
 	}
-	struct sfp_http_req req = { line[2], line[3], fields, nf };
+	struct sfp_signed_req req = { line[2], line[3], fields, nf };
 	struct sfp_rfc9421_sig *sig = malloc(sizeof *sig);
 	struct sfp_fail f;
 	if (sig == NULL)

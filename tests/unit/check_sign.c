@@ -303,7 +303,7 @@ static const struct sfp_http_field b2_fields[] = {
 /* RFC 9421 Appendix B.2.5, verbatim. */
 START_TEST(test_rfc9421_b25)
 {
-	struct sfp_http_req req = { "POST", "https://example.com/foo?param=Value&Pet=dog",
+	struct sfp_signed_req req = { "POST", "https://example.com/foo?param=Value&Pet=dog",
 	    b2_fields, 5 };
 	const char *si = "sig-b25=(\"date\" \"@authority\" \"content-type\");created=1618884473"
 	    ";keyid=\"test-shared-secret\"";
@@ -344,7 +344,7 @@ START_TEST(test_rfc9421_profile)
 		{ "Content-Type", "application/json" },
 		{ "Content-Digest", "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:" },
 	};
-	struct sfp_http_req req = { "POST", "https://example.com/foo?param=Value&Pet=dog", fields, 2 };
+	struct sfp_signed_req req = { "POST", "https://example.com/foo?param=Value&Pet=dog", fields, 2 };
 	const char *si = "sig1=(\"@method\" \"@target-uri\" \"content-type\" \"content-digest\")"
 	    ";created=1618884473;expires=1618884773;nonce=\"b3k2pp5k7z-50gnwp.yemd\""
 	    ";keyid=\"test-shared-secret\";alg=\"hmac-sha256\";tag=\"sfpipe\"";
@@ -403,7 +403,7 @@ START_TEST(test_rfc9421_malformed)
 	ck_assert_int_eq(sfp_rfc9421_parse("sig1=(\"@method\");alg=\"rsa-pss-sha512\"", sig, NULL,
 	    &s, &f), SFP_OK);
 	{
-		struct sfp_http_req req = { "POST", "https://a.example/", NULL, 0 };
+		struct sfp_signed_req req = { "POST", "https://a.example/", NULL, 0 };
 		unsigned char key[32] = { 0 };
 		ck_assert_int_eq(sfp_rfc9421_verify(&s, &req, key, 32, &f), SFP_E_ITEM);
 		ck_assert_str_eq(f.code, "malformed");
