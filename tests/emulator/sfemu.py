@@ -333,6 +333,9 @@ def write_secret(path, value):
 
 NO_TX = contextlib.nullcontext()
 MISSING = object()
+# field types coerce() treats other than as strings
+NON_STRING_TYPES = frozenset(("boolean", "int", "double", "currency", "percent", "date",
+                              "datetime", "reference", "id"))
 
 
 class Ctx:
@@ -508,7 +511,8 @@ class Emu:
         miss = MISSING
         # type too: a default 0 must not stand for a stored 0.0 (or False)
         return json.dumps({k: v for k, v in rec.items()
-                           if d.get(k, miss) != v or type(d[k]) is not type(v)})
+                           if (dv := d.get(k, miss)) is not v
+                           and (dv != v or type(dv) is not type(v))})
 
     def load_fields(self, sobject, text):
         rec = dict(self.template(sobject)[0])
@@ -644,7 +648,10 @@ class Emu:
 
     def coerce(self, f, val, csv_mode, raw):
         """JSON value -> stored value, or SFError."""
-        t, name, label = f["type"], f["name"], f["label"]
+        t = f["type"]
+        if type(val) is str and t not in NON_STRING_TYPES and not csv_mode:
+            return self.coerce_str(f, val)  # the common case, straight to its checks
+        name, label = f["name"], f["label"]
 
         def parser_error(kind):
             token = ("VALUE_STRING" if isinstance(val, str) else "VALUE_TRUE" if val is True
@@ -760,6 +767,11 @@ class Emu:
             sval = str(val)
         if csv_mode and sval == "":
             return None
+        return self.coerce_str(f, sval)
+
+    def coerce_str(self, f, sval):
+        """The checks of a string-like field (length, email, restricted picklist)."""
+        t, name, label = f["type"], f["name"], f["label"]
         if f["length"] and len(sval) > f["length"]:
             raise SFError(400, "STRING_TOO_LONG", "%s: data value too large: %s (max length=%d)"
                           % (label, sval if len(sval) < 100 else sval[:97] + "...",
