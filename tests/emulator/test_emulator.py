@@ -15,6 +15,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -776,6 +777,22 @@ def graph_booking(gid, key, bad=False):
 
 
 class TestGraph(Base):
+    def test_stored_record_has_every_field(self):
+        # records are stored as their differences from the defaults; reading one
+        # back gives every field, and a value set back to its default reads back
+        _, _, js = self.req("POST", "sobjects/Lead", {"LastName": "Lee", "Company": "Acme",
+                                                      "Status": "Working - Contacted"})
+        self.assertEqual(self.req("PATCH", "sobjects/Lead/" + js["id"],
+                                  {"Status": "Open - Not Contacted"})[0], 204)
+        rec = self.records("Lead")[0]
+        f = rec["fields"]
+        self.assertEqual(len(f), 39)
+        self.assertEqual((f["Status"], f["IsConverted"], f["Rating"], f["LastName"]),
+                         ("Open - Not Contacted", False, None, "Lee"))
+        self.assertEqual(rec["writes"], 2)
+        self.assertEqual(self.req("GET", "sobjects/Lead/" + js["id"])[2]["Status"],
+                         "Open - Not Contacted")
+
     def test_graph_success_with_references(self):
         st, r, js = self.req("POST", "composite/graph", {"graphs": [graph_booking("g1", "k1")]})
         self.assertEqual(st, 200, js)
@@ -1193,6 +1210,35 @@ class TestFaults(Base):
         t0 = time.time()
         self.req("GET", "limits")
         self.assertLess(time.time() - t0, 0.25)
+
+    def test_latency_per_request_overlaps_across_connections(self):
+        # a network round trip per HTTP request: four connections wait at once
+        st, _ = admin("POST", "config", {"latency_ms": 300})
+        self.assertEqual(st, 200)
+        clients = [Client() for _ in range(4)]
+        times = [None] * 4
+        try:
+            for c in clients:
+                c.token = self.c.token
+                c.request("GET", V + "/limits")  # connected before the clock starts
+
+            def one(i):
+                t = time.time()
+                times[i] = (clients[i].request("GET", V + "/limits")[0], time.time() - t)
+            threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
+            t0 = time.time()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            wall = time.time() - t0
+        finally:
+            for c in clients:
+                c.close()
+        for st, took in times:
+            self.assertEqual(st, 200)
+            self.assertGreaterEqual(took, 0.29)
+        self.assertLess(wall, 0.9)  # serial latency would be 1.2 s
 
     def test_unavailable(self):
         self.fault(kind="unavailable", count=1)
