@@ -27,7 +27,10 @@ jlong(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	return cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+	/* Out of long's range the conversion is undefined: such a length or
+	 * precision is no real describe's, and reads as 0. */
+	return cJSON_IsNumber(v) && v->valuedouble > -1e15 && v->valuedouble < 1e15 ?
+	    (long)v->valuedouble : 0;
 }
 
 static const char *
