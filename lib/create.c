@@ -573,7 +573,8 @@ enum sfp_status sfp_graph_read(const cJSON *resp, const cJSON *const *plans, con
 			long at = plan_of_ref(str_of(node, "referenceId"), num, n, &ref);
 			const cJSON *body = cJSON_GetObjectItemCaseSensitive(node, "body");
 			const cJSON *hs = cJSON_GetObjectItemCaseSensitive(node, "httpStatusCode");
-			long status = cJSON_IsNumber(hs) ? (long)hs->valuedouble : 0;
+			long status = cJSON_IsNumber(hs) && hs->valuedouble >= 0 &&
+			    hs->valuedouble < 1000 ? (long)hs->valuedouble : 0;
 
 			if (at < 0)
 				continue;
