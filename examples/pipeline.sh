@@ -62,15 +62,18 @@ sort_rejects() {
 	grep -vF '"ok":false' "$1" >>"$dir/rejects.retry.jsonl"
 	rm -f "$1"
 }
-if [ -s "$dir/rejects.retry.jsonl" ]; then
-	mv "$dir/rejects.retry.jsonl" "$dir/work/$stamp.replay"
-	sf-create --rejects "$dir/work/$stamp.rejects" <"$dir/work/$stamp.replay" \
-		>"$dir/results/$stamp.replay.jsonl"
+# A .replay file left by a killed run is sent again with the new one.
+[ -s "$dir/rejects.retry.jsonl" ] && mv "$dir/rejects.retry.jsonl" "$dir/work/$stamp.replay"
+for replay in "$dir"/work/*.replay; do
+	[ -e "$replay" ] || continue
+	name=$(basename "$replay" .replay)
+	sf-create --rejects "$dir/work/$name.rejects" <"$replay" \
+		>"$dir/results/$name.replay.jsonl"
 	rc=$?
-	sort_rejects "$dir/work/$stamp.rejects"
-	[ $rc -le 1 ] || [ $rc -eq 4 ] && rm -f "$dir/work/$stamp.replay"
+	sort_rejects "$dir/work/$name.rejects"
+	{ [ $rc -le 1 ] || [ $rc -eq 4 ]; } && rm -f "$replay"
 	[ $rc -gt $status ] && status=$rc
-fi
+done
 for verified in "$dir"/work/*.verified; do
 	[ -e "$verified" ] || continue
 	name=$(basename "$verified" .verified)
