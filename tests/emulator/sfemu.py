@@ -1832,6 +1832,9 @@ def parsed(body, body_text):
 # -- composite graph (6.1) and composite (6.2) ----------------------------------
 
 REF_RE = re.compile(r"@\{([A-Za-z0-9_]+)\.([^}]*)\}")
+REF_PATH_RE = re.compile(r"[^.\[\]]+|\[\d+\]")
+GRAPH_ID_RE = re.compile(r"^[A-Za-z0-9][^.]{0,38}$")
+NODE_KIND_RE = re.compile(r"^/services/data/(v[\d.]+)/sobjects/(\w+)")
 
 
 class RefError(Exception):
@@ -1844,7 +1847,7 @@ def lookup_ref(results, ref, path):
     if ref not in results:
         raise RefError(ref, ref + "." + path)
     cur = results[ref]
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+    for part in REF_PATH_RE.findall(path):
         if part.startswith("["):
             idx = int(part[1:-1])
             if not isinstance(cur, list) or idx >= len(cur):
@@ -1930,14 +1933,14 @@ def graph(ctx, method, body):
     kinds, ids = set(), set()
     for g in graphs:
         gid = g.get("graphId")
-        if not isinstance(gid, str) or not re.match(r"^[A-Za-z0-9][^.]{0,38}$", gid) or \
+        if not isinstance(gid, str) or not GRAPH_ID_RE.match(gid) or \
                 gid in ids:
             raise SFError(400, "INVALID_INPUT", "Invalid graphId %r: a graphId must be unique "
                           "in the request, start with an alphanumeric character, be shorter "
                           "than 40 characters and contain no '.'" % gid)
         ids.add(gid)
         for n in g.get("compositeRequest") or []:
-            m = re.match(r"^/services/data/(v[\d.]+)/sobjects/(\w+)", n.get("url") or "")
+            m = NODE_KIND_RE.match(n.get("url") or "")
             kinds.add((n.get("method"), m.group(1), m.group(2).lower()) if m else (
                 n.get("method"), n.get("url")))
     if len(kinds) > 15:
