@@ -3,6 +3,8 @@
 // Event upserted by Booking_Key__c, then an EventRelation) created with
 // jsforce 3.10.16, either one call per record ("records") or with sObject
 // Collections, 200 records a call ("collections").  Prints "<bookings> <seconds>".
+// The time includes the login (OAuth client credentials, as sf-create logs in
+// within its own time), not Node's start or loading jsforce.
 // Usage: node peer.js records|collections PLANS.jsonl PREFIX
 'use strict';
 const dns = require('dns');
@@ -23,7 +25,10 @@ dns.lookup = function (host, opts, cb) {
 const [mode, file, prefix] = process.argv.slice(2);
 const plans = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map(JSON.parse);
 const conn = new jsforce.Connection({
-  instanceUrl: process.env.SF_INSTANCE_URL, accessToken: process.env.BENCH_TOKEN,
+  oauth2: {
+    loginUrl: process.env.SF_LOGIN_URL, clientId: process.env.SF_CLIENT_ID,
+    clientSecret: fs.readFileSync(process.env.SF_CLIENT_SECRET_FILE, 'utf8').trim(),
+  },
   version: process.env.SF_API_VERSION || '62.0',
 });
 
@@ -69,6 +74,7 @@ async function collections() {
 
 (async () => {
   const t0 = process.hrtime.bigint();
+  await conn.authorize({ grant_type: 'client_credentials' });
   await (mode === 'records' ? perRecord() : collections());
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   process.stdout.write(`${plans.length} ${s.toFixed(3)}\n`);
