@@ -654,7 +654,14 @@ scan_value(const char *p, size_t avail, int at_eof, struct scan *s, size_t *vlen
 				return 1;
 			}
 		} else if (s->in_str) {
-			if (s->esc)
+			if ((unsigned char)c < 0x20 && c != '\t' && !s->esc) {
+				/* A raw newline (or other control byte) cannot be in a
+				 * JSON string: the item is broken (a torn line) and ends
+				 * here, so the next line is read as the next item
+				 * instead of being swallowed into this one. */
+				*vlen = s->off;
+				return 1;
+			} else if (s->esc)
 				s->esc = 0;
 			else if (c == '\\')
 				s->esc = 1;
