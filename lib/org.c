@@ -234,6 +234,30 @@ take_token(struct sfp_org *o, const char *path, const char *tok, struct sfp_fail
 	return sfp_secret_from_bytes(tok, strlen(tok), &o->access_token, f);
 }
 
+/* Every member of an org file must be a setting, the token, or a comment
+ * ("comment", or a name starting with "_"). */
+static enum sfp_status
+check_known_keys(const cJSON *obj, const char *path, struct sfp_fail *f)
+{
+	const cJSON *m;
+	size_t i;
+	int known;
+
+	cJSON_ArrayForEach(m, obj) {
+		known = strcmp(m->string, "SF_ACCESS_TOKEN") == 0 ||
+		    strcmp(m->string, "accessToken") == 0 || strcmp(m->string, "comment") == 0 ||
+		    m->string[0] == '_';
+		for (i = 0; i < NSETTINGS && !known; i++)
+			known = strcmp(m->string, settings[i].env) == 0 ||
+			    strcmp(m->string, settings[i].camel) == 0;
+		if (!known)
+			return sfp_fail_set(f, SFP_E_INPUT, "bad-org-file", path,
+			    "unknown setting \"%.60s\" (names are SF_INSTANCE_URL or instanceUrl, ...; "
+			    "see sfpipe(7))", m->string);
+	}
+	return SFP_OK;
+}
+
 enum sfp_status
 sfp_org_from_file(struct sfp_org *o, const char *path, struct sfp_fail *f)
 {
@@ -257,6 +281,11 @@ sfp_org_from_file(struct sfp_org *o, const char *path, struct sfp_fail *f)
 		st = sfp_fail_set(f, SFP_E_INPUT, "bad-org-file", path, "expected a json object");
 		goto out;
 	}
+	/* Our own file shape is checked strictly, so a misspelt "instance_url" is
+	 * an error and not a silently ignored setting; the Salesforce CLI's
+	 * answer carries many other members and is taken as it is. */
+	if (obj == root && (st = check_known_keys(obj, path, f)) != SFP_OK)
+		goto out;
 	for (i = 0; i < NSETTINGS; i++) {
 		v = cJSON_GetObjectItemCaseSensitive(obj, settings[i].env);
 		if (v == NULL)
