@@ -527,6 +527,14 @@ flush(struct vctx *c, struct sfp_fail *f)
 			c->stats->refused++;
 		}
 	}
+	/* The ids are recorded: hand the messages to the kernel now, not when
+	 * stdio's buffer fills, so a process killed after this batch cannot take
+	 * accepted messages with it.  What remains is the time of the write
+	 * itself (see hmac-verify(1), CAVEATS). */
+	if (st == SFP_OK && fflush(c->w.fp) != 0)
+		st = sfp_fail_set(f, SFP_E_IO, "write", c->w.name, "%s", strerror(errno));
+	if (st == SFP_OK && c->rej != NULL && fflush(c->rej) != 0)
+		st = sfp_fail_set(f, SFP_E_IO, "write", c->rw.name, "%s", strerror(errno));
 out:
 	for (i = 0; i < c->n; i++)
 		item_free(&c->items[i]);
