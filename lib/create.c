@@ -854,7 +854,18 @@ oom:
 
 static void plan_failed(struct run *R, struct item *it, const struct sfp_fail *e)
 {
-	if (set_result(R, it, fail_line(it->plan, e)) < 0)
+	cJSON *r = fail_line(it->plan, e), *raw;
+
+	/* A line that is not JSON still goes out whole: its raw text as input. */
+	if (r && !it->plan && it->line) {
+		raw = sfp_raw_to_json(it->line, it->line_len ? it->line_len - 1 : 0);
+		if (!raw || !cJSON_AddItemToObject(r, "input", raw)) {
+			cJSON_Delete(raw);
+			cJSON_Delete(r);
+			r = NULL;
+		}
+	}
+	if (set_result(R, it, r) < 0)
 		R->worst = sfp_status_worst(R->worst, SFP_E_INTERNAL);
 	R->worst = sfp_status_worst(R->worst, e->status == SFP_E_TEMP ? SFP_E_TEMP : SFP_E_ITEM);
 	R->st->failed++;

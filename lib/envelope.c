@@ -24,47 +24,6 @@
 #define BODY_MAX (16u * 1024u * 1024u)
 #define HEADERS_MAX (64u * 1024u)
 
-int
-sfp_utf8_ok(const char *buf, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)buf;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n, k;
-		uint32_t cp;
-
-		if (c == 0)
-			return 0;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		for (k = 1; k <= n; k++) {
-			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
-}
 
 static int64_t
 clock_now(int64_t given)
@@ -207,7 +166,7 @@ sfp_hmac_sign_run(const struct sfp_hsign_opts *o, int in_fd, FILE *out, struct s
 	if (!o->lines) {
 		if ((st = sfp_read_fd(in_fd, "<stdin>", BODY_MAX, &buf, &len, f)) != SFP_OK)
 			goto out;
-		if (!sfp_utf8_ok(buf, len)) {
+		if (!sfp_utf8_valid(buf, len)) {
 			st = sfp_fail_set(f, SFP_E_INPUT, "malformed", "<stdin>",
 			    "body is not valid utf-8 without nul bytes");
 			goto out;
@@ -234,7 +193,7 @@ sfp_hmac_sign_run(const struct sfp_hsign_opts *o, int in_fd, FILE *out, struct s
 				len--;
 			if (len == 0)
 				continue;   /* empty lines carry nothing to sign */
-			if (len > BODY_MAX || !sfp_utf8_ok(buf, len)) {
+			if (len > BODY_MAX || !sfp_utf8_valid(buf, len)) {
 				st = sign_refusal(&w, buf, len, lineno, f);
 				worst = SFP_E_ITEM;
 			} else {
@@ -366,7 +325,7 @@ check_item(struct vctx *c, struct item *it)
 	if ((c->o->tenant != NULL && strcmp(c->o->tenant, it->tenant) != 0) ||
 	    (t = sfp_keyring_tenant(c->kr, it->tenant)) == NULL) {
 		refuse(it, "unknown-tenant", "tenant %s is not in the keyring",
-		    strlen(it->tenant) <= SFP_TENANT_MAX && sfp_utf8_ok(it->tenant, strlen(it->tenant))
+		    strlen(it->tenant) <= SFP_TENANT_MAX && sfp_utf8_valid(it->tenant, strlen(it->tenant))
 		    ? it->tenant : "(unprintable)");
 		return;
 	}
@@ -429,7 +388,7 @@ write_refusal(struct vctx *c, struct item *it, struct sfp_fail *f)
 		cJSON_AddItemToObject(o, "error", e);
 	if (it->env != NULL) {
 		in = cJSON_Duplicate(it->env, 1);
-	} else if (it->raw != NULL && sfp_utf8_ok(it->raw, it->rawlen)) {
+	} else if (it->raw != NULL && sfp_utf8_valid(it->raw, it->rawlen)) {
 		char *s = malloc(it->rawlen + 1);
 		if (s != NULL) {
 			memcpy(s, it->raw, it->rawlen);
@@ -976,10 +935,10 @@ verify_request(struct vctx *c, int in_fd, struct sfp_fail *f)
 		size_t i;
 		for (i = 0; hd != NULL && i < h.n; i++)
 			if (cJSON_GetObjectItemCaseSensitive(hd, h.f[i].name) == NULL &&
-			    sfp_utf8_ok(h.f[i].name, strlen(h.f[i].name)) &&
-			    sfp_utf8_ok(h.f[i].value, strlen(h.f[i].value)))
+			    sfp_utf8_valid(h.f[i].name, strlen(h.f[i].name)) &&
+			    sfp_utf8_valid(h.f[i].value, strlen(h.f[i].value)))
 				(void)cJSON_AddStringToObject(hd, h.f[i].name, h.f[i].value);
-		if (in != NULL && sfp_utf8_ok(body, len)) {
+		if (in != NULL && sfp_utf8_valid(body, len)) {
 			char *copy = malloc(len + 1);
 			if (copy != NULL) {
 				memcpy(copy, body, len);
@@ -1007,13 +966,13 @@ verify_request(struct vctx *c, int in_fd, struct sfp_fail *f)
 		memcpy(copy, body, len);
 		copy[len] = '\0';
 		if (n1 != 1 || n2 != 1 || n3 != 1 || !sfp_sw_ts_parse(ts, strlen(ts), &tsv) ||
-		    !sfp_utf8_ok(body, len)) {
+		    !sfp_utf8_valid(body, len)) {
 			cJSON_Delete(env);
 			free(copy);
 			it->tenant = c->o->tenant;
 			refuse(it, "malformed", "%s", n1 != 1 || n2 != 1 || n3 != 1 ?
 			    "want exactly one webhook-id, webhook-timestamp and webhook-signature" :
-			    !sfp_utf8_ok(body, len) ? "body is not valid utf-8 without nul bytes" :
+			    !sfp_utf8_valid(body, len) ? "body is not valid utf-8 without nul bytes" :
 			    "webhook-timestamp is not unix seconds");
 		} else {
 			(void)cJSON_AddStringToObject(env, "tenant", c->o->tenant);

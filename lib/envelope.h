@@ -80,7 +80,5 @@ enum sfp_status sfp_hmac_sign_run(const struct sfp_hsign_opts *o, int in_fd, FIL
 enum sfp_status sfp_hmac_verify_run(const struct sfp_hverify_opts *o, int in_fd, FILE *out,
     struct sfp_hverify_stats *stats, struct sfp_fail *f);
 
-/* 1 when buf is valid UTF-8 (no overlongs, no surrogates) without NUL bytes. */
-int sfp_utf8_ok(const char *buf, size_t len);
 
 #endif

@@ -2370,43 +2370,6 @@ sfp_mapping_load(const char *path, const struct sfp_catalog *cat, struct sfp_map
 
 /* ---- the stream ---- */
 
-/* 1 when raw bytes can go out as a JSON string as they are: valid UTF-8 (no
- * overlongs, surrogates or code points past U+10FFFF) and no NUL. */
-static int
-raw_text_ok(const char *raw, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)raw, *end = p + len;
-
-	while (p < end) {
-		unsigned c = *p, n, min, cp;
-		if (c == 0)
-			return 0;
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1, min = 0x80, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2, min = 0x800, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3, min = 0x10000, cp = c & 0x07;
-		else
-			return 0;
-		if ((size_t)(end - p) <= n)
-			return 0;
-		for (unsigned i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		p += n + 1;
-	}
-	return 1;
-}
-
 static enum sfp_status
 write_failure(struct sfp_writer *out, struct sfp_writer *rejects, const cJSON *id,
     const cJSON *input, const char *raw, size_t rawlen, const struct sfp_fail *err,
@@ -2424,21 +2387,11 @@ write_failure(struct sfp_writer *out, struct sfp_writer *rejects, const cJSON *i
 	if (input != NULL) {
 		if (!cJSON_AddItemReferenceToObject(o, "input", (cJSON *)(uintptr_t)input))
 			goto nomem;
-	} else if (raw != NULL && !raw_text_ok(raw, rawlen)) {
-		/* Bytes no JSON string can hold (invalid UTF-8, NUL): stdout stays
-		 * valid JSON, the position in the error tells where they were. */
-		if (cJSON_AddNullToObject(o, "input") == NULL)
-			goto nomem;
 	} else {
-		/* An item that is not JSON goes out as its raw text. */
-		char *t = malloc(rawlen + 1);
-		if (t == NULL)
-			goto nomem;
-		memcpy(t, raw ? raw : "", rawlen);
-		t[rawlen] = '\0';
-		e = cJSON_CreateString(t);
-		free(t);
-		if (e == NULL || !cJSON_AddItemToObject(o, "input", e))
+		/* An item that is not JSON goes out as its raw text (null when no
+		 * JSON string can hold it: the error's position says where). */
+		if ((e = sfp_raw_to_json(raw, raw ? rawlen : 0)) == NULL ||
+		    !cJSON_AddItemToObject(o, "input", e))
 			goto nomem;
 	}
 	st = sfp_write_json(out, o, f);

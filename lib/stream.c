@@ -515,6 +515,37 @@ sfp_json_parse(const char *buf, size_t len, const char *source, int max_depth, c
 	return check_and_parse(buf, len, source, 1, 1, max_depth, SFP_E_INPUT, out, f);
 }
 
+int
+sfp_utf8_valid(const char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)buf, *end = p + len;
+	size_t n;
+
+	while (p < end) {
+		if (*p == 0 || (n = utf8_len(p, end)) == 0)
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+cJSON *
+sfp_raw_to_json(const char *raw, size_t len)
+{
+	cJSON *s;
+	char *t;
+
+	if (raw == NULL || !sfp_utf8_valid(raw, len))
+		return cJSON_CreateNull();
+	if ((t = malloc(len + 1)) == NULL)
+		return NULL;
+	memcpy(t, raw, len);
+	t[len] = '\0';
+	s = cJSON_CreateString(t);
+	free(t);
+	return s;
+}
+
 /* ---- reader --------------------------------------------------------------- */
 
 struct sfp_reader *

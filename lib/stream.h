@@ -55,6 +55,16 @@ enum sfp_status sfp_reader_next(struct sfp_reader *r, cJSON **out, struct sfp_fa
  * until the next call; truncated to the size limit for an oversized item). */
 const char *sfp_reader_raw(const struct sfp_reader *r, size_t *len);
 
+/* 1 when buf is valid UTF-8 (no overlongs, surrogates or code points past
+ * U+10FFFF) without NUL bytes: bytes a JSON string can carry as they are. */
+int sfp_utf8_valid(const char *buf, size_t len);
+
+/* A refused item's raw bytes for the "input" of its result line, so nothing is
+ * dropped: a new JSON string of the bytes, or JSON null when no JSON string can
+ * hold them (invalid UTF-8, NUL; the error's position says where they were).
+ * NULL when out of memory. */
+cJSON *sfp_raw_to_json(const char *raw, size_t len);
+
 /* 1-based line and column where the last item began. */
 void sfp_reader_pos(const struct sfp_reader *r, unsigned long *line, unsigned long *col);
 

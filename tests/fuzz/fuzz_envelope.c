@@ -4,6 +4,7 @@
  * with a fixed keyring, clock and replay store.  Also the UTF-8 check. */
 #include "fuzz.h"
 #include "envelope.h"
+#include "stream.h"
 #include "sign.h"
 
 static char keyring[256], store[256], headers[256];
@@ -63,6 +64,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	close(fd);
 	fclose(null);
-	(void)sfp_utf8_ok((const char *)data, size);
+	(void)sfp_utf8_valid((const char *)data, size);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "envelope.h"
+#include "stream.h"
 
 Suite *suite_envelope(void);
 
@@ -158,14 +159,14 @@ END_TEST
 
 START_TEST(test_utf8)
 {
-	ck_assert_int_eq(sfp_utf8_ok("Zo\xc3\xab \xf0\x9f\x98\x80", 9), 1);
-	ck_assert_int_eq(sfp_utf8_ok("", 0), 1);
-	ck_assert_int_eq(sfp_utf8_ok("a\0b", 3), 0);
-	ck_assert_int_eq(sfp_utf8_ok("\xff", 1), 0);
-	ck_assert_int_eq(sfp_utf8_ok("\xc0\xaf", 2), 0);           /* overlong */
-	ck_assert_int_eq(sfp_utf8_ok("\xed\xa0\x80", 3), 0);       /* surrogate */
-	ck_assert_int_eq(sfp_utf8_ok("\xf4\x90\x80\x80", 4), 0);   /* above U+10FFFF */
-	ck_assert_int_eq(sfp_utf8_ok("\xe2\x82", 2), 0);           /* cut short */
+	ck_assert_int_eq(sfp_utf8_valid("Zo\xc3\xab \xf0\x9f\x98\x80", 9), 1);
+	ck_assert_int_eq(sfp_utf8_valid("", 0), 1);
+	ck_assert_int_eq(sfp_utf8_valid("a\0b", 3), 0);
+	ck_assert_int_eq(sfp_utf8_valid("\xff", 1), 0);
+	ck_assert_int_eq(sfp_utf8_valid("\xc0\xaf", 2), 0);           /* overlong */
+	ck_assert_int_eq(sfp_utf8_valid("\xed\xa0\x80", 3), 0);       /* surrogate */
+	ck_assert_int_eq(sfp_utf8_valid("\xf4\x90\x80\x80", 4), 0);   /* above U+10FFFF */
+	ck_assert_int_eq(sfp_utf8_valid("\xe2\x82", 2), 0);           /* cut short */
 }
 END_TEST
 
