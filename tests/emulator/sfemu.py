@@ -526,9 +526,13 @@ class Emu:
         else:
             cur = self.db.execute("SELECT id, sobject, fields, writes, fixture FROM records "
                                   "ORDER BY seq, id")
-        return [{"Id": r[0], "sobject": r[1], "fields": self.load_fields(r[1], r[2]),
-                 "writes": r[3],
-                 "fixture": bool(r[4])} for r in cur]
+        out = []
+        for r in cur:
+            fields = self.load_fields(r[1], r[2])
+            fields["Id"] = r[0]   # fixtures are stored without their Id among the fields
+            out.append({"Id": r[0], "sobject": r[1], "fields": fields, "writes": r[3],
+                        "fixture": bool(r[4])})
+        return out
 
     # -- metadata per user (3.6) ----------------------------------------------
 

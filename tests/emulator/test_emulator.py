@@ -1184,6 +1184,15 @@ class TestQuery(Base):
         self.assertError(self.req("GET", V + "/query/01gHs0000000zzzAAA-200"), 400,
                          "INVALID_QUERY_LOCATOR")
 
+    def test_query_users_carry_their_ids(self):
+        # the fixture Users are stored apart from created records: their Id must
+        # still come back, as in a real org
+        _, _, js = self.q("SELECT Id, Username FROM User ORDER BY Username")
+        self.assertEqual(js["totalSize"], 4)
+        by_name = {r["Username"]: r["Id"] for r in js["records"]}
+        self.assertRegex(by_name["ann.host@acme.example"], r"^005\w{15}$")
+        self.assertTrue(js["records"][0]["attributes"]["url"].endswith(js["records"][0]["Id"]))
+
     def test_query_errors(self):
         self.assertError(self.q("SELECT FROM Event"), 400, "MALFORMED_QUERY")
         self.assertError(self.q("SELECT Id FROM Event WHERE"), 400, "MALFORMED_QUERY")
