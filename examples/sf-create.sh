@@ -20,9 +20,17 @@ sf-create --rejects "$out/rejects.jsonl" < examples/plan.jsonl > "$out/results.j
 grep -q '"id":"bk-1042","ok":true' "$out/results.jsonl" || exit 1
 grep -q '"code":"REQUIRED_FIELD_MISSING"' "$out/results.jsonl" || exit 1
 
-# Replay the rejects once fixed (here: the missing Company added).
-sed 's/"LastName":"Okafor"/"LastName":"Okafor","Company":"Globex"/' "$out/rejects.jsonl" |
+# Send the rejects again: unsent plans would go out; bk-1043 needs a person,
+# so it is reported again, untouched (exit 1), and nothing is spent on it.
+sf-create --max-api-usage 90 < "$out/rejects.jsonl" > "$out/again.jsonl"
+[ $? -eq 1 ] || exit 1
+grep -q '"id":"bk-1043","ok":false' "$out/again.jsonl" || exit 1
+
+# Fix it (here: the missing Company added) and send its input.
+jq -c 'select(.input.records) | .input' "$out/rejects.jsonl" |
+    sed 's/"LastName":"Okafor"/"LastName":"Okafor","Company":"Globex"/' |
     sf-create --max-api-usage 90 > "$out/replayed.jsonl" || exit 1
+grep -q '"id":"bk-1043","ok":true' "$out/replayed.jsonl" || exit 1
 
 # The operator form: one Lead, values coerced by the org's describe.
 sf-create --upsert Booking_Key__c=op-7 Lead LastName=Lee Company=Acme \

@@ -779,6 +779,7 @@ struct item {
 	cJSON *result;          /* the result line once done */
 	int done, attempts;
 	unsigned char solo;
+	unsigned char resend;   /* failed for a passing reason: the plan goes to rejects as it came */
 	size_t num;             /* plan number in the run (ref prefix) */
 	struct sfp_fail last;   /* the latest transient failure */
 };
@@ -865,6 +866,9 @@ static void plan_failed(struct run *R, struct item *it, const struct sfp_fail *e
 			r = NULL;
 		}
 	}
+	/* Unsent or temporarily refused plans can be sent again as they are; an
+	 * outcome that is unknown, or a refusal of the data, needs a person. */
+	it->resend = e->status == SFP_E_TEMP && strcmp(e->code, "OUTCOME_UNKNOWN") != 0;
 	if (set_result(R, it, r) < 0)
 		R->worst = sfp_status_worst(R->worst, SFP_E_INTERNAL);
 	R->worst = sfp_status_worst(R->worst, e->status == SFP_E_TEMP ? SFP_E_TEMP : SFP_E_ITEM);
@@ -1273,11 +1277,14 @@ static enum sfp_status run_window(struct run *R, struct item *items, size_t n, s
 		if (R->o->dry_run && it->kind == IT_PLAN)
 			continue;
 		st = write_line(R->out, it, it->kind == IT_PASS ? NULL : it->result, f);
-		if (st == SFP_OK && it->kind != IT_PLAN)
+		/* Rejects: a plan to send again goes as it came; a failure that needs
+		 * a person goes as its result line, reason and input whole, which a
+		 * later sf-create passes on untouched rather than sending again. */
+		if (st == SFP_OK && it->kind == IT_PASS)
 			st = write_line(R->rejects, it, NULL, f);
 		else if (st == SFP_OK && it->result &&
 		    cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(it->result, "ok")))
-			st = write_line(R->rejects, it, NULL, f);
+			st = write_line(R->rejects, it, it->resend ? NULL : it->result, f);
 	}
 	for (i = 0; i < n; i++)
 		item_fini(&items[i]);

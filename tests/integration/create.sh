@@ -37,7 +37,8 @@ expect_match '"ok":false' "$out" "the plan is reported failed"
 expect_match '"ref":"rel"' "$out" "the error names the failing record's ref"
 expect_match '"input":\{"id":"at-1"' "$out" "the plan comes back whole under input"
 expect_eq "$(keys Lead at)" "0 0" "no Lead of the failed plan exists"
-expect_eq "$(cat rej1.jsonl)" "$(cat atomic.jsonl)" "the rejects hold the plan line untouched"
+expect_eq "$(jq -c .input rej1.jsonl)" "$(cat atomic.jsonl)" "the rejects hold the plan whole under input"
+expect_match '"ok":false.*"ref":"rel"' "$(cat rej1.jsonl)" "the rejects say why, so it is not sent again blindly"
 
 # 2. 1,000 plans of 3 records at the floor: 3,000 nodes, whole plans of 3 fit
 # 166 to a 500-node request, so ceil(1000/166) = 7 requests (ceil(3000/500) = 6

@@ -95,10 +95,14 @@ hmac-verify --keyring keys.json < spool.jsonl \
 expect_eq "$(grep -c '"ok":true' results.jsonl)" "3" "the README pipeline creates three bookings"
 expect_eq "$(grep -c '"ok":false' results.jsonl)" "1" "and reports the one that cannot be mapped"
 
-# Replaying rejects, as the cron section says.
-sf-create --rejects again.jsonl < rejects.jsonl >replayed.jsonl 2>/dev/null
-expect_eq "$(grep -c '"ok":false' replayed.jsonl)" "$(wc -l <rejects.jsonl)" \
-	"sf-create --rejects again.jsonl < rejects.jsonl keeps each unfixable reject"
+# Sending failed plans again, as the cron section says: a plan Salesforce
+# refuses (no Company) lands in rejects; once fixed, its input goes back in.
+echo '{"id":"bk-fix","records":[{"ref":"lead","sobject":"Lead","upsert":{"field":"Booking_Key__c","value":"bk-fix"},"fields":{"LastName":"Fix"}}]}' |
+	sf-create --rejects rejects2.jsonl >/dev/null 2>&1
+expect_match '"code":"REQUIRED_FIELD_MISSING"' "$(cat rejects2.jsonl)" "a refused plan is kept whole in rejects"
+jq -c 'select(.input.records) | .input' rejects2.jsonl |
+	jq -c '.records[0].fields.Company = "Fixed Inc"' | sf-create >resent.jsonl 2>/dev/null
+expect_match '"ok":true' "$(cat resent.jsonl)" "its input, fixed, goes back through sf-create"
 expect_match 'NAME' "$(MANPAGER=cat man ./"$(realpath --relative-to=. "$R/man/sf-create.1")" 2>/dev/null | head -n 3)" \
 	"man ./man/sf-create.1 reads a page in place"
 t_done
