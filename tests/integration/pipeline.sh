@@ -44,6 +44,15 @@ expect_eq "$n" "30" "all 30 bookings exist after the replay"
 dups=$(emu_admin GET '/__emu/records?sobject=Lead' | jq '[.records[].fields.Booking_Key__c] | group_by(.) | map(select(length > 1)) | length')
 expect_eq "$dups" "0" "no booking exists twice"
 
+# A booking Salesforce refuses for its data (a host user that does not exist)
+# goes to rejects.jsonl for a person, and is not sent again every minute.
+jq -c '.id = "bk-nohost" | .host.salesforce_user_id = "005Hs00000009ZZ"' "$EX/booking.json" |
+	hmac-sign --keyring keys.json --tenant acme --lines >>spool/incoming.jsonl
+expect_status 1 "a run with a booking Salesforce refuses exits 1" -- "$EX/pipeline.sh" spool
+expect_match '"id":"bk-nohost","ok":false' "$(cat spool/rejects.jsonl)" "the refused booking is kept for a person, with its reason"
+expect_no_match 'bk-nohost' "$(cat spool/rejects.retry.jsonl 2>/dev/null)" "and not queued to be sent again"
+expect_status 0 "the next run has nothing left to send and exits 0" -- "$EX/pipeline.sh" spool
+
 # The crontab's lock: a second run while one holds the lock is skipped, not run twice.
 line=$(grep -v '^#' "$EX/crontab" | grep flock | head -n 1)
 expect_match 'flock -n ' "$line" "the crontab line runs the pipeline under flock -n"
