@@ -478,12 +478,26 @@ cache_store(const struct sfp_org *org, const struct sfp_token *t)
 	free(txt);
 }
 
-enum sfp_status
-sfp_auth_get(struct sfp_http *h, const struct sfp_org *org, struct sfp_token *out,
+/* A fresh token from the org through the configured flow, kept in the cache
+ * for the next program (both the first login and a renewal end here). */
+static enum sfp_status
+fetch_and_cache(struct sfp_http *h, const struct sfp_org *org, struct sfp_token *out,
     struct sfp_fail *f)
 {
 	enum sfp_status st;
 
+	if ((st = run_flow(h, org, out, f)) != SFP_OK) {
+		sfp_token_fini(out);
+		return st;
+	}
+	cache_store(org, out);
+	return SFP_OK;
+}
+
+enum sfp_status
+sfp_auth_get(struct sfp_http *h, const struct sfp_org *org, struct sfp_token *out,
+    struct sfp_fail *f)
+{
 	sfp_token_init(out);
 	if (org->flow == SFP_FLOW_TOKEN) {
 		if (org->access_token == NULL)
@@ -496,12 +510,7 @@ sfp_auth_get(struct sfp_http *h, const struct sfp_org *org, struct sfp_token *ou
 	if (cache_load(org, out) == SFP_OK)
 		return SFP_OK;
 	sfp_token_fini(out);
-	if ((st = run_flow(h, org, out, f)) != SFP_OK) {
-		sfp_token_fini(out);
-		return st;
-	}
-	cache_store(org, out);
-	return SFP_OK;
+	return fetch_and_cache(h, org, out, f);
 }
 
 enum sfp_status
@@ -510,7 +519,6 @@ sfp_auth_renew(struct sfp_http *h, const struct sfp_org *org, const struct sfp_t
 {
 	char path[4200];
 	struct sfp_fail ignore;
-	enum sfp_status st;
 
 	sfp_token_init(out);
 	if (org->flow == SFP_FLOW_TOKEN)
@@ -527,10 +535,5 @@ sfp_auth_renew(struct sfp_http *h, const struct sfp_org *org, const struct sfp_t
 			(void)sfp_cache_remove(path, &ignore);
 	}
 	sfp_token_fini(out);
-	if ((st = run_flow(h, org, out, f)) != SFP_OK) {
-		sfp_token_fini(out);
-		return st;
-	}
-	cache_store(org, out);
-	return SFP_OK;
+	return fetch_and_cache(h, org, out, f);
 }
