@@ -640,20 +640,30 @@ run_query(struct run *r, struct sb *b, cJSON **recs, struct sfp_fail *f)
 	return r->query(r->qctx, b->p, recs, f);
 }
 
+/* The next at most SFP_FB_USERS_PER_QUERY user ids from position at, copied
+ * into r->ids for one IN (...) list; returns how many. */
+static size_t
+user_chunk(struct run *r, size_t at)
+{
+	size_t i, n = r->nd - at < SFP_FB_USERS_PER_QUERY ? r->nd - at : SFP_FB_USERS_PER_QUERY;
+
+	for (i = 0; i < n; i++)
+		memcpy(r->ids[i], r->d[at + i].id18, SFP_ID_LEN + 1);
+	return n;
+}
+
 /* 1. Events the users own. */
 static enum sfp_status
 owned(struct run *r, struct sfp_fail *f)
 {
-	size_t at, i, n;
+	size_t at, n;
 	enum sfp_status st = SFP_OK;
 
 	for (at = 0; at < r->nd && st == SFP_OK; at += n) {
 		struct sb b = { NULL, 0, 0, 0 };
 		cJSON *recs, *ev;
 
-		n = r->nd - at < SFP_FB_USERS_PER_QUERY ? r->nd - at : SFP_FB_USERS_PER_QUERY;
-		for (i = 0; i < n; i++)
-			memcpy(r->ids[i], r->d[at + i].id18, SFP_ID_LEN + 1);
+		n = user_chunk(r, at);
 		sb_add(&b, "SELECT OwnerId, " EVENT_FIELDS " FROM Event WHERE OwnerId IN (");
 		sb_ids(&b, r->ids, n);
 		sb_add(&b, ") AND IsChild = false");
@@ -678,16 +688,14 @@ owned(struct run *r, struct sfp_fail *f)
 static enum sfp_status
 invitations(struct run *r, struct sfp_fail *f)
 {
-	size_t at, i, n;
+	size_t at, n;
 	enum sfp_status st = SFP_OK;
 
 	for (at = 0; at < r->nd && st == SFP_OK; at += n) {
 		struct sb b = { NULL, 0, 0, 0 };
 		cJSON *recs, *er;
 
-		n = r->nd - at < SFP_FB_USERS_PER_QUERY ? r->nd - at : SFP_FB_USERS_PER_QUERY;
-		for (i = 0; i < n; i++)
-			memcpy(r->ids[i], r->d[at + i].id18, SFP_ID_LEN + 1);
+		n = user_chunk(r, at);
 		sb_add(&b, "SELECT EventId, RelationId, Status FROM EventRelation WHERE RelationId IN (");
 		sb_ids(&b, r->ids, n);
 		sb_add(&b, ") AND Status IN ('Accepted','New')");
