@@ -396,139 +396,121 @@ finish_server(pid_t pid)
 	(void)unlink(ca_path);
 }
 
+/* One scripted TLS server and a client pointed at it by a Salesforce host
+ * name: what every transport test below starts from. */
+struct scripted {
+	int lfd, port;
+	pid_t pid;
+	struct sfp_http *h;
+	char url[160];
+	struct sfp_http_req q;
+};
+
+static void
+scripted_start(struct scripted *s, const enum act *script, int n, int retries,
+    const char *method, const char *path, const char *body)
+{
+	memset(s, 0, sizeof(*s));
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	s->lfd = listener(&s->port);
+	s->pid = serve(s->lfd, script, n);
+	s->h = client_for(s->port, retries);
+	(void)snprintf(s->url, sizeof(s->url), "https://login.salesforce.com:%d%s", s->port, path);
+	s->q.method = method;
+	s->q.url = s->url;
+	s->q.body = body;
+	s->q.body_len = body != NULL ? strlen(body) : 0;
+}
+
+static void
+scripted_stop(struct scripted *s)
+{
+	sfp_http_free(s->h);
+	finish_server(s->pid);
+	close(s->lfd);
+}
+
 START_TEST(post_cut_after_send_is_outcome_unknown)
 {
 	static const enum act script[] = { CUT_AFTER_READ };
-	struct sfp_http_req q;
+	struct scripted s;
 	struct sfp_http_resp r;
 	struct sfp_fail f;
-	struct sfp_http *h;
-	char url[128];
-	int port, lfd = listener(&port);
-	pid_t pid;
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	pid = serve(lfd, script, 1);
-	h = client_for(port, 3);
-	(void)snprintf(url, sizeof(url), "https://login.salesforce.com:%d/services/data/v62.0/sobjects/Lead",
-	    port);
-	memset(&q, 0, sizeof(q));
-	q.method = "POST";
-	q.url = url;
-	q.body = "{\"LastName\":\"Lee\"}";
-	q.body_len = strlen(q.body);
+	scripted_start(&s, script, 1, 3, "POST", "/services/data/v62.0/sobjects/Lead",
+	    "{\"LastName\":\"Lee\"}");
 	sfp_http_resp_init(&r);
-	ck_assert_int_eq(sfp_http_do(h, &q, &r, &f), SFP_E_TEMP);
+	ck_assert_int_eq(sfp_http_do(s.h, &s.q, &r, &f), SFP_E_TEMP);
 	ck_assert_str_eq(f.code, "OUTCOME_UNKNOWN");
 	ck_assert_int_eq(r.attempts, 1);            /* never resent */
 	sfp_http_resp_fini(&r);
-	sfp_http_free(h);
-	finish_server(pid);
-	close(lfd);
+	scripted_stop(&s);
 }
 END_TEST
 
 START_TEST(get_cut_is_retried)
 {
 	static const enum act script[] = { CUT_AFTER_READ, ANSWER_201 };
-	struct sfp_http_req q;
+	struct scripted s;
 	struct sfp_http_resp r;
 	struct sfp_fail f;
-	struct sfp_http *h;
-	char url[128];
-	int port, lfd = listener(&port);
-	pid_t pid;
 	long used, max;
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	pid = serve(lfd, script, 2);
-	h = client_for(port, 3);
-	(void)snprintf(url, sizeof(url), "https://login.salesforce.com:%d/services/data/v62.0/limits", port);
-	memset(&q, 0, sizeof(q));
-	q.method = "GET";
-	q.url = url;
+	scripted_start(&s, script, 2, 3, "GET", "/services/data/v62.0/limits", NULL);
 	sfp_http_resp_init(&r);
-	ck_assert_int_eq(sfp_http_do(h, &q, &r, &f), SFP_OK);
+	ck_assert_int_eq(sfp_http_do(s.h, &s.q, &r, &f), SFP_OK);
 	ck_assert_int_eq(r.status, 201);
 	ck_assert_int_eq(r.attempts, 2);
 	ck_assert_str_eq(r.body, "{\"id\":\"x\"}\n");
 	ck_assert_int_eq(r.api_used, 7);
-	sfp_http_usage(h, &used, &max);
+	sfp_http_usage(s.h, &used, &max);
 	ck_assert_int_eq(used, 7);
 	ck_assert_int_eq(max, 15000);
 	sfp_http_resp_fini(&r);
-	sfp_http_free(h);
-	finish_server(pid);
-	close(lfd);
+	scripted_stop(&s);
 }
 END_TEST
 
 START_TEST(post_503_retry_after_then_created)
 {
 	static const enum act script[] = { ANSWER_503_RETRY0, ANSWER_201 };
-	struct sfp_http_req q;
+	struct scripted s;
 	struct sfp_http_resp r;
 	struct sfp_fail f;
-	struct sfp_http *h;
-	char url[128];
-	int port, lfd = listener(&port);
-	pid_t pid;
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	pid = serve(lfd, script, 2);
-	h = client_for(port, 3);
-	(void)snprintf(url, sizeof(url), "https://login.salesforce.com:%d/x", port);
-	memset(&q, 0, sizeof(q));
-	q.method = "POST";
-	q.url = url;
-	q.body = "{}";
-	q.body_len = 2;
+	scripted_start(&s, script, 2, 3, "POST", "/x", "{}");
 	sfp_http_resp_init(&r);
-	ck_assert_int_eq(sfp_http_do(h, &q, &r, &f), SFP_OK);
+	ck_assert_int_eq(sfp_http_do(s.h, &s.q, &r, &f), SFP_OK);
 	ck_assert_int_eq(r.status, 201);
 	ck_assert_int_eq(r.attempts, 2);
 	sfp_http_resp_fini(&r);
-	sfp_http_free(h);
-	finish_server(pid);
-	close(lfd);
+	scripted_stop(&s);
 }
 END_TEST
 
 START_TEST(redirect_is_returned_not_followed)
 {
 	static const enum act script[] = { ANSWER_302_EVIL };
-	struct sfp_http_req q;
+	struct scripted s;
 	struct sfp_http_resp r;
 	struct sfp_fail f;
-	struct sfp_http *h;
-	char url[128];
-	int port, lfd = listener(&port);
-	pid_t pid;
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	pid = serve(lfd, script, 1);
-	h = client_for(port, 0);
-	(void)snprintf(url, sizeof(url), "https://login.salesforce.com:%d/x", port);
-	memset(&q, 0, sizeof(q));
-	q.method = "GET";
-	q.url = url;
+	scripted_start(&s, script, 1, 0, "GET", "/x", NULL);
 	sfp_http_resp_init(&r);
-	ck_assert_int_eq(sfp_http_do(h, &q, &r, &f), SFP_OK);
+	ck_assert_int_eq(sfp_http_do(s.h, &s.q, &r, &f), SFP_OK);
 	ck_assert_int_eq(r.status, 302);
 	ck_assert_str_eq(r.location, "https://evil.example/x");
 	ck_assert_int_eq(r.attempts, 1);
 	/* Following it is the caller's call, and the allowlist says no. */
-	q.url = r.location;
+	s.q.url = r.location;
 	{
 		struct sfp_http_resp r2;
 		sfp_http_resp_init(&r2);
-		ck_assert_int_eq(sfp_http_do(h, &q, &r2, &f), SFP_E_INPUT);
+		ck_assert_int_eq(sfp_http_do(s.h, &s.q, &r2, &f), SFP_E_INPUT);
 		sfp_http_resp_fini(&r2);
 	}
 	sfp_http_resp_fini(&r);
-	sfp_http_free(h);
-	finish_server(pid);
-	close(lfd);
+	scripted_stop(&s);
 }
 END_TEST
 
