@@ -25,6 +25,13 @@ out=$(PATH="$root/opt/sfp/bin:$PATH" bash -c '
 	COMP_WORDS=(sf-map --chec); COMP_CWORD=1; _sfpipe; printf "%s\n" "${COMPREPLY[@]}"')
 expect_eq "$out" "--check" "completion completes sf-map --chec to --check"
 
+# sObject names come from the describe cache that sf-describe leaves.
+sf-describe Lead Event >/dev/null 2>&1
+out=$(PATH="$root/opt/sfp/bin:$PATH" bash -c '
+	. "'"$root"'/opt/sfp/share/bash-completion/completions/sf-describe"
+	COMP_WORDS=(sf-describe Le); COMP_CWORD=1; _sfpipe; printf "%s\n" "${COMPREPLY[@]}"')
+expect_eq "$out" "Lead" "completion offers sObject names from the describe cache"
+
 expect_status 0 "make uninstall" -- make -s -C "$SFP_ROOT" uninstall DESTDIR="$root" PREFIX=/opt/sfp
 left=$(find "$root" -type f | wc -l)
 expect_eq "$left" "0" "uninstall removes every installed file"
