@@ -751,6 +751,7 @@ sfp_http_do_many(struct sfp_http *h, const struct sfp_http_req *reqs, struct sfp
 	{
 		CURL *busy_by[MAX_PARALLEL] = { 0 };   /* slot s runs busy_by[s] != NULL */
 		size_t running = 0;
+		int freed;
 
 		while (left > 0) {
 			long long t = now_ms();
@@ -796,6 +797,7 @@ sfp_http_do_many(struct sfp_http *h, const struct sfp_http_req *reqs, struct sfp
 			}
 			if (curl_multi_perform(multi, &still) != CURLM_OK)
 				goto oom;
+			freed = 0;
 			while ((m = curl_multi_info_read(multi, &still)) != NULL) {
 				struct xfer *x = NULL;
 				long wait = 0;
@@ -817,8 +819,11 @@ sfp_http_do_many(struct sfp_http *h, const struct sfp_http_req *reqs, struct sfp
 						busy_by[s] = NULL;
 				(void)curl_multi_remove_handle(multi, m->easy_handle);
 				running--;
+				freed = 1;
 			}
-			if (running > 0)
+			/* A freed slot takes the next request at once: waiting in poll
+			 * first would hold it back until another transfer stirred. */
+			if (running > 0 && !freed)
 				(void)curl_multi_poll(multi, NULL, 0, 100, NULL);
 		}
 	}
