@@ -1423,6 +1423,10 @@ enum sfp_status sfp_create_run(struct sfp_sf *sf, struct sfp_reader *in, struct 
 			rs = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
 			break;
 		}
+		/* There is work: log in while the rest of the window is read and
+		 * packed (a pipeline's upstream may take its time). */
+		if (!o->dry_run)
+			sfp_sf_login_ahead(sf);
 		if (++n == cap) {
 			if ((rs = run_window(&R, items, n, f)) != SFP_OK)
 				break;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 #include "compat.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,11 @@ struct sfp_sf {
 	long api_used, api_max;
 	long connect_ms, total_ms;
 	int max_retries;
+	/* sfp_sf_login_ahead: the thread and what its login came to */
+	pthread_t ahead;
+	int ahead_running, ahead_failed;  /* a failure waits for sfp_sf_login */
+	enum sfp_status ahead_st;
+	struct sfp_fail ahead_fail;
 };
 
 /* What one request needs while it runs: its URL and header lines. */
@@ -97,11 +103,24 @@ fail:
 	return st;
 }
 
+/* Wait for a login started by sfp_sf_login_ahead.  A failure is kept for
+ * sfp_sf_login to report, so that it is reported (and not tried again). */
+static void
+settle(struct sfp_sf *sf)
+{
+	if (!sf->ahead_running)
+		return;
+	(void)pthread_join(sf->ahead, NULL);
+	sf->ahead_running = 0;
+	sf->ahead_failed = sf->ahead_st != SFP_OK;
+}
+
 void
 sfp_sf_close(struct sfp_sf *sf)
 {
 	if (sf == NULL)
 		return;
+	settle(sf);
 	sfp_token_fini(&sf->tok);
 	sfp_org_fini(&sf->org);
 	sfp_http_free(sf->http);
@@ -114,6 +133,7 @@ sfp_sf_set_timeouts(struct sfp_sf *sf, long connect_ms, long total_ms, int max_r
 	sf->connect_ms = connect_ms;
 	sf->total_ms = total_ms;
 	sf->max_retries = max_retries;
+	settle(sf);
 	if (sf->http != NULL) {
 		struct sfp_fail ignore;
 		sfp_http_free(sf->http);
@@ -130,8 +150,9 @@ sfp_sf_set_dry_run(struct sfp_sf *sf, sfp_sf_dry_run_fn fn, void *ctx)
 }
 
 const char *
-sfp_sf_instance_url(const struct sfp_sf *sf)
+sfp_sf_instance_url(struct sfp_sf *sf)
 {
+	settle(sf);
 	return sf->logged_in ? sf->tok.instance_url : sf->org.instance_url;
 }
 
@@ -155,13 +176,48 @@ sfp_sf_usage(const struct sfp_sf *sf, long *used, long *max)
 }
 
 unsigned long
-sfp_sf_requests_sent(const struct sfp_sf *sf)
+sfp_sf_requests_sent(struct sfp_sf *sf)
 {
+	settle(sf);
 	return sf->sent;
+}
+
+static enum sfp_status login_now(struct sfp_sf *sf, struct sfp_fail *f);
+
+static void *
+login_thread(void *arg)
+{
+	struct sfp_sf *sf = arg;
+
+	sfp_fail_clear(&sf->ahead_fail);
+	sf->ahead_st = login_now(sf, &sf->ahead_fail);
+	return NULL;
+}
+
+void
+sfp_sf_login_ahead(struct sfp_sf *sf)
+{
+	if (sf == NULL || sf->logged_in || sf->ahead_running || sf->ahead_failed ||
+	    sf->dry_run != NULL)
+		return;
+	if (pthread_create(&sf->ahead, NULL, login_thread, sf) == 0)
+		sf->ahead_running = 1;  /* else the first request logs in, as before */
 }
 
 enum sfp_status
 sfp_sf_login(struct sfp_sf *sf, struct sfp_fail *f)
+{
+	settle(sf);
+	if (sf->ahead_failed) {
+		sf->ahead_failed = 0;
+		*f = sf->ahead_fail;
+		return sf->ahead_st;
+	}
+	return login_now(sf, f);
+}
+
+static enum sfp_status
+login_now(struct sfp_sf *sf, struct sfp_fail *f)
 {
 	enum sfp_status st;
 

@@ -59,9 +59,16 @@ void sfp_sf_close(struct sfp_sf *sf);
 /* Authenticate now (otherwise the first request does).  SFP_E_AUTH etc. */
 enum sfp_status sfp_sf_login(struct sfp_sf *sf, struct sfp_fail *f);
 
+/* Start authenticating in a thread of its own, so that the token round trip
+ * overlaps whatever the caller does next (reading and packing its input).  The
+ * session must not be used meanwhile except through the calls below, each of
+ * which first waits for that login; sfp_sf_login reports its outcome.  Nothing
+ * happens on a dry run, once logged in, or if the thread cannot start. */
+void sfp_sf_login_ahead(struct sfp_sf *sf);
+
 /* The instance URL ("" before login), the API version ("62.0"), the base data
  * path ("/services/data/v62.0"). */
-const char *sfp_sf_instance_url(const struct sfp_sf *sf);
+const char *sfp_sf_instance_url(struct sfp_sf *sf);
 const char *sfp_sf_api_version(const struct sfp_sf *sf);
 const char *sfp_sf_data_path(const struct sfp_sf *sf);
 
@@ -124,7 +131,7 @@ void sfp_sf_set_timeouts(struct sfp_sf *sf, long connect_ms, long total_ms, int 
 void sfp_sf_usage(const struct sfp_sf *sf, long *used, long *max);
 
 /* How many HTTP requests this session sent (auth included): for tests and logs. */
-unsigned long sfp_sf_requests_sent(const struct sfp_sf *sf);
+unsigned long sfp_sf_requests_sent(struct sfp_sf *sf);
 
 /*
  * Classify a Salesforce error body into f and return its status as described

@@ -167,4 +167,25 @@ expect_eq "$(wc -l <"$T/out")" 7 "a dry run prints the 7 requests"
 expect_match '^\{"method":"POST","path":"/services/data/v[0-9.]+/composite/graph","body":\{"graphs":' \
 	"$(head -n 1 "$T/out")" "each line is method, path and body"
 
+# 11. The token request goes out while the input is still being read (it overlaps
+# the packing of the first window): still one token request, none when there is
+# no work, and a refused login reported once, with every plan kept.
+requests() { emu_admin GET /__emu/stats | jq -r .requests; }
+tokens() { emu_admin GET /__emu/stats | jq -r '.by_endpoint.oauth_token // 0'; }
+r0=$(requests)
+SFPIPE_CACHE_DIR=$T/cache11 expect_status 0 "no input" -- sf-create </dev/null
+expect_eq "$(requests)" "$r0" "no input: no request at all, not even a token"
+t0=$(tokens)
+plans 20 la 3 >la.jsonl
+SFPIPE_CACHE_DIR=$T/cache11 expect_status 0 "20 plans with an empty token cache" -- sf-create <la.jsonl
+expect_eq "$(($(tokens) - t0))" 1 "one token request"
+expect_eq "$(grep -c '"ok":true' "$T/out")" 20 "20 plans made"
+openssl genrsa -out "$T/wrong.pem" 2048 2>/dev/null && chmod 600 "$T/wrong.pem"
+t0=$(tokens) c0=$(calls)
+SFPIPE_CACHE_DIR=$T/cache11b SF_JWT_KEY_FILE=$T/wrong.pem expect_status 5 \
+	"a refused login stops the run" -- sf-create --rejects rej11.jsonl <la.jsonl
+expect_eq "$(($(tokens) - t0)) $(($(calls) - c0))" "1 0" "one token request, no api call"
+expect_match 'SF_JWT_KEY_FILE' "$(cat "$T/err")" "the error names what to check"
+expect_eq "$(jq -c .input rej11.jsonl)" "$(cat la.jsonl)" "every plan kept whole in the rejects"
+
 t_done
