@@ -73,6 +73,12 @@ ORG_HOSTS = ["acme.my.salesforce.com", "emu.my.salesforce.com", "login.salesforc
 SANS = ["*.my.salesforce.com", "login.salesforce.com", "test.salesforce.com",
         "*.my.site.com", "*.force.com", "*.lightning.force.com",
         "*.sandbox.my.salesforce.com", "localhost"]
+# what complete_record sets on a new record besides the values it is given:
+# audit fields, autonumbers and derived names, Event's derived times
+NEW_RECORD_KEYS = ("Id", "CreatedDate", "CreatedById", "OwnerId", "LastModifiedDate",
+                   "SystemModstamp", "LastModifiedById", "Name", "IsInvitee",
+                   "StartDateTime", "ActivityDateTime", "ActivityDate", "DurationInMinutes",
+                   "EndDateTime", "EndDate")
 HALTED_MSG = ("The transaction was rolled back since another operation in the same "
               "transaction failed.")
 FLS_MSG = ("Unable to create/update fields: %s. Please check the security settings of "
@@ -114,11 +120,12 @@ def norm_id(s):
     """15 or 18 chars -> 18 chars, or None if malformed."""
     if not isinstance(s, str) or not ID_RE.match(s):
         return None
+    full = id18(s[:15])
     if len(s) == 15:
-        return id18(s)
-    if id18(s[:15]) != s[:15] + s[15:].upper() and id18(s[:15]) != s:
+        return full
+    if full != s and full != s[:15] + s[15:].upper():
         return None
-    return id18(s[:15])
+    return full
 
 
 # ---------------------------------------------------------------------------
@@ -157,11 +164,18 @@ def not_found():
     return SFError(404, "NOT_FOUND", "The requested resource does not exist")
 
 
+_NOW = [None, ""]
+
+
 def now_sf(t=None):
     ms = int((time.time() if t is None else t) * 1000)
+    if ms == _NOW[0]:
+        return _NOW[1]  # a graph writes several records in one millisecond
     g = time.gmtime(ms // 1000)
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000" % (g[0], g[1], g[2], g[3], g[4], g[5],
+    text = "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000" % (g[0], g[1], g[2], g[3], g[4], g[5],
                                                         ms % 1000)
+    _NOW[0], _NOW[1] = ms, text
+    return text
 
 
 def http_date(t):
@@ -504,14 +518,19 @@ class Emu:
         r = self.db.execute("SELECT sobject, fields FROM records WHERE id=?", (rid,)).fetchone()
         return (r[0], self.load_fields(r[0], r[1])) if r else (None, None)
 
-    def dump_fields(self, sobject, rec):
+    def dump_fields(self, sobject, rec, keys=None):
         """The stored JSON holds only values that differ from the sObject's defaults
-        (most fields of a new record are null): less to encode, write and decode."""
+        (most fields of a new record are null): less to encode, write and decode.
+        keys: the only fields that can differ (a new record: NEW_RECORD_KEYS and
+        the values given), so the other fields need not be compared."""
         d = self.template(sobject)[0]
         miss = MISSING
         # type too: a default 0 must not stand for a stored 0.0 (or False)
-        return json.dumps({k: v for k, v in rec.items()
-                           if (dv := d.get(k, miss)) is not v
+        if keys is None:
+            return json.dumps({k: v for k, v in rec.items()
+                               if (dv := d.get(k, miss)) is not v
+                               and (dv != v or type(dv) is not type(v))})
+        return json.dumps({k: v for k in keys if (v := rec[k]) is not (dv := d[k])
                            and (dv != v or type(dv) is not type(v))})
 
     def load_fields(self, sobject, text):
@@ -653,8 +672,16 @@ class Emu:
     def coerce(self, f, val, csv_mode, raw):
         """JSON value -> stored value, or SFError."""
         t = f["type"]
-        if type(val) is str and t not in NON_STRING_TYPES and not csv_mode:
-            return self.coerce_str(f, val)  # the common case, straight to its checks
+        if type(val) is str and not csv_mode:
+            # the common cases, straight to their checks
+            if t not in NON_STRING_TYPES:
+                return self.coerce_str(f, val)
+            if t == "reference" or t == "id":
+                return self.coerce_ref(f, val, False)
+            if t == "datetime":
+                d = parse_sf_datetime(val)
+                if d is not None:
+                    return fmt_sf_datetime(d)
         name, label = f["name"], f["label"]
 
         def parser_error(kind):
@@ -742,26 +769,7 @@ class Emu:
         if t in ("reference", "id"):
             if not isinstance(val, str):
                 raise parser_error("id")
-            if val == "" and csv_mode:
-                return None
-            rid = norm_id(val)
-            rt = tuple(f["referenceTo"])
-            prefixes = self._ref_prefixes.get(rt)
-            if prefixes is None:
-                prefixes = self._ref_prefixes[rt] = {
-                    self.objects[o]["prefix"] if o in self.objects
-                    else EXTRA_PREFIXES.get(o) for o in rt}
-            target = self.objects.get(f["referenceTo"][0]) if f["referenceTo"] else None
-            tlabel = target["label"] if target and len(f["referenceTo"]) == 1 else label
-            if rid is None or rid[:3] not in prefixes:
-                raise SFError(400, "MALFORMED_ID", "%s: id value of incorrect type: %s"
-                              % (tlabel if rid is None else label, val), [name])
-            obj = self.prefix_to_obj.get(rid[:3])
-            if obj and not self.db.execute("SELECT 1 FROM records WHERE id=?",
-                                           (rid,)).fetchone():
-                raise SFError(400, "INVALID_CROSS_REFERENCE_KEY",
-                              "invalid cross reference id", [name])
-            return rid
+            return self.coerce_ref(f, val, csv_mode)
         # string-like
         if isinstance(val, bool):
             sval = "true" if val else "false"
@@ -772,6 +780,29 @@ class Emu:
         if csv_mode and sval == "":
             return None
         return self.coerce_str(f, sval)
+
+    def coerce_ref(self, f, val, csv_mode):
+        """An id for a reference field: well formed, of an object the field can
+        point to, and (for objects of this org) an existing record."""
+        if val == "" and csv_mode:
+            return None
+        rid = norm_id(val)
+        rt = tuple(f["referenceTo"])
+        prefixes = self._ref_prefixes.get(rt)
+        if prefixes is None:
+            prefixes = self._ref_prefixes[rt] = {
+                self.objects[o]["prefix"] if o in self.objects
+                else EXTRA_PREFIXES.get(o) for o in rt}
+        if rid is None or rid[:3] not in prefixes:
+            target = self.objects.get(f["referenceTo"][0]) if f["referenceTo"] else None
+            tlabel = target["label"] if target and len(f["referenceTo"]) == 1 else f["label"]
+            raise SFError(400, "MALFORMED_ID", "%s: id value of incorrect type: %s"
+                          % (tlabel if rid is None else f["label"], val), [f["name"]])
+        if rid[:3] in self.prefix_to_obj and not self.db.execute(
+                "SELECT 1 FROM records WHERE id=?", (rid,)).fetchone():
+            raise SFError(400, "INVALID_CROSS_REFERENCE_KEY",
+                          "invalid cross reference id", [f["name"]])
+        return rid
 
     def coerce_str(self, f, sval):
         """The checks of a string-like field (length, email, restricted picklist)."""
@@ -916,7 +947,8 @@ class Emu:
         return out
 
     def template(self, sobject):
-        """(defaults of a new record, unique fields): computed once per sObject."""
+        """(defaults of a new record, unique fields, the NEW_RECORD_KEYS it has):
+        computed once per sObject."""
         t = self._templates.get(sobject)
         if t is None:
             defaults = {}
@@ -928,11 +960,13 @@ class Emu:
                 else:
                     defaults[f["name"]] = None
             unique = [f for f in self.objects[sobject]["fields"] if f["unique"]]
-            t = self._templates[sobject] = (defaults, unique)
+            new_keys = tuple(k for k in NEW_RECORD_KEYS if k in defaults)
+            t = self._templates[sobject] = (defaults, unique, new_keys)
         return t
 
     def complete_record(self, sobject, rid, vals, user, existing=None):
-        """Defaults, derived and audit fields (section 7 for Event)."""
+        """Defaults, derived and audit fields (section 7 for Event).  A new record
+        differs from the defaults only in vals and NEW_RECORD_KEYS (dump_fields)."""
         now = now_sf()
         if existing:
             rec = dict(existing)
@@ -1025,7 +1059,9 @@ class Emu:
         self.check_unique(sobject, rec, rid, checked)
         self.seq += 1
         self.db.execute("INSERT INTO records VALUES (?,?,?,0,1,?)",
-                        (rid, sobject, self.dump_fields(sobject, rec), self.seq))
+                        (rid, sobject, self.dump_fields(
+                            sobject, rec, itertools.chain(self.template(sobject)[2], vals)),
+                         self.seq))
         if explicit:
             self.explicit_ids.add(rid)
         self.write_keys(sobject, rid, rec, new=True)
@@ -1051,9 +1087,10 @@ class Emu:
         f = by_lower.get(field.lower())
         if not f or not (f["externalId"] or f["idLookup"]):
             raise not_found()
+        key = f["name"].lower()
         if isinstance(body, dict):
             for k, v in body.items():
-                if k.lower() == f["name"].lower() and str(v) != str(value):
+                if k.lower() == key and str(v) != str(value):
                     raise SFError(400, "INVALID_FIELD", "The value of the external ID field "
                                   "in the sobject data (%s) does not match the URL (%s)"
                                   % (v, value), [f["name"]])
@@ -1068,7 +1105,7 @@ class Emu:
             raise not_found()
         b = dict(body) if isinstance(body, dict) else body
         if isinstance(b, dict):
-            b = {k: v for k, v in b.items() if k.lower() != f["name"].lower()}
+            b = {k: v for k, v in b.items() if k.lower() != key}
             if not f["createable"]:
                 raise SFError(400, "INVALID_FIELD_FOR_INSERT_UPDATE", FLS_MSG % f["name"],
                               [f["name"]])
@@ -1889,7 +1926,9 @@ def run_sub(ctx, method, url, body):
         raise SFError(400, "INVALID_INPUT" if url else "JSON_PARSER_ERROR",
                       "The URL %s is not a valid resource for this request" % url)
     sub = Ctx(ctx.emu, ctx.user, "%s.%s" % (m.group(1), m.group(2)), flags=ctx.flags)
-    parts = [urllib.parse.unquote(p) for p in m.group(3).strip("/").split("/")]
+    path = m.group(3).strip("/")
+    parts = [urllib.parse.unquote(p) for p in path.split("/")] if "%" in path else \
+        path.split("/")
     qs = dict(urllib.parse.parse_qsl(m.group(4))) if m.group(4) else {}
     if parts[0] == "sobjects" and len(parts) >= 2:
         if body is None and method in ("POST", "PATCH"):
@@ -2032,10 +2071,33 @@ def ref_names(obj, out):
     return out
 
 
+def node_refs(n):
+    """The referenceIds a node names, in its URL and body."""
+    refs = set()
+    url, body = n.get("url"), n.get("body")
+    if type(url) is str:
+        if "@{" in url:
+            refs.update(r for r, _ in REF_RE.findall(url))
+    else:
+        ref_names(url, refs)
+    if type(body) is dict:
+        for k, v in body.items():
+            if "@{" in k:
+                refs.update(r for r, _ in REF_RE.findall(k))
+            if type(v) is str:
+                if "@{" in v:
+                    refs.update(r for r, _ in REF_RE.findall(v))
+            elif isinstance(v, (dict, list)):
+                ref_names(v, refs)
+    else:
+        ref_names(body, refs)
+    return refs
+
+
 def graph_depth(nodes):
     depth = {}
     for n in nodes:
-        refs = ref_names([n.get("url"), n.get("body")], set())
+        refs = node_refs(n)
         depth[n.get("referenceId")] = 1 + max([depth.get(r, 0) for r in refs] or [0])
     return max(depth.values() or [0])
 
