@@ -63,6 +63,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E40
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixtures  # noqa: E402
 import soql  # noqa: E402
+import speculate  # noqa: E402
 
 API_VERSION = "62.0"
 MIN_VERSION, MAX_VERSION = 31, 66
@@ -419,6 +420,10 @@ class Emu:
         self._desc_cache = {}
         self.db = sqlite3.connect(os.path.join(d, "emu.db"), check_same_thread=False,
                                   isolation_level=None)
+        # Rollback journal in memory: helper processes (speculate.py) copy the
+        # last committed state under a shared lock, which a commit waits for (a
+        # copy takes a few ms); WAL would let them in at any time, but costs every
+        # commit ~8 % more
         self.db.execute("PRAGMA journal_mode=MEMORY")
         self.db.execute("PRAGMA synchronous=OFF")
         self.db.execute("DROP TABLE IF EXISTS records")
@@ -437,6 +442,10 @@ class Emu:
         self.refresh_tokens = {}
         self.sp = 0
         self.seq = 0
+        self.seq_booking = 0  # Booking__c autonumber (Name B-000001...)
+        self.id_space = 0  # a helper process numbers its ids from its own range
+        self.pool = None  # helper processes for concurrent writes (speculate.py)
+        self.speculative = False  # True in a helper process
         self.id_counters = {}  # never reset: Salesforce never reuses an id
         self.explicit_ids = set()  # ids inserted with an explicit Id (see next_id)
         self._templates = {}  # per sObject: defaults, unique fields (complete_record)
@@ -461,10 +470,14 @@ class Emu:
             self.db.execute("DELETE FROM keys WHERE id NOT IN (SELECT id FROM records)")
             with self.stats_lock:
                 self.counters = {"api_calls": 0, "requests": 0, "by_endpoint": {},
-                                 "faults_injected": {}}
+                                 "faults_injected": {}, "speculated": 0,
+                                 "speculation_conflicts": 0}
                 self.faults = []
+                # speculate_always: every graph and collections request goes
+                # through a helper process, not only concurrent ones (tests)
                 self.config = {"daily_limit": DEFAULT_DAILY_LIMIT, "latency_ms": 0,
-                               "query_batch": 2000, "bulk_delay_ms": 0}
+                               "query_batch": 2000, "bulk_delay_ms": 0,
+                               "speculate_always": 0}
                 self.log = collections.deque(maxlen=5000)
                 self.req_seq = 0
             self.jobs = {}
@@ -495,7 +508,7 @@ class Emu:
         n = self.id_counters.get(prefix, 0) + 1
         self.id_counters[prefix] = n
         while True:
-            rid = make_id(prefix, n + 1000 * (prefix == "005"))
+            rid = make_id(prefix, self.id_space + n + 1000 * (prefix == "005"))
             if rid not in self.explicit_ids:
                 return rid
             n += 1
@@ -977,7 +990,7 @@ class Emu:
             if "OwnerId" in rec:
                 rec["OwnerId"] = user["Id"]
             if sobject == "Booking__c":
-                self.seq_booking = getattr(self, "seq_booking", 0) + 1
+                self.seq_booking += 1
                 rec["Name"] = "B-%06d" % self.seq_booking
             if sobject == "EventRelation":
                 rec["IsInvitee"] = True
@@ -1709,7 +1722,7 @@ def data_api(ctx, h, method, rest, query, body):
         with emu.lock:
             return sobject_resource(ctx, method, parts[1:], body, body_text, hdr, qs)
     if head == "composite":
-        with emu.lock:
+        def native():
             if len(parts) == 1:
                 return composite(ctx, method, body)
             if parts[1] == "graph":
@@ -1718,7 +1731,16 @@ def data_api(ctx, h, method, rest, query, body):
                 return batch(ctx, method, body)
             if parts[1] == "sobjects":
                 return collections_res(ctx, method, parts[2:], body, qs)
-        raise not_found()
+            raise not_found()
+        kind = None
+        if len(parts) >= 2 and parts[1] == "graph" and method == "POST":
+            kind = "graph"
+        elif len(parts) >= 2 and parts[1] == "sobjects" and method in ("POST", "PATCH"):
+            kind = "collections"
+        if kind and emu.pool:
+            return concurrent_write(ctx, (kind, method, parts[2:], body, qs), native)
+        with emu.lock:
+            return native()
     if head == "limits":
         if method != "GET":
             raise method_not_allowed(method, "GET,HEAD")
@@ -1746,6 +1768,121 @@ def data_api(ctx, h, method, rest, query, body):
         with emu.lock:
             return bulk(ctx, method, parts[2:], body, hdr)
     raise not_found()
+
+
+# -- concurrent writes (speculate.py) -------------------------------------------
+
+INSERT_RECORD_SQL = "INSERT INTO records VALUES (?,?,?,0,1,?)"
+
+
+def concurrent_write(ctx, request, native):
+    """A graph or collections request.  With the data lock free (no other request
+    being processed: every sequential client) the owner processes it, exactly as
+    before.  While another request is being processed, a free helper process runs
+    it on a copy of the org at the same time, and the owner then replays what the
+    helper did, keeping it only if everything the helper read is still so."""
+    emu = ctx.emu
+    pool = emu.pool
+    helper = None
+    # Wait for whichever comes first, the lock or a helper.  Both are tried under
+    # pool.cond, which every release below notifies, so no wake-up is missed;
+    # other holders of the lock do not notify, hence the timeout.  A replay
+    # waiting for the lock goes first: it is short, and its answer frees a
+    # client's connection for that client's next request.
+    always = emu.config["speculate_always"]
+    with pool.cond:
+        while always or pool.replays_waiting or not emu.lock.acquire(blocking=False):
+            helper = pool.free.pop() if pool.free else None
+            if helper is not None:
+                break
+            pool.cond.wait(0.02)
+    if helper is None:
+        try:
+            return native()
+        finally:
+            emu.lock.release()
+            pool.notify()
+    kind, method, parts, body, qs = request
+    booking = emu.seq_booking
+    answer = None
+    try:
+        answer = helper.call((kind, ctx.user["Id"], ctx.version, ctx.flags["lock"], method,
+                              parts, body, qs, booking))
+        pool.give(helper)
+    except (EOFError, OSError):
+        pass  # the helper is gone: this request and the next are the owner's
+    with pool.cond:
+        pool.replays_waiting += 1
+    emu.lock.acquire()
+    with pool.cond:
+        pool.replays_waiting -= 1
+    try:
+        if answer is not None:
+            resp = apply_speculation(ctx, answer, booking)
+            if resp is not None:
+                return resp
+        return native()
+    finally:
+        emu.lock.release()
+        pool.notify()
+
+
+def apply_speculation(ctx, answer, booking):
+    """Replay a helper's run (speculate.replay); its response, or None on conflict."""
+    emu = ctx.emu
+    out, log, lock_left, booking_after = answer
+    if booking_after != booking and emu.seq_booking != booking:
+        ok = False  # both numbered Booking__c records from the same counter
+    else:
+        def fix(sql, params):
+            if sql == INSERT_RECORD_SQL:  # insertion order is the owner's
+                emu.seq += 1
+                return params[:3] + (emu.seq,)
+            return params
+        ok = speculate.replay(emu.db, log, fix)
+    with emu.stats_lock:
+        emu.counters["speculated" if ok else "speculation_conflicts"] += 1
+    if not ok:
+        return None
+    emu.seq_booking = booking_after
+    if ctx.flags["lock"] and not lock_left:
+        ctx.flags["lock"] = False
+        emu.count_fault("lock")
+    if out[0] == "error":
+        raise SFError(*out[1:])
+    return Resp(*out[1:])
+
+
+def speculative_run(emu, db, request):
+    """In a helper: the request on db, a Recorder over a copy of the org."""
+    kind, uid, version, lock, method, parts, body, qs, booking = request
+    emu.db, emu.seq_booking = db, booking
+    ctx = Ctx(emu, emu.users[uid], version, lock_fault=lock)
+    try:
+        if kind == "graph":
+            r = graph(ctx, method, body)
+        else:
+            r = collections_res(ctx, method, parts, body, qs)
+        body = r.body
+        if body is not None and not isinstance(body, (bytes, str)):
+            # encoded here, in parallel, rather than by the owner (Handler.send)
+            body = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        out = ("resp", r.status, body, r.headers, r.ctype)
+    except SFError as e:
+        out = ("error", e.status, e.code, e.message, e.fields, e.body)
+    except speculate.Bail:
+        return None
+    return out, db.log, ctx.flags["lock"], emu.seq_booking
+
+
+def start_helpers(emu, n):
+    def setup(k):
+        emu.speculative = True
+        emu.owner_db = emu.db  # the owner's connection: never used nor closed here
+        emu.id_space = k * 10 ** 12
+        emu.id_counters = {}
+    emu.pool = speculate.Pool(n, os.path.join(emu.dir, "emu.db"), setup,
+                              lambda db, request: speculative_run(emu, db, request))
 
 
 def method_not_allowed(method, allowed):
@@ -1937,6 +2074,8 @@ def run_sub(ctx, method, url, body):
     elif parts[0] == "composite" and len(parts) >= 2 and parts[1] == "sobjects":
         r = collections_res(sub, method, parts[2:], body, qs, raw_obj=True)
     elif parts[0] == "query":
+        if ctx.emu.speculative:
+            raise speculate.Bail()  # cursors live in the owner's memory
         r = query_resource(sub, qs.get("q"), {}) if len(parts) == 1 else query_more(sub,
                                                                                     parts[1])
     else:
@@ -2801,7 +2940,10 @@ def admin(emu, method, path, query, body):
                               "faults_injected": dict(c["faults_injected"]),
                               "records": emu.db.execute(
                                   "SELECT count(*) FROM records WHERE fixture=0").fetchone()[0],
-                              "config": dict(emu.config)})
+                              "config": dict(emu.config),
+                              "parallel": {"helpers": len(emu.pool.helpers) if emu.pool
+                                           else 0, "speculated": c["speculated"],
+                                           "conflicts": c["speculation_conflicts"]}})
     if p == "/__emu/records":
         if method == "GET":
             with emu.lock:
@@ -2939,6 +3081,12 @@ def main():
     port = srv.server_address[1]
     emu = Emu(d, port)
     srv.emu = emu
+    # helper processes, forked before any thread exists; 0 = process every
+    # request in this process, one at a time
+    helpers = os.environ.get("SFEMU_HELPERS")
+    n = int(helpers) if helpers else min(4, os.cpu_count() or 2)
+    if n > 0:
+        start_helpers(emu, n)
     with open(os.path.join(d, "pid"), "w") as f:
         f.write(str(os.getpid()))
     write_env(d, port, emu)

@@ -1399,5 +1399,193 @@ class TestAdmin(Base):
         self.assertEqual(got["NumberOfEmployees"], 3)
 
 
+
+SF_TIME_RE = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000"
+
+
+def normalised(obj, ids):
+    """obj as JSON text with ids numbered in order of appearance and timestamps
+    blanked: two orgs that did the same things in the same order compare equal."""
+    import re
+    text = json.dumps(obj, sort_keys=True)
+
+    def num(m):
+        return ids.setdefault(m.group(0), "ID%d" % len(ids))
+    text = re.sub(r"\b(?:00Q|00U|0RE|a0B|001|003)[A-Za-z0-9]{15}\b", num, text)
+    # Booking__c autonumbers go on across resets, as Salesforce's do
+    text = re.sub(r"B-\d{6}", lambda m: ids.setdefault(m.group(0), "B%d" % len(ids)), text)
+    return re.sub(SF_TIME_RE, "T", text)
+
+
+class TestSpeculation(Base):
+    """Concurrent writes run in helper processes and are replayed by the owner
+    (speculate.py).  speculate_always sends every graph and collections request
+    that way, so the same requests can be compared with the owner's own run."""
+
+    def write_story(self):
+        """Graph and collections requests of every outcome; their answers."""
+        bad = dict(graph_booking("g2", "k2"))
+        out = []
+        out.append(self.req("POST", "composite/graph", {"graphs": [
+            graph_booking("g1", "k1"), graph_booking("g2", "k2", bad=True),
+            graph_booking("g3", "k3")]})[:3:2])
+        # the same keys again: updates, one graph failing, one halted neighbour
+        out.append(self.req("POST", "composite/graph", {"graphs": [
+            graph_booking("g1", "k1"), bad, {"graphId": "g4", "compositeRequest": [
+                {"method": "POST", "url": V + "/sobjects/Booking__c", "referenceId": "b",
+                 "body": {"Booking_Key__c": "bk-1"}}]}]})[:3:2])
+        out.append(self.req("POST", "composite/sobjects", {"allOrNone": False, "records": [
+            {"attributes": {"type": "Lead"}, "LastName": "A", "Company": "C"},
+            {"attributes": {"type": "Lead"}, "LastName": "B"},
+            {"attributes": {"type": "Booking__c"}, "Booking_Key__c": "bk-2"}]})[:3:2])
+        out.append(self.req("PATCH", "composite/sobjects/Lead/Booking_Key__c", {
+            "allOrNone": True, "records": [
+                {"attributes": {"type": "Lead"}, "Booking_Key__c": "k1", "LastName": "Lee 2"},
+                {"attributes": {"type": "Lead"}, "Booking_Key__c": "k9", "LastName": "New",
+                 "Company": "Acme"}]})[:3:2])
+        admin("POST", "faults", {"rules": [{"kind": "lock", "count": 1,
+                                            "path": "composite"}]})
+        out.append(self.req("POST", "composite/sobjects", {"allOrNone": True, "records": [
+            {"attributes": {"type": "Lead"}, "LastName": "L", "Company": "C"}]})[:3:2])
+        admin("DELETE", "faults")
+        org = {so: [(r["fields"], r["writes"]) for r in self.records(so)]
+               for so in ("Lead", "Event", "EventRelation", "Booking__c")}
+        return out, org
+
+    def test_helper_answers_and_writes_as_the_owner_does(self):
+        ids = {}
+        native = normalised(self.write_story(), ids)
+        self.assertEqual(admin("GET", "stats")[1]["parallel"]["speculated"], 0)
+        admin("POST", "reset")
+        self.assertEqual(admin("POST", "config", {"speculate_always": 1})[0], 200)
+        ids = {}
+        spec = normalised(self.write_story(), ids)
+        par = admin("GET", "stats")[1]["parallel"]
+        self.assertGreaterEqual(par["helpers"], 1)
+        self.assertEqual((par["speculated"], par["conflicts"]), (5, 0))
+        self.assertIn('"isSuccessful": false', spec)     # the story has failures
+        self.assertIn("UNABLE_TO_LOCK_ROW", spec)
+        self.assertIn('"Name": "B', spec)               # and autonumbers
+        self.assertEqual(spec, native)
+
+    def test_concurrent_upserts_of_the_same_keys_make_each_once(self):
+        admin("POST", "config", {"speculate_always": 1})
+        errors = []
+
+        def send(k):
+            c = Client()
+            c.token = self.c.token
+            try:
+                for rnd in range(3):
+                    graphs = [graph_booking("g%d" % i, "kc-%d" % ((i + k + rnd) % 12))
+                              for i in range(6)]
+                    st, _, js = c.request("POST", V + "/composite/graph", {"graphs": graphs})
+                    if st != 200 or not all(g["isSuccessful"] for g in js["graphs"]):
+                        errors.append(js)
+            finally:
+                c.close()
+        threads = [threading.Thread(target=send, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        keys = [r["fields"]["Booking_Key__c"] for r in self.records("Lead")]
+        self.assertEqual(sorted(keys), sorted(set(keys)))   # each key once
+        self.assertEqual(set(keys), {"kc-%d" % ((i + k + rnd) % 12) for i in range(6)
+                                     for k in range(4) for rnd in range(3)})
+        self.assertEqual(len(self.records("Event")), 4 * 3 * 6)
+        par = admin("GET", "stats")[1]["parallel"]
+        self.assertEqual(par["speculated"] + par["conflicts"], 4 * 3)
+
+
+class TestReplay(unittest.TestCase):
+    """The owner's side of speculate.py in-process, with interleavings that a
+    test over the network cannot force: a helper's run, a write by someone else,
+    then the replay."""
+
+    def setUp(self):
+        import copy
+        import sqlite3
+        import sfemu
+        import speculate
+        self.sfemu, self.spec, self.sqlite3 = sfemu, speculate, sqlite3
+        self.dir = tempfile.mkdtemp(prefix="sfemu-replay-")
+        for name in ("client_id", "client_secret", "jwt_cert.pem"):
+            shutil.copy(os.path.join(DIR, name), self.dir)
+        self.owner = sfemu.Emu(self.dir, 1)
+        self.helper = copy.copy(self.owner)
+        self.helper.speculative, self.helper.id_space, self.helper.id_counters = \
+            True, 10 ** 12, {}
+
+    def tearDown(self):
+        self.owner.db.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def ctx(self):
+        return self.sfemu.Ctx(self.owner, self.owner.integration, "62.0")
+
+    def helper_run(self, graphs):
+        """The helper's run of a graph request on a copy of the org as it is now."""
+        copy = self.sqlite3.connect(":memory:", isolation_level=None)
+        self.owner.db.backup(copy)
+        body = json.dumps({"graphs": graphs}).encode()
+        return self.sfemu.speculative_run(self.helper, self.spec.Recorder(copy), (
+            "graph", self.owner.integration["Id"], "62.0", False, "POST", [], body, {},
+            self.owner.seq_booking))
+
+    def native(self, graphs):
+        return self.sfemu.graph(self.ctx(), "POST", json.dumps({"graphs": graphs}).encode())
+
+    def leads(self):
+        return self.owner.db.execute("SELECT count(*) FROM records WHERE sobject='Lead'"
+                                     ).fetchone()[0]
+
+    def test_replay_keeps_the_helpers_writes(self):
+        answer = self.helper_run([graph_booking("g1", "r1")])
+        self.assertEqual(self.leads(), 0)             # the helper wrote on its copy
+        resp = self.sfemu.apply_speculation(self.ctx(), answer, 0)
+        body = json.loads(resp.body)
+        self.assertTrue(body["graphs"][0]["isSuccessful"])
+        lead_id = body["graphs"][0]["graphResponse"]["compositeResponse"][0]["body"]["id"]
+        self.assertEqual(self.owner.get_record(lead_id)[1]["Booking_Key__c"], "r1")
+        self.assertEqual(self.owner.counters["speculated"], 1)
+
+    def test_a_read_that_changed_rolls_the_replay_back(self):
+        answer = self.helper_run([graph_booking("g1", "r2")])   # creates key r2
+        done = self.native([graph_booking("g1", "r2")])         # meanwhile: so does this
+        self.assertTrue(done.body["graphs"][0]["isSuccessful"])
+        self.assertIsNone(self.sfemu.apply_speculation(self.ctx(), answer, 0))
+        self.assertEqual(self.owner.counters["speculation_conflicts"], 1)
+        self.assertEqual(self.leads(), 1)             # nothing of the replay is left
+        again = self.native([graph_booking("g1", "r2")])  # what the owner then does
+        node = again.body["graphs"][0]["graphResponse"]["compositeResponse"][0]
+        self.assertEqual((node["httpStatusCode"], node["body"]["created"]), (200, False))
+        self.assertEqual(self.leads(), 1)
+
+    def test_autonumbers_taken_meanwhile_are_a_conflict(self):
+        booking = [{"graphId": "b", "compositeRequest": [{
+            "method": "POST", "url": V + "/sobjects/Booking__c", "referenceId": "b",
+            "body": {"Booking_Key__c": "bk-%d" % i}}]} for i in (1, 2)]
+        first, second = self.helper_run([booking[0]]), self.helper_run([booking[1]])
+        self.assertIsNotNone(self.sfemu.apply_speculation(self.ctx(), first, 0))
+        self.assertIsNone(self.sfemu.apply_speculation(self.ctx(), second, 0))
+        self.assertEqual(self.owner.seq_booking, 1)
+
+    def test_a_query_node_is_left_to_the_owner(self):
+        self.assertIsNone(self.helper_run([{"graphId": "q", "compositeRequest": [{
+            "method": "GET", "url": V + "/query?q=SELECT+Id+FROM+Lead", "referenceId": "q"}]}]))
+
+    def test_new_records_store_what_differs_from_the_defaults(self):
+        # insert stores only NEW_RECORD_KEYS and the given values (dump_fields);
+        # every other field must still hold its default
+        self.native([graph_booking("g1", "r3")])
+        for rid, so, text in self.owner.db.execute(
+                "SELECT id, sobject, fields FROM records WHERE fixture=0"):
+            rec = self.owner.get_record(rid)[1]
+            self.assertEqual(json.loads(self.owner.dump_fields(so, rec)), json.loads(text),
+                             so)
+
+
 if __name__ == "__main__":
     unittest.main()
