@@ -2148,7 +2148,7 @@ def run_graphs(ctx, graphs, out):
             out.append({"graphId": g["graphId"], "graphResponse": {"compositeResponse": [
                 halted(n.get("referenceId")) for n in nodes]}, "isSuccessful": False})
             continue
-        depth = graph_depth(nodes)
+        depth, named = graph_depth(nodes)
         results, responses, failed = {}, [], None
         try:
             with ctx.emu.tx():
@@ -2159,8 +2159,11 @@ def run_graphs(ctx, graphs, out):
                 for i, n in enumerate(nodes):
                     ref = n.get("referenceId")
                     try:
-                        url = resolve_refs(n.get("url"), results)
-                        nbody = resolve_refs(n.get("body"), results)
+                        if named[i]:
+                            url = resolve_refs(n.get("url"), results)
+                            nbody = resolve_refs(n.get("body"), results)
+                        else:  # nothing to resolve (bodies are never changed)
+                            url, nbody = n.get("url"), n.get("body")
                         st, rb, hh = run_sub(ctx, n.get("method"), url, nbody)
                     except RefError as e:
                         failed = (i, 400, [{"errorCode": "INVALID_REFERENCE", "message":
@@ -2234,11 +2237,13 @@ def node_refs(n):
 
 
 def graph_depth(nodes):
-    depth = {}
+    """(the graph's depth, the referenceIds each node names)"""
+    depth, named = {}, []
     for n in nodes:
         refs = node_refs(n)
+        named.append(refs)
         depth[n.get("referenceId")] = 1 + max([depth.get(r, 0) for r in refs] or [0])
-    return max(depth.values() or [0])
+    return max(depth.values() or [0]), named
 
 
 def composite(ctx, method, body):
