@@ -1789,7 +1789,7 @@ def concurrent_write(ctx, request, native):
     # other holders of the lock do not notify, hence the timeout.  A replay
     # waiting for the lock goes first: it is short, and its answer frees a
     # client's connection for that client's next request.
-    always = emu.config["speculate_always"]
+    always = emu.config["speculate_always"] and pool.helpers
     with pool.cond:
         while always or pool.replays_waiting or not emu.lock.acquire(blocking=False):
             helper = pool.free.pop() if pool.free else None
@@ -1810,7 +1810,7 @@ def concurrent_write(ctx, request, native):
                               parts, body, qs, booking))
         pool.give(helper)
     except (EOFError, OSError):
-        pass  # the helper is gone: this request and the next are the owner's
+        pool.lost(helper)  # gone: this request and the ones it would have had are the owner's
     with pool.cond:
         pool.replays_waiting += 1
     emu.lock.acquire()
@@ -1863,11 +1863,11 @@ def speculative_run(emu, db, request):
             r = graph(ctx, method, body)
         else:
             r = collections_res(ctx, method, parts, body, qs)
-        body = r.body
-        if body is not None and not isinstance(body, (bytes, str)):
+        data = r.body
+        if data is not None and not isinstance(data, (bytes, str)):
             # encoded here, in parallel, rather than by the owner (Handler.send)
-            body = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        out = ("resp", r.status, body, r.headers, r.ctype)
+            data = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        out = ("resp", r.status, data, r.headers, r.ctype)
     except SFError as e:
         out = ("error", e.status, e.code, e.message, e.fields, e.body)
     except speculate.Bail:

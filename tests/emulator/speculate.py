@@ -140,6 +140,12 @@ class Pool:
             self.free.append(h)
             self.cond.notify_all()
 
+    def lost(self, h):
+        """A helper that died: it is not given back, nor counted on."""
+        with self.cond:
+            if h in self.helpers:
+                self.helpers.remove(h)
+
     def notify(self):
         """The owner's data lock was released: wake who waits for it."""
         with self.cond:

@@ -1499,6 +1499,35 @@ class TestSpeculation(Base):
         self.assertEqual(par["speculated"] + par["conflicts"], 4 * 3)
 
 
+class TestSpeculationLostHelper(Base):
+    """Runs after TestSpeculation, which needs the helpers this one kills; the
+    classes after it need none."""
+
+    def test_dead_helpers_leave_their_requests_to_the_owner(self):
+        owner = int(open(os.path.join(DIR, "pid")).read())
+        helpers = []
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open("/proc/%s/stat" % d) as f:
+                        if int(f.read().rsplit(") ", 1)[1].split()[1]) == owner:
+                            helpers.append(int(d))
+                except OSError:
+                    pass
+        before = admin("GET", "stats")[1]["parallel"]["helpers"]
+        self.assertEqual(len(helpers), before)
+        for pid in helpers:
+            os.kill(pid, 9)
+        admin("POST", "config", {"speculate_always": 1})
+        for i in range(before + 1):   # each dead helper is met once, then none is left
+            st, _, js = self.req("POST", "composite/graph", {"graphs": [
+                graph_booking("g", "lost-%d" % i)]})
+            self.assertEqual(st, 200, js)
+            self.assertTrue(js["graphs"][0]["isSuccessful"], js)
+        self.assertEqual(admin("GET", "stats")[1]["parallel"]["helpers"], 0)
+        self.assertEqual(len(self.records("Lead")), before + 1)
+
+
 class TestReplay(unittest.TestCase):
     """The owner's side of speculate.py in-process, with interleavings that a
     test over the network cannot force: a helper's run, a write by someone else,
