@@ -3099,7 +3099,9 @@ def main():
     # helper processes, forked before any thread exists; 0 = process every
     # request in this process, one at a time
     helpers = os.environ.get("SFEMU_HELPERS")
-    n = int(helpers) if helpers else min(4, os.cpu_count() or 2)
+    # one a CPU besides the owner's (two helpers sharing a CPU halve each other's
+    # speed and answer later: measured slower with 2 CPUs)
+    n = int(helpers) if helpers else min(4, max(1, len(os.sched_getaffinity(0)) - 1))
     if n > 0:
         start_helpers(emu, n)
     with open(os.path.join(d, "pid"), "w") as f:
