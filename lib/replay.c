@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 /* hiredis's inline sds helpers narrow size_t silently; the warning is theirs. */
@@ -64,11 +65,32 @@ db_fail(struct sfp_replay *r, int rc, struct sfp_fail *f)
 	    r->db != NULL ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc));
 }
 
+/*
+ * The first statements on a new store switch it to WAL and create the table.
+ * When several verifiers start at once, SQLite answers some of them BUSY at
+ * once, without waiting in the busy handler (waiting could deadlock two
+ * connections upgrading their locks), so the setup is tried again here, a few
+ * milliseconds apart, within the same time limit.
+ */
+static int
+exec_setup(sqlite3 *db, const char *sql)
+{
+	struct timespec pause = { 0, 5 * 1000 * 1000 };
+	int rc, waited = 0;
+
+	for (;;) {
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited >= BUSY_TIMEOUT_MS)
+			return rc;
+		(void)nanosleep(&pause, NULL);
+		waited += 5;
+	}
+}
+
 static enum sfp_status
 open_sqlite(struct sfp_replay *r, const char *path, struct sfp_fail *f)
 {
 	int rc, fd;
-	char *err = NULL;
 
 	/* Create the file 0600 ourselves: sqlite would honour the umask. */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -87,7 +109,7 @@ open_sqlite(struct sfp_replay *r, const char *path, struct sfp_fail *f)
 	 * so an id is on disk before its message is written out; batching many ids
 	 * per commit keeps that cheap.
 	 */
-	rc = sqlite3_exec(r->db,
+	rc = exec_setup(r->db,
 	    "PRAGMA journal_mode=WAL;"
 	    "PRAGMA synchronous=FULL;"
 	    /* ids are random, so inserts touch pages all over the tree: keep the
@@ -95,8 +117,7 @@ open_sqlite(struct sfp_replay *r, const char *path, struct sfp_fail *f)
 	    "PRAGMA cache_size=-32768;"
 	    "CREATE TABLE IF NOT EXISTS seen("
 	    " k BLOB NOT NULL PRIMARY KEY, expires INTEGER NOT NULL) WITHOUT ROWID;"
-	    "CREATE INDEX IF NOT EXISTS seen_expires ON seen(expires);", NULL, NULL, &err);
-	sqlite3_free(err);
+	    "CREATE INDEX IF NOT EXISTS seen_expires ON seen(expires);");
 	if (rc != SQLITE_OK)
 		return db_fail(r, rc, f);
 	/* An expired row that was not purged yet is taken over, not a replay. */
