@@ -185,6 +185,15 @@ class Base(unittest.TestCase):
         return js[0]
 
 
+def in_threads(fn, n):
+    """fn(0) .. fn(n - 1), each in a thread of its own, all at once; waits for all."""
+    threads = [threading.Thread(target=fn, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def sfid(id15):
     suffix = ""
     for c in range(3):
@@ -707,11 +716,7 @@ class TestUpsert(Base):
                         errors.append((st, js))
             finally:
                 c.close()
-        threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
+        in_threads(worker, 6)
         self.assertEqual(errors, [])
         recs = self.records("Lead")
         self.assertEqual(sorted(r["fields"]["Booking_Key__c"] for r in recs),
@@ -1234,12 +1239,8 @@ class TestFaults(Base):
             def one(i):
                 t = time.time()
                 times[i] = (clients[i].request("GET", V + "/limits")[0], time.time() - t)
-            threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
             t0 = time.time()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            in_threads(one, 4)
             wall = time.time() - t0
         finally:
             for c in clients:
@@ -1484,11 +1485,7 @@ class TestSpeculation(Base):
                         errors.append(js)
             finally:
                 c.close()
-        threads = [threading.Thread(target=send, args=(k,)) for k in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        in_threads(send, 4)
         self.assertEqual(errors, [])
         keys = [r["fields"]["Booking_Key__c"] for r in self.records("Lead")]
         self.assertEqual(sorted(keys), sorted(set(keys)))   # each key once
