@@ -74,6 +74,8 @@ ORG_HOSTS = ["acme.my.salesforce.com", "emu.my.salesforce.com", "login.salesforc
 SANS = ["*.my.salesforce.com", "login.salesforce.com", "test.salesforce.com",
         "*.my.site.com", "*.force.com", "*.lightning.force.com",
         "*.sandbox.my.salesforce.com", "localhost"]
+# Emu.insert's statement; apply_speculation renumbers its last parameter (seq)
+INSERT_RECORD_SQL = "INSERT INTO records VALUES (?,?,?,0,1,?)"
 # what complete_record sets on a new record besides the values it is given:
 # audit fields, autonumbers and derived names, Event's derived times
 NEW_RECORD_KEYS = ("Id", "CreatedDate", "CreatedById", "OwnerId", "LastModifiedDate",
@@ -1071,7 +1073,7 @@ class Emu:
         rec = self.complete_record(sobject, rid, vals, ctx.user)
         self.check_unique(sobject, rec, rid, checked)
         self.seq += 1
-        self.db.execute("INSERT INTO records VALUES (?,?,?,0,1,?)",
+        self.db.execute(INSERT_RECORD_SQL,
                         (rid, sobject, self.dump_fields(
                             sobject, rec, itertools.chain(self.template(sobject)[2], vals)),
                          self.seq))
@@ -1771,8 +1773,6 @@ def data_api(ctx, h, method, rest, query, body):
 
 
 # -- concurrent writes (speculate.py) -------------------------------------------
-
-INSERT_RECORD_SQL = "INSERT INTO records VALUES (?,?,?,0,1,?)"
 
 
 def concurrent_write(ctx, request, native):
