@@ -14,13 +14,15 @@
 #include "cache.h"
 #include "http.h"
 #include "org.h"
+#include "sfid.h"
 #include "stream.h"
 
 /* Where each setting lives: its environment name, its camel name in an org file
  * (also the Salesforce CLI's), and its slot.  The access token is handled apart. */
 enum slot {
 	S_INSTANCE, S_LOGIN, S_TOKEN_URL, S_AUDIENCE, S_CLIENT_ID, S_USERNAME, S_JWT_KEY,
-	S_SECRET_FILE, S_REFRESH_FILE, S_VERSION, S_CA, S_RESOLVE, S_CACHE, S_FLOW
+	S_SECRET_FILE, S_REFRESH_FILE, S_VERSION, S_CA, S_RESOLVE, S_CACHE, S_FLOW, S_ORG_ID,
+	S_USER_ID
 };
 
 static const struct setting {
@@ -41,6 +43,8 @@ static const struct setting {
 	{ "SF_RESOLVE", "resolve", S_RESOLVE },
 	{ "SFPIPE_CACHE_DIR", "cacheDir", S_CACHE },
 	{ "SF_AUTH_FLOW", "flow", S_FLOW },
+	{ "SF_ORG_ID", "orgId", S_ORG_ID },
+	{ "SF_USER_ID", "userId", S_USER_ID },
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -110,6 +114,8 @@ slot_buf(struct sfp_org *o, enum slot s, size_t *cap)
 	case S_CA: *cap = sizeof(o->ca_file); return o->ca_file;
 	case S_RESOLVE: *cap = sizeof(o->resolve); return o->resolve;
 	case S_CACHE: *cap = sizeof(o->cache_dir); return o->cache_dir;
+	case S_ORG_ID: *cap = sizeof(o->org_id); return o->org_id;
+	case S_USER_ID: *cap = sizeof(o->user_id); return o->user_id;
 	default: *cap = 0; return NULL;
 	}
 }
@@ -165,6 +171,11 @@ set_slot(struct sfp_org *o, const struct setting *s, const char *value, enum sfp
 			    "expected an api version such as 62.0, got %.40s", value);
 		return SFP_OK;
 	}
+	if ((s->slot == S_ORG_ID || s->slot == S_USER_ID) && value[0] != '\0' &&
+	    !sfp_sfid_valid(value, s->slot == S_ORG_ID ? "00D" : "005"))
+		return sfp_fail_set(f, bad, "bad-setting", s->env,
+		    "expected a 15- or 18-character %s id, got %.40s",
+		    s->slot == S_ORG_ID ? "org (00D...)" : "user (005...)", value);
 	dst = slot_buf(o, s->slot, &cap);
 	if (strlen(value) >= cap)
 		return sfp_fail_set(f, bad, "bad-setting", s->env, "value too long");

@@ -12,13 +12,15 @@
  *   SF_CLIENT_ID, SF_USERNAME, SF_JWT_KEY_FILE, SF_CLIENT_SECRET_FILE,
  *   SF_REFRESH_TOKEN_FILE, SF_ACCESS_TOKEN, SF_API_VERSION (default 62.0),
  *   SF_AUTH_FLOW (token|jwt|refresh|client), SF_CA_FILE, SF_RESOLVE,
+ *   SF_ORG_ID, SF_USER_ID (the identity binding: when set, every token must
+ *     belong to this org and user; see auth.h),
  *   SFPIPE_CACHE_DIR (default $XDG_CACHE_HOME/sfpipe, else ~/.cache/sfpipe).
  *
  * An org file is a JSON object with the same names as keys (e.g.
  * {"SF_INSTANCE_URL":"https://acme.my.salesforce.com", ...}) or lower-case
  * camel names (instanceUrl, loginUrl, tokenUrl, audience, clientId, username,
  * jwtKeyFile, clientSecretFile, refreshTokenFile, accessToken, apiVersion,
- * flow); the JSON printed by `sf org display --json` and
+ * flow, orgId, userId); the JSON printed by `sf org display --json` and
  * `sf org auth show-access-token --json` ({"status":0,"result":{...}}) is accepted
  * too.  A file holding an access token must be mode 0600 (as a secret file).  A
  * token shown as redacted by the Salesforce CLI is refused with a message saying
@@ -55,6 +57,8 @@ struct sfp_org {
 	char audience[SFP_ORG_URL];       /* "" until sfp_org_finish derives it */
 	char client_id[SFP_ORG_NAME];
 	char username[SFP_ORG_NAME];
+	char org_id[19];                  /* bound org (00D...), "" when unbound */
+	char user_id[19];                 /* bound user (005...), "" when unbound */
 	char jwt_key_file[SFP_ORG_PATH];
 	char client_secret_file[SFP_ORG_PATH];
 	char refresh_token_file[SFP_ORG_PATH];
