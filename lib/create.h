@@ -12,8 +12,16 @@
  * Salesforce's error and the other plans of that graph (rolled back,
  * PROCESSING_HALTED) are sent again in the next round.
  *
+ * Tenants (opts.tenants): every plan names its tenant; it goes only to that
+ * tenant's org as that tenant's user, through one session per org (and user),
+ * opened on the org's first plan, with its own token, concurrency (jobs) and
+ * --max-api-usage budget.  Orgs are served in parallel; one org refusing its
+ * login, down or at its daily limit stops only that org's plans (reported and
+ * kept for replay) while the others finish.  Results carry "tenant" first.
+ *
  * Files: create.c the operator form, create_run.c the stream of plans,
- * create_send.c the rounds of requests, plan.c the plan format.
+ * create_route.c the tenant rules and one session per org, create_send.c the
+ * rounds of requests, plan.c the plan format.
  *
  * Exactly once: records with an upsert key go as PATCH by external ID, which a
  * retry cannot duplicate.  A request cut after it was sent is resent only for
@@ -36,6 +44,7 @@
 #include "fail.h"
 #include "sfapi.h"
 #include "stream.h"
+#include "tenants.h"
 
 /*
  * The operator form: one plan {"id":"<sobject>","records":[{"ref":"record",...}]}
@@ -70,7 +79,28 @@ struct sfp_create_opts {
 	size_t window;              /* plans read before a round is sent (0: 5000) */
 	void (*progress)(void *ctx, const struct sfp_create_stats *st);
 	void *progress_ctx;
+	struct sfp_tenants *tenants; /* each plan to its tenant's org (NULL: sf for all) */
+	const char *tenant;         /* without tenants: the one tenant a plan may name */
 };
+
+/*
+ * The tenant rules for one checked plan.  With tenants (a --tenants run) the
+ * plan must carry "tenant": missing is code "untagged", a name that cannot be
+ * a tenant "bad-tenant-name".  Without, a plan may carry "tenant" only when it
+ * is only (--tenant NAME), else "unknown-tenant".  *name is the plan's tenant
+ * or NULL.  SFP_E_ITEM with f when refused.
+ */
+enum sfp_status sfp_create_plan_tenant(const cJSON *plan, int tenants, const char *only,
+    const char **name, struct sfp_fail *f);
+
+/*
+ * Every upsert key of the plan must be the tenant's (sfp_tenant_key_ok: it
+ * starts with the keyPrefix), so that two tenants sharing one org cannot
+ * upsert each other's records.  SFP_E_ITEM code "foreign-key" naming the
+ * record otherwise.
+ */
+enum sfp_status sfp_create_plan_keys(const cJSON *plan, const struct sfp_tenant_conf *tc,
+    struct sfp_fail *f);
 
 /*
  * Run a stream of plans: read every item from in, make it real, write one
@@ -99,6 +129,26 @@ enum sfp_status sfp_create_one_take(struct sfp_sf *sf, cJSON *plan, struct sfp_w
 enum sfp_status sfp_create_operator(struct sfp_sf *sf, const char *catalog_path,
     const char *sobject, const char *const *assign, size_t n, const char *upsert,
     struct sfp_writer *out, struct sfp_writer *rejects, const struct sfp_create_opts *o,
+    struct sfp_create_stats *st, struct sfp_fail *f);
+
+/* What sf-create was asked: where plans go, and where results and rejects go. */
+struct sfp_create_main {
+	const char *org;            /* org settings file (NULL: the default) */
+	const char *tenants;        /* tenants directory: each plan to its tenant's org */
+	const char *rejects;        /* append failed and unsent plans here (NULL: nowhere) */
+	int pretty;                 /* indent the results */
+	const char *sobject;        /* the operator form's sObject, or NULL: plans on stdin */
+	const char *const *assign;  /* its Field=Value arguments */
+	size_t nassign;
+	const char *upsert, *describe;   /* its --upsert and --describe */
+};
+
+/*
+ * sf-create from start to end: open the org (or the tenants directory), the
+ * rejects file and the writers, run the plans on stdin (or the operator form),
+ * results to stdout, and close everything.  Statuses as sfp_create_run.
+ */
+enum sfp_status sfp_create_main(const struct sfp_create_main *m, struct sfp_create_opts *o,
     struct sfp_create_stats *st, struct sfp_fail *f);
 
 #endif

@@ -36,14 +36,28 @@ static int set_result(struct run *R, struct item *it, cJSON *res)
 	return 0;
 }
 
+/* A result line's start: the plan's "tenant" first when it has one, then its id. */
+static cJSON *result_start(const cJSON *plan)
+{
+	cJSON *r = cJSON_CreateObject();
+	const cJSON *tenant = cJSON_GetObjectItemCaseSensitive(plan, "tenant");
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(plan, "id");
+
+	if (r && tenant && !cJSON_AddItemToObject(r, "tenant", cJSON_Duplicate(tenant, 1)))
+		goto oom;
+	if (r && id && !cJSON_AddItemToObject(r, "id", cJSON_Duplicate(id, 0)))
+		goto oom;
+	return r;
+oom:
+	cJSON_Delete(r);
+	return NULL;
+}
+
 static cJSON *fail_line(const cJSON *plan, const struct sfp_fail *e)
 {
-	cJSON *r = cJSON_CreateObject(), *err = sfp_fail_to_json(e);
-	const cJSON *id = plan ? cJSON_GetObjectItemCaseSensitive(plan, "id") : NULL;
+	cJSON *r = result_start(plan), *err = sfp_fail_to_json(e);
 
 	if (!r || !err)
-		goto oom;
-	if (id && !cJSON_AddItemToObject(r, "id", cJSON_Duplicate(id, 0)))
 		goto oom;
 	cJSON_AddBoolToObject(r, "ok", 0);
 	cJSON_AddItemToObject(r, "error", err);
@@ -81,11 +95,9 @@ void sfp_run_plan_failed(struct run *R, struct item *it, const struct sfp_fail *
 
 void sfp_run_plan_ok(struct run *R, struct item *it, cJSON *records)
 {
-	cJSON *r = cJSON_CreateObject();
+	cJSON *r = result_start(it->plan);
 
-	if (!r || !cJSON_AddItemToObject(r, "id",
-	    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(it->plan, "id"), 0))) {
-		cJSON_Delete(r);
+	if (!r) {
 		cJSON_Delete(records);
 		R->worst = sfp_status_worst(R->worst, SFP_E_INTERNAL);
 		return;
@@ -199,7 +211,9 @@ static int add_item(struct run *R, struct item *it, cJSON *v, const char *raw, s
 		R->worst = sfp_status_worst(R->worst, SFP_E_ITEM);
 		return 0;
 	}
-	if (sfp_plan_check(v, &e) != SFP_OK) {
+	if (sfp_plan_check(v, &e) != SFP_OK || sfp_run_route(R, it, &e) != SFP_OK) {
+		if (e.status == SFP_E_INTERNAL)
+			return -1;
 		it->kind = IT_BAD;
 		sfp_run_plan_failed(R, it, &e);
 		return 0;
@@ -236,11 +250,16 @@ static void run_init(struct run *R, struct sfp_sf *sf, struct sfp_writer *out,
 static enum sfp_status run_finish(struct run *R, enum sfp_status st, struct sfp_fail *f)
 {
 	sfp_run_progress(R);
+	sfp_run_lanes_free(R);
 	if (st != SFP_OK)
 		return st;
 	if (R->stopped) {
 		*f = R->stop;
 		return R->stop.status;
+	}
+	if (R->stop.code[0]) {   /* one org stopped; the others went on */
+		*f = R->stop;
+		return R->worst;
 	}
 	if (R->worst == SFP_E_TEMP)
 		sfp_fail_set(f, SFP_E_TEMP, "retries-spent", NULL,
@@ -285,7 +304,7 @@ enum sfp_status sfp_create_run(struct sfp_sf *sf, struct sfp_reader *in, struct 
 		}
 		/* There is work: log in while the rest of the window is read and
 		 * packed (a pipeline's upstream may take its time). */
-		if (!o->dry_run)
+		if (!o->dry_run && sf)
 			sfp_sf_login_ahead(sf);
 		if (++n == cap) {
 			if ((rs = run_window(&R, items, n, f)) != SFP_OK)

@@ -16,6 +16,9 @@
 #include <cjson/cJSON.h>
 #include "create.h"
 #include "fail.h"
+#include "tenants.h"
+
+struct lane;
 
 enum item_kind { IT_PLAN, IT_PASS, IT_BAD };
 
@@ -29,6 +32,7 @@ struct item {
 	unsigned char solo;
 	unsigned char resend;   /* failed for a passing reason: the plan goes to rejects as it came */
 	size_t num;             /* plan number in the run (ref prefix) */
+	struct lane *lane;      /* its org's session with --tenants, else NULL (the run's) */
 	struct sfp_fail last;   /* the latest transient failure */
 };
 
@@ -44,6 +48,29 @@ struct run {
 	size_t next_num;
 	unsigned long transient_rounds;
 	struct timespec t0;
+	struct lane **lanes;    /* with --tenants: one per org (and user), opened lazily */
+	size_t nlanes;
+};
+
+/*
+ * One org's share of a run with --tenants: its own session, token, budget,
+ * concurrency and stop, kept in a struct run of its own so that the sending
+ * code serves one org or the whole run alike, and different orgs' lanes can
+ * send in parallel threads.  What r counts goes to st, which the stream
+ * folds into the run's statistics between windows.
+ */
+struct lane {
+	struct run r;
+	struct sfp_create_stats st;
+	struct sfp_create_opts o;       /* the run's, with this org's jobs and budget */
+	char org_id[SFP_SFID_MAX + 1], user_id[SFP_SFID_MAX + 1], username[256];
+	char tenant[SFP_TENANT_NAME_MAX + 1];   /* the first tenant that named it */
+	enum sfp_status open_st;        /* the session could not be opened: why */
+	struct sfp_fail open_fail;
+	struct item **pend;             /* this window's plans, while sending */
+	size_t np;
+	enum sfp_status ret;
+	struct sfp_fail f;
 };
 
 /* A plan is done: its result line says ok with the records. Takes records. */
@@ -62,5 +89,16 @@ void sfp_run_progress(struct run *R);
 
 /* Make every plan of a window real or give up on it (create_send.c). */
 enum sfp_status sfp_run_send(struct run *R, struct item *items, size_t n, struct sfp_fail *f);
+
+/* Which session a checked plan goes to (create_route.c): sets it->lane with
+ * --tenants; SFP_E_ITEM with f when the tenant rules refuse the plan;
+ * SFP_E_INTERNAL. */
+enum sfp_status sfp_run_route(struct run *R, struct item *it, struct sfp_fail *f);
+
+/* Close the lanes' sessions (create_route.c). */
+void sfp_run_lanes_free(struct run *R);
+
+/* Fold what the lanes counted into the run (create_route.c). */
+void sfp_run_lanes_fold(struct run *R);
 
 #endif

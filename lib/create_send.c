@@ -3,6 +3,7 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,7 +276,7 @@ oom:
 /* Plans of one record go through Bulk API 2.0, a job per sObject and key;
  * what a job leaves undone safely (nothing applied, or upserts) is left
  * pending for the graph rounds. */
-static void bulk_pass(struct run *R, struct item *items, size_t n)
+static void bulk_pass(struct run *R, struct item **all, size_t n)
 {
 	const cJSON **plans = calloc(n ? n : 1, sizeof *plans);
 	struct item **its = calloc(n ? n : 1, sizeof *its);
@@ -292,16 +293,16 @@ static void bulk_pass(struct run *R, struct item *items, size_t n)
 		unsigned long calls = 0;
 		enum sfp_status st;
 
-		if (items[i].kind != IT_PLAN || items[i].done || taken[i] ||
-		    !sfp_bulk_eligible(items[i].plan))
+		if (all[i]->kind != IT_PLAN || all[i]->done || taken[i] ||
+		    !sfp_bulk_eligible(all[i]->plan))
 			continue;
 		for (k = i, m = 0; k < n && m < SFP_BULK_MAX_ROWS; k++)
-			if (items[k].kind == IT_PLAN && !items[k].done && !taken[k] &&
-			    sfp_bulk_eligible(items[k].plan) &&
-			    sfp_bulk_same_job(items[i].plan, items[k].plan)) {
+			if (all[k]->kind == IT_PLAN && !all[k]->done && !taken[k] &&
+			    sfp_bulk_eligible(all[k]->plan) &&
+			    sfp_bulk_same_job(all[i]->plan, all[k]->plan)) {
 				taken[k] = 1;
-				its[m] = &items[k];
-				plans[m++] = items[k].plan;
+				its[m] = all[k];
+				plans[m++] = all[k]->plan;
 			}
 		st = sfp_bulk_run(R->sf, plans, m, out, records, fails, &applied, &calls, &jf);
 		R->st->requests += calls;
@@ -342,7 +343,8 @@ done:
 }
 
 
-enum sfp_status sfp_run_send(struct run *R, struct item *items, size_t n, struct sfp_fail *f)
+/* Every plan of one session's share of a window, round after round. */
+static enum sfp_status send_items(struct run *R, struct item **all, size_t n, struct sfp_fail *f)
 {
 	struct item **pend = calloc(n ? n : 1, sizeof *pend);
 	enum sfp_status st = SFP_OK;
@@ -351,11 +353,11 @@ enum sfp_status sfp_run_send(struct run *R, struct item *items, size_t n, struct
 	if (!pend)
 		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
 	if (R->o->bulk && R->sf && !R->o->dry_run && !R->stopped)
-		bulk_pass(R, items, n);
+		bulk_pass(R, all, n);
 	for (;;) {
 		for (i = np = 0; i < n; i++)
-			if (items[i].kind == IT_PLAN && !items[i].done)
-				pend[np++] = &items[i];
+			if (all[i]->kind == IT_PLAN && !all[i]->done)
+				pend[np++] = all[i];
 		if (np == 0)
 			break;
 		if (R->stopped) {
@@ -371,5 +373,96 @@ enum sfp_status sfp_run_send(struct run *R, struct item *items, size_t n, struct
 		sfp_run_progress(R);
 	}
 	free(pend);
+	return st;
+}
+
+#define MAX_ORGS_AT_ONCE 16   /* orgs sending side by side (each with its own jobs) */
+
+struct lane_pool {
+	struct lane **work;
+	size_t n, next;
+	pthread_mutex_t mu;
+};
+
+static void *lane_worker(void *arg)
+{
+	struct lane_pool *p = arg;
+
+	for (;;) {
+		struct lane *L;
+
+		pthread_mutex_lock(&p->mu);
+		L = p->next < p->n ? p->work[p->next++] : NULL;
+		pthread_mutex_unlock(&p->mu);
+		if (!L)
+			return NULL;
+		L->ret = send_items(&L->r, L->pend, L->np, &L->f);
+	}
+}
+
+/* Each org's plans through its own session; different orgs in parallel. */
+static enum sfp_status send_lanes(struct run *R, struct item **all, size_t n, struct sfp_fail *f)
+{
+	struct lane_pool p = { .n = 0, .next = 0 };
+	pthread_t th[MAX_ORGS_AT_ONCE];
+	struct item **shares = calloc(n ? n : 1, sizeof *shares);
+	size_t i, k, used = 0, nth = 0;
+	enum sfp_status st = SFP_OK;
+
+	if (!shares || !(p.work = calloc(R->nlanes, sizeof *p.work))) {
+		free(shares);
+		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+	}
+	for (k = 0; k < R->nlanes; k++) {
+		struct lane *L = R->lanes[k];
+
+		L->pend = shares + used;
+		L->np = 0;
+		L->ret = SFP_OK;
+		for (i = 0; i < n; i++)
+			if (all[i]->lane == L && all[i]->kind == IT_PLAN && !all[i]->done)
+				L->pend[L->np++] = all[i];
+		used += L->np;
+		if (L->np)
+			p.work[p.n++] = L;
+	}
+	/* A dry run writes its requests to one output: one org after another. */
+	if (!R->o->dry_run && p.n > 1 && pthread_mutex_init(&p.mu, NULL) == 0) {
+		for (nth = 0; nth < p.n && nth < MAX_ORGS_AT_ONCE; nth++)
+			if (pthread_create(&th[nth], NULL, lane_worker, &p) != 0)
+				break;
+		if (nth == 0)
+			lane_worker(&p);
+		for (i = 0; i < nth; i++)
+			pthread_join(th[i], NULL);
+		pthread_mutex_destroy(&p.mu);
+	} else {
+		for (k = 0; k < p.n; k++)
+			p.work[k]->ret = send_items(&p.work[k]->r, p.work[k]->pend, p.work[k]->np,
+			    &p.work[k]->f);
+	}
+	for (k = 0; k < p.n; k++)
+		if (p.work[k]->ret != SFP_OK && st == SFP_OK) {
+			st = p.work[k]->ret;
+			*f = p.work[k]->f;
+		}
+	free(p.work);
+	free(shares);
+	sfp_run_lanes_fold(R);
+	return st;
+}
+
+enum sfp_status sfp_run_send(struct run *R, struct item *items, size_t n, struct sfp_fail *f)
+{
+	struct item **all = calloc(n ? n : 1, sizeof *all);
+	enum sfp_status st;
+	size_t i;
+
+	if (!all)
+		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+	for (i = 0; i < n; i++)
+		all[i] = &items[i];
+	st = R->nlanes ? send_lanes(R, all, n, f) : send_items(R, all, n, f);
+	free(all);
 	return st;
 }
