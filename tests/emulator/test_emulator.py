@@ -47,8 +47,10 @@ def setUpModule():
 
 
 def tearDownModule():
-    subprocess.run([EMUCTL, "stop", DIR], check=False)
-    shutil.rmtree(DIR, ignore_errors=True)
+    for d in (DIR, HELPERS_DIR):
+        if d:
+            subprocess.run([EMUCTL, "stop", d], check=False)
+            shutil.rmtree(d, ignore_errors=True)
 
 
 class Conn(http.client.HTTPSConnection):
@@ -1418,7 +1420,48 @@ def normalised(obj, ids):
     return re.sub(SF_TIME_RE, "T", text)
 
 
-class TestSpeculation(Base):
+HELPERS_DIR = None
+
+
+class WithHelpers(Base):
+    """Tests of speculate.py: helper processes are off unless SFEMU_HELPERS asks
+    for them, so these classes use an emulator of their own started with two
+    (once, on a copy of the module emulator's keys: a warm start)."""
+
+    @classmethod
+    def setUpClass(cls):
+        global HELPERS_DIR, DIR, ENV
+        if HELPERS_DIR is None:
+            HELPERS_DIR = tempfile.mkdtemp(prefix="sfemu-helpers-")
+            for name in ("ca.pem", "ca.key", "server.pem", "server.key", "jwt_key.pem",
+                         "jwt_cert.pem", "client_id", "client_secret"):
+                shutil.copy(os.path.join(DIR, name), HELPERS_DIR)
+            subprocess.run([EMUCTL, "start", HELPERS_DIR], check=True,
+                           stdout=subprocess.DEVNULL, env=dict(os.environ, SFEMU_HELPERS="2"))
+        cls.saved = DIR, ENV
+        DIR, ENV = HELPERS_DIR, load_env(HELPERS_DIR)
+        TOKENS.clear()
+
+    @classmethod
+    def tearDownClass(cls):
+        global DIR, ENV
+        DIR, ENV = cls.saved
+        TOKENS.clear()
+
+
+class TestHelpersOffByDefault(Base):
+    def test_no_helper_unless_asked_for(self):
+        self.assertEqual(admin("GET", "stats")[1]["parallel"]["helpers"], 0)
+        admin("POST", "config", {"speculate_always": 1})
+        st, _, js = self.req("POST", "composite/graph", {"graphs": [
+            graph_booking("g1", "off-1")]})
+        self.assertEqual(st, 200, js)
+        self.assertTrue(js["graphs"][0]["isSuccessful"], js)
+        par = admin("GET", "stats")[1]["parallel"]
+        self.assertEqual((par["speculated"], par["conflicts"]), (0, 0))
+
+
+class TestSpeculation(WithHelpers):
     """Concurrent writes run in helper processes and are replayed by the owner
     (speculate.py).  speculate_always sends every graph and collections request
     that way, so the same requests can be compared with the owner's own run."""
@@ -1496,7 +1539,7 @@ class TestSpeculation(Base):
         self.assertEqual(par["speculated"] + par["conflicts"], 4 * 3)
 
 
-class TestSpeculationLostHelper(Base):
+class TestSpeculationLostHelper(WithHelpers):
     """Runs after TestSpeculation, which needs the helpers this one kills; the
     classes after it need none."""
 
@@ -1533,13 +1576,14 @@ class TestReplay(unittest.TestCase):
     def setUp(self):
         import copy
         import sqlite3
-        import sfemu
         import speculate
-        self.sfemu, self.spec, self.sqlite3 = sfemu, speculate, sqlite3
+        from emu import composite, concurrent, context, org
+        self.spec, self.sqlite3 = speculate, sqlite3
+        self.composite, self.concurrent, self.context = composite, concurrent, context
         self.dir = tempfile.mkdtemp(prefix="sfemu-replay-")
         for name in ("client_id", "client_secret", "jwt_cert.pem"):
             shutil.copy(os.path.join(DIR, name), self.dir)
-        self.owner = sfemu.Emu(self.dir, 1)
+        self.owner = org.Org(self.dir, 1)
         self.helper = copy.copy(self.owner)
         self.helper.speculative, self.helper.id_space, self.helper.id_counters = \
             True, 10 ** 12, {}
@@ -1549,19 +1593,19 @@ class TestReplay(unittest.TestCase):
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def ctx(self):
-        return self.sfemu.Ctx(self.owner, self.owner.integration, "62.0")
+        return self.context.Ctx(self.owner, self.owner.integration, "62.0")
 
     def helper_run(self, graphs):
         """The helper's run of a graph request on a copy of the org as it is now."""
         copy = self.sqlite3.connect(":memory:", isolation_level=None)
         self.owner.db.backup(copy)
         body = json.dumps({"graphs": graphs}).encode()
-        return self.sfemu.speculative_run(self.helper, self.spec.Recorder(copy), (
+        return self.concurrent.speculative_run(self.helper, self.spec.Recorder(copy), (
             "graph", self.owner.integration["Id"], "62.0", False, "POST", [], body, {},
             self.owner.seq_booking))
 
     def native(self, graphs):
-        return self.sfemu.graph(self.ctx(), "POST", json.dumps({"graphs": graphs}).encode())
+        return self.composite.graph(self.ctx(), "POST", json.dumps({"graphs": graphs}).encode())
 
     def leads(self):
         return self.owner.db.execute("SELECT count(*) FROM records WHERE sobject='Lead'"
@@ -1570,7 +1614,7 @@ class TestReplay(unittest.TestCase):
     def test_replay_keeps_the_helpers_writes(self):
         answer = self.helper_run([graph_booking("g1", "r1")])
         self.assertEqual(self.leads(), 0)             # the helper wrote on its copy
-        resp = self.sfemu.apply_speculation(self.ctx(), answer, 0)
+        resp = self.concurrent.apply_speculation(self.ctx(), answer, 0)
         body = json.loads(resp.body)
         self.assertTrue(body["graphs"][0]["isSuccessful"])
         lead_id = body["graphs"][0]["graphResponse"]["compositeResponse"][0]["body"]["id"]
@@ -1581,7 +1625,7 @@ class TestReplay(unittest.TestCase):
         answer = self.helper_run([graph_booking("g1", "r2")])   # creates key r2
         done = self.native([graph_booking("g1", "r2")])         # meanwhile: so does this
         self.assertTrue(done.body["graphs"][0]["isSuccessful"])
-        self.assertIsNone(self.sfemu.apply_speculation(self.ctx(), answer, 0))
+        self.assertIsNone(self.concurrent.apply_speculation(self.ctx(), answer, 0))
         self.assertEqual(self.owner.counters["speculation_conflicts"], 1)
         self.assertEqual(self.leads(), 1)             # nothing of the replay is left
         again = self.native([graph_booking("g1", "r2")])  # what the owner then does
@@ -1594,8 +1638,8 @@ class TestReplay(unittest.TestCase):
             "method": "POST", "url": V + "/sobjects/Booking__c", "referenceId": "b",
             "body": {"Booking_Key__c": "bk-%d" % i}}]} for i in (1, 2)]
         first, second = self.helper_run([booking[0]]), self.helper_run([booking[1]])
-        self.assertIsNotNone(self.sfemu.apply_speculation(self.ctx(), first, 0))
-        self.assertIsNone(self.sfemu.apply_speculation(self.ctx(), second, 0))
+        self.assertIsNotNone(self.concurrent.apply_speculation(self.ctx(), first, 0))
+        self.assertIsNone(self.concurrent.apply_speculation(self.ctx(), second, 0))
         self.assertEqual(self.owner.seq_booking, 1)
 
     def test_a_query_node_is_left_to_the_owner(self):

@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: ISC
+"""One org: its objects, users and profiles, records, tokens, counters, config and faults."""
+import collections
+import json
+import os
+import threading
+import time
+
+import fixtures
+
+from .describe import Describe
+from .faults import Faults
+from .ids import make_id
+from .material import write_secret
+from .oauth import Tokens
+from .records import Records
+from .rs256 import rsa_public_from_cert_pem
+from .store import Store, open_db
+from .validate import Validate
+
+DEFAULT_DAILY_LIMIT = 15000
+
+
+class Org(Store, Describe, Validate, Records, Faults, Tokens):
+    """One org's data and accounting; its behaviour comes from the mixins."""
+
+    def __init__(self, d, port):
+        self.dir, self.port = d, port
+        # self.lock guards the org's data (SQLite, tokens, jobs, cursors) and is held
+        # while a request is processed.  self.stats_lock guards only counters, fault
+        # rules and config, briefly, so accounting a new request (and its injected
+        # latency) never waits for another request's processing.  Order: lock, then
+        # stats_lock; never the reverse.
+        self.lock = threading.RLock()
+        self.stats_lock = threading.Lock()
+        self.start_time = time.time()
+        self.metadata_time = float(int(self.start_time) - 3600)
+        self.org_id = make_id("00D", 7)
+        self.client_id = open(os.path.join(d, "client_id")).read().strip()
+        self.client_secret = open(os.path.join(d, "client_secret")).read().strip()
+        self.jwt_pub = rsa_public_from_cert_pem(open(os.path.join(d, "jwt_cert.pem")).read())
+        self.login_url = "https://login.salesforce.com:%d" % port
+        self.instance_url = "https://acme.my.salesforce.com:%d" % port
+        self.objects = {}
+        self.lower_objects = {}
+        for name, (prefix, label, plural, builder) in fixtures.OBJECTS.items():
+            self.objects[name] = {"prefix": prefix, "label": label, "plural": plural,
+                                  "fields": builder()}
+            self.lower_objects[name.lower()] = name
+        self.prefix_to_obj = {o["prefix"]: n for n, o in self.objects.items()}
+        self.users = {}
+        self.by_username = {}
+        for n, uname, first, last, profile, alias in fixtures.USERS:
+            uid = make_id("005", n)
+            u = {"Id": uid, "Username": uname, "FirstName": first, "LastName": last,
+                 "profile": profile, "Alias": alias}
+            self.users[uid] = u
+            self.by_username[uname] = u
+        self.admin = self.by_username["admin@acme.example"]
+        self.integration = self.by_username["integration@acme.example"]
+        self._desc_cache = {}
+        self.db = open_db(os.path.join(d, "emu.db"))
+        self.keyed = {}
+        self.tokens = {}
+        self.refresh_tokens = {}
+        self.sp = 0
+        self.seq = 0
+        self.seq_booking = 0  # Booking__c autonumber (Name B-000001...)
+        self.id_space = 0  # a helper process numbers its ids from its own range
+        self.pool = None  # helper processes for concurrent writes (speculate.py)
+        self.speculative = False  # True in a helper process
+        self.id_counters = {}  # never reset: Salesforce never reuses an id
+        self.explicit_ids = set()  # ids inserted with an explicit Id (see next_id)
+        self._templates = {}  # per sObject: defaults, unique fields (complete_record)
+        self._required = {}  # per (profile, sObject): fields required on create
+        self._ref_prefixes = {}  # per referenceTo list: the id prefixes it accepts
+        self.reset(full=True)
+        self.refresh_token = self.new_refresh(self.integration)
+        write_secret(os.path.join(d, "refresh_token"), self.refresh_token)
+        env = os.environ.get("SFEMU_FAULTS")
+        if env:
+            self.set_faults(json.loads(env))
+        if os.environ.get("SFEMU_DAILY_LIMIT"):
+            self.config["daily_limit"] = int(os.environ["SFEMU_DAILY_LIMIT"])
+        if os.environ.get("SFEMU_LATENCY_MS"):
+            self.config["latency_ms"] = int(os.environ["SFEMU_LATENCY_MS"])
+
+    def reset(self, full=False):
+        with self.lock:
+            self.db.execute("DELETE FROM records WHERE fixture = 0")
+            self.db.execute("DELETE FROM keys WHERE id NOT IN (SELECT id FROM records)")
+            with self.stats_lock:
+                self.counters = {"api_calls": 0, "requests": 0, "by_endpoint": {},
+                                 "faults_injected": {}, "speculated": 0,
+                                 "speculation_conflicts": 0}
+                self.faults = []
+                # speculate_always: every graph and collections request goes
+                # through a helper process, not only concurrent ones (tests)
+                self.config = {"daily_limit": DEFAULT_DAILY_LIMIT, "latency_ms": 0,
+                               "query_batch": 2000, "bulk_delay_ms": 0,
+                               "speculate_always": 0}
+                self.log = collections.deque(maxlen=5000)
+                self.req_seq = 0
+            self.jobs = {}
+            self.cursors = {}
+            if full:
+                for u in self.users.values():
+                    fields = {"Username": u["Username"], "FirstName": u["FirstName"],
+                              "LastName": u["LastName"],
+                              "Name": u["FirstName"] + " " + u["LastName"],
+                              "Email": u["Username"], "Alias": u["Alias"],
+                              "CommunityNickname": u["Alias"], "IsActive": True,
+                              "TimeZoneSidKey": "Europe/London", "LocaleSidKey": "en_GB",
+                              "EmailEncodingKey": "UTF-8", "LanguageLocaleKey": "en_US",
+                              "ProfileId": make_id("00e", 1 if u["profile"].startswith("S")
+                                                   else 2),
+                              "UserType": "Standard", "CompanyName": "Acme"}
+                    self.complete_record("User", u["Id"], fields, self.admin)
+                    self.db.execute("INSERT INTO records VALUES (?,?,?,1,1,0)",
+                                    (u["Id"], "User", self.dump_fields("User", fields)))
+                    self.explicit_ids.add(u["Id"])
+                    self.write_keys("User", u["Id"], fields)
