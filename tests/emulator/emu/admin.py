@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: ISC
-"""The admin API under /__emu/ (no auth, not counted): stats, records, log,
-reset, config, faults, sessions, users, tokens."""
+"""The admin API under /__emu/ (no auth, not counted): orgs, and per org its
+stats, records, log, reset, config, faults, sessions, users, tokens."""
 import json
 import re
 import urllib.parse
@@ -11,7 +11,9 @@ from .resp import Resp
 from .routing import API_VERSION
 
 
-def admin(org, method, path, query, body):
+def admin(orgs, org, method, path, query, body):
+    """org: the org of the request's host (the default org on a shared host);
+    ?org=NAME names another."""
     qs = dict(urllib.parse.parse_qsl(query))
     p = path.rstrip("/")
     data = None
@@ -20,10 +22,26 @@ def admin(org, method, path, query, body):
             data = json.loads(body)
         except ValueError:
             return Resp(400, {"error": "body is not JSON"})
+    if "org" in qs:
+        org = orgs.by_name.get(qs.pop("org"))
+        if org is None:
+            return Resp(404, {"error": "unknown org"})
+    if p == "/__emu/orgs":
+        if method == "GET":
+            return Resp(200, {"orgs": [o.describe_org() for o in orgs.all]})
+        if method == "POST":
+            settings = dict(data) if isinstance(data, dict) else {}
+            try:
+                new = orgs.add(settings.pop("name", None), settings)
+            except (ValueError, SFError, re.error, TypeError, AttributeError) as e:
+                return Resp(400, {"error": str(e)})
+            return Resp(201, dict(new.describe_org(), resolve="%s:%d:127.0.0.1" % (
+                new.host, orgs.port)))
     if p == "/__emu/stats" and method == "GET":
         with org.lock, org.stats_lock:
             c = org.counters
-            return Resp(200, {"api_calls": c["api_calls"], "requests": c["requests"],
+            return Resp(200, {"org": org.name, "api_calls": c["api_calls"],
+                              "requests": c["requests"],
                               "by_endpoint": dict(c["by_endpoint"]),
                               "daily_limit": org.config["daily_limit"],
                               "faults_injected": dict(c["faults_injected"]),

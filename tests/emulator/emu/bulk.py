@@ -69,7 +69,7 @@ def bulk(ctx, method, parts, body, hdr):
             raise SFError(400, "INVALIDJOB", "InvalidJob : invalid lineEnding, "
                           "columnDelimiter or contentType")
         org.job_n = getattr(org, "job_n", 0) + 1
-        jid = make_id("750", org.job_n)
+        jid = make_id("750", org.job_n, org.pod)
         now = now_sf()
         job = {"id": jid, "operation": op, "object": obj, "createdById": ctx.user["Id"],
                "createdDate": now, "systemModstamp": now, "state": "Open",

@@ -118,9 +118,9 @@ class Describe:
                                  "name": "everything"},
                                 {"label": "My " + g["labelPlural"].lower(), "name": "mine"}]
             if "OwnerId" in [f["name"] for f in fields] else [],
-            "urls": dict(g["urls"], uiDetailTemplate="https://acme.my.salesforce.com/{ID}",
-                         uiEditTemplate="https://acme.my.salesforce.com/{ID}/e",
-                         uiNewRecord="https://acme.my.salesforce.com/%s/e" % g["keyPrefix"]),
+            "urls": dict(g["urls"], uiDetailTemplate="https://%s/{ID}" % self.host,
+                         uiEditTemplate="https://%s/{ID}/e" % self.host,
+                         uiNewRecord="https://%s/%s/e" % (self.host, g["keyPrefix"])),
         })
         return d
 

@@ -22,13 +22,20 @@ def id18(id15):
 B62_PAIRS = [a + b for a in B62 for b in B62]
 
 
-def make_id(prefix, n):
+def pod(index):
+    """The three characters after the key prefix for the org made index-th
+    (0: the default org, "Hs0"): ids of different orgs never collide, as
+    Salesforce's ids are unique across orgs."""
+    return "H" + B62_PAIRS[B62_PAIRS.index("s0") + index]
+
+
+def make_id(prefix, n, pod="Hs0"):
     # 9 base-62 digits: one digit and four pairs
     n, r1 = divmod(n, 3844)
     n, r2 = divmod(n, 3844)
     n, r3 = divmod(n, 3844)
     n, r4 = divmod(n, 3844)
-    return id18(prefix + "Hs0" + B62[n % 62] + B62_PAIRS[r4] + B62_PAIRS[r3] + B62_PAIRS[r2] +
+    return id18(prefix + pod + B62[n % 62] + B62_PAIRS[r4] + B62_PAIRS[r3] + B62_PAIRS[r2] +
                 B62_PAIRS[r1])
 
 

@@ -59,14 +59,22 @@ def make_material(d, rsa=None):
         if rsa.returncode != 0:
             raise subprocess.CalledProcessError(rsa.returncode, "openssl req rsa", stderr=err)
     os.chmod(p("jwt_key.pem"), 0o600)
+    make_app_credentials(d)
+
+
+def make_app_credentials(d):
+    """The connected app's consumer key and secret in d (client_id,
+    client_secret, owner-only), unless they exist."""
+    os.makedirs(d, exist_ok=True)
     for name, gen in (("client_id", lambda: "3MVG9" + secrets.token_urlsafe(60)[:80]
                        .replace("-", "A").replace("_", "z")),
                       ("client_secret", lambda: secrets.token_hex(32).upper())):
-        if not os.path.exists(p(name)):
-            fd = os.open(p(name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        path = os.path.join(d, name)
+        if not os.path.exists(path):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.write(fd, gen().encode())
             os.close(fd)
-        os.chmod(p(name), 0o600)
+        os.chmod(path, 0o600)
 
 
 def write_secret(path, value):

@@ -14,6 +14,8 @@ from .errors import OAuthError, SFError, not_found
 from .resp import Resp
 from .rs256 import b64url_decode, rsa_verify
 
+LOGIN_HOSTS = ("login.salesforce.com", "test.salesforce.com")
+
 
 class Tokens:
     """The org's tokens (a mixin of org.Org)."""
@@ -42,8 +44,7 @@ class Tokens:
 
     def audiences(self):
         auds = set()
-        for h in ("login.salesforce.com", "test.salesforce.com", "acme.my.salesforce.com",
-                  "acme.my.site.com", "acme--dev.sandbox.my.salesforce.com"):
+        for h in LOGIN_HOSTS + self.audience_hosts:
             for suffix in ("", ":%d" % self.port):
                 auds.add("https://%s%s" % (h, suffix))
         return auds
@@ -129,23 +130,38 @@ class Tokens:
         return False
 
     def auth_user(self, headers):
-        auth = headers.get("Authorization", "")
-        tok = auth[7:].strip() if auth[:7].lower() == "bearer " else (
-            auth[6:].strip() if auth[:6].lower() == "oauth " else None)
+        """The user of the request's token, which must be one this org issued:
+        a token of another org is as unknown here as a made-up one."""
+        tok = bearer(headers)
         t = self.tokens.get(tok) if tok else None
         if not t or not t["valid"]:
             raise SFError(401, "INVALID_SESSION_ID", "Session expired or invalid")
         return t["user"]
 
+    def has_token(self, tok):
+        """tok is an access or refresh token this org issued (valid or not)."""
+        return tok in self.tokens or tok in self.refresh_tokens
 
-def identity(org, h, path):
-    """GET {id} from the token response: who the token belongs to (8.7)."""
+
+def bearer(headers):
+    """The access token of an Authorization header (Bearer or OAuth), or None."""
+    auth = headers.get("Authorization", "")
+    return auth[7:].strip() if auth[:7].lower() == "bearer " else (
+        auth[6:].strip() if auth[:6].lower() == "oauth " else None)
+
+
+def identity(orgs, org, h, path):
+    """GET {id} from the token response: who the token belongs to (Identity
+    URLs).  org: the org the URL names; a token of another org: Wrong_Org."""
     m = re.match(r"^/id/(00D\w{15})/(005\w{15})/?$", path)
     if not m or m.group(1) != org.org_id or m.group(2) not in org.users:
         return Resp(404, {"error": "Not Found"})
     try:
         user = org.auth_user(h.headers)
     except SFError:
+        other = orgs.token_org(bearer(h.headers))
+        if other is not None and other is not org:
+            return Resp(403, "Wrong_Org", ctype="text/plain;charset=UTF-8")
         return Resp(403, "Bad_OAuth_Token", ctype="text/plain;charset=UTF-8")
     if user["Id"] != m.group(2) and user is not org.admin:
         return Resp(403, "Bad_id", ctype="text/plain;charset=UTF-8")
@@ -206,3 +222,41 @@ def oauth(org, h, method, path, query, body):
                               "token_type": "refresh_token"})
         return Resp(200, {"active": False})
     return Resp(404, not_found().array())
+
+
+def login_org(orgs, path, body, headers):
+    """The org a request to the login host's OAuth endpoints is for: the org of
+    the JWT's subject (or, unknown, its issuer), of the client id, or of the
+    token presented; the default org when none is found (its answer is then
+    the error the credentials deserve)."""
+    form = form_parse(body)
+    if path == "/services/oauth2/token":
+        gt = form.get("grant_type")
+        if gt == "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            claims = jwt_claims(form.get("assertion", ""))
+            sub, iss = claims.get("sub"), claims.get("iss")
+            return ((isinstance(sub, str) and orgs.by_username.get(sub)) or
+                    (isinstance(iss, str) and orgs.by_client_id.get(iss)) or orgs.default)
+        if gt == "client_credentials":
+            cid = form.get("client_id")
+            auth = headers.get("Authorization", "")
+            if auth.startswith("Basic "):
+                try:
+                    cid = urllib.parse.unquote(base64.b64decode(auth[6:]).decode()
+                                               .split(":", 1)[0])
+                except (ValueError, UnicodeDecodeError):
+                    return orgs.default
+            return orgs.by_client_id.get(cid) or orgs.default
+        if gt == "refresh_token":
+            return orgs.token_org(form.get("refresh_token")) or orgs.default
+        return orgs.default
+    return orgs.token_org(form.get("token")) or orgs.default
+
+
+def jwt_claims(assertion):
+    """The claims of a JWT, unverified (only to find its org), or {}."""
+    try:
+        claims = json.loads(b64url_decode(assertion.split(".")[1]))
+    except (ValueError, IndexError, UnicodeDecodeError, TypeError):
+        return {}
+    return claims if isinstance(claims, dict) else {}

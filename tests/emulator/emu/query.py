@@ -165,7 +165,7 @@ def query_page(ctx, records, start, batch, locator):
     if not done:
         if locator is None:
             org.cursor_n = getattr(org, "cursor_n", 0) + 1
-            locator = make_id("01g", org.cursor_n)
+            locator = make_id("01g", org.cursor_n, org.pod)
             org.cursors[locator] = (records, batch)
         body["nextRecordsUrl"] = "/services/data/%s/query/%s-%d" % (ctx.v, locator,
                                                                    start + batch)

@@ -104,7 +104,7 @@ class Records:
         if ctx.take_lock_fault():
             raise SFError(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to "
                           "this record or 1 records: %s" % make_id(
-                              self.objects[sobject]["prefix"], 1), [])
+                              self.objects[sobject]["prefix"], 1, self.pod), [])
         rid = vals.pop("Id", None) if op == "seed" else None
         explicit = bool(rid)
         rid = norm_id(rid) if rid else self.next_id(sobject)

@@ -95,7 +95,7 @@ def serve(org, h, method, path, query, body, entry):
     if path.startswith("/services/oauth2/"):
         resp = oauth(org, h, method, path, query, body)
     elif path.startswith("/id/"):
-        resp = identity(org, h, path)
+        resp = identity(h.server.orgs, org, h, path)
     elif re.match(r"^/services/data/?$", path):
         if method not in ("GET", "HEAD"):
             resp = Resp(405, [{"message": "HTTP Method '%s' not allowed. Allowed are HEAD,GET"

@@ -22,14 +22,10 @@ from .admin import admin
 from .concurrent import start_helpers
 from .errors import Cut, SFError
 from .material import make_material
-from .org import Org
+from .orgs import Orgs, org_specs
 from .resp import REASONS, Resp
 from .routing import API_VERSION, serve
 from .sftime import http_date, now_sf
-
-ORG_HOSTS = ["acme.my.salesforce.com", "emu.my.salesforce.com", "login.salesforce.com",
-             "test.salesforce.com", "acme.my.site.com",
-             "acme--dev.sandbox.my.salesforce.com", "acme.lightning.force.com"]
 
 REQUEST_IDS = itertools.count(int.from_bytes(os.urandom(6), "big") << 16)
 
@@ -102,7 +98,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile = io.BytesIO()
 
     def dispatch(self):
-        org = self.server.org
+        orgs = self.server.orgs
         t0 = time.time()
         method = self.command
         split = urllib.parse.urlsplit(self.path)
@@ -114,10 +110,11 @@ class Handler(BaseHTTPRequestHandler):
             return
         entry = {"method": method, "path": path, "status": None, "user": None,
                  "fault": None, "time": now_sf()}
+        org = orgs.route(self.headers, path, body)
         try:
             if path.startswith("/__emu/"):
                 # the admin API is neither counted nor logged
-                self.send(admin(org, method, path, split.query, body))
+                self.send(admin(orgs, org, method, path, split.query, body))
                 return
             with org.stats_lock:
                 org.counters["requests"] += 1
@@ -210,11 +207,14 @@ class Server(ThreadingHTTPServer):
         pass
 
 
-def write_env(d, port, org):
-    resolve = ",".join("%s:%d:127.0.0.1" % (h, port) for h in ORG_HOSTS)
-    env = [("SF_CA_FILE", os.path.join(d, "ca.pem")), ("SF_RESOLVE", resolve),
+def write_env(d, port, orgs):
+    """DIR/env: the default org as SF_* (what a single-org client reads), and
+    every org as SFEMU_ORG_<NAME>_* (DIR/orgs.json has the same as JSON)."""
+    org = orgs.default
+    env = [("SF_CA_FILE", os.path.join(d, "ca.pem")),
+           ("SF_RESOLVE", ",".join(orgs.resolve())),
            ("SF_LOGIN_URL", "https://login.salesforce.com:%d" % port),
-           ("SF_INSTANCE_URL", "https://acme.my.salesforce.com:%d" % port),
+           ("SF_INSTANCE_URL", org.instance_url),
            ("SF_API_VERSION", API_VERSION), ("SF_CLIENT_ID", org.client_id),
            ("SF_USERNAME", org.integration["Username"]),
            ("SFEMU_ADMIN_USERNAME", org.admin["Username"]),
@@ -223,7 +223,20 @@ def write_env(d, port, org):
            ("SF_CLIENT_SECRET_FILE", os.path.join(d, "client_secret")),
            ("SF_REFRESH_TOKEN_FILE", os.path.join(d, "refresh_token")),
            ("SFEMU_URL", "https://emu.my.salesforce.com:%d" % port),
-           ("SFEMU_PORT", str(port)), ("SFEMU_DIR", d)]
+           ("SFEMU_PORT", str(port)), ("SFEMU_DIR", d),
+           ("SFEMU_ORGS", " ".join(o.name for o in orgs.all)),
+           ("SFEMU_ORGS_FILE", os.path.join(d, "orgs.json"))]
+    for o in orgs.all:
+        desc = o.describe_org()
+        p = "SFEMU_ORG_%s_" % o.name.upper()
+        env += [(p + "HOST", desc["host"]), (p + "INSTANCE_URL", desc["instance_url"]),
+                (p + "ORG_ID", desc["org_id"]), (p + "CLIENT_ID", desc["client_id"]),
+                (p + "CLIENT_SECRET_FILE", desc["client_secret_file"]),
+                (p + "REFRESH_TOKEN_FILE", desc["refresh_token_file"]),
+                (p + "JWT_KEY_FILE", desc["jwt_key_file"]),
+                (p + "USERNAME", desc["username"]), (p + "USER_ID", desc["user_id"]),
+                (p + "ADMIN_USERNAME", desc["admin_username"]),
+                (p + "ADMIN_USER_ID", desc["admin_user_id"])]
     text = "".join("export %s='%s'\n" % (k, v.replace("'", "'\\''")) for k, v in env)
     tmp = os.path.join(d, "env.tmp")
     with open(tmp, "w") as f:
@@ -237,6 +250,7 @@ def main(rsa=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--orgs", help="N (that many orgs) or a JSON file of orgs")
     a = ap.parse_args()
     d = os.path.abspath(a.dir)
     os.makedirs(d, exist_ok=True)
@@ -248,8 +262,10 @@ def main(rsa=None):
     srv = Server(("127.0.0.1", a.port), Handler)
     srv.ssl_ctx = ctx
     port = srv.server_address[1]
-    org = Org(d, port)
-    srv.org = org
+    orgs = Orgs(d, port)
+    for name, settings in org_specs(a.orgs):
+        orgs.add(name, settings)
+    srv.orgs = orgs
     # helper processes for concurrent writes, forked before any thread exists,
     # only when asked for (a benchmark); unset or 0: every request is processed
     # in this process, one at a time.  "auto": one a CPU besides the owner's (two
@@ -257,10 +273,10 @@ def main(rsa=None):
     helpers = os.environ.get("SFEMU_HELPERS") or "0"
     n = min(4, max(1, len(os.sched_getaffinity(0)) - 1)) if helpers == "auto" else int(helpers)
     if n > 0:
-        start_helpers(org, n)
+        start_helpers(orgs.default, n)
     with open(os.path.join(d, "pid"), "w") as f:
         f.write(str(os.getpid()))
-    write_env(d, port, org)
+    write_env(d, port, orgs)
 
     def stop(*_):
         threading.Thread(target=srv.shutdown, daemon=True).start()

@@ -57,7 +57,7 @@ class Store:
         n = self.id_counters.get(prefix, 0) + 1
         self.id_counters[prefix] = n
         while True:
-            rid = make_id(prefix, self.id_space + n + 1000 * (prefix == "005"))
+            rid = make_id(prefix, self.id_space + n + 1000 * (prefix == "005"), self.pod)
             if rid not in self.explicit_ids:
                 return rid
             n += 1
