@@ -6,11 +6,14 @@
 # past its own budget fails only that tenant's plans, which the rejects keep for
 # replay, while the other tenants' plans finish.
 #
-# The emulator serves one org here, so the tenants are told apart by user and
-# key prefix: acme and acme2 (two portals of one customer) share the org and
+# Sections 1-4 use the one org of the emulator that runs the suite, so the
+# tenants are told apart by user and key prefix: acme and acme2 (two portals of one customer) share the org and
 # its integration user, hence one session; ann and down bind other users of it
 # (a session each), refused a user the org does not have, and down's org
-# settings name a host that does not answer.
+# settings name a host that does not answer.  Sections 5-6 start an emulator
+# of three orgs for four tenants: a mixed spool lands each booking only in its
+# own org, one org at its daily limit while the others finish, exactly once per
+# tenant under injected faults and after a kill -9.
 . "$SFP_ROOT/tests/lib.sh"
 need_emulator
 cd "$T" || exit 1
@@ -151,5 +154,121 @@ plan globex one-3 globex:one-3 >other.jsonl
 expect_status 1 "--tenant acme refuses globex's plan" -- sf-create --tenant acme <other.jsonl
 expect_eq "$(jq -r .error.code "$T/out")" unknown-tenant "as unknown-tenant"
 expect_status 2 "--tenants with --org is a usage error" -- sf-create --tenants tenants --org x <one.jsonl
+
+# 5. Three orgs, four tenants (acme and acme2 share org acme): an emulator of
+# its own serving acme, globex and initech, each with its own hosts, ids,
+# users, records, counters and limits.
+EMU=$T/emu-orgs
+if ! "$SFP_ROOT/tests/emulator/emuctl" start "$EMU" --orgs 3 >/dev/null; then
+	t_fail "an emulator of three orgs did not start"; t_done; exit 1
+fi
+trap '"$SFP_ROOT/tests/emulator/emuctl" stop "$EMU" >/dev/null 2>&1' EXIT
+set -a; . "$EMU/env"; set +a
+KEY=$SF_JWT_KEY_FILE LOGIN=$SF_LOGIN_URL
+unset SF_INSTANCE_URL SF_USERNAME SF_JWT_KEY_FILE SF_REFRESH_TOKEN_FILE SF_CLIENT_SECRET_FILE
+unset SF_LOGIN_URL SF_CLIENT_ID
+# org NAME FIELD: an org's variable from the emulator (SFEMU_ORG_<NAME>_<FIELD>)
+org() { eval "printf %s \"\${SFEMU_ORG_$(printf %s "$1" | tr a-z A-Z)_$2}\""; }
+# otenant TENANT ORG [PREFIX]: a tenant bound to ORG's integration user
+otenant() {
+	local t=$1 o=$2
+	mkdir -m 700 "orgs/$t"
+	printf '{"orgId":"%s","username":"%s"%s}\n' "$(org "$o" ORG_ID)" "$(org "$o" USERNAME)" \
+		"${3:+,\"keyPrefix\":\"$3\"}" >"orgs/$t/tenant.json"
+	printf '{"instanceUrl":"%s","loginUrl":"%s","clientId":"%s","username":"%s","jwtKeyFile":"%s","flow":"jwt"}\n' \
+		"$(org "$o" INSTANCE_URL)" "$LOGIN" "$(org "$o" CLIENT_ID)" "$(org "$o" USERNAME)" "$KEY" \
+		>"orgs/$t/org.json"
+	chmod 600 "orgs/$t"/*.json
+}
+ocalls() { emu_admin GET "/__emu/stats?org=$1" | jq -r .api_calls; }
+# okeys ORG: every Booking_Key__c of the org's Leads, sorted, counted: "N distinct"
+okeys() {
+	emu_admin GET "/__emu/records?sobject=Lead&org=$1" |
+		jq -r '[.records[].fields.Booking_Key__c | select(. != null)] | "\(length) \(unique | length) \(map(split(":")[0]) | unique | join(","))"'
+}
+ocompany() {
+	emu_admin GET "/__emu/records?sobject=Lead&org=$1" |
+		jq -r --arg k "$2" '.records[] | select(.fields.Booking_Key__c == $k) | .fields.Company'
+}
+mkdir -m 700 orgs
+otenant acme acme
+otenant acme2 acme acme2:
+otenant globex globex
+otenant initech initech
+# spool N FIRST: N bookings of every tenant, ids FIRST.., interleaved
+spool() {
+	local i=$2
+	while [ "$i" -lt $(($2 + $1)) ]; do
+		for t in acme acme2 globex initech; do plan "$t" "bk-$i" "$t:bk-$i" "$t"; done
+		i=$((i + 1))
+	done
+}
+spool 5 1 >orgs.jsonl
+# The attack: globex signs a booking with acme's id; its key can only be globex's.
+plan globex bk-1 acme:bk-1 PWNED-by-globex >>orgs.jsonl
+plan globex bk-1042 globex:bk-1042 Cancelled >>orgs.jsonl
+emu_admin POST "/__emu/config?org=initech" "{\"daily_limit\":$(ocalls initech)}" >/dev/null
+a0=$(ocalls acme) g0=$(ocalls globex)
+expect_status 4 "one org at its daily limit is exit 4, the others finish" -- \
+	sf-create --tenants orgs --rejects orgs.rej <orgs.jsonl
+expect_eq "$(okeys acme)" "10 10 acme,acme2" "org acme holds acme's and acme2's bookings, each once"
+expect_eq "$(okeys globex)" "6 6 globex" "org globex holds only globex's"
+expect_eq "$(okeys initech)" "0 0 " "org initech, at its limit, got nothing"
+expect_eq "$(ocompany acme acme:bk-1)" acme "globex's booking with acme's id changed nothing of acme's"
+expect_eq "$(jq -r 'select(.tenant == "globex" and .ok == false) | .error.code' "$T/out")" foreign-key \
+	"globex's plan with acme's key is refused"
+expect_eq "$(jq -r 'select(.tenant == "initech") | .error.code' "$T/out" | sort | uniq -c | awk '{print $1, $2}')" \
+	"5 REQUEST_LIMIT_EXCEEDED" "initech's plans are reported with the daily limit"
+expect_match 'tenant initech' "$(cat "$T/err")" "stderr names the tenant stopped"
+expect_eq "$(($(ocalls acme) - a0)) $(($(ocalls globex) - g0))" "1 1" \
+	"one graph request per org (acme's two tenants share it)"
+expect_eq "$(grep -c '^{"tenant":"initech"' orgs.rej) $(grep -vc '^{"tenant":"initech"' orgs.rej)" "5 1" \
+	"the rejects: initech's plans as they came, and globex's refused plan"
+emu_admin POST "/__emu/config?org=initech" '{"daily_limit":15000}' >/dev/null
+grep '^{"tenant":"initech"' orgs.rej >initech.rej
+expect_status 0 "initech's rejects replay once its limit allows" -- sf-create --tenants orgs <initech.rej
+expect_eq "$(okeys initech)" "5 5 initech" "org initech holds its bookings, each once"
+
+# 6. Exactly once per tenant under 20 % injected faults in every org, and after
+# a kill -9 mid-run: a run again over the whole spool duplicates nothing.
+spool 60 100 >faults.jsonl
+for o in acme globex initech; do
+	emu_admin POST "/__emu/faults?org=$o" '{"rules":[
+ {"kind":"unavailable","rate":0.05,"seed":21,"path":"composite"},
+ {"kind":"lock","rate":0.05,"seed":22,"path":"composite"},
+ {"kind":"cut_before","rate":0.05,"seed":23,"path":"composite"},
+ {"kind":"cut_after","rate":0.05,"seed":24,"path":"composite"}]}' >/dev/null
+done
+fails=0 i=0
+while [ $i -lt 6 ]; do
+	sed -n "$((i * 40 + 1)),$((i * 40 + 40))p" faults.jsonl >chunk.jsonl
+	sf-create --tenants orgs <chunk.jsonl >>faults.out 2>>faults.err || fails=$((fails + 1))
+	i=$((i + 1))
+done
+sf-create --tenants orgs <faults.jsonl >>faults.out 2>>faults.err || fails=$((fails + 1))
+injected=0
+for o in acme globex initech; do
+	injected=$((injected + $(emu_admin GET "/__emu/stats?org=$o" | jq '[.faults_injected[]] | add // 0')))
+	emu_admin DELETE "/__emu/faults?org=$o" >/dev/null
+done
+expect_eq "$fails" 0 "every run under faults ends with exit 0"
+if [ "$injected" -ge 3 ]; then t_ok "faults were injected ($injected)"; else
+	t_fail "only $injected faults were injected"; fi
+for o in acme globex initech; do
+	emu_admin POST "/__emu/config?org=$o" '{"latency_ms":400}' >/dev/null
+done
+spool 100 200 >kill.jsonl
+sf-create --tenants orgs <kill.jsonl >/dev/null 2>&1 &
+pid=$!
+sleep 0.6
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+for o in acme globex initech; do
+	emu_admin POST "/__emu/config?org=$o" '{"latency_ms":0}' >/dev/null
+done
+expect_status 0 "the spool sent again after a kill -9" -- sf-create --tenants orgs <kill.jsonl
+expect_eq "$(okeys acme)" "330 330 acme,acme2" "org acme: every booking of acme and acme2 exactly once"
+expect_eq "$(okeys globex)" "166 166 globex" "org globex: every booking exactly once"
+expect_eq "$(okeys initech)" "165 165 initech" "org initech: every booking exactly once"
 
 t_done
