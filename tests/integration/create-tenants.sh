@@ -7,10 +7,10 @@
 # replay, while the other tenants' plans finish.
 #
 # Sections 1-4 use the one org of the emulator that runs the suite, so the
-# tenants are told apart by user and key prefix: acme and acme2 (two portals of one customer) share the org and
-# its integration user, hence one session; ann and down bind other users of it
-# (a session each), refused a user the org does not have, and down's org
-# settings name a host that does not answer.  Sections 5-6 start an emulator
+# tenants are told apart by user and key prefix: acme and acme2 (two portals
+# of one customer) share the org and its integration user, hence one session;
+# ann and down bind other users of it (a session each), refused a user the org
+# does not have, and down's org settings name a host that does not answer.  Sections 5-6 start an emulator
 # of three orgs for four tenants: a mixed spool lands each booking only in its
 # own org, one org at its daily limit while the others finish, exactly once per
 # tenant under injected faults and after a kill -9.
