@@ -376,7 +376,7 @@ static enum sfp_status send_items(struct run *R, struct item **all, size_t n, st
 	return st;
 }
 
-#define MAX_ORGS_AT_ONCE 16   /* orgs sending side by side (each with its own jobs) */
+#define MAX_ORGS_AT_ONCE 64   /* orgs sending side by side, each with its own jobs */
 
 struct lane_pool {
 	struct lane **work;
