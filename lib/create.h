@@ -105,7 +105,8 @@ enum sfp_status sfp_create_plan_keys(const cJSON *plan, const struct sfp_tenant_
 /*
  * Run a stream of plans: read every item from in, make it real, write one
  * result line per item in input order to out, and failed or unsent plans (the
- * original line) to rejects (may be NULL).  sf may be NULL for a dry run.
+ * original line) to rejects (may be NULL).  sf may be NULL for a dry run, and
+ * is with o->tenants (each org's session is opened here, on its first plan).
  * Returns SFP_OK when every plan succeeded, SFP_E_ITEM when some failed,
  * SFP_E_TEMP when the run stopped early (daily limit, budget, retries spent),
  * SFP_E_AUTH when authentication was refused, SFP_E_IO for an output error; f
