@@ -112,6 +112,9 @@ main(int argc, char *argv[])
 		    "%lu requests sent\n", prog, stats.failed, stats.plans, stats.api_used,
 		    stats.api_max, 100.0 * (double)stats.api_used / (double)stats.api_max,
 		    stats.requests);
+	else if (!o.c.dry_run && stats.sessions > 0)   /* each org's usage is its own */
+		(void)fprintf(stderr, "%s: %lu of %lu plans failed; %lu requests sent over %lu org "
+		    "sessions\n", prog, stats.failed, stats.plans, stats.requests, stats.sessions);
 	if (st != SFP_OK && st != SFP_E_ITEM)
 		sfp_fail_print(&f, prog, stderr);
 	st = sfp_status_worst(st, sfp_cli_finish_stdout(prog));

@@ -63,7 +63,8 @@ struct sfp_create_stats {
 	unsigned long requests;     /* graph requests sent (each one API call) */
 	unsigned long rounds;       /* rounds of requests */
 	unsigned long resent;       /* plans sent again (rolled back or transient) */
-	long api_used, api_max;     /* last Sforce-Limit-Info, -1 when unknown */
+	long api_used, api_max;     /* last Sforce-Limit-Info, -1 when unknown (and with tenants) */
+	unsigned long sessions;     /* with tenants: org sessions opened (one per org and user) */
 	double elapsed_s;
 };
 

@@ -220,6 +220,8 @@ expect_eq "$(jq -r 'select(.tenant == "globex" and .ok == false) | .error.code' 
 expect_eq "$(jq -r 'select(.tenant == "initech") | .error.code' "$T/out" | sort | uniq -c | awk '{print $1, $2}')" \
 	"5 REQUEST_LIMIT_EXCEEDED" "initech's plans are reported with the daily limit"
 expect_match 'tenant initech' "$(cat "$T/err")" "stderr names the tenant stopped"
+expect_match '6 of 22 plans failed; 3 requests sent over 3 org sessions' "$(cat "$T/err")" \
+	"stderr sums up the run for cron logs (initech's refused request counts as sent)"
 expect_eq "$(($(ocalls acme) - a0)) $(($(ocalls globex) - g0))" "1 1" \
 	"one graph request per org (acme's two tenants share it)"
 expect_eq "$(grep -c '^{"tenant":"initech"' orgs.rej) $(grep -vc '^{"tenant":"initech"' orgs.rej)" "5 1" \
