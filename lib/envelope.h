@@ -35,6 +35,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "fail.h"
+#include "replay.h"
 
 struct sfp_hsign_opts {
 	const char *keyring;
@@ -53,7 +54,8 @@ struct sfp_hsign_opts {
 struct sfp_hverify_opts {
 	const char *keyring;
 	const char *tenant;       /* required with headers; else only this tenant */
-	const char *replay_store; /* NULL: the default under the cache dir */
+	const char *replay_store; /* NULL: the default under the cache dir; "" refused */
+	struct sfp_replay_redis redis;   /* auth and CA files for a Redis store */
 	long tolerance;           /* seconds either side; 0 means 300 */
 	int64_t now;              /* -1: the clock */
 	int envelope;             /* write the verified envelope, not the body */
