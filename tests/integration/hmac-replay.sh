@@ -3,7 +3,8 @@
 # each message by the clock when it arrives; an id outlives every verifier's
 # tolerance whoever recorded it; Redis keys expire at an absolute time on the
 # server's clock.  Each block replays what the red team did and expects it to
-# fail now.
+# fail now.  One local user suffices: the attacker here is whoever can send or
+# resend a message, and a second verifier is a second process.
 . "$SFP_ROOT/tests/lib.sh"
 
 cd "$T" || exit 1
