@@ -108,17 +108,41 @@ check_owner(const struct stat *sb, const char *what, const char *path, struct sf
 	return SFP_OK;
 }
 
+/*
+ * The directory holding the store must pass check_owner: in a directory others
+ * may write they could also plant the -wal and -shm files SQLite opens beside
+ * it.  Every directory above it must be ours or root's and writable by nobody
+ * else unless sticky (as /tmp is), or someone could rename the store's
+ * directory away and put their own in its place.
+ */
 static enum sfp_status
 check_store_dir(const char *path, struct sfp_fail *f)
 {
-	char copy[PATH_MAX], *dir;
+	char copy[PATH_MAX], real[PATH_MAX], *dir;
 	struct stat sb;
+	enum sfp_status st;
 
 	(void)snprintf(copy, sizeof copy, "%s", path);
 	dir = dirname(copy);
-	if (stat(dir, &sb) == -1)
+	if (realpath(dir, real) == NULL || stat(real, &sb) == -1)
 		return sfp_fail_set(f, SFP_E_INPUT, "replay-store", dir, "%s", strerror(errno));
-	return check_owner(&sb, "its directory", dir, f);
+	if ((st = check_owner(&sb, "its directory", real, f)) != SFP_OK)
+		return st;
+	while (strcmp(real, "/") != 0) {
+		char *slash = strrchr(real, '/');
+		if (slash == real)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(real, &sb) == -1)
+			return sfp_fail_set(f, SFP_E_INPUT, "replay-store", real, "%s", strerror(errno));
+		if ((sb.st_mode & S_ISVTX) == 0 &&
+		    (st = check_owner(&sb, "a directory above it", real, f)) != SFP_OK)
+			return st;
+		if ((sb.st_mode & S_ISVTX) != 0 && sb.st_uid != geteuid() && sb.st_uid != 0)
+			return check_owner(&sb, "a directory above it", real, f);
+	}
+	return SFP_OK;
 }
 
 static enum sfp_status

@@ -57,7 +57,8 @@ struct sfp_replay_redis {
  * $SFPIPE_CACHE_DIR, $XDG_CACHE_HOME/sfpipe or ~/.cache/sfpipe (directories
  * created 0700), "redis://host[:port][/db]" or "rediss://..." (TLS) for Redis,
  * anything else a SQLite path, whose file and directory must be ours (or
- * root's) and writable by nobody else.  An empty spec is SFP_E_USAGE: it is
+ * root's) and writable by nobody else, and the directories above them too
+ * unless sticky.  An empty spec is SFP_E_USAGE: it is
  * what an unset variable in a fleet set-up gives, and a silent local store
  * would let each machine accept the same message once.  redis may be NULL.
  * SFP_E_INPUT for an unusable file, SFP_E_TEMP when Redis cannot be reached or
