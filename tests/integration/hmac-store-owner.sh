@@ -12,8 +12,15 @@ printf '{"o":1}' >body
 
 if [ "$(id -u)" = 0 ]; then
 	victim=sfpv$$ attacker=sfpa$$
-	useradd --system --no-create-home --shell /usr/sbin/nologin "$victim"
-	useradd --system --no-create-home --shell /usr/sbin/nologin "$attacker"
+	mkuser() {   # another test may hold /etc/passwd's lock for a moment: retry
+		for i in 1 2 3 4 5; do
+			useradd --system --no-create-home --shell /usr/sbin/nologin "$1" 2>/dev/null && return 0
+			sleep 1
+		done
+		t_fail "useradd $1 failed"
+	}
+	mkuser "$victim"
+	mkuser "$attacker"
 	trap 'userdel "$victim" 2>/dev/null; userdel "$attacker" 2>/dev/null' EXIT
 	SH=$(mktemp -d /tmp/sfp-share.XXXXXX) && chmod 1777 "$SH"   # a shared place, as /tmp
 	mkdir "$SH/victim" && chown "$victim" "$SH/victim" && chmod 700 "$SH/victim"
