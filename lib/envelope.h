@@ -2,16 +2,16 @@
 /*
  * envelope: what hmac-sign and hmac-verify do, over streams.
  *
- * An envelope is one JSON object (design.md "Signed envelope"):
+ * An envelope is one JSON object (hmac-sign(1)):
  *   {"tenant":"acme","id":"msg_...","timestamp":1795412345,"signature":"v1,...","body":"..."}
  * where body holds the exact bytes that were signed (valid UTF-8, no NUL).
  * The headers form is the three lines webhook-id, webhook-timestamp and
  * webhook-signature (or, with the RFC 9421 scheme, Content-Digest,
  * Signature-Input and Signature), as `curl -H @file` reads them.
  *
- * Verification order (signing.md §7.2): parse, tenant, timestamp window, MAC
- * against every key of the claimed tenant valid at the message's time, then
- * the replay store; an id is recorded only after its MAC verified, and
+ * Verification order (cheap checks first, the store last): parse, tenant,
+ * timestamp window (the clock read per message), MAC against every key of the
+ * claimed tenant valid at the message's time, then the replay store; an id is recorded only after its MAC verified, and
  * durably before the message is written out.  Refusals are result lines on
  * stdout, {"id","tenant","ok":false,"error":{"code","message"},"input"}, with
  * code one of bad-signature, stale, future, replayed, unknown-tenant, malformed.
@@ -19,7 +19,10 @@
  * Default output of a verified envelope: its body bytes as one line, when the
  * body is one line of JSON.  A verified body that is not (a raw newline, not
  * JSON) is refused as malformed without being recorded, so it can be taken
- * again with --envelope, which writes the verified envelope instead.
+ * again with --envelope, which writes the verified envelope instead.  With
+ * --tagged: {"tenant":<the keyring's match>,"body":<the body bytes>}, the body
+ * one line of strict JSON.  A body read whole from stdin (hmac-sign without
+ * --lines, hmac-verify --headers) loses one trailing newline unless raw.
  *
  * A stream is parsed in a reader thread of its own while the calling thread
  * checks, commits and writes; only on a fatal stop (replay store gone) with the
@@ -35,6 +38,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "fail.h"
+#include "replay.h"
 
 struct sfp_hsign_opts {
 	const char *keyring;
@@ -42,6 +46,7 @@ struct sfp_hsign_opts {
 	const char *id;         /* NULL: a fresh random id per message */
 	int64_t timestamp;      /* -1: now */
 	int lines;              /* sign each line of the input as one message */
+	int raw;                /* keep a trailing newline of stdin in the body */
 	int headers;            /* write header lines instead of an envelope */
 	int rfc9421;            /* the RFC 9421 scheme (implies headers) */
 	const char *method;     /* rfc9421 */
@@ -52,12 +57,15 @@ struct sfp_hsign_opts {
 struct sfp_hverify_opts {
 	const char *keyring;
 	const char *tenant;       /* required with headers; else only this tenant */
-	const char *replay_store; /* NULL: the default under the cache dir */
+	const char *replay_store; /* NULL: the default under the cache dir; "" refused */
+	struct sfp_replay_redis redis;   /* auth and CA files for a Redis store */
 	long tolerance;           /* seconds either side; 0 means 300 */
 	int64_t now;              /* -1: the clock */
 	int envelope;             /* write the verified envelope, not the body */
 	const char *rejects;      /* also append refusals here (created 0600) */
 	const char *headers;      /* verify one request: headers from this file, body on stdin */
+	int raw;                  /* headers: keep a trailing newline of the body */
+	int tagged;               /* write {"tenant":...,"body":<body as JSON>} */
 	int rfc9421;
 	const char *method;       /* rfc9421 */
 	const char *url;          /* rfc9421 */
@@ -73,6 +81,12 @@ struct sfp_hverify_stats {
  * refused (reported on out), or a fatal status with f filled. */
 enum sfp_status sfp_hmac_sign_run(const struct sfp_hsign_opts *o, int in_fd, FILE *out,
     struct sfp_fail *f);
+
+/* The options' conflicts (--headers needs --tenant; rfc9421 needs --headers,
+ * --method and --url, which go only with it): SFP_E_USAGE with the reason.
+ * sfp_hmac_verify_run makes this check too; a program calls it first to
+ * print its usage hint. */
+enum sfp_status sfp_hverify_opts_check(const struct sfp_hverify_opts *o, struct sfp_fail *f);
 
 /* Verify and write to out, adding to *stats (may be NULL).  SFP_OK when all
  * were accepted, SFP_E_ITEM when any of this run was refused; SFP_E_TEMP when the replay store is locked or unreachable (no

@@ -3,9 +3,12 @@
  * replay: the store of message ids already accepted, so a replay is refused.
  *
  * Entries are keyed by (tenant, id), never id alone, so one tenant can neither
- * collide with nor pre-burn another's ids.  Each entry is kept until its
- * expiry (the message timestamp plus the tolerance: a message stamped in the
- * future is accepted, so its id must outlive it).
+ * collide with nor pre-burn another's ids.  Each entry is kept until the
+ * message's own timestamp plus the store's fixed window, SFP_REPLAY_WINDOW,
+ * whichever verifier recorded it and whatever that verifier's clock says: a
+ * verifier accepts only messages within its tolerance of its clock, and no
+ * tolerance may exceed the window, so while any verifier could still accept a
+ * message its id is still in the store.
  *
  * Two back ends:
  *  - SQLite (a path; the default is replay.sqlite under the cache dir):
@@ -14,9 +17,11 @@
  *    a replay; the key is a 128-bit BLAKE2b hash of the length-prefixed
  *    (tenant, id).  The commit returns only once the WAL is on disk, so an id is
  *    durable before its message is accepted; many processes may share a file.
- *  - Redis ("redis://host:port/db"): SET key 1 NX EX ttl per id, pipelined per
- *    batch; the server's atomic NX makes two verifiers on two machines unable
- *    to both accept one message.
+ *  - Redis ("redis://host:port/db"): SET key 1 NX EXAT expires per id,
+ *    pipelined per batch; the server's atomic NX makes two verifiers on two
+ *    machines unable to both accept one message, and the absolute expiry is
+ *    judged by the server's clock alone, so a verifier whose clock is fast
+ *    cannot make a key expire early.
  *
  * Ownership: sfp_replay_open returns a new store closed by sfp_replay_close.
  * Keys passed in are borrowed for the call.
@@ -28,24 +33,40 @@
 #include <stdint.h>
 #include "fail.h"
 
+/* Seconds an id is kept past its message's timestamp; the largest tolerance a
+ * verifier may use. */
+#define SFP_REPLAY_WINDOW 3600
+
 struct sfp_replay;
 
 struct sfp_replay_key {
 	const char *tenant;
 	const char *id;
-	int64_t expires;     /* Unix time after which the entry may be forgotten */
+	int64_t expires;     /* Unix time after which the entry may be forgotten:
+	                      * the message's timestamp + SFP_REPLAY_WINDOW */
+};
+
+/* How to reach a Redis store (redis.h): both may be NULL. */
+struct sfp_replay_redis {
+	const char *auth_file;   /* the password, or user and password (0600) */
+	const char *ca_file;     /* trusted CA for rediss:// (default: the system's) */
 };
 
 /*
- * Open the store named by spec: NULL or "" for the default SQLite file under
+ * Open the store named by spec: NULL for the default SQLite file under
  * $SFPIPE_CACHE_DIR, $XDG_CACHE_HOME/sfpipe or ~/.cache/sfpipe (directories
- * created 0700), "redis://host[:port][/db]" for Redis, anything else a SQLite
- * path.  now is used to purge expired entries.  SFP_E_INPUT for a bad spec or
- * an unusable file, SFP_E_TEMP when Redis cannot be reached or the database is
- * locked beyond the busy timeout.
+ * created 0700), "redis://host[:port][/db]" or "rediss://..." (TLS) for Redis,
+ * anything else a SQLite path, whose file and directory must be ours (or
+ * root's) and writable by nobody else, and the directories above them too
+ * unless sticky.  An empty spec is SFP_E_USAGE: it is
+ * what an unset variable in a fleet set-up gives, and a silent local store
+ * would let each machine accept the same message once.  redis may be NULL.
+ * SFP_E_INPUT for an unusable file, SFP_E_TEMP when Redis cannot be reached or
+ * the database is locked beyond the busy timeout, SFP_E_AUTH when Redis refuses
+ * our credentials or TLS verification fails.
  */
-enum sfp_status sfp_replay_open(const char *spec, int64_t now, struct sfp_replay **out,
-    struct sfp_fail *f);
+enum sfp_status sfp_replay_open(const char *spec, const struct sfp_replay_redis *redis,
+    struct sfp_replay **out, struct sfp_fail *f);
 void sfp_replay_close(struct sfp_replay *r);
 
 /* A short description for messages: the path or the redis URL. */
