@@ -14,6 +14,7 @@
 
 #include "bulk.h"
 #include "create.h"
+#include "field.h"
 #include "http.h"
 
 /* ---- the plan format ---- */
@@ -634,20 +635,21 @@ oom:
 
 /* ---- the operator form ---- */
 
-static int shape_ok(const char *v, const char *shape)
-{
-	for (; *shape; shape++, v++) {
-		if (*shape == 'd' ? !isdigit((unsigned char)*v) : *v != *shape)
-			return 0;
-	}
-	return 1;
-}
-
+/*
+ * A value typed on the command line is text, and field.c's rules for text
+ * decide what it becomes, exactly as for a string in a booking: "16" into an
+ * int field is 16, "true" into a boolean is true, "0x10" and "yes" are
+ * refused, "09:30" into a time is "09:30:00.000Z".  An empty value is null
+ * (it clears the field), which only a nillable field takes.
+ */
 static enum sfp_status coerce(const struct sfp_catalog *cat, const char *sobject,
     const char *field, const char *val, cJSON **out, struct sfp_fail *f)
 {
+	struct sfp_buf json = SFP_BUF_INIT;
+	struct sfp_value v;
 	struct sfp_field fd;
-	char *end;
+	enum sfp_status st;
+	char place[128];
 
 	*out = NULL;
 	if (!cat)
@@ -658,38 +660,24 @@ static enum sfp_status coerce(const struct sfp_catalog *cat, const char *sobject
 	if (!fd.createable)
 		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_FIELD_FOR_INSERT_UPDATE", NULL,
 		    "field %s of %s is not createable", field, sobject);
-	if (!*val)
-		*out = cJSON_CreateNull();
-	else if (!strcmp(fd.type, "int") || !strcmp(fd.type, "double") ||
-	    !strcmp(fd.type, "currency") || !strcmp(fd.type, "percent")) {
-		double d;
-
-		errno = 0;
-		d = strtod(val, &end);
-		if (*end || errno || !isfinite(d) || isspace((unsigned char)*val) ||
-		    (!strcmp(fd.type, "int") && d != floor(d)))
-			return sfp_fail_set(f, SFP_E_INPUT, "INVALID_TYPE", NULL,
-			    "field %s: %s is not a valid %s", field, val, fd.type);
-		*out = cJSON_CreateNumber(d);
-	} else if (!strcmp(fd.type, "boolean")) {
-		if (!strcasecmp(val, "true") || !strcmp(val, "1") || !strcasecmp(val, "yes"))
-			*out = cJSON_CreateTrue();
-		else if (!strcasecmp(val, "false") || !strcmp(val, "0") || !strcasecmp(val, "no"))
-			*out = cJSON_CreateFalse();
-		else
-			return sfp_fail_set(f, SFP_E_INPUT, "INVALID_TYPE", NULL,
-			    "field %s: %s is not true or false", field, val);
-	} else if (!strcmp(fd.type, "date") && !(strlen(val) == 10 && shape_ok(val, "dddd-dd-dd"))) {
-		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_TYPE", NULL,
-		    "field %s: %s is not a date (yyyy-mm-dd)", field, val);
-	} else if (!strcmp(fd.type, "datetime") &&
-	    !(strlen(val) >= 19 && shape_ok(val, "dddd-dd-ddTdd:dd:dd"))) {
-		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_TYPE", NULL,
-		    "field %s: %s is not a datetime (yyyy-mm-ddThh:mm:ssZ)", field, val);
-	} else {
-		*out = cJSON_CreateString(val);
+	snprintf(place, sizeof place, "field %s", fd.name);
+	if (!*val) {
+		if (!fd.nillable)
+			return sfp_fail_set(f, SFP_E_INPUT, "REQUIRED_FIELD_MISSING", place,
+			    "%s cannot be empty", fd.name);
+		return (*out = cJSON_CreateNull()) ? SFP_OK : SFP_E_INTERNAL;
 	}
-	return *out ? SFP_OK : SFP_E_INTERNAL;
+	sfp_value_from_text(&v, val);
+	if ((st = sfp_field_value(cat, &fd, &v, &json, f)) != SFP_OK) {
+		snprintf(f->place, sizeof f->place, "%s", place);
+		return f->status = st == SFP_E_ITEM ? SFP_E_INPUT : st;
+	}
+	if (json.oom || !(*out = cJSON_ParseWithLength(json.p, json.len))) {
+		sfp_buf_fini(&json);
+		return SFP_E_INTERNAL;
+	}
+	sfp_buf_fini(&json);
+	return SFP_OK;
 }
 
 static enum sfp_status split_assign(const char *arg, char *name, size_t cap, const char **val,
@@ -739,11 +727,15 @@ enum sfp_status sfp_create_operator_plan(const struct sfp_catalog *cat, const ch
 			st = sfp_fail_set(f, SFP_E_USAGE, "usage", NULL, "--upsert %s: empty value", name);
 			goto fail;
 		}
+		if ((st = coerce(cat, sobject, name, val, &v, f)) != SFP_OK)
+			goto fail;
 		st = SFP_E_INTERNAL;
 		if (!(u = cJSON_AddObjectToObject(rec, "upsert")) ||
-		    !cJSON_AddStringToObject(u, "field", name) ||
-		    !cJSON_AddStringToObject(u, "value", val))
+		    !cJSON_AddStringToObject(u, "field", name)) {
+			cJSON_Delete(v);
 			goto fail;
+		}
+		cJSON_AddItemToObject(u, "value", v);
 	}
 	if (!(fields = cJSON_AddObjectToObject(rec, "fields")))
 		goto fail;
