@@ -638,10 +638,13 @@ sfp_mapping_compile(const cJSON *json, const struct sfp_catalog *cat, struct sfp
 		    strcmp(e->string, "lookups") != 0 && strcmp(e->string, "comment") != 0)
 			sfp_map_problem(&c, e->string, "unknown key (id, lookups, records, comment)");
 	e = cJSON_GetObjectItemCaseSensitive(json, "id");
-	if (sfp_map_parse_path_str(&c, cJSON_IsString(e) ? e->valuestring : "id", &m->id, &why) != 0 ||
-	    m->id.scope != SC_BOOKING)
-		sfp_map_problem(&c, "id", "\"id\" is the path of the booking's id: %s", cJSON_IsString(e) ?
-		    why : "not a string");
+	/* why is set only by a failed parse: a $variable parses but is no booking path */
+	if (e != NULL && !cJSON_IsString(e))
+		sfp_map_problem(&c, "id", "\"id\" is the path of the booking's id: not a string");
+	else if (sfp_map_parse_path_str(&c, e != NULL ? e->valuestring : "id", &m->id, &why) != 0)
+		sfp_map_problem(&c, "id", "\"id\" is the path of the booking's id: %s", why);
+	else if (m->id.scope != SC_BOOKING)
+		sfp_map_problem(&c, "id", "\"id\" is the path of the booking's id: not a $ variable");
 	e = cJSON_GetObjectItemCaseSensitive(json, "lookups");
 	if (e != NULL) {
 		const cJSON *t, *v;
