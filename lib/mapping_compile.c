@@ -122,6 +122,16 @@ is_ident(const char *s, size_t n)
 
 static int find_ref(struct comp *c, const char *s, size_t n);
 
+/* sf-describe --template fills each required field with {{ TODO }}: a path
+ * that a booking would simply lack, so left alone it would fail every booking
+ * later instead of the mapping now. */
+static int
+is_placeholder(const struct expr *e)
+{
+	return !e->lit && e->path.scope == SC_BOOKING && e->path.n == 1 &&
+	    e->path.s[0].key != NULL && strcmp(e->path.s[0].key, "TODO") == 0;
+}
+
 /* A value spec at place from JSON j for field fm (NULL: no field, e.g. id). */
 static void
 compile_spec(struct comp *c, const char *place, const cJSON *j, struct vspec *v,
@@ -250,6 +260,9 @@ compile_spec(struct comp *c, const char *place, const cJSON *j, struct vspec *v,
 				sfp_map_problem(c, place, "template column %zu: %s", at + 1, why);
 				return;
 			}
+			if (is_placeholder(&pt->e))
+				sfp_map_problem(c, place, "{{ TODO }} is a placeholder left by sf-describe "
+				    "--template: replace it with a template over the booking");
 			check_filters(c, place, &pt->e, fm);
 		}
 	}
