@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+/* timefmt: ISO 8601 dates and times read and written as Salesforce takes them, and IANA zones. */
 #include "compat.h"
 
 #include <errno.h>
