@@ -605,7 +605,7 @@ sfp_time_format(const struct sfp_time *t, const struct sfp_tz *zone, enum sfp_ti
 		else if (!t->has_time)
 			return *why = "a date alone has no time of day (add a tz filter for midnight)", -1;
 		else
-			return *why = "no offset and no time zone (add a tz filter)", -1;
+			return *why = "no offset and no time zone (add one, such as Z or +01:00, or a tz filter)", -1;
 		sfp_civil_from_days(sfp_floordiv(utc, 86400), &y, &m, &d);
 		ss = (int)(utc - sfp_floordiv(utc, 86400) * 86400);
 		if (y < 1700 || y > 4000)
