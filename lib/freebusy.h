@@ -67,9 +67,9 @@ void sfp_spans_merge(struct sfp_spans *s);
 /* Cut every span to [from,to), dropping what falls outside (order kept). */
 void sfp_spans_clip(struct sfp_spans *s, int64_t from, int64_t to);
 
-/* ---- times ---- */
-
 /* ---- working hours ---- */
+
+/* Instants, Salesforce datetimes and dates are read by timefmt.h. */
 
 struct sfp_hours {
 	int start_min, end_min;    /* minutes after local midnight, start < end <= 1440 */
