@@ -616,7 +616,7 @@ sfp_mapping_free(struct sfp_mapping *m)
 	free(m->r);
 	sfp_map_path_fini(&m->id);
 	cJSON_Delete(m->lookups);
-	free(m->out.p);
+	sfp_buf_fini(&m->out);
 	sfp_map_arena_free(&m->ar);
 	free(m->made);
 	for (i = 0; i < ZONE_CACHE; i++)
