@@ -635,49 +635,14 @@ oom:
 
 /* ---- the operator form ---- */
 
-/*
- * A value typed on the command line is text, and field.c's rules for text
- * decide what it becomes, exactly as for a string in a booking: "16" into an
- * int field is 16, "true" into a boolean is true, "0x10" and "yes" are
- * refused, "09:30" into a time is "09:30:00.000Z".  An empty value is null
- * (it clears the field), which only a nillable field takes.
- */
+/* Values are coerced by field.c's rules for typed text, those sf-map applies
+ * to a string in a booking; without a catalog they stay strings. */
 static enum sfp_status coerce(const struct sfp_catalog *cat, const char *sobject,
     const char *field, const char *val, cJSON **out, struct sfp_fail *f)
 {
-	struct sfp_buf json = SFP_BUF_INIT;
-	struct sfp_value v;
-	struct sfp_field fd;
-	enum sfp_status st;
-	char place[128];
-
-	*out = NULL;
 	if (!cat)
 		return (*out = cJSON_CreateString(val)) ? SFP_OK : SFP_E_INTERNAL;
-	if (!sfp_catalog_field(cat, sobject, field, &fd))
-		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_FIELD", NULL,
-		    "no field %s on %s that the integration user can see", field, sobject);
-	if (!fd.createable)
-		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_FIELD_FOR_INSERT_UPDATE", NULL,
-		    "field %s of %s is not createable", field, sobject);
-	snprintf(place, sizeof place, "field %s", fd.name);
-	if (!*val) {
-		if (!fd.nillable)
-			return sfp_fail_set(f, SFP_E_INPUT, "REQUIRED_FIELD_MISSING", place,
-			    "%s cannot be empty", fd.name);
-		return (*out = cJSON_CreateNull()) ? SFP_OK : SFP_E_INTERNAL;
-	}
-	sfp_value_from_text(&v, val);
-	if ((st = sfp_field_value(cat, &fd, &v, &json, f)) != SFP_OK) {
-		snprintf(f->place, sizeof f->place, "%s", place);
-		return f->status = st == SFP_E_ITEM ? SFP_E_INPUT : st;
-	}
-	if (json.oom || !(*out = cJSON_ParseWithLength(json.p, json.len))) {
-		sfp_buf_fini(&json);
-		return SFP_E_INTERNAL;
-	}
-	sfp_buf_fini(&json);
-	return SFP_OK;
+	return sfp_field_typed(cat, sobject, field, val, out, f);
 }
 
 static enum sfp_status split_assign(const char *arg, char *name, size_t cap, const char **val,

@@ -481,3 +481,40 @@ sfp_field_value(const struct sfp_catalog *cat, const struct sfp_field *fd,
 	return refuse(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
 	    "field type %s is not supported", fd->type);
 }
+
+enum sfp_status
+sfp_field_typed(const struct sfp_catalog *cat, const char *sobject, const char *field,
+    const char *text, cJSON **out, struct sfp_fail *f)
+{
+	struct sfp_buf json = SFP_BUF_INIT;
+	struct sfp_value v;
+	struct sfp_field fd;
+	char place[128];
+
+	*out = NULL;
+	if (!sfp_catalog_field(cat, sobject, field, &fd))
+		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_FIELD", NULL,
+		    "no field %s on %s that the integration user can see", field, sobject);
+	if (!fd.createable)
+		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_FIELD_FOR_INSERT_UPDATE", NULL,
+		    "field %s of %s is not createable", field, sobject);
+	(void)snprintf(place, sizeof(place), "field %s", fd.name);
+	if (text[0] == '\0') {
+		if (!fd.nillable)
+			return sfp_fail_set(f, SFP_E_INPUT, "REQUIRED_FIELD_MISSING", place,
+			    "%s cannot be empty", fd.name);
+		return (*out = cJSON_CreateNull()) != NULL ? SFP_OK : oom(f);
+	}
+	sfp_value_from_text(&v, text);
+	if (sfp_field_value(cat, &fd, &v, &json, f) != SFP_OK) {
+		sfp_buf_fini(&json);
+		if (f->status != SFP_E_ITEM)
+			return f->status;
+		(void)snprintf(f->place, sizeof(f->place), "%s", place);
+		return f->status = SFP_E_INPUT;
+	}
+	/* What field.c wrote is JSON it made itself: parsing it cannot fail but for memory. */
+	*out = json.oom ? NULL : cJSON_ParseWithLength(json.p, json.len);
+	sfp_buf_fini(&json);
+	return *out != NULL ? SFP_OK : oom(f);
+}

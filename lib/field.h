@@ -91,6 +91,17 @@ enum sfp_status sfp_field_value(const struct sfp_catalog *cat, const struct sfp_
     const struct sfp_value *v, struct sfp_buf *out, struct sfp_fail *f);
 
 /*
+ * A value typed as text for sobject.field (sf-create's Field=Value): the field
+ * must be in cat and createable; empty text is null, which only a nillable
+ * field takes; other text is read by sfp_field_value as TEXT.  *out is a new
+ * JSON value (caller frees).  A refusal is SFP_E_INPUT (the value is the whole
+ * input) with the code, the place "field NAME" and the reason in f;
+ * SFP_E_INTERNAL when out of memory.
+ */
+enum sfp_status sfp_field_typed(const struct sfp_catalog *cat, const char *sobject,
+    const char *field, const char *text, cJSON **out, struct sfp_fail *f);
+
+/*
  * A date, datetime or time as Salesforce takes it (see above) into out (32
  * bytes); returns its length, or -1 with the "bad-date" refusal in f (field
  * names the field, may be NULL).

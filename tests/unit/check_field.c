@@ -40,7 +40,11 @@ static const char *const CATALOG[] = {
 	"{\"name\":\"Owner\",\"type\":\"reference\",\"referenceTo\":[\"User\",\"Group\"],\"picklist\":[]},"
 	"{\"name\":\"Some\",\"type\":\"reference\",\"referenceTo\":[\"Unknown__c\"],\"picklist\":[]},"
 	"{\"name\":\"Id\",\"type\":\"id\",\"referenceTo\":[],\"picklist\":[]},"
-	F("Where", "address", "") "]}",
+	F("Where", "address", "") ","
+	"{\"name\":\"Must\",\"type\":\"string\",\"length\":9,\"createable\":true,"
+	"\"nillable\":false,\"referenceTo\":[],\"picklist\":[]},"
+	"{\"name\":\"Locked\",\"type\":\"string\",\"length\":9,\"createable\":false,"
+	"\"nillable\":true,\"referenceTo\":[],\"picklist\":[]}]}",
 	"{\"name\":\"User\",\"keyPrefix\":\"005\",\"fields\":[]}",
 	"{\"name\":\"Group\",\"keyPrefix\":\"00G\",\"fields\":[]}",
 };
@@ -328,6 +332,50 @@ START_TEST(times_in_a_zone)
 }
 END_TEST
 
+START_TEST(typed_values)
+{
+	struct sfp_fail f;
+	cJSON *v = NULL;
+	char *s;
+
+	/* the field's own spelling is found case-insensitively; text is read as text */
+	ck_assert_int_eq(sfp_field_typed(cat, "thing__c", "i", "016", &v, &f), SFP_OK);
+	ck_assert(cJSON_IsNumber(v));
+	ck_assert_int_eq((int)v->valuedouble, 16);
+	cJSON_Delete(v);
+	ck_assert_int_eq(sfp_field_typed(cat, "Thing__c", "Clock", "09:30", &v, &f), SFP_OK);
+	ck_assert_str_eq(v->valuestring, "09:30:00.000Z");
+	cJSON_Delete(v);
+	ck_assert_int_eq(sfp_field_typed(cat, "Thing__c", "Open", "x;y", &v, &f), SFP_OK);
+	s = cJSON_PrintUnformatted(v);
+	ck_assert_str_eq(s, "\"x;y\"");
+	free(s);
+	cJSON_Delete(v);
+	/* empty is null, for a nillable field only */
+	ck_assert_int_eq(sfp_field_typed(cat, "Thing__c", "S", "", &v, &f), SFP_OK);
+	ck_assert(cJSON_IsNull(v));
+	cJSON_Delete(v);
+	ck_assert_int_eq(sfp_field_typed(cat, "Thing__c", "Must", "", &v, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "REQUIRED_FIELD_MISSING");
+	ck_assert_str_eq(f.place, "field Must");
+	ck_assert_ptr_null(v);
+	/* a refusal is the whole input's: SFP_E_INPUT, code and reason from the rules */
+	ck_assert_int_eq(sfp_field_typed(cat, "Thing__c", "b", "yes", &v, &f), SFP_E_INPUT);
+	ck_assert_int_eq(f.status, SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "INVALID_TYPE_ON_FIELD_IN_RECORD");
+	ck_assert_str_eq(f.place, "field B");
+	ck_assert_str_eq(f.message, "not a boolean: \"yes\" (only true or false)");
+	ck_assert_ptr_null(v);
+	ck_assert_int_eq(sfp_field_typed(cat, "Thing__c", "Nope", "1", &v, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "INVALID_FIELD");
+	ck_assert_int_eq(sfp_field_typed(cat, "Other", "S", "1", &v, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "INVALID_FIELD");
+	ck_assert_int_eq(sfp_field_typed(cat, "Thing__c", "Locked", "1", &v, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "INVALID_FIELD_FOR_INSERT_UPDATE");
+	ck_assert_ptr_null(v);
+}
+END_TEST
+
 Suite *suite_field(void);
 
 Suite *
@@ -342,6 +390,7 @@ suite_field(void)
 	tcase_add_test(tc, truncate_cuts_whole_characters);
 	tcase_add_test(tc, numbers_written_as_written);
 	tcase_add_test(tc, times_in_a_zone);
+	tcase_add_test(tc, typed_values);
 	suite_add_tcase(s, tc);
 	return s;
 }
