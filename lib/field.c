@@ -260,9 +260,8 @@ join_list(const struct sfp_field *fd, const cJSON *list, char **joined, size_t *
 	return SFP_OK;
 }
 
-/* "@{" anywhere in s (memmem is not POSIX). */
-static int
-has_ref_syntax(const char *s, size_t n)
+int
+sfp_text_has_reference(const char *s, size_t n)
 {
 	size_t i;
 
@@ -306,7 +305,7 @@ text_value(const struct sfp_field *fd, const struct sfp_value *v, struct sfp_buf
 	}
 	st = SFP_OK;
 	chars = sfp_utf8_chars(s, n);
-	if (has_ref_syntax(s, n))
+	if (sfp_text_has_reference(s, n))
 		st = refuse(f, "reference-in-data", fd->name,
 		    "\"@{\" is the plan's reference syntax and may not appear in a value");
 	else if (fd->length > 0 && chars > (size_t)fd->length) {
@@ -458,6 +457,8 @@ sfp_field_value(const struct sfp_catalog *cat, const struct sfp_field *fd,
 	char t[32];
 	int n;
 
+	if (v->kind == SFP_VALUE_MISSING)
+		return refuse(f, "REQUIRED_FIELD_MISSING", fd->name, "%s has no value", fd->name);
 	switch (k) {
 	case SFP_FIELD_TEXT:
 		return text_value(fd, v, out, f);

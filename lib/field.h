@@ -83,7 +83,8 @@ void sfp_value_from_json(struct sfp_value *v, const cJSON *j);
 void sfp_value_from_text(struct sfp_value *v, const char *s);
 
 /*
- * Append to out the JSON value field fd takes for v (v must not be MISSING).
+ * Append to out the JSON value field fd takes for v (a MISSING v is refused:
+ * the caller decides what a missing value means).
  * cat (may be NULL) resolves referenceTo names to key prefixes.  SFP_E_ITEM
  * with the refusal in f (see above); SFP_E_INTERNAL when out of memory.
  */
@@ -108,6 +109,10 @@ enum sfp_status sfp_field_typed(const struct sfp_catalog *cat, const char *sobje
  */
 int sfp_value_time(const struct sfp_value *v, enum sfp_time_want want, const char *field,
     char out[32], struct sfp_fail *f);
+
+/* 1 when s holds "@{", the plan's reference syntax, which no value may carry
+ * (memmem is not POSIX). */
+int sfp_text_has_reference(const char *s, size_t n);
 
 /* Characters (not bytes) of UTF-8 text, and the bytes of its first max ones. */
 size_t sfp_utf8_chars(const char *s, size_t n);

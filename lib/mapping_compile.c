@@ -13,19 +13,6 @@
 
 #define MAX_MAPPING_BYTES (4u * 1024u * 1024u)
 
-/* memmem is not POSIX: look for a two-byte needle. */
-static const char *
-find2(const char *h, size_t n, const char *needle, size_t nl)
-{
-	size_t i;
-
-	(void)nl;
-	for (i = 0; i + 1 < n; i++)
-		if (h[i] == needle[0] && h[i + 1] == needle[1])
-			return h + i;
-	return NULL;
-}
-
 static void
 vspec_fini(struct vspec *v)
 {
@@ -174,7 +161,7 @@ compile_spec(struct comp *c, const char *place, const cJSON *j, struct vspec *v,
 				sfp_map_problem(c, place, "\"value\" is a string, number, boolean or null");
 				return;
 			}
-			if (cJSON_IsString(t) && strstr(t->valuestring, "@{") != NULL)
+			if (cJSON_IsString(t) && sfp_text_has_reference(t->valuestring, strlen(t->valuestring)))
 				sfp_map_problem(c, place, "\"@{\" is the plan's reference syntax; write a reference "
 				    "as the whole value \"@{ref.id}\"");
 			v->kind = VS_LITERAL;
@@ -246,7 +233,7 @@ compile_spec(struct comp *c, const char *place, const cJSON *j, struct vspec *v,
 			struct part *pt = &v->p[v->np++];
 			pt->text = sfp_map_strndup(c, s + at, end - at);
 			pt->len = end - at;
-			if (find2(s + at, end - at, "@{", 2) != NULL)
+			if (sfp_text_has_reference(s + at, end - at))
 				sfp_map_problem(c, place, "\"@{\" is the plan's reference syntax; write a "
 				    "reference as the whole value \"@{ref.id}\"");
 			at = end;

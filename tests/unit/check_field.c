@@ -376,6 +376,29 @@ START_TEST(typed_values)
 }
 END_TEST
 
+START_TEST(missing_values_and_reference_syntax)
+{
+	struct sfp_buf out = SFP_BUF_INIT;
+	struct sfp_field fd;
+	struct sfp_value v;
+	struct sfp_fail f;
+
+	ck_assert(sfp_catalog_field(cat, "Thing__c", "S", &fd));
+	sfp_value_from_json(&v, NULL);
+	ck_assert_int_eq(v.kind, SFP_VALUE_MISSING);
+	ck_assert_int_eq(sfp_field_value(cat, &fd, &v, &out, &f), SFP_E_ITEM);
+	ck_assert_str_eq(f.code, "REQUIRED_FIELD_MISSING");
+	ck_assert_uint_eq(out.len, 0);
+	sfp_buf_fini(&out);
+	ck_assert_int_eq(sfp_text_has_reference("a@{b", 4), 1);
+	ck_assert_int_eq(sfp_text_has_reference("@{", 2), 1);
+	ck_assert_int_eq(sfp_text_has_reference("@{", 1), 0);
+	ck_assert_int_eq(sfp_text_has_reference("@ {", 3), 0);
+	ck_assert_int_eq(sfp_text_has_reference("{@", 2), 0);
+	ck_assert_int_eq(sfp_text_has_reference("", 0), 0);
+}
+END_TEST
+
 Suite *suite_field(void);
 
 Suite *
@@ -391,6 +414,7 @@ suite_field(void)
 	tcase_add_test(tc, numbers_written_as_written);
 	tcase_add_test(tc, times_in_a_zone);
 	tcase_add_test(tc, typed_values);
+	tcase_add_test(tc, missing_values_and_reference_syntax);
 	suite_add_tcase(s, tc);
 	return s;
 }
