@@ -49,10 +49,12 @@
 /*
  * The operator form: one plan {"id":"<sobject>","records":[{"ref":"record",...}]}
  * from "Field=Value" arguments, values coerced by the catalog when given (NULL:
- * kept as strings): int/double/currency/percent to numbers, boolean to
- * true/false, an empty value to null; dates and datetimes are checked for
- * shape.  upsert is "Field=Value" or NULL.  SFP_E_USAGE for a malformed
- * argument, SFP_E_INPUT for an unknown or read-only field or a bad value.
+ * kept as strings) by field.h's rules, as sf-map coerces a string from a
+ * booking (so "16" into an int is 16, "true" into a boolean true, "yes" and
+ * "0x10" are refused); an empty value is null.  upsert is "Field=Value" or
+ * NULL, its value coerced the same way.  SFP_E_USAGE for a malformed argument,
+ * SFP_E_INPUT for an unknown or read-only field or a refused value (f holds
+ * field.h's code, and the place "field NAME").
  */
 enum sfp_status sfp_create_operator_plan(const struct sfp_catalog *cat, const char *sobject,
     const char *const *assign, size_t n, const char *upsert, cJSON **plan, struct sfp_fail *f);
