@@ -2,8 +2,8 @@
 """Tests for the sfpipe Salesforce emulator: each endpoint's documented example,
 its error cases, every fault kind, and a curl call by a Salesforce host name.
 
-Run by ./run-tests (and so by `make check`).  Section numbers refer to
-/work/shared/salesforce-rest.md.
+Run by ./run-tests (and so by `make check`).  README.md names the Salesforce
+documentation each behaviour follows.
 """
 import base64
 import gzip
@@ -823,7 +823,7 @@ class TestGraph(Base):
         self.assertEqual(ev["WhoId"], cr[0]["body"]["id"])
         self.assertEqual(self.records("EventRelation")[0]["fields"]["EventId"],
                          cr[1]["body"]["id"])
-        self.assertEqual(admin("GET", "stats")[1]["api_calls"], 1)  # one call (6.6)
+        self.assertEqual(admin("GET", "stats")[1]["api_calls"], 1)  # one call
 
     def test_failed_node_rolls_back_graph(self):
         st, _, js = self.req("POST", "composite/graph", {"graphs": [

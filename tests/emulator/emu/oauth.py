@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""OAuth 2.0 (section 8): the token endpoint's flows, revoke, introspect, and
+"""OAuth 2.0: the token endpoint's flows, revoke, introspect, and
 the identity URL; the bearer token of a request."""
 import base64
 import hashlib

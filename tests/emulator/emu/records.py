@@ -18,7 +18,7 @@ class Records:
     """Record writes (a mixin of org.Org, on Store, Describe and Validate)."""
 
     def complete_record(self, sobject, rid, vals, user, existing=None):
-        """Defaults, derived and audit fields (section 7 for Event).  A new record
+        """Defaults, derived and audit fields (Event's times).  A new record
         differs from the defaults only in vals and NEW_RECORD_KEYS (dump_fields)."""
         now = now_sf()
         if existing:
@@ -229,7 +229,7 @@ def sobject_resource(ctx, method, parts, body, body_text, hdr, qs):
             org.delete(rid)
             return Resp(204)
         raise method_not_allowed(method, "GET,PATCH,HEAD,DELETE")
-    # /sobjects/{S}/{Field}/{value}: upsert by external ID (section 4.2)
+    # /sobjects/{S}/{Field}/{value}: upsert by external ID
     field, value = parts[1], "/".join(parts[2:])
     if method == "PATCH":
         data, raw = parsed(body, body_text)
