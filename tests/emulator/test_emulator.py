@@ -1479,7 +1479,9 @@ class TestOrgs(unittest.TestCase):
             self.assertEqual(o["host"], name + ".my.salesforce.com")
             self.assertIn("%s:%s:127.0.0.1" % (o["host"], port), env["SF_RESOLVE"])
             self.assertEqual(env[p + "INSTANCE_URL"], "https://%s:%s" % (o["host"], port))
-            for k in ("ORG_ID", "CLIENT_ID", "CLIENT_SECRET_FILE", "REFRESH_TOKEN_FILE",
+            self.assertEqual(o["resolve"].split(",")[0], "%s:%s:127.0.0.1" % (o["host"], port))
+            self.assertIn("login.salesforce.com:%s:127.0.0.1" % port, o["resolve"])
+            for k in ("RESOLVE", "ORG_ID", "CLIENT_ID", "CLIENT_SECRET_FILE", "REFRESH_TOKEN_FILE",
                       "JWT_KEY_FILE", "USERNAME", "USER_ID", "ADMIN_USERNAME",
                       "ADMIN_USER_ID"):
                 self.assertEqual(env[p + k], o[k.lower()], k)
