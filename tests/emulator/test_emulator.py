@@ -1622,6 +1622,15 @@ class TestOrgs(unittest.TestCase):
             self.assertEqual(self.admin("POST", "orgs", bad)[0], 400, bad)
         self.assertEqual(self.admin("GET", "stats", org="nosuch")[0], 404)
 
+    def test_admin_token_comes_from_the_users_org(self):
+        g = self.orgs["globex"]
+        st, js = self.admin("POST", "token", {"username": g["admin_username"]})
+        self.assertEqual(st, 200, js)
+        self.assertEqual(js["id"].rsplit("/", 2)[1:], [g["org_id"], g["admin_user_id"]])
+        tok = js["access_token"]
+        self.assertEqual(self.call(g["host"], "GET", V + "/limits", tok)[0], 200)
+        self.assertEqual(self.call("acme.my.salesforce.com", "GET", V + "/limits", tok)[0], 401)
+
 
 SF_TIME_RE = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000"
 
