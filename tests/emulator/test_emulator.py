@@ -1632,6 +1632,30 @@ class TestOrgs(unittest.TestCase):
         self.assertEqual(self.call("acme.my.salesforce.com", "GET", V + "/limits", tok)[0], 401)
 
 
+class TestOrgsFile(unittest.TestCase):
+    def test_orgs_and_their_settings_from_a_json_file(self):
+        d = warm_copy("sfemu-orgsfile-")
+        spec = os.path.join(d, "orgs-spec.json")
+        with open(spec, "w") as f:
+            json.dump({"orgs": [{"name": "hooli", "daily_limit": 7},
+                                {"name": "acme", "daily_limit": 3}]}, f)
+        try:
+            st = subprocess.run([EMUCTL, "start", d, "--orgs", spec],
+                                stdout=subprocess.DEVNULL).returncode
+            self.assertEqual(st, 0)
+            env = load_env(d)
+            self.assertEqual(env["SFEMU_ORGS"], "acme hooli")   # the default org first
+            limits = {}
+            for name in ("acme", "hooli"):
+                c = Client("emu.my.salesforce.com", env)
+                limits[name] = c.request("GET", "/__emu/stats?org=" + name)[2]["daily_limit"]
+                c.close()
+            self.assertEqual(limits, {"acme": 3, "hooli": 7})
+        finally:
+            subprocess.run([EMUCTL, "stop", d])
+            shutil.rmtree(d, ignore_errors=True)
+
+
 SF_TIME_RE = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000"
 
 
