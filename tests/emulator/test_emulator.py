@@ -1516,6 +1516,13 @@ class TestOrgs(unittest.TestCase):
             # the same flow at the org's own My Domain gives the same org
             st, _, js = self.login(name, host=o["host"])
             self.assertEqual((st, js["instance_url"]), (200, o["instance_url"]), js)
+            # and with the client's credentials in HTTP Basic on the login host
+            with open(o["client_secret_file"]) as f:
+                basic = base64.b64encode(("%s:%s" % (o["client_id"], f.read())).encode())
+            st, _, js = self.call("login.salesforce.com", "POST", "/services/oauth2/token",
+                                  form={"grant_type": "client_credentials"},
+                                  headers={"Authorization": "Basic " + basic.decode()})
+            self.assertEqual((st, js["instance_url"]), (200, o["instance_url"]), js)
 
     def test_a_token_of_one_org_is_refused_by_another(self):
         acme, globex = self.token("acme"), self.token("globex")
