@@ -102,9 +102,11 @@ class Records:
                           "insufficient access rights on object id", [])
         vals = self.check_fields(ctx, sobject, body, op, raw, csv_mode)
         if ctx.take_lock_fault():
+            # the contended row named by an id no record gets (generated ids
+            # count from 1), so it never coincides with a record of the test
             raise SFError(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to "
                           "this record or 1 records: %s" % make_id(
-                              self.objects[sobject]["prefix"], 1, self.pod), [])
+                              self.objects[sobject]["prefix"], 0, self.pod), [])
         rid = vals.pop("Id", None) if op == "seed" else None
         explicit = bool(rid)
         rid = norm_id(rid) if rid else self.next_id(sobject)
