@@ -120,7 +120,13 @@ slot_buf(struct sfp_org *o, enum slot s, size_t *cap)
 	}
 }
 
-/* "62", "62.0", "v62.0" -> "62.0"; anything else refused. */
+/* The oldest API version Salesforce still serves: versions 7.0 to 30.0 are
+ * retired (410 GONE) since Summer '25
+ * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/api_rest_eol.htm). */
+#define OLDEST_LIVE_VERSION 31
+
+/* "62", "62.0", "v62.0" -> "62.0"; -2 for a retired version, -1 for anything
+ * else that is not a version. */
 static int
 norm_version(const char *in, char *out, size_t cap)
 {
@@ -134,7 +140,7 @@ norm_version(const char *in, char *out, size_t cap)
 		return -1;
 	errno = 0;
 	major = strtol(p, &end, 10);
-	if (errno != 0 || major < 20 || major > 999)
+	if (errno != 0 || major < 1 || major > 999)
 		return -1;
 	if (*end == '.') {
 		if (!isdigit((unsigned char)end[1]))
@@ -145,6 +151,8 @@ norm_version(const char *in, char *out, size_t cap)
 	}
 	if (*end != '\0')
 		return -1;
+	if (major < OLDEST_LIVE_VERSION)
+		return -2;
 	return snprintf(out, cap, "%ld.0", major) >= (int)cap ? -1 : 0;
 }
 
@@ -166,7 +174,12 @@ set_slot(struct sfp_org *o, const struct setting *s, const char *value, enum sfp
 		return SFP_OK;
 	}
 	if (s->slot == S_VERSION) {
-		if (norm_version(value, o->api_version, sizeof(o->api_version)) != 0)
+		int r = norm_version(value, o->api_version, sizeof(o->api_version));
+		if (r == -2)
+			return sfp_fail_set(f, bad, "retired-version", s->env,
+			    "api version %.40s is retired: salesforce answers 410 gone to "
+			    "versions before %d.0", value, OLDEST_LIVE_VERSION);
+		if (r != 0)
 			return sfp_fail_set(f, bad, "bad-setting", s->env,
 			    "expected an api version such as 62.0, got %.40s", value);
 		return SFP_OK;
@@ -358,11 +371,101 @@ sfp_org_set(struct sfp_org *o, const char *name, const char *value, struct sfp_f
 	return sfp_fail_set(f, SFP_E_USAGE, "bad-setting", name, "unknown setting");
 }
 
+/* The host of an https URL, lower-cased, without port, path or query, into
+ * buf; "" when url is not https://. */
+static void
+url_host(const char *url, char *buf, size_t n)
+{
+	size_t i = 0;
+	const char *p;
+
+	buf[0] = '\0';
+	if (strncasecmp(url, "https://", 8) != 0 || n == 0)
+		return;
+	for (p = url + 8; *p != '\0' && *p != '/' && *p != ':' && *p != '?' && *p != '#' &&
+	    i + 1 < n; p++)
+		buf[i++] = (char)tolower((unsigned char)*p);
+	buf[i] = '\0';
+}
+
+static int
+host_ends_with(const char *host, const char *suffix)
+{
+	size_t hl = strlen(host), sl = strlen(suffix);
+
+	return hl == sl ? strcmp(host, suffix) == 0 :
+	    hl > sl && host[hl - sl - 1] == '.' && strcmp(host + hl - sl, suffix) == 0;
+}
+
+/* login.salesforce.com and test.salesforce.com (any port): hosts that serve
+ * every org and so cannot tell which org a client means. */
 static int
 is_generic_login(const char *url)
 {
-	return strcasecmp(url, "https://login.salesforce.com") == 0 ||
-	    strcasecmp(url, "https://test.salesforce.com") == 0;
+	char host[256];
+
+	url_host(url, host, sizeof(host));
+	return strcmp(host, "login.salesforce.com") == 0 || strcmp(host, "test.salesforce.com") == 0;
+}
+
+/* A sandbox login host, by the rules the Salesforce CLI applies
+ * (SfdcUrl.isSandboxUrl in forcedotcom/sfdx-core): test.salesforce.com, an
+ * enhanced sandbox My Domain (*.sandbox.my.salesforce.com) and the older
+ * csNN[.my].salesforce.com instance names. */
+static int
+is_sandbox_host(const char *host)
+{
+	const char *p;
+
+	if (strcmp(host, "test.salesforce.com") == 0 ||
+	    host_ends_with(host, "sandbox.my.salesforce.com"))
+		return 1;
+	for (p = host; (p = strstr(p, "cs")) != NULL; p++) {
+		const char *q = p + 2;
+		if (p != host && p[-1] != '.' && p[-1] != '-')
+			continue;
+		if (!isdigit((unsigned char)*q))
+			continue;
+		while (isdigit((unsigned char)*q))
+			q++;
+		if (strcmp(q, ".salesforce.com") == 0 || strcmp(q, ".my.salesforce.com") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* An Experience Cloud site: there the site URL itself is the JWT audience. */
+static int
+is_site_host(const char *host)
+{
+	return host_ends_with(host, "my.site.com") || host_ends_with(host, "siteforce.com") ||
+	    host_ends_with(host, "salesforce-sites.com") ||
+	    (host_ends_with(host, "force.com") && !host_ends_with(host, "lightning.force.com"));
+}
+
+/*
+ * The JWT bearer audience for a login URL.  Salesforce takes only
+ * https://login.salesforce.com, https://test.salesforce.com (sandboxes) or an
+ * Experience Cloud site URL as the aud claim, never a My Domain, even when the
+ * assertion is posted to the My Domain's token endpoint
+ * (https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_jwt_flow.htm).
+ * The mapping follows the Salesforce CLI's: a sandbox host -> test, a site ->
+ * the site URL as given, anything else -> login.  Government Cloud Plus hosts
+ * (.mil) have no documented audience: there SF_AUDIENCE must be set.
+ */
+static int
+derive_audience(const char *login_url, char *out, size_t n)
+{
+	char host[256];
+
+	url_host(login_url, host, sizeof(host));
+	if (host_ends_with(host, "salesforce.mil"))
+		return -1;
+	if (is_sandbox_host(host))
+		return snprintf(out, n, "https://test.salesforce.com") >= (int)n ? -1 : 0;
+	if (is_site_host(host))
+		return snprintf(out, n, "%s", login_url) >= (int)n ? -1 : 0;
+	return snprintf(out, n, "https://login.salesforce.com") >= (int)n ? -1 : 0;
 }
 
 static enum sfp_status
@@ -435,8 +538,22 @@ sfp_org_finish(struct sfp_org *o, struct sfp_fail *f)
 		    (int)sizeof(o->token_url))
 			return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_LOGIN_URL", "too long");
 	}
-	if (o->audience[0] == '\0')
-		(void)snprintf(o->audience, sizeof(o->audience), "%s", o->login_url);
+	/* Salesforce answers the client credentials flow only on the org's own My
+	 * Domain, never on login.salesforce.com or test.salesforce.com
+	 * (https://help.salesforce.com/s/articleView?id=000886201&type=1): say so
+	 * here rather than let the org refuse it. */
+	if (o->flow == SFP_FLOW_CLIENT && is_generic_login(o->token_url))
+		return sfp_fail_set(f, SFP_E_INPUT, "bad-setting",
+		    o->instance_url[0] != '\0' ? "SF_TOKEN_URL" : "SF_INSTANCE_URL",
+		    "client credentials work only on the org's my domain "
+		    "(https://<name>.my.salesforce.com), not on %s: set SF_INSTANCE_URL or "
+		    "SF_LOGIN_URL to the my domain", strstr(o->token_url, "test.") != NULL ?
+		    "test.salesforce.com" : "login.salesforce.com");
+	if (o->audience[0] == '\0' &&
+	    derive_audience(o->login_url, o->audience, sizeof(o->audience)) != 0 &&
+	    o->flow == SFP_FLOW_JWT)
+		return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_AUDIENCE",
+		    "no jwt audience is known for this login url: set SF_AUDIENCE");
 	if (o->cache_dir[0] == '\0' &&
 	    sfp_cache_default_dir(NULL, o->cache_dir, sizeof(o->cache_dir)) != 0 && !o->no_cache)
 		return sfp_fail_set(f, SFP_E_INPUT, "no-cache-dir", "SFPIPE_CACHE_DIR",

@@ -7,10 +7,13 @@
  * "Configuration"):
  *   SF_INSTANCE_URL, SF_LOGIN_URL (default https://login.salesforce.com),
  *   SF_TOKEN_URL (default: SF_LOGIN_URL + /services/oauth2/token),
- *   SF_AUDIENCE (JWT aud; default: SF_LOGIN_URL's origin for login/test.salesforce.com,
- *     else the login URL as given: the My Domain or Experience Cloud site URL),
+ *   SF_AUDIENCE (JWT aud; default from SF_LOGIN_URL as the Salesforce CLI
+ *     derives it: https://test.salesforce.com for a sandbox host, the URL as given
+ *     for an Experience Cloud site, else https://login.salesforce.com; never a
+ *     My Domain, which Salesforce refuses as an audience),
  *   SF_CLIENT_ID, SF_USERNAME, SF_JWT_KEY_FILE, SF_CLIENT_SECRET_FILE,
- *   SF_REFRESH_TOKEN_FILE, SF_ACCESS_TOKEN, SF_API_VERSION (default 62.0),
+ *   SF_REFRESH_TOKEN_FILE, SF_ACCESS_TOKEN, SF_API_VERSION (default 62.0;
+ *     versions Salesforce has retired, 30.0 and older, are refused),
  *   SF_AUTH_FLOW (token|jwt|refresh|client), SF_CA_FILE, SF_RESOLVE,
  *   SF_ORG_ID, SF_USER_ID (the identity binding: when set, every token must
  *     belong to this org and user; see auth.h),

@@ -52,6 +52,7 @@ START_TEST(flow_chosen_by_what_is_set)
 	setenv("SF_CLIENT_ID", "cid", 1);
 	setenv("SF_USERNAME", "u@x", 1);
 	setenv("SF_CLIENT_SECRET_FILE", "/s", 1);
+	setenv("SF_INSTANCE_URL", "https://acme.my.salesforce.com", 1);
 	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_OK);
 	ck_assert_int_eq(o.flow, SFP_FLOW_CLIENT);
 	sfp_org_fini(&o);
@@ -216,6 +217,113 @@ START_TEST(org_files)
 }
 END_TEST
 
+/* The JWT audience is never a My Domain: login, test (sandboxes) or the
+ * Experience Cloud site, as the Salesforce CLI maps login URLs; the token
+ * endpoint stays where the login URL points. */
+START_TEST(jwt_audience_mapped_like_the_cli)
+{
+	static const char *const cases[][3] = {
+		{ "https://login.salesforce.com", "https://login.salesforce.com",
+		  "https://login.salesforce.com/services/oauth2/token" },
+		{ "https://login.salesforce.com:8443", "https://login.salesforce.com",
+		  "https://login.salesforce.com:8443/services/oauth2/token" },
+		{ "https://acme.my.salesforce.com", "https://login.salesforce.com",
+		  "https://acme.my.salesforce.com/services/oauth2/token" },
+		{ "https://acme-dev-ed.develop.my.salesforce.com", "https://login.salesforce.com",
+		  "https://acme-dev-ed.develop.my.salesforce.com/services/oauth2/token" },
+		{ "https://test.salesforce.com", "https://test.salesforce.com",
+		  "https://test.salesforce.com/services/oauth2/token" },
+		{ "https://acme--dev.sandbox.my.salesforce.com", "https://test.salesforce.com",
+		  "https://acme--dev.sandbox.my.salesforce.com/services/oauth2/token" },
+		{ "https://acme--uat.cs42.my.salesforce.com", "https://test.salesforce.com",
+		  "https://acme--uat.cs42.my.salesforce.com/services/oauth2/token" },
+		{ "https://acme.my.site.com/customers", "https://acme.my.site.com/customers",
+		  "https://acme.my.site.com/customers/services/oauth2/token" },
+	};
+	struct sfp_org o;
+	struct sfp_fail f;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		clean_env();
+		setenv("SF_CLIENT_ID", "cid", 1);
+		setenv("SF_USERNAME", "u@x", 1);
+		setenv("SF_JWT_KEY_FILE", "/k", 1);
+		setenv("SF_LOGIN_URL", cases[i][0], 1);
+		ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_OK);
+		ck_assert_str_eq(o.audience, cases[i][1]);
+		ck_assert_str_eq(o.token_url, cases[i][2]);
+		sfp_org_fini(&o);
+	}
+	/* Government Cloud Plus documents no audience: it must be named. */
+	clean_env();
+	setenv("SF_CLIENT_ID", "cid", 1);
+	setenv("SF_USERNAME", "u@x", 1);
+	setenv("SF_JWT_KEY_FILE", "/k", 1);
+	setenv("SF_LOGIN_URL", "https://acme.my.salesforce.mil", 1);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.place, "SF_AUDIENCE");
+	sfp_org_fini(&o);
+}
+END_TEST
+
+/* Client credentials only on the My Domain: a generic login host is refused
+ * before anything is sent, naming the setting to change. */
+START_TEST(client_credentials_need_my_domain)
+{
+	struct sfp_org o;
+	struct sfp_fail f;
+
+	clean_env();
+	setenv("SF_CLIENT_ID", "cid", 1);
+	setenv("SF_CLIENT_SECRET_FILE", "/s", 1);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.place, "SF_INSTANCE_URL");
+	ck_assert_ptr_nonnull(strstr(f.message, "my domain"));
+	sfp_org_fini(&o);
+	setenv("SF_INSTANCE_URL", "https://acme.my.salesforce.com", 1);
+	setenv("SF_TOKEN_URL", "https://test.salesforce.com/services/oauth2/token", 1);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.place, "SF_TOKEN_URL");
+	ck_assert_ptr_nonnull(strstr(f.message, "test.salesforce.com"));
+	sfp_org_fini(&o);
+	unsetenv("SF_TOKEN_URL");
+	setenv("SF_LOGIN_URL", "https://acme--dev.sandbox.my.salesforce.com", 1);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_OK);
+	ck_assert_str_eq(o.token_url, "https://acme--dev.sandbox.my.salesforce.com/services/oauth2/token");
+	sfp_org_fini(&o);
+}
+END_TEST
+
+/* Versions Salesforce has retired (30.0 and older since Summer '25) are
+ * refused in configuration; the oldest live one is taken. */
+START_TEST(retired_api_versions_refused)
+{
+	static const char *const retired[] = { "30.0", "v30", "21.0", "7.0", "20", NULL };
+	struct sfp_org o;
+	struct sfp_fail f;
+	size_t i;
+
+	for (i = 0; retired[i] != NULL; i++) {
+		clean_env();
+		setenv("SF_ACCESS_TOKEN", "00Dxx!AQabcdefghijklmnopqrstuvwxyz", 1);
+		setenv("SF_INSTANCE_URL", "https://acme.my.salesforce.com", 1);
+		setenv("SF_API_VERSION", retired[i], 1);
+		ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
+		ck_assert_str_eq(f.code, "retired-version");
+		ck_assert_ptr_nonnull(strstr(f.message, "retired"));
+		sfp_org_fini(&o);
+	}
+	clean_env();
+	setenv("SF_ACCESS_TOKEN", "00Dxx!AQabcdefghijklmnopqrstuvwxyz", 1);
+	setenv("SF_INSTANCE_URL", "https://acme.my.salesforce.com", 1);
+	setenv("SF_API_VERSION", "31.0", 1);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_OK);
+	ck_assert_str_eq(o.api_version, "31.0");
+	sfp_org_fini(&o);
+}
+END_TEST
+
 Suite *suite_org(void);
 Suite *
 suite_org(void)
@@ -228,6 +336,9 @@ suite_org(void)
 	tcase_add_test(tc, foreign_urls_refused);
 	tcase_add_test(tc, missing_settings_named);
 	tcase_add_test(tc, org_files);
+	tcase_add_test(tc, jwt_audience_mapped_like_the_cli);
+	tcase_add_test(tc, client_credentials_need_my_domain);
+	tcase_add_test(tc, retired_api_versions_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
