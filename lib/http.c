@@ -16,11 +16,27 @@
 #define DEFAULT_MAX_BODY (64u * 1024u * 1024u)
 #define MAX_PARALLEL 16
 
-/* Registrable Salesforce domains; any host equal to one of these or ending in
- * "." + one of these is allowed (design.md, salesforce-rest.md 8.8). */
+/*
+ * The domains an API client of Salesforce talks to; any host equal to one of
+ * these or ending in "." + one of these is allowed.  Sources: Salesforce's
+ * "Allow the Required Domains" list
+ * (https://help.salesforce.com/s/articleView?id=000003652&type=1) and its
+ * "My Domain URL Formats"
+ * (https://help.salesforce.com/s/articleView?id=xcloud.domain_name_app_url_changes.htm&type=5):
+ *   salesforce.com      login, test, My Domains (*.my.salesforce.com, sandbox,
+ *                       scratch, develop ...), instances (na1.salesforce.com)
+ *   salesforce.mil      Government Cloud Plus My Domains (*.my.salesforce.mil)
+ *   cloudforce.com      the older My Domain suffix
+ *   force.com           legacy site and instance hosts (*.force.com)
+ *   my.site.com, siteforce.com, salesforce-sites.com, salesforce-experience.com:
+ *                       Experience Cloud and Salesforce Sites hosts
+ * UI-only domains (visualforce.com, salesforce-setup.com, lightning.com,
+ * crmforce.mil) serve no API and stay out.  A site on the customer's own
+ * domain is none of these: the operator names it for that org.
+ */
 static const char *const allowed_suffixes[] = {
-	"salesforce.com", "force.com", "siteforce.com", "my.site.com",
-	"salesforce-sites.com", "salesforce-experience.com", NULL
+	"salesforce.com", "salesforce.mil", "cloudforce.com", "force.com", "siteforce.com",
+	"my.site.com", "salesforce-sites.com", "salesforce-experience.com", NULL
 };
 
 struct sfp_http {

@@ -324,6 +324,43 @@ START_TEST(retired_api_versions_refused)
 }
 END_TEST
 
+/* Every documented Salesforce API domain is accepted as an org's URL, and
+ * look-alikes are not. */
+START_TEST(documented_salesforce_hosts_accepted)
+{
+	static const char *const ok[] = {
+		"https://acme.my.salesforce.mil", "https://acme--dev.sandbox.my.salesforce.mil",
+		"https://acme.cloudforce.com", "https://acme.my.salesforce.com",
+		"https://acme.my.site.com", "https://acme.my.salesforce-sites.com",
+		"https://acme.salesforce-experience.com", NULL
+	};
+	static const char *const bad[] = {
+		"https://acme.salesforce.mil.evil.example", "https://evilcloudforce.com",
+		"https://acme.visualforce.com", "https://acme.salesforce-setup.com", NULL
+	};
+	struct sfp_org o;
+	struct sfp_fail f;
+	size_t i;
+
+	for (i = 0; ok[i] != NULL; i++) {
+		clean_env();
+		setenv("SF_ACCESS_TOKEN", "00Dxx!AQabcdefghijklmnopqrstuvwxyz", 1);
+		setenv("SF_INSTANCE_URL", ok[i], 1);
+		ck_assert_msg(sfp_org_load(&o, NULL, NULL, 0, &f) == SFP_OK, "%s: %s", ok[i],
+		    f.message);
+		sfp_org_fini(&o);
+	}
+	for (i = 0; bad[i] != NULL; i++) {
+		clean_env();
+		setenv("SF_ACCESS_TOKEN", "00Dxx!AQabcdefghijklmnopqrstuvwxyz", 1);
+		setenv("SF_INSTANCE_URL", bad[i], 1);
+		ck_assert_msg(sfp_org_load(&o, NULL, NULL, 0, &f) == SFP_E_INPUT, "%s", bad[i]);
+		ck_assert_str_eq(f.code, "host-refused");
+		sfp_org_fini(&o);
+	}
+}
+END_TEST
+
 Suite *suite_org(void);
 Suite *
 suite_org(void)
@@ -339,6 +376,7 @@ suite_org(void)
 	tcase_add_test(tc, jwt_audience_mapped_like_the_cli);
 	tcase_add_test(tc, client_credentials_need_my_domain);
 	tcase_add_test(tc, retired_api_versions_refused);
+	tcase_add_test(tc, documented_salesforce_hosts_accepted);
 	suite_add_tcase(s, tc);
 	return s;
 }
