@@ -270,7 +270,7 @@ check_known_keys(const cJSON *obj, const char *path, struct sfp_fail *f)
 	cJSON_ArrayForEach(m, obj) {
 		known = strcmp(m->string, "SF_ACCESS_TOKEN") == 0 ||
 		    strcmp(m->string, "accessToken") == 0 || strcmp(m->string, "comment") == 0 ||
-		    m->string[0] == '_';
+		    strcmp(m->string, "siteHost") == 0 || m->string[0] == '_';
 		for (i = 0; i < NSETTINGS && !known; i++)
 			known = strcmp(m->string, settings[i].env) == 0 ||
 			    strcmp(m->string, settings[i].camel) == 0;
@@ -325,6 +325,18 @@ sfp_org_from_file(struct sfp_org *o, const char *path, struct sfp_fail *f)
 			sfp_fail_wrap_place(f, path);
 			goto out;
 		}
+	}
+	/* The site host exists only here: see org.h. */
+	v = cJSON_GetObjectItemCaseSensitive(obj, "siteHost");
+	if (v != NULL && !cJSON_IsNull(v)) {
+		if (!cJSON_IsString(v) || !sfp_http_host_name_ok(v->valuestring) ||
+		    strlen(v->valuestring) >= sizeof(o->site_host)) {
+			st = sfp_fail_set(f, SFP_E_INPUT, "bad-org-file", path,
+			    "siteHost: expected a host name such as community.example.com "
+			    "(no scheme, port or path)");
+			goto out;
+		}
+		memcpy(o->site_host, v->valuestring, strlen(v->valuestring) + 1);
 	}
 	v = cJSON_GetObjectItemCaseSensitive(obj, "SF_ACCESS_TOKEN");
 	if (v == NULL)
@@ -454,7 +466,7 @@ is_site_host(const char *host)
  * (.mil) have no documented audience: there SF_AUDIENCE must be set.
  */
 static int
-derive_audience(const char *login_url, char *out, size_t n)
+derive_audience(const char *login_url, const char *site_host, char *out, size_t n)
 {
 	char host[256];
 
@@ -463,19 +475,19 @@ derive_audience(const char *login_url, char *out, size_t n)
 		return -1;
 	if (is_sandbox_host(host))
 		return snprintf(out, n, "https://test.salesforce.com") >= (int)n ? -1 : 0;
-	if (is_site_host(host))
+	if (is_site_host(host) || (site_host[0] != '\0' && strcasecmp(host, site_host) == 0))
 		return snprintf(out, n, "%s", login_url) >= (int)n ? -1 : 0;
 	return snprintf(out, n, "https://login.salesforce.com") >= (int)n ? -1 : 0;
 }
 
 static enum sfp_status
-check_url(const char *what, const char *url, struct sfp_fail *f)
+check_url(const struct sfp_org *o, const char *what, const char *url, struct sfp_fail *f)
 {
 	enum sfp_status st;
 
 	if (url[0] == '\0')
 		return SFP_OK;
-	if ((st = sfp_http_check_url(url, f)) != SFP_OK)
+	if ((st = sfp_http_check_url_site(url, o->site_host, f)) != SFP_OK)
 		sfp_fail_wrap_place(f, what);
 	return st;
 }
@@ -550,7 +562,7 @@ sfp_org_finish(struct sfp_org *o, struct sfp_fail *f)
 		    "SF_LOGIN_URL to the my domain", strstr(o->token_url, "test.") != NULL ?
 		    "test.salesforce.com" : "login.salesforce.com");
 	if (o->audience[0] == '\0' &&
-	    derive_audience(o->login_url, o->audience, sizeof(o->audience)) != 0 &&
+	    derive_audience(o->login_url, o->site_host, o->audience, sizeof(o->audience)) != 0 &&
 	    o->flow == SFP_FLOW_JWT)
 		return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_AUDIENCE",
 		    "no jwt audience is known for this login url: set SF_AUDIENCE");
@@ -558,13 +570,13 @@ sfp_org_finish(struct sfp_org *o, struct sfp_fail *f)
 	    sfp_cache_default_dir(NULL, o->cache_dir, sizeof(o->cache_dir)) != 0 && !o->no_cache)
 		return sfp_fail_set(f, SFP_E_INPUT, "no-cache-dir", "SFPIPE_CACHE_DIR",
 		    "no cache directory: set SFPIPE_CACHE_DIR or HOME, or use --no-cache");
-	if ((st = check_url("SF_INSTANCE_URL", o->instance_url, f)) != SFP_OK ||
-	    (st = check_url("SF_LOGIN_URL", o->login_url, f)) != SFP_OK ||
-	    (st = check_url("SF_TOKEN_URL", o->token_url, f)) != SFP_OK)
+	if ((st = check_url(o, "SF_INSTANCE_URL", o->instance_url, f)) != SFP_OK ||
+	    (st = check_url(o, "SF_LOGIN_URL", o->login_url, f)) != SFP_OK ||
+	    (st = check_url(o, "SF_TOKEN_URL", o->token_url, f)) != SFP_OK)
 		return st;
 	/* The audience is a claim, not a host we contact, but an audience outside
 	 * Salesforce can only be a mistake. */
-	if ((st = check_url("SF_AUDIENCE", o->audience, f)) != SFP_OK)
+	if ((st = check_url(o, "SF_AUDIENCE", o->audience, f)) != SFP_OK)
 		return st;
 	return SFP_OK;
 }

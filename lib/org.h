@@ -29,6 +29,13 @@
  * token shown as redacted by the Salesforce CLI is refused with a message saying
  * so and how to get the real one.
  *
+ * An Experience Cloud site on the customer's own domain (not a Salesforce
+ * domain, so refused by the http allowlist) can be the login URL only when the
+ * org file names its host: "siteHost":"community.example.com".  That name is
+ * taken from an org file and nowhere else (no environment variable, no flag),
+ * so nothing but the operator's own settings file widens where credentials
+ * may go, and it widens it for that org only.
+ *
  * The flow, when not named, is chosen by what is present: access token > JWT key
  * > refresh token > client secret.
  *
@@ -70,6 +77,7 @@ struct sfp_org {
 	char ca_file[SFP_ORG_PATH];
 	char resolve[2048];
 	char cache_dir[SFP_ORG_PATH];     /* resolved by sfp_org_finish */
+	char site_host[256];              /* org file "siteHost": the org's own site host, or "" */
 	enum sfp_flow flow;
 	int no_cache;                     /* --no-cache: keep nothing on disk */
 	char source[SFP_ORG_PATH];        /* where the last layer came from, for messages */

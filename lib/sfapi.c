@@ -64,6 +64,7 @@ make_http(struct sfp_sf *sf, struct sfp_fail *f)
 	sfp_http_opts_default(&o);
 	o.ca_file = sf->org.ca_file;
 	o.resolve = sf->org.resolve;
+	o.site_host = sf->org.site_host;
 	if (sf->connect_ms > 0)
 		o.connect_timeout_ms = sf->connect_ms;
 	if (sf->total_ms > 0)

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "http.h"
 #include "org.h"
 
 static const char *const vars[] = {
@@ -361,6 +362,59 @@ START_TEST(documented_salesforce_hosts_accepted)
 }
 END_TEST
 
+/* A site on the customer's own domain works only when the org file names its
+ * host ("siteHost"), for that org: never from the environment alone. */
+START_TEST(site_host_only_from_the_org_file)
+{
+	char dir[] = "/tmp/sfp-org-site-XXXXXX", path[64];
+	struct sfp_http_opts ho;
+	struct sfp_http *h = NULL;
+	struct sfp_org o;
+	struct sfp_fail f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	(void)snprintf(path, sizeof(path), "%s/org.json", dir);
+	clean_env();
+	setenv("SF_CLIENT_ID", "cid", 1);
+	setenv("SF_USERNAME", "u@x", 1);
+	setenv("SF_JWT_KEY_FILE", "/k", 1);
+	setenv("SF_LOGIN_URL", "https://community.example.org/partners", 1);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "host-refused");
+	sfp_org_fini(&o);
+	/* There is no environment name for it. */
+	setenv("SF_SITE_HOST", "community.example.org", 1);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
+	sfp_org_fini(&o);
+	unsetenv("SF_SITE_HOST");
+	write_file(path, "{\"siteHost\":\"community.example.org\"}", 0600);
+	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_OK);
+	ck_assert_str_eq(o.site_host, "community.example.org");
+	ck_assert_str_eq(o.audience, "https://community.example.org/partners");
+	ck_assert_str_eq(o.token_url, "https://community.example.org/partners/services/oauth2/token");
+	/* The session's http handle may contact that host, another handle not. */
+	sfp_http_opts_default(&ho);
+	ho.site_host = o.site_host;
+	ck_assert_int_eq(sfp_http_new(&ho, &h, &f), SFP_OK);
+	sfp_http_free(h);
+	ck_assert_int_eq(sfp_http_check_url_site(o.token_url, o.site_host, &f), SFP_OK);
+	ck_assert_int_eq(sfp_http_check_url(o.token_url, &f), SFP_E_INPUT);
+	ck_assert_int_eq(sfp_http_check_url_site("https://other.example.org", o.site_host, &f),
+	    SFP_E_INPUT);
+	sfp_org_fini(&o);
+	/* A URL, a port or junk instead of a host name is refused. */
+	write_file(path, "{\"siteHost\":\"https://community.example.org\"}", 0600);
+	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_E_INPUT);
+	ck_assert_ptr_nonnull(strstr(f.message, "siteHost"));
+	sfp_org_fini(&o);
+	write_file(path, "{\"siteHost\":\"community.example.org:443\"}", 0600);
+	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_E_INPUT);
+	sfp_org_fini(&o);
+	(void)unlink(path);
+	(void)rmdir(dir);
+}
+END_TEST
+
 Suite *suite_org(void);
 Suite *
 suite_org(void)
@@ -377,6 +431,7 @@ suite_org(void)
 	tcase_add_test(tc, client_credentials_need_my_domain);
 	tcase_add_test(tc, retired_api_versions_refused);
 	tcase_add_test(tc, documented_salesforce_hosts_accepted);
+	tcase_add_test(tc, site_host_only_from_the_org_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
