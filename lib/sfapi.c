@@ -380,6 +380,50 @@ prepared_fini(struct prepared *p)
 }
 
 /* Build URL and headers for req (the token is put in when sending). */
+/*
+ * REST resources that exist only from an API version on.  Asked for at an
+ * older version, Salesforce answers 404 NOT_FOUND, which would read as a
+ * missing record; such a request is refused here, naming the version needed.
+ * Sources: Composite Graph "is available in REST API version 50.0 and later"
+ * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_graph.htm),
+ * sObject Collections from 42.0
+ * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections.htm),
+ * Bulk API 2.0 from 41.0
+ * (https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/asynch_api_intro.htm).
+ */
+static const struct {
+	const char *path;
+	int since;
+} resource_since[] = {
+	{ "composite/graph", 50 },
+	{ "composite/sobjects", 42 },
+	{ "jobs/ingest", 41 },
+};
+
+int
+sfp_sf_resource_since(const char *path)
+{
+	size_t i, n;
+
+	if (path == NULL)
+		return 0;
+	if (strncmp(path, "/services/data/", 15) == 0 && (path = strchr(path + 15, '/')) != NULL)
+		path++;
+	for (i = 0; path != NULL && i < sizeof(resource_since) / sizeof(resource_since[0]); i++) {
+		n = strlen(resource_since[i].path);
+		if (strncmp(path, resource_since[i].path, n) == 0 &&
+		    (path[n] == '\0' || path[n] == '/' || path[n] == '?'))
+			return resource_since[i].since;
+	}
+	return 0;
+}
+
+int
+sfp_sf_api_at_least(const struct sfp_sf *sf, int major)
+{
+	return strtol(sf->org.api_version, NULL, 10) >= major;
+}
+
 static enum sfp_status
 prepare(struct sfp_sf *sf, const struct sfp_sf_req *req, struct prepared *p, struct sfp_fail *f)
 {
@@ -393,6 +437,13 @@ prepare(struct sfp_sf *sf, const struct sfp_sf_req *req, struct prepared *p, str
 	if (strstr(req->path, "://") != NULL || strncmp(req->path, "//", 2) == 0)
 		return sfp_fail_set(f, SFP_E_INPUT, "host-refused", req->path,
 		    "a request path may not name a host");
+	{
+		int since = sfp_sf_resource_since(req->path);
+		if (since > 0 && !sfp_sf_api_at_least(sf, since))
+			return sfp_fail_set(f, SFP_E_INPUT, "not-in-api-version", "SF_API_VERSION",
+			    "%.60s needs api version %d.0 or later; SF_API_VERSION is %s",
+			    req->path, since, sf->org.api_version);
+	}
 	if (req->path[0] == '/')
 		w = snprintf(p->url, sizeof(p->url), "%s%s", base, req->path);
 	else

@@ -70,6 +70,15 @@ void sfp_sf_login_ahead(struct sfp_sf *sf);
  * path ("/services/data/v62.0"). */
 const char *sfp_sf_instance_url(struct sfp_sf *sf);
 const char *sfp_sf_api_version(const struct sfp_sf *sf);
+
+/* The API version a REST resource (a data path such as "composite/graph",
+ * relative or absolute) first exists in, or 0 when it is older than every
+ * version still served.  sfp_sf_request refuses a resource the session's
+ * version lacks: SFP_E_INPUT, code "not-in-api-version", naming both. */
+int sfp_sf_resource_since(const char *path);
+
+/* 1 when the session's API version is major.0 or later. */
+int sfp_sf_api_at_least(const struct sfp_sf *sf, int major);
 const char *sfp_sf_data_path(const struct sfp_sf *sf);
 
 struct sfp_sf_req {
