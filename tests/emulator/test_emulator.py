@@ -353,6 +353,23 @@ class TestVersions(Base):
         st, _, js = self.req("GET", "/services/data/v20.0/sobjects")
         self.assertEqual(st, 410)
 
+    def test_resources_gated_by_version(self):
+        """Composite Graph exists from 50.0 and sObject Collections from 42.0;
+        asked for at an older version, the resource is not found."""
+        body = {"graphs": [{"graphId": "g", "compositeRequest": [
+            {"method": "POST", "url": "/services/data/v49.0/sobjects/Lead",
+             "referenceId": "l", "body": {"LastName": "Lee", "Company": "Acme"}}]}]}
+        self.assertError(self.req("POST", "/services/data/v49.0/composite/graph", body), 404,
+                         "NOT_FOUND")
+        coll = {"allOrNone": False, "records": [
+            {"attributes": {"type": "Lead"}, "LastName": "Lee", "Company": "Acme"}]}
+        self.assertError(self.req("POST", "/services/data/v41.0/composite/sobjects", coll), 404,
+                         "NOT_FOUND")
+        self.assertEqual(self.req("POST", "/services/data/v42.0/composite/sobjects", coll)[0],
+                         200)
+        body["graphs"][0]["compositeRequest"][0]["url"] = "/services/data/v50.0/sobjects/Lead"
+        self.assertEqual(self.req("POST", "/services/data/v50.0/composite/graph", body)[0], 200)
+
     def test_no_token_401(self):
         self.c.token = None
         self.assertError(self.req("GET", "sobjects"), 401, "INVALID_SESSION_ID")
@@ -377,9 +394,7 @@ class TestOAuth(Base):
                 "assertion": make_jwt(base)}
 
     def test_jwt_bearer_success(self):
-        for aud in ("https://login.salesforce.com", "https://test.salesforce.com",
-                    ENV["SF_INSTANCE_URL"], "https://acme.my.salesforce.com",
-                    "https://acme.my.site.com/customers"):
+        for aud in ("https://acme.my.site.com/customers", "https://login.salesforce.com"):
             st, r, js = self.token(self.jwt_form(aud=aud))
             self.assertEqual(st, 200, (aud, js))
         self.assertEqual(js["instance_url"], ENV["SF_INSTANCE_URL"])
@@ -395,6 +410,53 @@ class TestOAuth(Base):
     def test_jwt_on_instance_host(self):
         st, _, js = self.token(self.jwt_form(), host="acme.my.salesforce.com")
         self.assertEqual(st, 200, js)
+
+    def test_jwt_audience_is_never_a_my_domain(self):
+        """aud is login.salesforce.com (test.salesforce.com for a sandbox) or
+        the Experience Cloud site URL, whatever host the assertion is posted
+        to; a My Domain, the instance URL and (for this production org) test
+        are refused."""
+        for aud in (ENV["SF_INSTANCE_URL"], "https://acme.my.salesforce.com",
+                    "https://acme--dev.sandbox.my.salesforce.com", "https://test.salesforce.com",
+                    "https://login.salesforce.com.evil.example", "https://acme.my.site.com.x"):
+            for host in ("login.salesforce.com", "acme.my.salesforce.com"):
+                st, _, js = self.token(self.jwt_form(aud=aud), host=host)
+                self.assertEqual((st, js), (400, {"error": "invalid_grant",
+                                                  "error_description": "audience is invalid"}),
+                                 (aud, host))
+
+    def test_client_credentials_only_at_the_my_domain(self):
+        secret = open(ENV["SF_CLIENT_SECRET_FILE"]).read()
+        for host in ("login.salesforce.com", "test.salesforce.com"):
+            st, _, js = self.token({"grant_type": "client_credentials",
+                                    "client_id": ENV["SF_CLIENT_ID"], "client_secret": secret},
+                                   host=host)
+            self.assertEqual((st, js), (400, {"error": "invalid_grant", "error_description":
+                                              "request not supported on this domain"}), host)
+
+    def test_refresh_token_rotation(self):
+        """Off (the connected app's default): the same refresh token serves
+        again and none is returned.  On: each refresh returns a new one and the
+        one sent is dead; access tokens already issued stay valid."""
+        rt = admin("POST", "refresh_token", {})[1]["refresh_token"]
+        st, _, js = self.token({"grant_type": "refresh_token", "refresh_token": rt})
+        self.assertEqual(st, 200, js)
+        self.assertNotIn("refresh_token", js)
+        admin("POST", "config", {"rotate_refresh_tokens": 1})
+        try:
+            st, _, js = self.token({"grant_type": "refresh_token", "refresh_token": rt})
+            self.assertEqual(st, 200, js)
+            new = js["refresh_token"]
+            self.assertNotEqual(new, rt)
+            self.c.token = js["access_token"]
+            st, _, js = self.token({"grant_type": "refresh_token", "refresh_token": rt})
+            self.assertEqual((st, js["error"]), (400, "invalid_grant"))
+            st, _, js = self.token({"grant_type": "refresh_token", "refresh_token": new})
+            self.assertEqual(st, 200, js)
+            self.assertNotIn(js["refresh_token"], (rt, new))
+            self.assertEqual(self.req("GET", "limits")[0], 200)
+        finally:
+            admin("POST", "reset")
 
     def test_jwt_errors(self):
         cases = [
@@ -446,11 +508,12 @@ class TestOAuth(Base):
         self.assertEqual(admin("GET", "log?limit=1")[1]["requests"][-1]["user"],
                          "integration@acme.example")
         st, _, js = self.token({"grant_type": "client_credentials",
-                                "client_id": ENV["SF_CLIENT_ID"], "client_secret": "nope"})
+                                "client_id": ENV["SF_CLIENT_ID"], "client_secret": "nope"},
+                               host="acme.my.salesforce.com")
         self.assertEqual((st, js), (400, {"error": "invalid_client",
                                           "error_description": "invalid client credentials"}))
         st, _, js = self.token({"grant_type": "client_credentials", "client_id": "x",
-                                "client_secret": secret})
+                                "client_secret": secret}, host="acme.my.salesforce.com")
         self.assertEqual(js["error"], "invalid_client_id")
 
     def test_refresh_and_revoke(self):
@@ -572,6 +635,33 @@ class TestDescribe(Base):
 
 class TestCreate(Base):
     LEAD = {"LastName": "Lee", "Company": "Acme", "Email": "ann@acme.example"}
+
+    def test_dependent_picklist_pairs(self):
+        """A restricted dependent picklist takes a value only with a
+        controlling value its validFor allows; on update the record's
+        controlling value counts."""
+        d = self.req("GET", "sobjects/Booking__c/describe")[2]
+        office = [f for f in d["fields"] if f["name"] == "Office__c"][0]
+        self.assertEqual((office["controllerName"], office["dependentPicklist"]),
+                         ("Region__c", True))
+        self.assertEqual({p["value"]: p["validFor"] for p in office["picklistValues"]},
+                         {"London": "gA==", "Oslo": "gA==", "New York": "QA==",
+                          "Tokyo": "IA==", "Remote": "4A=="})
+        st, _, js = self.req("POST", "sobjects/Booking__c", {"Region__c": "EMEA",
+                                                             "Office__c": "Oslo"})
+        self.assertEqual(st, 201, js)
+        rid = js["id"]
+        for body in ({"Region__c": "AMER", "Office__c": "Oslo"}, {"Office__c": "Tokyo"}):
+            e = self.assertError(self.req("POST", "sobjects/Booking__c", body), 400,
+                                 "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", ["Office__c"])
+            self.assertIn("bad value for restricted picklist field", e["message"])
+        self.assertError(self.req("PATCH", "sobjects/Booking__c/" + rid,
+                                  {"Office__c": "Tokyo"}), 400,
+                         "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST")
+        self.assertEqual(self.req("PATCH", "sobjects/Booking__c/" + rid,
+                                  {"Office__c": "London"})[0], 204)
+        self.assertEqual(self.req("PATCH", "sobjects/Booking__c/" + rid,
+                                  {"Region__c": "APAC", "Office__c": "Remote"})[0], 204)
 
     def test_create_lead(self):
         st, r, js = self.req("POST", "sobjects/Lead", self.LEAD)
@@ -1156,6 +1246,35 @@ class TestQuery(Base):
 
     def q(self, soql, headers=None):
         return self.req("GET", "query?q=" + urllib.parse.quote(soql), headers=headers)
+
+    def test_private_events_hidden_without_view_all_data(self):
+        """A private event is returned to its owner and to users with View All
+        Data or Modify All Data, to nobody else; UserPermissionAccess tells the
+        querying user which of those they hold."""
+        host, ids = self.seed()
+        st, js = admin("POST", "records", {"sobject": "Event", "fields": {
+            "Subject": "Private", "StartDateTime": "2026-12-01T11:00:00Z",
+            "EndDateTime": "2026-12-01T12:00:00Z", "OwnerId": host, "IsPrivate": True}})
+        self.assertEqual(st, 201, js)
+        soql = "SELECT Id FROM Event WHERE OwnerId = '%s'" % host
+        perms = "SELECT PermissionsViewAllData, PermissionsModifyAllData FROM UserPermissionAccess"
+        self.assertEqual(self.q(soql)[2]["totalSize"], 4)
+        st, _, pa = self.q(perms)
+        self.assertEqual((st, pa["totalSize"]), (200, 1), pa)
+        self.assertEqual((pa["records"][0]["PermissionsViewAllData"],
+                          pa["records"][0]["PermissionsModifyAllData"]), (True, True))
+        admin("POST", "config", {"integration_view_all_data": 0})
+        st, _, js = self.q(soql)
+        self.assertEqual((st, js["totalSize"]), (200, 3))
+        self.assertIs(self.q(perms)[2]["records"][0]["PermissionsViewAllData"], False)
+        self.assertError(self.q("SELECT PermissionsFly FROM UserPermissionAccess"), 400,
+                         "INVALID_FIELD")
+        # the owner sees it
+        c = Client()
+        c.token = token_for("ann.host@acme.example")
+        st, _, js = c.request("GET", V + "/query?q=" + urllib.parse.quote(soql))
+        c.close()
+        self.assertEqual(js["totalSize"], 4)
 
     def test_where_order_limit(self):
         host, ids = self.seed()

@@ -15,6 +15,15 @@ class Describe:
     def profile(self, user):
         return fixtures.PROFILES[user["profile"]]
 
+    def sees_all_data(self, user):
+        """The user's View All Data or Modify All Data permission: System
+        Administrators have it; the Integration User profile as the config
+        says (integration_view_all_data, on unless a test turns it off)."""
+        if self.profile(user).get("view_all_data"):
+            return True
+        return user["profile"] == "Integration User" and bool(
+            self.config.get("integration_view_all_data"))
+
     def obj_name(self, name):
         return self.lower_objects.get(name.lower())
 
