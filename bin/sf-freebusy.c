@@ -51,7 +51,7 @@ run(const struct sfp_fb_args *a, const char *orgfile, int pretty, char **ids, in
 	struct sfp_sf *sf = NULL;
 	struct sfp_writer w;
 	enum sfp_status st;
-	char place[32];
+	char place[32], self[19];
 	int i;
 
 	sfp_fb_users_init(&u);
@@ -77,6 +77,11 @@ run(const struct sfp_fb_args *a, const char *orgfile, int pretty, char **ids, in
 	sfp_org_fini(&org);
 	if (st != SFP_OK)
 		goto out;
+	/* Logged in first: whose calendar the session sees in full depends on who it is. */
+	if ((st = sfp_sf_login(sf, f)) != SFP_OK)
+		goto out;
+	sfp_sf_user_id(sf, self);
+	o.self_id = self;
 	sfp_writer_init(&w, stdout, "<stdout>", pretty);
 	st = sfp_freebusy_run(&u, &o, query, sf, &w, NULL, f);
 	if (sfp_writer_finish(&w, st == SFP_OK ? f : NULL) != SFP_OK)

@@ -16,6 +16,7 @@
 #include "http.h"
 #include "describe.h"
 #include "sfapi.h"
+#include "soql.h"
 #include "stream.h"
 
 #define URL_MAX 8192
@@ -155,6 +156,17 @@ sfp_sf_instance_url(struct sfp_sf *sf)
 {
 	settle(sf);
 	return sf->logged_in ? sf->tok.instance_url : sf->org.instance_url;
+}
+
+void
+sfp_sf_user_id(struct sfp_sf *sf, char out[19])
+{
+	const char *slash, *why;
+
+	out[0] = '\0';
+	if (!sf->logged_in || (slash = strrchr(sf->tok.id, '/')) == NULL ||
+	    sfp_sfid_check(slash + 1, strlen(slash + 1), "005", out, &why) != 0)
+		out[0] = '\0';
 }
 
 const char *

@@ -70,6 +70,7 @@ void sfp_sf_login_ahead(struct sfp_sf *sf);
  * path ("/services/data/v62.0"). */
 const char *sfp_sf_instance_url(struct sfp_sf *sf);
 const char *sfp_sf_api_version(const struct sfp_sf *sf);
+const char *sfp_sf_data_path(const struct sfp_sf *sf);
 
 /* The API version a REST resource (a data path such as "composite/graph",
  * relative or absolute) first exists in, or 0 when it is older than every
@@ -79,7 +80,11 @@ int sfp_sf_resource_since(const char *path);
 
 /* 1 when the session's API version is major.0 or later. */
 int sfp_sf_api_at_least(const struct sfp_sf *sf, int major);
-const char *sfp_sf_data_path(const struct sfp_sf *sf);
+
+/* The logged-in user's 18-character User id, as the token's identity URL
+ * (".../id/00D.../005...") names it, into out; "" when not logged in or the
+ * flow gives no identity (a given access token). */
+void sfp_sf_user_id(struct sfp_sf *sf, char out[19]);
 
 struct sfp_sf_req {
 	const char *method;            /* "GET", "POST", "PATCH", "PUT", "DELETE" */
