@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# What Salesforce refuses, refused by sfpipe too, against an emulator that
+# refuses it as Salesforce does (tests/emulator/README.md, "Fidelity"):
+# Composite Graph below API version 50.0, and a restricted dependent picklist
+# value its controlling value does not allow, through sf-describe's catalog.
+. "$SFP_ROOT/tests/lib.sh"
+need_emulator
+cd "$T" || exit 1
+
+plan='{"id":"fid-1","records":[{"ref":"lead","sobject":"Lead","upsert":{"field":"Booking_Key__c","value":"fid-1"},"fields":{"LastName":"Lee","Company":"Acme"}}]}'
+calls() { emu_admin GET /__emu/stats | jq -r .api_calls; }
+
+# --- Composite Graph exists from API version 50.0 ----------------------------
+before=$(calls)
+printf '%s\n' "$plan" | SF_API_VERSION=49.0 sf-create >out 2>err
+expect_eq "$?" 3 "sf-create at 49.0: configuration unusable (exit 3)"
+expect_match 'composite/graph needs api version 50.0 or later; SF_API_VERSION is 49.0' "$(cat err)" \
+	"the message names the resource and both versions"
+expect_eq "$(( $(calls) - before ))" 0 "no graph sent to a version without it"
+expect_eq "$(emu_admin GET '/__emu/records?sobject=Lead&Booking_Key__c=fid-1' | jq '.records | length')" 0 \
+	"nothing written"
+printf '%s\n' "$plan" | SF_API_VERSION=50.0 sf-create >out 2>err
+expect_eq "$?" 0 "sf-create at 50.0 sends the graph"
+expect_eq "$(emu_admin GET '/__emu/records?sobject=Lead&Booking_Key__c=fid-1' | jq '.records | length')" 1 \
+	"and the record is written"
+
+# --- dependent picklists, from the org's own describe -------------------------
+expect_status 0 "describe Booking__c" -- sf-describe Booking__c
+cp "$T/out" catalog.json
+expect_eq "$(jq -c '.fields[] | select(.name == "Office__c") | [.controllerName, .dependentPicklist, ([.picklist[].validFor] | join(" "))]' catalog.json)" \
+	'["Region__c",true,"gA== gA== QA== IA== 4A=="]' "the catalog keeps controllerName and validFor"
+cat >mapping.json <<'M'
+{"id": "id", "records": [{"ref": "b", "sobject": "Booking__c",
+  "upsert": {"field": "Booking_Key__c", "value": "{{id}}"},
+  "fields": {"Region__c": "{{region}}", "Office__c": "{{office}}"}}]}
+M
+printf '%s\n' '{"id":"fid-2","region":"EMEA","office":"Oslo"}' \
+	'{"id":"fid-3","region":"AMER","office":"Oslo"}' '{"id":"fid-4","office":"Tokyo"}' >bookings.jsonl
+sf-map --describe catalog.json --rejects rejects.jsonl mapping.json <bookings.jsonl >plans.jsonl 2>err
+expect_eq "$?" 1 "sf-map: the two pairs Salesforce refuses fail"
+expect_eq "$(jq -r 'select(.ok != false) | .id' plans.jsonl | tr '\n' ' ')" "fid-2 " "the valid pair mapped"
+expect_eq "$(jq -r .error.place rejects.jsonl | tr '\n' ' ')" "office office " "each refusal placed at the dependent value"
+expect_eq "$(jq -r '.error.code' rejects.jsonl | sort -u)" "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST" \
+	"the refusals carry Salesforce's code"
+expect_match 'not valid when Region__c is "AMER"' "$(jq -r .error.message rejects.jsonl)" \
+	"the refusal names the controlling value"
+jq -c 'select(.ok != false)' plans.jsonl >valid.jsonl
+expect_status 0 "the valid plan is accepted by the org" -- sf-create <valid.jsonl
+# The emulator refuses what sf-map refused: sent raw, the org answers the same.
+bad='{"id":"fid-3","records":[{"ref":"b","sobject":"Booking__c","upsert":{"field":"Booking_Key__c","value":"fid-3"},"fields":{"Region__c":"AMER","Office__c":"Oslo"}}]}'
+printf '%s\n' "$bad" | sf-create >out 2>err
+expect_eq "$?" 1 "the same pair sent raw fails at the org"
+expect_match 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST' "$(cat out err)" "with the same code"
+# --check refuses a constant pair.
+cat >const.json <<'M'
+{"id": "id", "records": [{"ref": "b", "sobject": "Booking__c",
+  "fields": {"Region__c": "APAC", "Office__c": "London"}}]}
+M
+expect_status 3 "--check refuses a constant pair Salesforce refuses" -- \
+	sf-map --check --describe catalog.json const.json
+expect_match 'Office__c.*not valid when Region__c is "APAC"' "$(cat "$T/err")" "naming the field and value"
+t_done
