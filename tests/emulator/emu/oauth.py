@@ -47,12 +47,12 @@ class Tokens:
         https://login.salesforce.com (https://test.salesforce.com for a
         sandbox) or the Experience Cloud site URL: never a My Domain, even one
         the assertion is posted to.  This org is a production org, so test is
-        refused too.  A site URL is taken with or without the emulator's port
-        and with its path prefix."""
+        refused too.  The emulator's port is no part of a real URL, so each is
+        taken with or without it; a site URL also with its path prefix."""
         if not isinstance(aud, str):
             return False
         a = aud.rstrip("/")
-        if a == "https://login.salesforce.com":
+        if a in ("https://login.salesforce.com", "https://login.salesforce.com:%d" % self.port):
             return True
         # the org's Experience Cloud site: the only audience besides login
         for h in (x for x in self.hosts if x.endswith(".my.site.com")):
