@@ -576,6 +576,35 @@ class TestDescribe(Base):
                           company["soapType"]), (255, 765, False, "xsd:string"))
         self.assertEqual(r.getheader("Sforce-Limit-Info"), "api-usage=1/15000")
 
+    def test_describe_types_properties_and_children(self):
+        """A time, a geolocation and its components, a formula, a default by
+        formula, help text; the standard child relationships; and the key set
+        of the version asked for (no actionOverrides before 32.0)."""
+        _, _, js = self.req("GET", "sobjects/Booking__c/describe")
+        f = {x["name"]: x for x in js["fields"]}
+        self.assertEqual((f["Start_Time__c"]["type"], f["Start_Time__c"]["soapType"]),
+                         ("time", "xsd:time"))
+        self.assertEqual((f["Venue__c"]["type"], f["Venue__c"]["createable"]), ("location", False))
+        self.assertEqual(f["Venue__Latitude__s"]["compoundFieldName"], "Venue__c")
+        self.assertEqual((f["Amount_Label__c"]["calculated"], f["Amount_Label__c"]["createable"]),
+                         (True, False))
+        self.assertIn("Amount__c", f["Amount_Label__c"]["calculatedFormula"])
+        self.assertEqual((f["Reminder_Days__c"]["defaultValueFormula"],
+                          f["Reminder_Days__c"]["defaultedOnCreate"]), ("3", True))
+        self.assertTrue(f["Notes__c"]["inlineHelpText"])
+        rels = {c["relationshipName"]: c for c in js["childRelationships"]}
+        self.assertEqual(rels["Histories"]["childSObject"], "Booking__History")
+        self.assertEqual(rels["Attachments"]["field"], "ParentId")
+        _, _, lead = self.req("GET", "sobjects/Lead/describe")
+        lrels = {c["relationshipName"]: c for c in lead["childRelationships"]}
+        self.assertEqual((lrels["Tasks"]["field"], lrels["Histories"]["childSObject"]),
+                         ("WhoId", "LeadHistory"))
+        self.assertIn("Bookings__r", lrels)
+        self.assertIn("actionOverrides", lead)
+        _, _, old = self.req("GET", "/services/data/v31.0/sobjects/Lead/describe")
+        self.assertNotIn("actionOverrides", old)
+        self.assertEqual(len(old), 44)
+
     def test_fls_per_user(self):
         _, _, integ = self.req("GET", "sobjects/Lead/describe")
         f = {x["name"]: x for x in integ["fields"]}
