@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "exit.h"
+#include "describe_fetch.h"
 #include "org.h"
 #include "sfapi.h"
 #include "stream.h"
