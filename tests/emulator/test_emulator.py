@@ -1132,6 +1132,29 @@ class TestBulk(Base):
                       blines[1])
         self.assertEqual(len(self.records("Lead")), 2)
 
+    def test_row_lock_and_failed_job_faults(self):
+        """bulk_row_lock: a row fails with UNABLE_TO_LOCK_ROW and is not
+        written; bulk_job_fail (after N rows): the job ends Failed and the rest
+        are listed as unprocessed, not written."""
+        job = {"object": "Lead", "operation": "insert", "contentType": "CSV",
+               "lineEnding": "LF"}
+        data = "LastName,Company\nA,X\nB,X\nC,X\nD,X\n"
+        admin("POST", "faults", {"rules": [{"kind": "bulk_row_lock", "count": 1}]})
+        jid, js = self.run_job(job, data)
+        self.assertEqual((js["state"], js["numberRecordsFailed"]), ("JobComplete", 1))
+        _, _, bad = self.req("GET", "jobs/ingest/%s/failedResults/" % jid, raw=True)
+        self.assertIn("UNABLE_TO_LOCK_ROW:unable to obtain exclusive access", bad.decode())
+        self.assertEqual(len(self.records("Lead")), 3)
+        admin("DELETE", "faults")
+        admin("POST", "faults", {"rules": [{"kind": "bulk_job_fail", "count": 1, "after": 1}]})
+        jid, js = self.run_job(job, data)
+        self.assertEqual(js["state"], "Failed")
+        _, _, un = self.req("GET", "jobs/ingest/%s/unprocessedrecords/" % jid, raw=True)
+        self.assertEqual(len(un.decode().splitlines()), 4)   # header and three rows
+        _, _, ok = self.req("GET", "jobs/ingest/%s/successfulResults/" % jid, raw=True)
+        self.assertEqual(len(ok.decode().splitlines()), 2)
+        self.assertEqual(len(self.records("Lead")), 4)
+
     def test_upsert_job_pipe_crlf(self):
         self.req("PATCH", "sobjects/Lead/Booking_Key__c/b1", {"LastName": "x", "Company": "y"})
         jid, js = self.run_job({"object": "Lead", "operation": "upsert",

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: ISC
 # What Salesforce refuses, refused by sfpipe too, against an emulator that
 # refuses it as Salesforce does (tests/emulator/README.md, "Fidelity"):
-# Composite Graph below API version 50.0, and a restricted dependent picklist
-# value its controlling value does not allow, through sf-describe's catalog.
+# Composite Graph below API version 50.0, a restricted dependent picklist
+# value its controlling value does not allow (through sf-describe's catalog),
+# and Bulk API 2.0 rows that were not written (a row lock, a failed job)
+# sent again.
 . "$SFP_ROOT/tests/lib.sh"
 need_emulator
 cd "$T" || exit 1
@@ -60,4 +62,36 @@ M
 expect_status 3 "--check refuses a constant pair Salesforce refuses" -- \
 	sf-map --check --describe catalog.json const.json
 expect_match 'Office__c.*not valid when Region__c is "APAC"' "$(cat "$T/err")" "naming the field and value"
+# --- Bulk API 2.0: rows not written are sent again ------------------------------
+# bulk N PREFIX [upsert]: N one-record Lead plans, plain creates unless upsert.
+bulk() {
+	awk -v n="$1" -v p="$2" -v up="${3:-}" 'BEGIN { for (i = 1; i <= n; i++) {
+		printf "{\"id\":\"%s-%d\",\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",", p, i
+		if (up) printf "\"upsert\":{\"field\":\"Booking_Key__c\",\"value\":\"%s-%d\"},", p, i
+		printf "\"fields\":{\"LastName\":\"%s-%d\",\"Company\":\"Acme\"}}]}\n", p, i } }'
+}
+# leads PREFIX: how many Leads, and how many distinct names, start with PREFIX-
+leads() {
+	emu_admin GET '/__emu/records?sobject=Lead' |
+		jq -r --arg p "$1-" '[.records[].fields.LastName | select(startswith($p))] | "\(length) \(unique | length)"'
+}
+# A row the job failed with UNABLE_TO_LOCK_ROW was not written: sent again.
+emu_admin POST /__emu/faults '{"rules":[{"kind":"bulk_row_lock","count":2}]}' >/dev/null
+bulk 12 lk >lk.jsonl
+expect_status 0 "--bulk: rows failed with UNABLE_TO_LOCK_ROW are sent again" -- sf-create --bulk <lk.jsonl
+expect_eq "$(jq -r .ok "$T/out" | sort | uniq -c | tr -s ' ')" " 12 true" "every plan ok"
+expect_eq "$(leads lk)" "12 12" "each Lead written once"
+emu_admin DELETE /__emu/faults >/dev/null
+# A job that fails part way leaves rows unprocessed: they were not written, so
+# they are sent again, plain creates included (not "outcome unknown").
+emu_admin POST /__emu/faults '{"rules":[{"kind":"bulk_job_fail","count":1,"after":3}]}' >/dev/null
+bulk 10 un >un.jsonl
+expect_status 0 "--bulk: a failed job's unprocessed rows are sent again" -- sf-create --bulk <un.jsonl
+expect_no_match 'OUTCOME_UNKNOWN' "$(cat "$T/out" "$T/err")" "no outcome unknown"
+expect_eq "$(leads un)" "10 10" "each Lead written once"
+emu_admin POST /__emu/faults '{"rules":[{"kind":"bulk_job_fail","count":1,"after":2}]}' >/dev/null
+bulk 8 uu up >uu.jsonl
+expect_status 0 "--bulk: the same with upserts" -- sf-create --bulk <uu.jsonl
+expect_eq "$(leads uu)" "8 8" "each upserted Lead once"
+emu_admin DELETE /__emu/faults >/dev/null
 t_done
