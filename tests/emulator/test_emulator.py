@@ -1621,8 +1621,11 @@ class TestOrgs(unittest.TestCase):
         st, _, js = self.call("emu.my.salesforce.com", method, "/__emu/" + path, body=body)
         return st, js
 
-    def login(self, name, host="login.salesforce.com"):
+    def login(self, name, host=None):
+        """Client credentials, at the org's own My Domain (Salesforce answers
+        this flow nowhere else)."""
         o = self.orgs[name]
+        host = host or o["host"]
         with open(o["client_secret_file"]) as f:
             secret = f.read()
         return self.call(host, "POST", "/services/oauth2/token", form={
@@ -1673,7 +1676,7 @@ class TestOrgs(unittest.TestCase):
     def test_login_host_issues_each_org_its_own_token_and_identity(self):
         port = self.env["SFEMU_PORT"]
         for name, o in self.orgs.items():
-            st, _, js = self.login(name)
+            st, _, js = self.jwt_login(o["username"], o["client_id"])
             self.assertEqual(st, 200, js)
             self.assertEqual(js["instance_url"], o["instance_url"])
             self.assertEqual(js["id"], "https://login.salesforce.com:%s/id/%s/%s"
@@ -1684,16 +1687,19 @@ class TestOrgs(unittest.TestCase):
             self.assertEqual((ident["organization_id"], ident["user_id"], ident["username"]),
                              (o["org_id"], o["user_id"], o["username"]))
             self.assertTrue(ident["urls"]["rest"].startswith(o["instance_url"]))
-            # the same flow at the org's own My Domain gives the same org
-            st, _, js = self.login(name, host=o["host"])
+            # client credentials at the org's own My Domain give the same org,
+            # and are refused on the shared login host
+            st, _, js = self.login(name)
             self.assertEqual((st, js["instance_url"]), (200, o["instance_url"]), js)
-            # and with the client's credentials in HTTP Basic on the login host
+            # and with the client's credentials in HTTP Basic, at the My Domain
             with open(o["client_secret_file"]) as f:
                 basic = base64.b64encode(("%s:%s" % (o["client_id"], f.read())).encode())
-            st, _, js = self.call("login.salesforce.com", "POST", "/services/oauth2/token",
+            st, _, js = self.call(o["host"], "POST", "/services/oauth2/token",
                                   form={"grant_type": "client_credentials"},
                                   headers={"Authorization": "Basic " + basic.decode()})
             self.assertEqual((st, js["instance_url"]), (200, o["instance_url"]), js)
+            st, _, js = self.login(name, host="login.salesforce.com")
+            self.assertEqual((st, js["error"]), (400, "invalid_grant"), js)
 
     def test_a_token_of_one_org_is_refused_by_another(self):
         acme, globex = self.token("acme"), self.token("globex")
@@ -1772,7 +1778,7 @@ class TestOrgs(unittest.TestCase):
                                    globex)[0], 503)
         self.assertEqual(self.call("acme.my.salesforce.com", "GET", V + "/limits",
                                    acme)[0], 200)
-        # one org refusing logins on the shared login host; the others log in
+        # one org refusing logins at its token endpoint; the others log in
         self.assertEqual(self.login("globex")[0], 503)
         self.assertEqual(self.login("initech")[0], 200)
         injected = self.admin("GET", "stats", org="globex")[1]["faults_injected"]
