@@ -35,8 +35,8 @@ int sfp_bulk_eligible(const cJSON *plan)
 {
 	const cJSON *fl;
 
-	if (sfp_plan_nodes(plan) != 1)
-		return 0;
+	if (sfp_plan_nodes(plan) != 1 || cJSON_GetObjectItemCaseSensitive(rec0(plan), "id"))
+		return 0;   /* an update by id travels as a graph node */
 	cJSON_ArrayForEach(fl, cJSON_GetObjectItemCaseSensitive(rec0(plan), "fields")) {
 		if (cJSON_IsObject(fl) || cJSON_IsArray(fl))
 			return 0;

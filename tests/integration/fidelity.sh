@@ -4,8 +4,8 @@
 # refuses it as Salesforce does (tests/emulator/README.md, "Fidelity"):
 # Composite Graph below API version 50.0, a restricted dependent picklist
 # value its controlling value does not allow (through sf-describe's catalog),
-# and Bulk API 2.0 rows that were not written (a row lock, a failed job)
-# sent again.
+# Bulk API 2.0 rows that were not written (a row lock, a failed job) sent
+# again, and a record known only by its Id updated by it.
 . "$SFP_ROOT/tests/lib.sh"
 need_emulator
 cd "$T" || exit 1
@@ -62,6 +62,35 @@ M
 expect_status 3 "--check refuses a constant pair Salesforce refuses" -- \
 	sf-map --check --describe catalog.json const.json
 expect_match 'Office__c.*not valid when Region__c is "APAC"' "$(cat "$T/err")" "naming the field and value"
+# --- a record known only by its Id is updated by it ---------------------------
+L=$(emu_admin POST /__emu/records '{"sobject":"Lead","fields":{"LastName":"Byid","Company":"Old Co"}}' | jq -r .id)
+E=$(emu_admin POST /__emu/records '{"sobject":"Event","fields":{"Subject":"x","StartDateTime":"2026-12-01T09:00:00Z","DurationInMinutes":30}}' | jq -r .id)
+upd="{\"id\":\"byid-1\",\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"id\":\"$L\",\"fields\":{\"Company\":\"New Co\"}}]}"
+printf '%s\n' "$upd" >upd.jsonl
+expect_status 0 "a plan updates a Lead by its Id" -- sf-create <upd.jsonl
+expect_eq "$(jq -c '.records.lead | [.id, .created]' "$T/out")" "[\"$L\",false]" "the result names the Lead, not created"
+expect_eq "$(emu_admin GET "/__emu/records?sobject=Lead&LastName=Byid" | jq -c '[.records[] | .fields.Company]')" \
+	'["New Co"]' "the one Lead updated, none created"
+expect_status 0 "sent again: the same update" -- sf-create <upd.jsonl
+expect_eq "$(emu_admin GET "/__emu/records?sobject=Lead&LastName=Byid" | jq '.records | length')" 1 "still one Lead"
+expect_match '"method":"PATCH","url":"/services/data/v[0-9.]+/sobjects/Lead/'"$L"'"' \
+	"$(sf-create -n <upd.jsonl 2>&1)" "sent as a graph node PATCH .../sobjects/Lead/<id>"
+# Refused before sending: an upsert by Id, an id of another object, @{ref.id} of it.
+printf '%s\n' "{\"id\":\"byid-2\",\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"upsert\":{\"field\":\"Id\",\"value\":\"$L\"},\"fields\":{\"Company\":\"X\"}}]}" \
+	"{\"id\":\"byid-3\",\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"id\":\"$E\",\"fields\":{\"Company\":\"X\"}}]}" \
+	"{\"id\":\"byid-4\",\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"id\":\"$L\",\"fields\":{\"Company\":\"X\"}},{\"ref\":\"ev\",\"sobject\":\"Event\",\"fields\":{\"WhoId\":\"@{lead.id}\",\"Subject\":\"y\",\"StartDateTime\":\"2026-12-01T09:00:00Z\",\"DurationInMinutes\":30}}]}" >bad.jsonl
+before=$(calls)
+expect_status 1 "three plans refused" -- sf-create <bad.jsonl
+expect_match 'no upsert by Id.*give "id":"<Id>" in place of "upsert"' "$(jq -r 'select(.id == "byid-2") | .error.message' "$T/out")" \
+	"an upsert by Id points to \"id\""
+expect_match "is not a Lead id \\(those start with 00Q\\)" "$(jq -r 'select(.id == "byid-3") | .error.message' "$T/out")" \
+	"an Event id for a Lead refused"
+expect_match 'is updated by its id: give that id itself' "$(jq -r 'select(.id == "byid-4") | .error.message' "$T/out")" \
+	"@{ref.id} of an updated record refused"
+expect_eq "$(( $(calls) - before ))" 0 "none of them sent"
+expect_eq "$(emu_admin GET "/__emu/records?sobject=Lead&LastName=Byid" | jq -r '.records[0].fields.Company')" "New Co" \
+	"the Lead untouched"
+
 # --- Bulk API 2.0: rows not written are sent again ------------------------------
 # bulk N PREFIX [upsert]: N one-record Lead plans, plain creates unless upsert.
 bulk() {
