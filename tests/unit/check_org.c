@@ -31,6 +31,15 @@ clean_env(void)
 	setenv("SFPIPE_CACHE_DIR", "/tmp/sfpipe-check-org", 1);
 }
 
+/* A clean environment with a given token for the org acme.my.salesforce.com. */
+static void
+token_env(void)
+{
+	clean_env();
+	setenv("SF_ACCESS_TOKEN", "00Dxx!AQabcdefghijklmnopqrstuvwxyz", 1);
+	setenv("SF_INSTANCE_URL", "https://acme.my.salesforce.com", 1);
+}
+
 static void
 write_file(const char *path, const char *text, mode_t mode)
 {
@@ -306,18 +315,14 @@ START_TEST(retired_api_versions_refused)
 	size_t i;
 
 	for (i = 0; retired[i] != NULL; i++) {
-		clean_env();
-		setenv("SF_ACCESS_TOKEN", "00Dxx!AQabcdefghijklmnopqrstuvwxyz", 1);
-		setenv("SF_INSTANCE_URL", "https://acme.my.salesforce.com", 1);
+		token_env();
 		setenv("SF_API_VERSION", retired[i], 1);
 		ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
 		ck_assert_str_eq(f.code, "retired-version");
 		ck_assert_ptr_nonnull(strstr(f.message, "retired"));
 		sfp_org_fini(&o);
 	}
-	clean_env();
-	setenv("SF_ACCESS_TOKEN", "00Dxx!AQabcdefghijklmnopqrstuvwxyz", 1);
-	setenv("SF_INSTANCE_URL", "https://acme.my.salesforce.com", 1);
+	token_env();
 	setenv("SF_API_VERSION", "31.0", 1);
 	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_OK);
 	ck_assert_str_eq(o.api_version, "31.0");
@@ -344,16 +349,14 @@ START_TEST(documented_salesforce_hosts_accepted)
 	size_t i;
 
 	for (i = 0; ok[i] != NULL; i++) {
-		clean_env();
-		setenv("SF_ACCESS_TOKEN", "00Dxx!AQabcdefghijklmnopqrstuvwxyz", 1);
+		token_env();
 		setenv("SF_INSTANCE_URL", ok[i], 1);
 		ck_assert_msg(sfp_org_load(&o, NULL, NULL, 0, &f) == SFP_OK, "%s: %s", ok[i],
 		    f.message);
 		sfp_org_fini(&o);
 	}
 	for (i = 0; bad[i] != NULL; i++) {
-		clean_env();
-		setenv("SF_ACCESS_TOKEN", "00Dxx!AQabcdefghijklmnopqrstuvwxyz", 1);
+		token_env();
 		setenv("SF_INSTANCE_URL", bad[i], 1);
 		ck_assert_msg(sfp_org_load(&o, NULL, NULL, 0, &f) == SFP_E_INPUT, "%s", bad[i]);
 		ck_assert_str_eq(f.code, "host-refused");
