@@ -30,6 +30,9 @@ DEBS = build-essential pkg-config libcurl4-openssl-dev libcjson-dev libsodium-de
        libssl-dev libsqlite3-dev libhiredis-dev check mandoc python3 openssl curl \
        redis-server redis-tools jq sqlite3 tzdata clang llvm libclang-rt-14-dev valgrind strace
 
+# What tests/package.sh (the Debian package's test, run by .ci/run) needs besides.
+PACKAGE_DEBS = debhelper dpkg-dev lintian fakeroot adduser
+
 PKGS = libcurl libcjson libsodium openssl sqlite3 hiredis
 WARN = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion \
        -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Werror
@@ -117,6 +120,11 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash examples/demo.sh
 
+# Build the Debian package and install, upgrade and purge it here (root; CI).
+package: deps
+	@sh tests/deps.sh $(PACKAGE_DEBS)
+	@bash tests/package.sh
+
 bench: deps all
 	@sh tests/bench/run-all
 
@@ -172,7 +180,7 @@ clean:
 	rm -rf build $(LIB) $(PROGS)
 
 FORCE:
-.PHONY: all check unit demo bench fuzz lint install uninstall dist clean deps FORCE
+.PHONY: all check unit demo bench fuzz lint install uninstall dist package clean deps FORCE
 .PRECIOUS: $(BUILD)/%.o
 
 -include $(shell find build -name '*.d' 2>/dev/null)
