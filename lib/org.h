@@ -22,9 +22,13 @@
  * jwtKeyFile, clientSecretFile, refreshTokenFile, accessToken, apiVersion,
  * flow, orgId, userId); the JSON printed by `sf org display --json` and
  * `sf org auth show-access-token --json` ({"status":0,"result":{...}}) is accepted
- * too.  A file holding an access token must be mode 0600 (as a secret file).  A
- * token shown as redacted by the Salesforce CLI is refused with a message saying
- * so and how to get the real one.
+ * too, from a file or a pipe (/dev/stdin, <(sf ...), "-").  A file holding an
+ * access token must be mode 0600 (as a secret file; a pipe must be the user's
+ * own and closed to others).  A token the Salesforce CLI shows redacted (as `sf
+ * org display --json` now does) counts as no token: the rest of the file is
+ * used, and when no credential is left the error says what to run instead.
+ * The sf CLI's own environment names SF_ORG_INSTANCE_URL and SF_ORG_API_VERSION
+ * stand in for SF_INSTANCE_URL and SF_API_VERSION when those are unset.
  *
  * The flow, when not named, is chosen by what is present: access token > JWT key
  * > refresh token > client secret.
@@ -70,6 +74,7 @@ struct sfp_org {
 	enum sfp_flow flow;
 	int no_cache;                     /* --no-cache: keep nothing on disk */
 	char source[SFP_ORG_PATH];        /* where the last layer came from, for messages */
+	int token_redacted;               /* a token given was the sf CLI's redacted stand-in */
 };
 
 void sfp_org_init(struct sfp_org *o);
