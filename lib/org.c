@@ -395,17 +395,24 @@ sfp_org_from_file(struct sfp_org *o, const char *path, struct sfp_fail *f)
 	v = cJSON_GetObjectItemCaseSensitive(obj, "SF_ACCESS_TOKEN");
 	if (v == NULL)
 		v = cJSON_GetObjectItemCaseSensitive(obj, "accessToken");
-	if (cJSON_IsString(v) && v->valuestring[0] != '\0' && looks_redacted(v->valuestring)) {
-		/* `sf org display --json`: its instance URL and user are still good. */
+	/* A token the sf CLI marked as redacted holds no secret: the file needs no
+	 * secret-file mode (`sf org display --json > org.json` at umask 022), and
+	 * its instance URL and user are still good.  Anything else is checked. */
+	if (cJSON_IsString(v) && v->valuestring[0] != '\0' &&
+	    (strstr(v->valuestring, "REDACTED") != NULL || strstr(v->valuestring, "redacted") != NULL)) {
 		o->token_redacted = 1;
 	} else if (cJSON_IsString(v) && v->valuestring[0] != '\0') {
 		if ((st = check_token_source(fd, path, f)) != SFP_OK)
 			goto out;
-		if ((st = take_token(o, v->valuestring, f)) != SFP_OK)
-			goto out;
-		/* `sf org display` prints no flow of its own: a token means the token flow. */
-		if (o->flow == SFP_FLOW_AUTO)
-			o->flow = SFP_FLOW_TOKEN;
+		if (looks_redacted(v->valuestring)) {
+			o->token_redacted = 1;
+		} else {
+			if ((st = take_token(o, v->valuestring, f)) != SFP_OK)
+				goto out;
+			/* `sf org display` prints no flow of its own: a token means the token flow. */
+			if (o->flow == SFP_FLOW_AUTO)
+				o->flow = SFP_FLOW_TOKEN;
+		}
 		sodium_memzero(v->valuestring, strlen(v->valuestring));
 	}
 	(void)snprintf(o->source, sizeof(o->source), "%s", path);
