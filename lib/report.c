@@ -154,10 +154,10 @@ sfp_report_write(const char *path, const char *prog, const struct sfp_report_row
 }
 
 enum sfp_status
-sfp_report_create(const char *prog, const char *path, const struct sfp_create_stats *st,
-    struct sfp_fail *f)
+sfp_report_create(const char *prog, const char *path, const char *tenant,
+    const struct sfp_create_stats *st, struct sfp_fail *f)
 {
-	struct sfp_report_row row = { "", st->plans, st->ok, st->failed, st->requests, 0,
+	struct sfp_report_row row = { tenant != NULL ? tenant : "", st->plans, st->ok, st->failed, st->requests, 0,
 	    st->api_used, st->api_max, st->elapsed_s };
 
 	/* Plans left unsent (daily limit, budget guard, Salesforce unreachable)
@@ -167,5 +167,8 @@ sfp_report_create(const char *prog, const char *path, const struct sfp_create_st
 		sfp_cli_note(prog, "%lu of %lu plans failed; api usage: %ld/%ld (%.1f%%), "
 		    "%lu requests sent", st->failed, st->plans, st->api_used, st->api_max,
 		    100.0 * (double)st->api_used / (double)st->api_max, st->requests);
+	else if (st->sessions > 0)   /* with tenants each org's usage is its own */
+		sfp_cli_note(prog, "%lu of %lu plans failed; %lu requests sent over %lu org sessions",
+		    st->failed, st->plans, st->requests, st->sessions);
 	return path != NULL ? sfp_report_write(path, prog, &row, 1, f) : SFP_OK;
 }

@@ -32,7 +32,7 @@ enum sfp_status sfp_report_write(const char *path, const char *prog,
 /* sf-create's run, in both forms: the line for people on stderr (a note:
  * -q drops it) and, when path is not NULL, the report for machines. */
 struct sfp_create_stats;
-enum sfp_status sfp_report_create(const char *prog, const char *path,
+enum sfp_status sfp_report_create(const char *prog, const char *path, const char *tenant,
     const struct sfp_create_stats *st, struct sfp_fail *f);
 
 #endif
