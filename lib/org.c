@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -203,6 +204,25 @@ set_slot(struct sfp_org *o, const struct setting *s, const char *value, enum sfp
 	return SFP_OK;
 }
 
+/* ---- the Salesforce CLI's sessions -------------------------------------- */
+
+/* The sf CLI's environment names for settings we name otherwise; ours win.
+ * https://developer.salesforce.com/docs/atlas.en-us.sfdx_setup.meta/sfdx_setup/sfdx_setup_sf_env_vars.htm */
+static const struct {
+	const char *sf_cli, *ours;
+} sf_cli_env[] = {
+	{ "SF_ORG_INSTANCE_URL", "SF_INSTANCE_URL" },
+	{ "SF_ORG_API_VERSION", "SF_API_VERSION" },
+};
+
+/* Since May 2026 `sf org display --json` shows "[REDACTED] Use 'sf org auth
+ * show-access-token' to view" where the token was; the token itself comes from
+ * that command.
+ * https://developer.salesforce.com/docs/atlas.en-us.sfdx_dev.meta/sfdx_dev/sfdx_dev_auth_existing_access_token.htm */
+#define REDACTED_HELP "the salesforce cli redacted the access token (as `sf org display --json` does); " \
+	"give the output of `sf org auth show-access-token --json` as --org FILE (a pipe will do), " \
+	"or its token as SF_ACCESS_TOKEN, or use another flow"
+
 static int
 looks_redacted(const char *tok)
 {
@@ -230,12 +250,24 @@ sfp_org_from_env(struct sfp_org *o, struct sfp_fail *f)
 		if ((st = set_slot(o, &settings[i], v, SFP_E_INPUT, f)) != SFP_OK)
 			return st;
 	}
+	for (i = 0; i < sizeof(sf_cli_env) / sizeof(sf_cli_env[0]); i++) {
+		const char *ours = getenv(sf_cli_env[i].ours);
+		size_t j;
+		v = getenv(sf_cli_env[i].sf_cli);
+		if (v == NULL || v[0] == '\0' || (ours != NULL && ours[0] != '\0'))
+			continue;
+		for (j = 0; j < NSETTINGS; j++)
+			if (strcmp(settings[j].env, sf_cli_env[i].ours) == 0 &&
+			    (st = set_slot(o, &settings[j], v, SFP_E_INPUT, f)) != SFP_OK) {
+				(void)snprintf(f->place, sizeof(f->place), "%s", sf_cli_env[i].sf_cli);
+				return st;
+			}
+	}
 	v = getenv("SF_ACCESS_TOKEN");
-	if (v != NULL && v[0] != '\0') {
-		if (looks_redacted(v))
-			return sfp_fail_set(f, SFP_E_INPUT, "redacted-token", "SF_ACCESS_TOKEN",
-			    "the access token is redacted; get the real one with "
-			    "`sf org display --verbose --json` or use another flow");
+	if (v != NULL && v[0] != '\0' && looks_redacted(v)) {
+		/* Set by hand, it was meant as the token: say at once it is not one. */
+		return sfp_fail_set(f, SFP_E_INPUT, "redacted-token", "SF_ACCESS_TOKEN", REDACTED_HELP);
+	} else if (v != NULL && v[0] != '\0') {
 		sfp_secret_free(o->access_token);
 		o->access_token = NULL;
 		if ((st = sfp_secret_from_env("SF_ACCESS_TOKEN", &o->access_token, f)) != SFP_OK)
@@ -247,12 +279,8 @@ sfp_org_from_env(struct sfp_org *o, struct sfp_fail *f)
 
 /* Take the access token from an org file's member (file already checked). */
 static enum sfp_status
-take_token(struct sfp_org *o, const char *path, const char *tok, struct sfp_fail *f)
+take_token(struct sfp_org *o, const char *tok, struct sfp_fail *f)
 {
-	if (looks_redacted(tok))
-		return sfp_fail_set(f, SFP_E_INPUT, "redacted-token", path,
-		    "the access token in this file is redacted by the salesforce cli; "
-		    "write it with `sf org display --verbose --json` or use another flow");
 	sfp_secret_free(o->access_token);
 	o->access_token = NULL;
 	return sfp_secret_from_bytes(tok, strlen(tok), &o->access_token, f);
@@ -282,25 +310,71 @@ check_known_keys(const cJSON *obj, const char *path, struct sfp_fail *f)
 	return SFP_OK;
 }
 
+/* A token may come through a pipe (`--org <(sf org auth show-access-token
+ * --json)`, /dev/stdin): a pipe of the user's own closed to others is as
+ * private as a 0600 file; anything else must pass the secret-file check. */
+static enum sfp_status
+check_token_source(int fd, const char *path, struct sfp_fail *f)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) == 0 && S_ISFIFO(sb.st_mode)) {
+		if ((sb.st_mode & (S_IRWXG | S_IRWXO)) != 0 ||
+		    (sb.st_uid != geteuid() && sb.st_uid != 0))
+			return sfp_fail_set(f, SFP_E_INPUT, "secret-file-mode", path,
+			    "a pipe holding a token must be yours and closed to others (mode %03o)",
+			    (unsigned)(sb.st_mode & 0777));
+		return SFP_OK;
+	}
+	return sfp_secret_check_fd(fd, path, f);
+}
+
+/* Read the org file once, through one descriptor, so a pipe can be read and
+ * the file checked is the file read. */
+static enum sfp_status
+read_org_file(const char *path, int *fd, char **buf, size_t *len, struct sfp_fail *f)
+{
+	struct stat sb;
+
+	*fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (*fd == -1)
+		return sfp_fail_set(f, SFP_E_INPUT, "open", path, "%s", strerror(errno));
+	if (fstat(*fd, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return sfp_fail_set(f, SFP_E_INPUT, "open", path, "%s", strerror(EISDIR));
+	return sfp_read_fd(*fd, path, 1024 * 1024, buf, len, f);
+}
+
 enum sfp_status
 sfp_org_from_file(struct sfp_org *o, const char *path, struct sfp_fail *f)
 {
 	char *buf = NULL;
 	size_t len = 0, i;
+	int fd = -1;
 	cJSON *root = NULL;
 	const cJSON *obj, *v;
 	enum sfp_status st;
 
-	if ((st = sfp_read_file(path, 1024 * 1024, &buf, &len, f)) != SFP_OK)
-		return st;
+	if ((st = read_org_file(path, &fd, &buf, &len, f)) != SFP_OK)
+		goto out;
 	st = sfp_json_parse(buf, len, path, 0, &root, f);
 	if (st != SFP_OK)
 		goto out;
 	obj = root;
-	/* The Salesforce CLI wraps its answer: {"status":0,"result":{...}}. */
+	/* The Salesforce CLI wraps its answer: {"status":0,"result":{...}}, or on
+	 * failure {"status":1,"name":"NoOrgFound","message":"..."}. */
 	v = cJSON_GetObjectItemCaseSensitive(root, "result");
 	if (cJSON_IsObject(v))
 		obj = v;
+	else if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(root, "status")) &&
+	    cJSON_GetObjectItemCaseSensitive(root, "status")->valuedouble != 0) {
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
+		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(root, "message");
+		st = sfp_fail_set(f, SFP_E_INPUT, "sf-cli-error", path,
+		    "the salesforce cli reported an error, not a session: %.60s: %.200s",
+		    cJSON_IsString(name) ? name->valuestring : "error",
+		    cJSON_IsString(msg) ? msg->valuestring : "(no message)");
+		goto out;
+	}
 	if (!cJSON_IsObject(obj)) {
 		st = sfp_fail_set(f, SFP_E_INPUT, "bad-org-file", path, "expected a json object");
 		goto out;
@@ -311,6 +385,11 @@ sfp_org_from_file(struct sfp_org *o, const char *path, struct sfp_fail *f)
 	if (obj == root && (st = check_known_keys(obj, path, f)) != SFP_OK)
 		goto out;
 	for (i = 0; i < NSETTINGS; i++) {
+		/* From the sf CLI's answer only what describes the session: its
+		 * clientId is the CLI's own app ("PlatformCLI"), never ours. */
+		if (obj != root && settings[i].slot != S_INSTANCE && settings[i].slot != S_VERSION &&
+		    (settings[i].slot != S_USERNAME || o->username[0] != '\0'))
+			continue;
 		v = cJSON_GetObjectItemCaseSensitive(obj, settings[i].env);
 		if (v == NULL)
 			v = cJSON_GetObjectItemCaseSensitive(obj, settings[i].camel);
@@ -341,25 +420,30 @@ sfp_org_from_file(struct sfp_org *o, const char *path, struct sfp_fail *f)
 	v = cJSON_GetObjectItemCaseSensitive(obj, "SF_ACCESS_TOKEN");
 	if (v == NULL)
 		v = cJSON_GetObjectItemCaseSensitive(obj, "accessToken");
-	if (cJSON_IsString(v) && v->valuestring[0] != '\0') {
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd == -1) {
-			st = sfp_fail_set(f, SFP_E_INPUT, "bad-org-file", path, "%s", strerror(errno));
+	/* A token the sf CLI marked as redacted holds no secret: the file needs no
+	 * secret-file mode (`sf org display --json > org.json` at umask 022), and
+	 * its instance URL and user are still good.  Anything else is checked. */
+	if (cJSON_IsString(v) && v->valuestring[0] != '\0' &&
+	    (strstr(v->valuestring, "REDACTED") != NULL || strstr(v->valuestring, "redacted") != NULL)) {
+		o->token_redacted = 1;
+	} else if (cJSON_IsString(v) && v->valuestring[0] != '\0') {
+		if ((st = check_token_source(fd, path, f)) != SFP_OK)
 			goto out;
+		if (looks_redacted(v->valuestring)) {
+			o->token_redacted = 1;
+		} else {
+			if ((st = take_token(o, v->valuestring, f)) != SFP_OK)
+				goto out;
+			/* `sf org display` prints no flow of its own: a token means the token flow. */
+			if (o->flow == SFP_FLOW_AUTO)
+				o->flow = SFP_FLOW_TOKEN;
 		}
-		st = sfp_secret_check_fd(fd, path, f);
-		(void)close(fd);
-		if (st != SFP_OK)
-			goto out;
-		if ((st = take_token(o, path, v->valuestring, f)) != SFP_OK)
-			goto out;
-		/* `sf org display` prints no flow of its own: a token means the token flow. */
-		if (o->flow == SFP_FLOW_AUTO)
-			o->flow = SFP_FLOW_TOKEN;
 		sodium_memzero(v->valuestring, strlen(v->valuestring));
 	}
 	(void)snprintf(o->source, sizeof(o->source), "%s", path);
 out:
+	if (fd != -1)
+		(void)close(fd);
 	cJSON_Delete(root);
 	if (buf != NULL) {
 		sodium_memzero(buf, len);
@@ -507,6 +591,8 @@ sfp_org_finish(struct sfp_org *o, struct sfp_fail *f)
 			o->flow = SFP_FLOW_REFRESH;
 		else if (o->client_secret_file[0] != '\0')
 			o->flow = SFP_FLOW_CLIENT;
+		else if (o->token_redacted)
+			return sfp_fail_set(f, SFP_E_INPUT, "redacted-token", o->source, REDACTED_HELP);
 		else
 			return sfp_fail_set(f, SFP_E_INPUT, "no-credentials", NULL,
 			    "no credentials: set SF_ACCESS_TOKEN, SF_JWT_KEY_FILE, "
@@ -514,12 +600,15 @@ sfp_org_finish(struct sfp_org *o, struct sfp_fail *f)
 	}
 	switch (o->flow) {
 	case SFP_FLOW_TOKEN:
+		if (o->access_token == NULL && o->token_redacted)
+			return sfp_fail_set(f, SFP_E_INPUT, "redacted-token", o->source, REDACTED_HELP);
 		if (o->access_token == NULL)
 			return sfp_fail_set(f, SFP_E_INPUT, "no-credentials", "SF_ACCESS_TOKEN",
 			    "access token flow without a token");
 		if (o->instance_url[0] == '\0')
 			return sfp_fail_set(f, SFP_E_INPUT, "no-instance", "SF_INSTANCE_URL",
-			    "an access token needs the instance url");
+			    "an access token needs the instance url: set SF_INSTANCE_URL (or the sf "
+			    "cli's SF_ORG_INSTANCE_URL); `sf org display --json` shows it");
 		break;
 	case SFP_FLOW_JWT:
 		if (o->jwt_key_file[0] == '\0' || o->client_id[0] == '\0' || o->username[0] == '\0')

@@ -3,8 +3,7 @@
  * org: which Salesforce org, which user, which OAuth flow, where the secrets are.
  *
  * Settings are layered: the environment first, then an `--org FILE` (JSON), then
- * command-line flags, each layer overriding the one before.  Names (design.md
- * "Configuration"):
+ * command-line flags, each layer overriding the one before.  Names:
  *   SF_INSTANCE_URL, SF_LOGIN_URL (default https://login.salesforce.com),
  *   SF_TOKEN_URL (default: SF_LOGIN_URL + /services/oauth2/token),
  *   SF_AUDIENCE (JWT aud; default from SF_LOGIN_URL as the Salesforce CLI
@@ -25,9 +24,13 @@
  * jwtKeyFile, clientSecretFile, refreshTokenFile, accessToken, apiVersion,
  * flow, orgId, userId); the JSON printed by `sf org display --json` and
  * `sf org auth show-access-token --json` ({"status":0,"result":{...}}) is accepted
- * too.  A file holding an access token must be mode 0600 (as a secret file).  A
- * token shown as redacted by the Salesforce CLI is refused with a message saying
- * so and how to get the real one.
+ * too, from a file or a pipe (/dev/stdin, <(sf ...), "-").  A file holding an
+ * access token must be mode 0600 (as a secret file; a pipe must be the user's
+ * own and closed to others).  A token the Salesforce CLI shows redacted (as `sf
+ * org display --json` now does) counts as no token: the rest of the file is
+ * used, and when no credential is left the error says what to run instead.
+ * The sf CLI's own environment names SF_ORG_INSTANCE_URL and SF_ORG_API_VERSION
+ * stand in for SF_INSTANCE_URL and SF_API_VERSION when those are unset.
  *
  * An Experience Cloud site on the customer's own domain (not a Salesforce
  * domain, so refused by the http allowlist) can be the login URL only when the
@@ -81,6 +84,7 @@ struct sfp_org {
 	enum sfp_flow flow;
 	int no_cache;                     /* --no-cache: keep nothing on disk */
 	char source[SFP_ORG_PATH];        /* where the last layer came from, for messages */
+	int token_redacted;               /* a token given was the sf CLI's redacted stand-in */
 };
 
 void sfp_org_init(struct sfp_org *o);

@@ -33,7 +33,9 @@ chmod 644 "$T/org.json"
 expect_status 3 "--org holding a token readable by others is refused" -- \
 	sf-describe --org "$T/org.json" Lead
 jq '.result.accessToken = "[REDACTED]"' "$T/org.json" >"$T/red.json" && chmod 600 "$T/red.json"
-expect_status 3 "a redacted token is refused" -- sf-describe --org "$T/red.json" Lead
+# With no other credential, a redacted token is refused (tests/integration/sf-cli.sh has the rest).
+expect_status 3 "a redacted token is refused" -- \
+	env -u SF_JWT_KEY_FILE -u SF_REFRESH_TOKEN_FILE -u SF_CLIENT_SECRET_FILE sf-describe --org "$T/red.json" Lead
 expect_match 'redacted' "$(cat "$T/err")" "the redacted token is named as such"
 
 # --- refusals: exit 5 and a line naming the cause --------------------------
