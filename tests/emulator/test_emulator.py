@@ -24,7 +24,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 EMUCTL = os.path.join(HERE, "emuctl")
 ENV = {}
 DIR = None
-START_SECONDS = None
 V = "/services/data/v62.0"
 
 
@@ -38,11 +37,9 @@ def load_env(d):
 
 
 def setUpModule():
-    global DIR, ENV, START_SECONDS
+    global DIR, ENV
     DIR = tempfile.mkdtemp(prefix="sfemu-test-")
-    t0 = time.time()
     subprocess.run([EMUCTL, "start", DIR], check=True, stdout=subprocess.DEVNULL)
-    START_SECONDS = time.time() - t0
     ENV = load_env(DIR)
 
 
@@ -236,9 +233,6 @@ def is_sf_id(s, prefix):
 
 
 class TestStartAndTransport(unittest.TestCase):
-    def test_start_under_two_seconds(self):
-        self.assertLess(START_SECONDS, 2.0)
-
     def test_env_file_contract(self):
         for k in ("SF_CA_FILE", "SF_RESOLVE", "SF_LOGIN_URL", "SF_INSTANCE_URL",
                   "SF_API_VERSION", "SF_CLIENT_ID", "SF_USERNAME", "SFEMU_ADMIN_USERNAME",
@@ -313,19 +307,6 @@ class TestStartAndTransport(unittest.TestCase):
         c.request("GET", "/services/data/")
         self.assertIs(sock, c.conn.sock)  # same connection reused
         c.close()
-
-    def test_throughput_over_500_per_second(self):
-        # best of several bursts: the machine is shared with builds and other tests
-        c = Client()
-        c.request("GET", "/services/data/")
-        rate = 0
-        for _ in range(6):
-            n, t0 = 150, time.time()
-            for _ in range(n):
-                c.request("GET", "/services/data/", raw=True)
-            rate = max(rate, n / (time.time() - t0))
-        c.close()
-        self.assertGreater(rate, 500, "%.0f req/s" % rate)
 
 
 class TestVersions(Base):
