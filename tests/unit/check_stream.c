@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
 
@@ -93,6 +94,114 @@ START_TEST(errors_carry_line_and_column)
 	EXPECT_REFUSED(r, "<stdin>:3:7", "expected ':'");
 	EXPECT_ITEM(r, "{\"ok\":true}");
 	EXPECT_END(r);
+	sfp_reader_free(r);
+}
+END_TEST
+
+/* Build {"k0":0,"k1":1,...} with n keys; when dup_at > 0 the key at index
+ * dup_at repeats key 7, written with an escape when escaped. */
+static char *
+many_keys(size_t n, size_t dup_at, int escaped, size_t *len)
+{
+	size_t cap = n * 24 + 64, o = 0, i;
+	char *buf = malloc(cap);
+
+	ck_assert_ptr_nonnull(buf);
+	buf[o++] = '{';
+	for (i = 0; i < n; i++) {
+		int w;
+		if (dup_at > 0 && i == dup_at)
+			w = snprintf(buf + o, cap - o, "%s\"%s\":%zu", i ? "," : "",
+			    escaped ? "\\u006b7" : "k7", i);
+		else
+			w = snprintf(buf + o, cap - o, "%s\"k%zu\":%zu", i ? "," : "", i, i);
+		ck_assert(w > 0 && (size_t)w < cap - o);
+		o += (size_t)w;
+	}
+	buf[o++] = '}';
+	buf[o++] = '\n';
+	*len = o;
+	return buf;
+}
+
+static double
+cpu_seconds(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A regression guard for the quadratic duplicate check: 110,000 keys in one
+ * object (about 1.6 MB) took 14 s of CPU when every key was compared with every
+ * earlier one; with the hash set it takes milliseconds.  The bound is generous
+ * for sanitizers and a loaded machine. */
+START_TEST(many_keys_linear)
+{
+	struct sfp_reader_opts o = { 4u * 1024u * 1024u, 0 };
+	size_t len;
+	char *in = many_keys(110000, 0, 0, &len);
+	struct sfp_reader *r = reader_over(in, len, &o);
+	struct sfp_fail f;
+	cJSON *j = NULL;
+	double t0 = cpu_seconds(), spent;
+
+	sfp_fail_clear(&f);
+	ck_assert_int_eq(sfp_reader_next(r, &j, &f), SFP_OK);
+	spent = cpu_seconds() - t0;
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(cJSON_GetArraySize(j), 110000);
+	ck_assert_msg(spent < 3.0, "110,000 keys took %.2f s of CPU", spent);
+	cJSON_Delete(j);
+	sfp_reader_free(r);
+	free(in);
+}
+END_TEST
+
+/* Past the linear stage the table must still catch a repeat, plain or escaped. */
+START_TEST(many_keys_duplicate_found)
+{
+	struct sfp_reader_opts o = { 4u * 1024u * 1024u, 0 };
+	size_t len;
+	int escaped;
+
+	for (escaped = 0; escaped <= 1; escaped++) {
+		char *in = many_keys(5000, 4000, escaped, &len);
+		struct sfp_reader *r = reader_over(in, len, &o);
+		struct sfp_fail f;
+		cJSON *j = NULL;
+
+		sfp_fail_clear(&f);
+		ck_assert_int_eq(sfp_reader_next(r, &j, &f), SFP_E_ITEM);
+		ck_assert_ptr_null(j);
+		ck_assert_msg(strstr(f.message, "duplicate key") != NULL, "%s", f.message);
+		sfp_reader_free(r);
+		free(in);
+	}
+}
+END_TEST
+
+/* Long keys compare whole: two keys sharing their first 300 bytes differ, and
+ * the same long key written with and without an escape is one key. */
+START_TEST(long_keys_compare_whole)
+{
+	char a[310], in[1400];
+	struct sfp_fail f;
+	cJSON *j = NULL;
+	struct sfp_reader *r;
+
+	memset(a, 'x', 300);
+	a[300] = '\0';
+	(void)snprintf(in, sizeof(in), "{\"%s1\":1,\"%s2\":2}\n{\"%sy\":1,\"%s\\u0079\":2}\n", a, a,
+	    a, a);
+	r = reader_over(in, strlen(in), NULL);
+	sfp_fail_clear(&f);
+	ck_assert_int_eq(sfp_reader_next(r, &j, &f), SFP_OK);
+	ck_assert_int_eq(cJSON_GetArraySize(j), 2);
+	cJSON_Delete(j);
+	ck_assert_int_eq(sfp_reader_next(r, &j, &f), SFP_E_ITEM);
+	ck_assert_msg(strstr(f.message, "duplicate key") != NULL, "%s", f.message);
 	sfp_reader_free(r);
 }
 END_TEST
@@ -258,6 +367,9 @@ suite_stream(void)
 	tcase_add_test(tc, top_level_array_and_pretty);
 	tcase_add_test(tc, errors_carry_line_and_column);
 	tcase_add_test(tc, duplicate_keys_refused);
+	tcase_add_test(tc, many_keys_linear);
+	tcase_add_test(tc, many_keys_duplicate_found);
+	tcase_add_test(tc, long_keys_compare_whole);
 	tcase_add_test(tc, bad_utf8_and_nul_refused);
 	tcase_add_test(tc, oversized_item_skipped_next_read);
 	tcase_add_test(tc, depth_limit);
