@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "describe.h"
 #include "exit.h"
+#include "file.h"
 #include "mapping.h"
 #include "stream.h"
 
@@ -74,10 +75,8 @@ run(const struct sfmap_opts *o, struct sfp_fail *f)
 	sfp_problems_fini(&probs);
 	if (st != SFP_OK || o->check)
 		goto done;
-	if (o->rejects != NULL && (rfp = fopen(o->rejects, "a")) == NULL) {
-		st = sfp_fail_set(f, SFP_E_IO, "io", o->rejects, "cannot open: %s", strerror(errno));
+	if (o->rejects != NULL && (st = sfp_file_fopen_append(o->rejects, &rfp, f)) != SFP_OK)
 		goto done;
-	}
 	if ((r = sfp_reader_new(STDIN_FILENO, "<stdin>", NULL)) == NULL) {
 		st = sfp_fail_set(f, SFP_E_INTERNAL, "out-of-memory", NULL, "out of memory");
 		goto done;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "create.h"
+#include "file.h"
 
 /* The one org's session (NULL for a dry run without settings). */
 static enum sfp_status open_org(const char *path, int dry_run, struct sfp_sf **sf,
@@ -39,10 +40,8 @@ enum sfp_status sfp_create_main(const struct sfp_create_main *m, struct sfp_crea
 		s = open_org(m->org, o->dry_run, &sf, f);
 	if (s != SFP_OK)
 		return s;
-	if (m->rejects && !(rfp = fopen(m->rejects, "a"))) {
-		s = sfp_fail_set(f, SFP_E_IO, "io", m->rejects, "cannot open: %s", strerror(errno));
+	if (m->rejects && (s = sfp_file_fopen_append(m->rejects, &rfp, f)) != SFP_OK)
 		goto done;
-	}
 	sfp_writer_init(&out, stdout, "<stdout>", m->pretty);
 	if (rfp)
 		sfp_writer_init(&rej, rfp, m->rejects, 0);

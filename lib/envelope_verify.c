@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "envelope_int.h"
+#include "file.h"
 
 int64_t
 sfp_envelope_now(int64_t given)
@@ -370,13 +371,8 @@ sfp_hmac_verify_run(const struct sfp_hverify_opts *o, int in_fd, FILE *out,
 	if ((st = sfp_replay_open(o->replay_store, &o->redis, &c.rs, f)) != SFP_OK)
 		goto out;
 	if (o->rejects != NULL) {
-		int fd = open(o->rejects, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd == -1 || (c.rej = fdopen(fd, "a")) == NULL) {
-			st = sfp_fail_set(f, SFP_E_IO, "rejects", o->rejects, "%s", strerror(errno));
-			if (fd != -1)
-				(void)close(fd);
+		if ((st = sfp_file_fopen_append(o->rejects, &c.rej, f)) != SFP_OK)
 			goto out;
-		}
 		sfp_writer_init(&c.rw, c.rej, o->rejects, 0);
 	}
 	if (o->headers != NULL)

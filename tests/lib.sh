@@ -72,3 +72,18 @@ t_done() {
 	printf '%s: %d passed, %d failed\n' "$T_NAME" "$T_PASS" "$T_FAIL"
 	[ "$T_FAIL" -eq 0 ]
 }
+
+# other_user: a second local user for the attacks one local user can make on
+# another (root only: useradd).  Sets OTHER (its name) and SHARED (a sticky,
+# world-writable directory like /tmp, where both users can create files);
+# both are removed when the script exits.  Returns 1 when not root.
+other_user() {
+	[ "$(id -u)" = 0 ] || return 1
+	OTHER=sfpt$$
+	useradd -M -N -s /bin/sh "$OTHER" >/dev/null 2>&1 || return 1
+	SHARED=$(mktemp -d /tmp/sfp-shared.XXXXXX) && chmod 1777 "$SHARED"
+	trap 'userdel "$OTHER" >/dev/null 2>&1; rm -rf "$SHARED"' EXIT
+}
+
+# as_other CMD ARGS...: run a command as the second user.
+as_other() { runuser -u "$OTHER" -- "$@"; }
