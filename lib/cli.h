@@ -4,7 +4,9 @@
  *
  * sfp_cli_start makes sure fds 0-2 are open (a closed stdout must not become
  * the first file we open), ignores SIGPIPE (a closed pipe is then a write error
- * we report, not a silent death), initialises libsodium and libcurl once.
+ * we report, not a silent death), turns core dumps off (RLIMIT_CORE 0, and
+ * not dumpable: secrets pass through memory we cannot all wipe), initialises
+ * libsodium and libcurl once.
  * sfp_cli_finish flushes and checks stdout, turning a full disk into exit 6.
  */
 #ifndef SFP_CLI_H

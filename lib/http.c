@@ -208,6 +208,22 @@ dupstr(const char *s)
 	return p;
 }
 
+/* Free a header list, wiping each header first: one of them is
+ * "Authorization: Bearer <token>", and curl_slist_append made its own copy of
+ * the caller's (wiped) string.  What libcurl copies further (the request it
+ * composes, TLS records, HTTP/2 header tables) it frees unwiped; that is why
+ * sfp_cli_start turns core dumps off. */
+static void
+headers_free_wiped(struct curl_slist *l)
+{
+	struct curl_slist *n;
+
+	for (n = l; n != NULL; n = n->next)
+		if (n->data != NULL)
+			sodium_memzero(n->data, strlen(n->data));
+	curl_slist_free_all(l);
+}
+
 /* ---- handle ---- */
 
 void
@@ -516,7 +532,7 @@ setup(struct sfp_http *h, CURL *easy, struct xfer *x, struct sfp_fail *f)
 	size_t i;
 
 	curl_easy_reset(easy);
-	curl_slist_free_all(x->hdrs);
+	headers_free_wiped(x->hdrs);
 	x->hdrs = NULL;
 	x->overflow = 0;
 	x->cap = 0;
@@ -704,7 +720,7 @@ sfp_http_do(struct sfp_http *h, const struct sfp_http_req *req, struct sfp_http_
 			break;
 		sleep_ms(wait);
 	}
-	curl_slist_free_all(x.hdrs);
+	headers_free_wiped(x.hdrs);
 	/* Detach our per-request pointers from the reused handle. */
 	curl_easy_reset(h->easy);
 	return st;
@@ -845,7 +861,7 @@ out:
 		curl_multi_cleanup(multi);
 	if (xs != NULL)
 		for (i = 0; i < n; i++)
-			curl_slist_free_all(xs[i].hdrs);
+			headers_free_wiped(xs[i].hdrs);
 	free(xs);
 	return st;
 }
