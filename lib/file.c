@@ -41,6 +41,26 @@ sfp_file_check_fd(int fd, const char *path, struct sfp_fail *f)
 	return SFP_OK;
 }
 
+enum sfp_status
+sfp_file_check_trusted_fd(int fd, const char *path, struct sfp_fail *f)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) == -1)
+		return sfp_fail_set(f, SFP_E_IO, "file", path, "cannot stat: %s", strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", path, "refused: not a regular file");
+	if (sb.st_uid != geteuid() && sb.st_uid != 0)
+		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", path,
+		    "refused: owned by another user (uid %ld); it decides where credentials go",
+		    (long)sb.st_uid);
+	if ((sb.st_mode & 022) != 0)
+		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", path,
+		    "refused: writable by group or others (chmod go-w); it decides where "
+		    "credentials go");
+	return SFP_OK;
+}
+
 static enum sfp_status
 open_checked(const char *path, int flags, int *fd, struct sfp_fail *f)
 {

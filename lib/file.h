@@ -35,6 +35,11 @@ enum sfp_status sfp_file_open_rw(const char *path, int *fd, struct sfp_fail *f);
  * the running user; mode narrowed to 0600 when group or others had any access. */
 enum sfp_status sfp_file_check_fd(int fd, const char *path, struct sfp_fail *f);
 
+/* A file that decides whom sfpipe trusts or where it sends credentials (an
+ * org file, a test CA file), read through fd: a regular file owned by the
+ * running user or root, not writable by group or others.  Not changed. */
+enum sfp_status sfp_file_check_trusted_fd(int fd, const char *path, struct sfp_fail *f);
+
 /* Write buf to path through a new 0600 temporary in the same directory, synced,
  * then renamed into place, so a reader sees the old file or the new, never half.
  * When replace is 0 an existing path is an error (code "exists") and is kept. */

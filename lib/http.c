@@ -8,9 +8,14 @@
 #include <strings.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "file.h"
 #include "http.h"
 
 #define DEFAULT_MAX_BODY (64u * 1024u * 1024u)
@@ -80,7 +85,7 @@ enum sfp_status
 sfp_http_check_url(const char *url, struct sfp_fail *f)
 {
 	CURLU *u;
-	char *scheme = NULL, *host = NULL, *user = NULL;
+	char *scheme = NULL, *host = NULL, *user = NULL, *port = NULL;
 	enum sfp_status st = SFP_OK;
 
 	if (url == NULL || url[0] == '\0')
@@ -112,10 +117,20 @@ sfp_http_check_url(const char *url, struct sfp_fail *f)
 		    "refused host %.200s: not a salesforce host", host != NULL ? host : "(none)");
 		goto out;
 	}
+	/* Salesforce serves its APIs on 443 only; another port can only be a
+	 * mistake or somebody else's server.  The emulator's port is allowed in
+	 * test mode, where the test CA is the only one trusted. */
+	if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK && strcmp(port, "443") != 0 &&
+	    !sfp_http_test_mode()) {
+		st = sfp_fail_set(f, SFP_E_INPUT, "host-refused", NULL,
+		    "refused port %.20s: salesforce is reached on 443 only", port);
+		goto out;
+	}
 out:
 	curl_free(scheme);
 	curl_free(host);
 	curl_free(user);
+	curl_free(port);
 	curl_url_cleanup(u);
 	return st;
 }
@@ -237,14 +252,46 @@ sfp_http_opts_default(struct sfp_http_opts *o)
 	o->backoff_max_ms = 30000;
 }
 
-/* SF_RESOLVE: "host:port:addr[,host:port:addr...]"; every host must be one we
- * may contact, so the variable cannot smuggle a foreign name in. */
-static enum sfp_status
-parse_resolve(struct sfp_http *h, const char *spec, struct sfp_fail *f)
+/* ---- test settings ---- */
+
+int
+sfp_http_test_mode(void)
 {
-	char entry[512];
-	const char *p = spec, *comma, *colon;
-	size_t len;
+	const char *v = getenv(SFP_HTTP_TEST_SWITCH);
+
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
+/* 1 when addr is a loopback address (127.0.0.0/8 or ::1), the only place the
+ * emulator runs. */
+static int
+is_loopback(const char *addr)
+{
+	unsigned char a4[4], a6[16];
+	static const unsigned char one6[16] = { [15] = 1 };
+	char in[64];
+	size_t n = strlen(addr);
+
+	if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']' && n - 2 < sizeof(in)) {
+		memcpy(in, addr + 1, n - 2);
+		in[n - 2] = '\0';
+		return inet_pton(AF_INET6, in, a6) == 1 && memcmp(a6, one6, 16) == 0;
+	}
+	if (inet_pton(AF_INET, addr, a4) == 1)
+		return a4[0] == 127;
+	return inet_pton(AF_INET6, addr, a6) == 1 && memcmp(a6, one6, 16) == 0;
+}
+
+/* SF_RESOLVE: "host:port:addr[,host:port:addr...]".  Every host must be one we
+ * may contact and every address a loopback one, so the setting can point a
+ * Salesforce name at the local emulator and nowhere else.  Appends the entries
+ * to *list when list is not NULL (validation only otherwise). */
+static enum sfp_status
+parse_resolve(const char *spec, struct curl_slist **list, struct sfp_fail *f)
+{
+	char entry[512], host[256];
+	const char *p = spec, *comma, *colon, *hp, *addr;
+	size_t len, hl;
 	struct curl_slist *n;
 
 	while (p != NULL && *p != '\0') {
@@ -267,34 +314,62 @@ parse_resolve(struct sfp_http *h, const char *spec, struct sfp_fail *f)
 		if (colon == NULL || strchr(colon + 1, ':') == NULL)
 			return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_RESOLVE",
 			    "expected host:port:address, got %.100s", entry);
-		{
-			char host[256];
-			size_t hl = (size_t)(colon - entry);
-			const char *hp = entry;
-			if (hp[0] == '+') {     /* curl's "+host" (time-out entries) */
-				hp++;
-				hl--;
-			}
-			if (hl == 0 || hl >= sizeof(host))
-				return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_RESOLVE",
-				    "bad host in %.100s", entry);
-			memcpy(host, hp, hl);
-			host[hl] = '\0';
-			if (!sfp_http_host_allowed(host))
-				return sfp_fail_set(f, SFP_E_INPUT, "host-refused", "SF_RESOLVE",
-				    "refused host %.100s: not a salesforce host", host);
-			hl = strspn(colon + 1, "0123456789");
-			if (hl == 0 || hl > 5 || colon[1 + hl] != ':' || colon[2 + hl] == '\0')
-				return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_RESOLVE",
-				    "expected host:port:address, got %.100s", entry);
+		hl = (size_t)(colon - entry);
+		hp = entry;
+		if (hp[0] == '+') {     /* curl's "+host" (time-out entries) */
+			hp++;
+			hl--;
 		}
-		n = curl_slist_append(h->resolve, entry);
-		if (n == NULL)
-			return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
-		h->resolve = n;
+		if (hl == 0 || hl >= sizeof(host))
+			return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_RESOLVE",
+			    "bad host in %.100s", entry);
+		memcpy(host, hp, hl);
+		host[hl] = '\0';
+		if (!sfp_http_host_allowed(host))
+			return sfp_fail_set(f, SFP_E_INPUT, "host-refused", "SF_RESOLVE",
+			    "refused host %.100s: not a salesforce host", host);
+		hl = strspn(colon + 1, "0123456789");
+		if (hl == 0 || hl > 5 || colon[1 + hl] != ':' || colon[2 + hl] == '\0')
+			return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_RESOLVE",
+			    "expected host:port:address, got %.100s", entry);
+		addr = colon + 2 + hl;
+		if (!is_loopback(addr))
+			return sfp_fail_set(f, SFP_E_INPUT, "host-refused", "SF_RESOLVE",
+			    "refused address %.60s: only a loopback address (the emulator)", addr);
+		if (list != NULL) {
+			if ((n = curl_slist_append(*list, entry)) == NULL)
+				return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL,
+				    "out of memory");
+			*list = n;
+		}
 		p = comma != NULL ? comma + 1 : NULL;
 	}
 	return SFP_OK;
+}
+
+enum sfp_status
+sfp_http_check_test_settings(const char *ca_file, const char *resolve, struct sfp_fail *f)
+{
+	enum sfp_status st;
+	int fd;
+
+	if ((ca_file == NULL || ca_file[0] == '\0') && (resolve == NULL || resolve[0] == '\0'))
+		return SFP_OK;
+	if (!sfp_http_test_mode())
+		return sfp_fail_set(f, SFP_E_INPUT, "test-setting",
+		    ca_file != NULL && ca_file[0] != '\0' ? "SF_CA_FILE" : "SF_RESOLVE",
+		    "a test setting, honoured only with " SFP_HTTP_TEST_SWITCH "=1 "
+		    "(see sfpipe(7) TESTING)");
+	if (resolve != NULL && (st = parse_resolve(resolve, NULL, f)) != SFP_OK)
+		return st;
+	if (ca_file == NULL || ca_file[0] == '\0')
+		return SFP_OK;
+	if ((fd = open(ca_file, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_CA_FILE", "%.200s: %s",
+		    ca_file, strerror(errno));
+	st = sfp_file_check_trusted_fd(fd, ca_file, f);
+	(void)close(fd);
+	return st;
 }
 
 enum sfp_status
@@ -323,20 +398,15 @@ sfp_http_new(const struct sfp_http_opts *opts, struct sfp_http **out, struct sfp
 	h->backoff_max_ms = opts->backoff_max_ms >= 0 ? opts->backoff_max_ms : 30000;
 	h->api_used = h->api_max = -1;
 
-	ca = opts->ca_file != NULL ? opts->ca_file : getenv("SF_CA_FILE");
-	if (ca != NULL && ca[0] != '\0') {
-		FILE *fp = fopen(ca, "r");
-		if (fp == NULL) {
-			st = sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_CA_FILE",
-			    "%.200s: %s", ca, strerror(errno));
-			goto fail;
-		}
-		(void)fclose(fp);
-		if ((h->ca_file = dupstr(ca)) == NULL)
-			goto oom;
-	}
-	res = opts->resolve != NULL ? opts->resolve : getenv("SF_RESOLVE");
-	if (res != NULL && (st = parse_resolve(h, res, f)) != SFP_OK)
+	/* The trust store and name resolution change only in test mode, with
+	 * files only we (or root) can write, and names only to loopback. */
+	ca = opts->ca_file;
+	res = opts->resolve;
+	if ((st = sfp_http_check_test_settings(ca, res, f)) != SFP_OK)
+		goto fail;
+	if (ca != NULL && ca[0] != '\0' && (h->ca_file = dupstr(ca)) == NULL)
+		goto oom;
+	if (res != NULL && (st = parse_resolve(res, &h->resolve, f)) != SFP_OK)
 		goto fail;
 	ua = opts->user_agent;
 	if (ua == NULL) {

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "cache.h"
+#include "file.h"
 #include "http.h"
 #include "org.h"
 #include "sfid.h"
@@ -277,9 +278,17 @@ sfp_org_from_file(struct sfp_org *o, const char *path, struct sfp_fail *f)
 	cJSON *root = NULL;
 	const cJSON *obj, *v;
 	enum sfp_status st;
+	int fd;
 
-	if ((st = sfp_read_file(path, 1024 * 1024, &buf, &len, f)) != SFP_OK)
-		return st;
+	/* An org file says where credentials go and, in test mode, whom to
+	 * trust: whoever may write it could send them to their own server.  So it
+	 * must be ours (or root's) and writable by nobody else, always, and is
+	 * read through the descriptor that was checked. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return sfp_fail_set(f, SFP_E_INPUT, "bad-org-file", path, "%s", strerror(errno));
+	if ((st = sfp_file_check_trusted_fd(fd, path, f)) != SFP_OK ||
+	    (st = sfp_read_fd(fd, path, 1024 * 1024, &buf, &len, f)) != SFP_OK)
+		goto out;
 	st = sfp_json_parse(buf, len, path, 0, &root, f);
 	if (st != SFP_OK)
 		goto out;
@@ -317,14 +326,7 @@ sfp_org_from_file(struct sfp_org *o, const char *path, struct sfp_fail *f)
 	if (v == NULL)
 		v = cJSON_GetObjectItemCaseSensitive(obj, "accessToken");
 	if (cJSON_IsString(v) && v->valuestring[0] != '\0') {
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd == -1) {
-			st = sfp_fail_set(f, SFP_E_INPUT, "bad-org-file", path, "%s", strerror(errno));
-			goto out;
-		}
-		st = sfp_secret_check_fd(fd, path, f);
-		(void)close(fd);
-		if (st != SFP_OK)
+		if ((st = sfp_secret_check_fd(fd, path, f)) != SFP_OK)
 			goto out;
 		if ((st = take_token(o, path, v->valuestring, f)) != SFP_OK)
 			goto out;
@@ -335,6 +337,7 @@ sfp_org_from_file(struct sfp_org *o, const char *path, struct sfp_fail *f)
 	}
 	(void)snprintf(o->source, sizeof(o->source), "%s", path);
 out:
+	(void)close(fd);
 	cJSON_Delete(root);
 	if (buf != NULL) {
 		sodium_memzero(buf, len);
@@ -437,6 +440,10 @@ sfp_org_finish(struct sfp_org *o, struct sfp_fail *f)
 	}
 	if (o->audience[0] == '\0')
 		(void)snprintf(o->audience, sizeof(o->audience), "%s", o->login_url);
+	/* caFile and resolve change whom we trust and where names lead: test
+	 * mode only, with safe files and loopback addresses (http.h). */
+	if ((st = sfp_http_check_test_settings(o->ca_file, o->resolve, f)) != SFP_OK)
+		return st;
 	if (o->cache_dir[0] == '\0' &&
 	    sfp_cache_default_dir(NULL, o->cache_dir, sizeof(o->cache_dir)) != 0 && !o->no_cache)
 		return sfp_fail_set(f, SFP_E_INPUT, "no-cache-dir", "SFPIPE_CACHE_DIR",

@@ -4,6 +4,11 @@
 # A failing check prints what was wanted and what came, never stops the script:
 # the rest still runs and is counted.
 
+# Test mode: the programs honour SF_CA_FILE and SF_RESOLVE (the emulator's CA
+# and its loopback address) and its port only with this switch (sfpipe(7)
+# TESTING).  Every test reaches the emulator this way, never by accident.
+export SFPIPE_TEST_EMULATOR=1
+
 T_PASS=0
 T_FAIL=0
 T_NAME=${T_NAME:-$(basename "$0" .sh)}
