@@ -116,7 +116,7 @@ main(int argc, char **argv)
 		    cJSON_AddStringToObject(out, "key_id", id) == NULL ||
 		    cJSON_AddStringToObject(out, "keyring", o.keyring) == NULL ||
 		    (s = cJSON_PrintUnformatted(out)) == NULL))
-			st = sfp_fail_set(&f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+			st = sfp_fail_oom(&f, NULL);
 		if (s != NULL)
 			(void)printf("%s\n", s);
 		cJSON_free(s);

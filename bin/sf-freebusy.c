@@ -66,7 +66,7 @@ run(const struct sfp_fb_args *a, const char *orgfile, int pretty, char **ids, in
 		}
 	}
 	if (nids == 0 && (r = sfp_reader_new(STDIN_FILENO, "<stdin>", NULL)) == NULL) {
-		st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		st = sfp_fail_oom(f, NULL);
 		goto out;
 	}
 	if (nids == 0 && (st = sfp_fb_users_read(&u, r, "<stdin>", f)) != SFP_OK)

@@ -78,7 +78,7 @@ run(const struct sfmap_opts *o, struct sfp_fail *f)
 	if (o->rejects != NULL && (st = sfp_file_fopen_append(o->rejects, &rfp, f)) != SFP_OK)
 		goto done;
 	if ((r = sfp_reader_new(STDIN_FILENO, "<stdin>", NULL)) == NULL) {
-		st = sfp_fail_set(f, SFP_E_INTERNAL, "out-of-memory", NULL, "out of memory");
+		st = sfp_fail_oom(f, NULL);
 		goto done;
 	}
 	sfp_writer_init(&out, stdout, "<stdout>", o->pretty);

@@ -142,7 +142,7 @@ sfp_cache_read(const char *path, size_t max, char **buf, size_t *len, time_t *mt
 	p = malloc((size_t)sb.st_size + 1);
 	if (p == NULL) {
 		(void)close(fd);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	}
 	while (got < (size_t)sb.st_size) {
 		r = read(fd, p + got, (size_t)sb.st_size - got);

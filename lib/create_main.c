@@ -49,7 +49,7 @@ enum sfp_status sfp_create_main(const struct sfp_create_main *m, struct sfp_crea
 		s = sfp_create_operator(sf, m->describe, m->sobject, m->assign, m->nassign,
 		    m->upsert, &out, rfp ? &rej : NULL, o, st, f);
 	else if (!(r = sfp_reader_new(STDIN_FILENO, "<stdin>", NULL)))
-		s = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		s = sfp_fail_oom(f, NULL);
 	else
 		s = sfp_create_run(sf, r, &out, rfp ? &rej : NULL, o, st, f);
 	if (sfp_writer_finish(&out, s == SFP_OK || s == SFP_E_ITEM ? f : NULL) != SFP_OK)

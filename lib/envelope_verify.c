@@ -172,7 +172,7 @@ write_tagged(struct vctx *c, const struct item *it, struct sfp_fail *f)
 
 	cJSON_Delete(t);
 	if (ts == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	if ((st = sfp_write_raw(&c->w, TAG_HEAD, sizeof TAG_HEAD - 1, f)) == SFP_OK &&
 	    (st = sfp_write_raw(&c->w, ts, strlen(ts), f)) == SFP_OK &&
 	    (st = sfp_write_raw(&c->w, TAG_MID, sizeof TAG_MID - 1, f)) == SFP_OK &&
@@ -189,7 +189,7 @@ write_refusal(struct vctx *c, struct item *it, struct sfp_fail *f)
 	enum sfp_status st;
 
 	if (o == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	if (it->id != NULL)
 		(void)cJSON_AddStringToObject(o, "id", it->id);
 	else
@@ -238,7 +238,7 @@ write_accepted(struct vctx *c, struct item *it, struct sfp_fail *f)
 			if (o == NULL || s == NULL) {
 				free(s);
 				cJSON_Delete(o);
-				return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+				return sfp_fail_oom(f, NULL);
 			}
 			memcpy(s, it->body, it->bodylen);
 			s[it->bodylen] = '\0';
@@ -363,7 +363,7 @@ sfp_hmac_verify_run(const struct sfp_hverify_opts *o, int in_fd, FILE *out,
 	c.keys = calloc(c.cap, sizeof *c.keys);
 	c.fresh = calloc(c.cap, sizeof *c.fresh);
 	if (c.items == NULL || c.keys == NULL || c.fresh == NULL) {
-		st = sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		st = sfp_fail_oom(f, NULL);
 		goto out;
 	}
 	if ((st = sfp_keyring_load(o->keyring, &c.kr, f)) != SFP_OK)

@@ -38,6 +38,9 @@ struct sfp_fail {
 	char message[512];  /* one line, lowercase, no trailing period */
 };
 
+/* The one code for running out of memory, in result JSON and messages. */
+#define SFP_OOM "oom"
+
 /* Reset to "no error". */
 void sfp_fail_clear(struct sfp_fail *f);
 
@@ -49,6 +52,10 @@ void sfp_fail_clear(struct sfp_fail *f);
  */
 enum sfp_status sfp_fail_set(struct sfp_fail *f, enum sfp_status st, const char *code,
     const char *place, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Out of memory: SFP_E_INTERNAL, code SFP_OOM, message "out of memory";
+ * place may be NULL.  Every allocation failure is reported through this. */
+enum sfp_status sfp_fail_oom(struct sfp_fail *f, const char *place);
 
 /* Prefix the place with "outer: " (e.g. a plan id in front of a record ref). */
 void sfp_fail_wrap_place(struct sfp_fail *f, const char *outer);

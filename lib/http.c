@@ -95,7 +95,7 @@ sfp_http_check_url(const char *url, struct sfp_fail *f)
 		    "refused: only https:// urls are allowed");
 	u = curl_url();
 	if (u == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
 		st = sfp_fail_set(f, SFP_E_INPUT, "host-refused", NULL, "refused: malformed url");
 		goto out;
@@ -338,8 +338,7 @@ parse_resolve(const char *spec, struct curl_slist **list, struct sfp_fail *f)
 			    "refused address %.60s: only a loopback address (the emulator)", addr);
 		if (list != NULL) {
 			if ((n = curl_slist_append(*list, entry)) == NULL)
-				return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL,
-				    "out of memory");
+				return sfp_fail_oom(f, NULL);
 			*list = n;
 		}
 		p = comma != NULL ? comma + 1 : NULL;
@@ -390,7 +389,7 @@ sfp_http_new(const struct sfp_http_opts *opts, struct sfp_http **out, struct sfp
 	}
 	h = calloc(1, sizeof(*h));
 	if (h == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	h->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;
 	h->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 120000;
 	h->max_retries = opts->max_retries >= 0 ? opts->max_retries : 0;
@@ -425,7 +424,7 @@ sfp_http_new(const struct sfp_http_opts *opts, struct sfp_http **out, struct sfp
 	*out = h;
 	return SFP_OK;
 oom:
-	st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+	st = sfp_fail_oom(f, NULL);
 fail:
 	sfp_http_free(h);
 	return st;
@@ -657,7 +656,7 @@ setup(struct sfp_http *h, CURL *easy, struct xfer *x, struct sfp_fail *f)
 	}
 	return SFP_OK;
 oom:
-	return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+	return sfp_fail_oom(f, NULL);
 }
 
 enum outcome { DONE, RETRY };
@@ -693,7 +692,7 @@ judge(struct sfp_http *h, CURL *easy, struct xfer *x, CURLcode cc, enum sfp_stat
 		if (r->body == NULL) {
 			r->body = malloc(1);
 			if (r->body == NULL) {
-				*st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+				*st = sfp_fail_oom(f, NULL);
 				return DONE;
 			}
 			r->body[0] = '\0';
@@ -719,7 +718,7 @@ judge(struct sfp_http *h, CURL *easy, struct xfer *x, CURLcode cc, enum sfp_stat
 		*st = sfp_fail_set(f, SFP_E_INPUT, "host-refused", NULL, "refused: %.300s", host_hint);
 		return DONE;
 	case CURLE_OUT_OF_MEMORY:
-		*st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		*st = sfp_fail_oom(f, NULL);
 		return DONE;
 	default:
 		break;
@@ -915,7 +914,7 @@ sfp_http_do_many(struct sfp_http *h, const struct sfp_http_req *reqs, struct sfp
 	}
 	goto out;
 oom:
-	st = sfp_fail_set(&fails[0], SFP_E_INTERNAL, "oom", NULL, "out of memory or curl failure");
+	st = sfp_fail_set(&fails[0], SFP_E_INTERNAL, SFP_OOM, NULL, "out of memory or curl failure");
 out:
 	for (s = 0; s < MAX_PARALLEL; s++) {
 		if (slots[s] == NULL)

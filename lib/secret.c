@@ -44,10 +44,10 @@ secret_alloc(size_t len, struct sfp_secret **out, struct sfp_fail *f)
 	struct sfp_secret *s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	if ((s->bytes = sodium_malloc(len + 1)) == NULL) {
 		free(s);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of guarded memory");
+		return sfp_fail_set(f, SFP_E_INTERNAL, SFP_OOM, NULL, "out of guarded memory");
 	}
 	s->len = len;
 	s->bytes[len] = '\0';

@@ -82,7 +82,7 @@ sfp_sf_open(const struct sfp_org *org, struct sfp_sf **out, struct sfp_fail *f)
 	*out = NULL;
 	sf = calloc(1, sizeof(*sf));
 	if (sf == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	sf->org = *org;
 	sf->org.access_token = NULL;
 	sf->api_used = sf->api_max = -1;
@@ -403,7 +403,7 @@ prepare(struct sfp_sf *sf, const struct sfp_sf_req *req, struct prepared *p, str
 	if (p->body == NULL && req->json != NULL) {
 		p->json_txt = cJSON_PrintUnformatted(req->json);
 		if (p->json_txt == NULL)
-			return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+			return sfp_fail_oom(f, NULL);
 		p->body = p->json_txt;
 		p->body_len = strlen(p->json_txt);
 	}
@@ -582,7 +582,7 @@ sfp_sf_request_many(struct sfp_sf *sf, const struct sfp_sf_req *reqs, struct sfp
 	hrs = calloc(n, sizeof(*hrs));
 	idx = calloc(n, sizeof(*idx));
 	if (ps == NULL || hreqs == NULL || hrs == NULL || idx == NULL) {
-		st = sfp_fail_set(&fails[0], SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		st = sfp_fail_oom(&fails[0], NULL);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -615,7 +615,7 @@ sfp_sf_request_many(struct sfp_sf *sf, const struct sfp_sf_req *reqs, struct sfp
 			free(bfail);
 			free(bst);
 			free(tmp);
-			st = sfp_fail_set(&fails[0], SFP_E_INTERNAL, "oom", NULL, "out of memory");
+			st = sfp_fail_oom(&fails[0], NULL);
 			goto out;
 		}
 		for (k = 0; k < m; k++) {
@@ -801,7 +801,7 @@ from_cache:
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(cached, "describe");
 		*out = cJSON_Duplicate(d, 1);
 		if (*out == NULL) {
-			st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+			st = sfp_fail_oom(f, NULL);
 			goto out;
 		}
 		if (cJSON_IsNumber(fetched))
@@ -857,12 +857,12 @@ sfp_sf_query(struct sfp_sf *sf, const char *soql, size_t max_records, cJSON **re
 	c = curl_easy_init();
 	esc = c != NULL ? curl_easy_escape(c, soql, 0) : NULL;
 	if (all == NULL || esc == NULL) {
-		st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		st = sfp_fail_oom(f, NULL);
 		goto out;
 	}
 	plen = strlen(esc) + 16;
 	if ((path = malloc(plen)) == NULL) {
-		st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		st = sfp_fail_oom(f, NULL);
 		goto out;
 	}
 	(void)snprintf(path, plen, "query?q=%s", esc);
@@ -886,7 +886,7 @@ sfp_sf_query(struct sfp_sf *sf, const char *soql, size_t max_records, cJSON **re
 			cJSON *dup = cJSON_Duplicate(r, 1);
 			if (dup == NULL || !cJSON_AddItemToArray(all, dup)) {
 				cJSON_Delete(dup);
-				st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+				st = sfp_fail_oom(f, NULL);
 				break;
 			}
 		}
@@ -903,7 +903,7 @@ sfp_sf_query(struct sfp_sf *sf, const char *soql, size_t max_records, cJSON **re
 			break;
 		free(path);
 		if ((path = malloc(strlen(next->valuestring) + 1)) == NULL) {
-			st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+			st = sfp_fail_oom(f, NULL);
 			break;
 		}
 		memcpy(path, next->valuestring, strlen(next->valuestring) + 1);
@@ -1029,7 +1029,7 @@ template_add(cJSON *records, const cJSON *cat, struct sfp_fail *f)
 oom:
 	cJSON_Delete(fm);
 	cJSON_Delete(rec);
-	return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+	return sfp_fail_oom(f, NULL);
 }
 
 static enum sfp_status
@@ -1041,7 +1041,7 @@ error_line(struct sfp_writer *w, const char *name, const struct sfp_fail *err, s
 	if (o == NULL || e == NULL || add_str(o, "name", name) != SFP_OK ||
 	    !cJSON_AddItemToObject(o, "error", e)) {
 		cJSON_Delete(o);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	}
 	st = sfp_write_json(w, o, f);
 	cJSON_Delete(o);
@@ -1073,7 +1073,7 @@ sfp_sf_describe_run(struct sfp_sf *sf, const char *const *names, size_t n,
 			note(ctx, "describeGlobal", &info, NULL);
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(d, "sobjects")) {
 			if ((line = global_line(e)) == NULL) {
-				st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+				st = sfp_fail_oom(f, NULL);
 				break;
 			}
 			if (o->createable && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(line,
@@ -1097,7 +1097,7 @@ sfp_sf_describe_run(struct sfp_sf *sf, const char *const *names, size_t n,
 		    "fields you need") != SFP_OK ||
 		    (records = cJSON_AddArrayToObject(tmpl, "records")) == NULL) {
 			cJSON_Delete(tmpl);
-			return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+			return sfp_fail_oom(f, NULL);
 		}
 	}
 	for (i = 0; i < n; i++) {

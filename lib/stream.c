@@ -619,7 +619,7 @@ check_and_parse(const char *buf, size_t len, const char *source, unsigned long l
 	j = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
 	if (j == NULL) {
 		(void)snprintf(place, sizeof(place), "%s:%lu:%lu", source, line, col);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", place, "out of memory parsing JSON");
+		return sfp_fail_set(f, SFP_E_INTERNAL, SFP_OOM, place, "out of memory parsing JSON");
 	}
 	*out = j;
 	return SFP_OK;
@@ -963,7 +963,7 @@ sfp_read_fd(int fd, const char *source, size_t max, char **bufp, size_t *lenp, s
 		if (cap - len < CHUNK) {
 			if ((nb = realloc(buf, cap + CHUNK + 1)) == NULL) {
 				free(buf);
-				return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", source, "out of memory");
+				return sfp_fail_oom(f, source);
 			}
 			buf = nb;
 			cap += CHUNK;
@@ -1054,7 +1054,7 @@ sfp_write_json(struct sfp_writer *w, const cJSON *v, struct sfp_fail *f)
 
 	if (w->cap == 0) {
 		if ((w->buf = malloc(4096)) == NULL)
-			return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", w->name, "out of memory");
+			return sfp_fail_oom(f, w->name);
 		w->cap = 4096;
 	}
 	/* cJSON_PrintPreallocated fails when the buffer is short: grow and retry. */
@@ -1064,7 +1064,7 @@ sfp_write_json(struct sfp_writer *w, const cJSON *v, struct sfp_fail *f)
 			return sfp_fail_set(f, SFP_E_INTERNAL, "too-large", w->name,
 			    "value too large to print");
 		if ((nb = realloc(w->buf, w->cap * 2)) == NULL)
-			return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", w->name, "out of memory");
+			return sfp_fail_oom(f, w->name);
 		w->buf = nb;
 		w->cap *= 2;
 	}
