@@ -88,8 +88,8 @@ main(int argc, char **argv)
 		case 'n': new_key = 1; break;
 		case 'K': key_id = optarg; break;
 		case 'p': o.pretty = 1; break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
+		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
+		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;
 		}
 	}
@@ -126,7 +126,7 @@ main(int argc, char **argv)
 	}
 	if (st != SFP_OK && st != SFP_E_ITEM)
 		sfp_fail_print(&f, prog, stderr);
-	st = sfp_status_worst(st, sfp_cli_finish_stdout(prog));
+	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));
 	rc = sfp_exit_code(st);
 	sfp_cli_end();
 	return rc;

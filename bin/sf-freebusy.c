@@ -79,7 +79,7 @@ run(const struct sfp_fb_args *a, const char *orgfile, int pretty, char **ids, in
 		goto out;
 	sfp_writer_init(&w, stdout, "<stdout>", pretty);
 	st = sfp_freebusy_run(&u, &o, query, sf, &w, NULL, f);
-	if (sfp_writer_finish(&w, st == SFP_OK ? f : NULL) != SFP_OK)
+	if (sfp_writer_fini(&w, st == SFP_OK ? f : NULL) != SFP_OK)
 		st = sfp_status_worst(st, SFP_E_IO);
 out:
 	sfp_sf_close(sf);
@@ -119,8 +119,8 @@ main(int argc, char *argv[])
 		case 'd': o.days = optarg; break;
 		case 'o': org = optarg; break;
 		case 'p': pretty = 1; break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
+		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
+		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;
 		}
 	}
@@ -128,7 +128,7 @@ main(int argc, char *argv[])
 	st = run(&o, org, pretty, argv + optind, argc - optind, &f);
 	if (st != SFP_OK)
 		sfp_fail_print(&f, prog, stderr);
-	st = sfp_status_worst(st, sfp_cli_finish_stdout(prog));
+	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));
 	sfp_cli_end();
 	return sfp_exit_code(st);
 }

@@ -85,10 +85,10 @@ run(const struct sfmap_opts *o, struct sfp_fail *f)
 	if (rfp != NULL)
 		sfp_writer_init(&rej, rfp, o->rejects, 0);
 	st = sfp_map_stream(m, r, &out, rfp ? &rej : NULL, diag, NULL, &counts, f);
-	if (sfp_writer_finish(&out, st == SFP_OK || st == SFP_E_ITEM ? f : NULL) != SFP_OK)
+	if (sfp_writer_fini(&out, st == SFP_OK || st == SFP_E_ITEM ? f : NULL) != SFP_OK)
 		st = sfp_status_worst(st, SFP_E_IO);
 	if (rfp != NULL) {
-		if (sfp_writer_finish(&rej, st == SFP_OK || st == SFP_E_ITEM ? f : NULL) != SFP_OK ||
+		if (sfp_writer_fini(&rej, st == SFP_OK || st == SFP_E_ITEM ? f : NULL) != SFP_OK ||
 		    fclose(rfp) != 0)
 			st = sfp_status_worst(st, SFP_E_IO);
 		rfp = NULL;
@@ -132,8 +132,8 @@ main(int argc, char *argv[])
 		case 'c': o.check = 1; break;
 		case 'r': o.rejects = optarg; break;
 		case 'p': o.pretty = 1; break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
+		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
+		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;
 		}
 	}
@@ -155,7 +155,7 @@ main(int argc, char *argv[])
 	st = run(&o, &f);
 	if (st != SFP_OK && st != SFP_E_ITEM)
 		sfp_fail_print(&f, prog, stderr);
-	st = sfp_status_worst(st, sfp_cli_finish_stdout(prog));
+	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));
 	sfp_cli_end();
 	return sfp_exit_code(st);
 }

@@ -78,7 +78,7 @@ sfp_cli_usage_error(const char *prog, const char *fmt, ...)
 }
 
 enum sfp_status
-sfp_cli_finish_stdout(const char *prog)
+sfp_cli_close_stdout(const char *prog)
 {
 	int bad;
 

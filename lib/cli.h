@@ -7,7 +7,12 @@
  * we report, not a silent death), turns core dumps off (RLIMIT_CORE 0, and
  * not dumpable: secrets pass through memory we cannot all wipe), initialises
  * libsodium and libcurl once.
- * sfp_cli_finish flushes and checks stdout, turning a full disk into exit 6.
+ * sfp_cli_close_stdout flushes, checks and closes stdout, turning a full disk
+ * into exit 6.
+ *
+ * Names: "fini" releases caller storage (sfp_writer_fini flushes and checks
+ * first), "close" ends a stream or handle, "complete" fills in derived
+ * settings (sfp_org_complete); "finish" is kept for the end of a run.
  */
 #ifndef SFP_CLI_H
 #define SFP_CLI_H
@@ -27,7 +32,7 @@ void sfp_cli_version(const char *prog);
 void sfp_cli_usage_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 
-/* Flush and check stdout; returns the status to fold into the exit code. */
-enum sfp_status sfp_cli_finish_stdout(const char *prog);
+/* Flush, check and close stdout; returns the status to fold into the exit code. */
+enum sfp_status sfp_cli_close_stdout(const char *prog);
 
 #endif

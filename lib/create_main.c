@@ -52,9 +52,9 @@ enum sfp_status sfp_create_main(const struct sfp_create_main *m, struct sfp_crea
 		s = sfp_fail_oom(f, NULL);
 	else
 		s = sfp_create_run(sf, r, &out, rfp ? &rej : NULL, o, st, f);
-	if (sfp_writer_finish(&out, s == SFP_OK || s == SFP_E_ITEM ? f : NULL) != SFP_OK)
+	if (sfp_writer_fini(&out, s == SFP_OK || s == SFP_E_ITEM ? f : NULL) != SFP_OK)
 		s = sfp_status_worst(s, SFP_E_IO);
-	if (rfp && sfp_writer_finish(&rej, s == SFP_OK || s == SFP_E_ITEM ? f : NULL) != SFP_OK)
+	if (rfp && sfp_writer_fini(&rej, s == SFP_OK || s == SFP_E_ITEM ? f : NULL) != SFP_OK)
 		s = sfp_status_worst(s, SFP_E_IO);
 done:
 	if (rfp && fclose(rfp) != 0)

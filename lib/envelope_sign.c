@@ -194,7 +194,7 @@ sfp_hmac_sign_run(const struct sfp_hsign_opts *o, int in_fd, FILE *out, struct s
 out:
 	{
 		struct sfp_fail f2;
-		enum sfp_status st2 = sfp_writer_finish(&w, &f2);
+		enum sfp_status st2 = sfp_writer_fini(&w, &f2);
 		if (st == SFP_OK && st2 != SFP_OK) {
 			*f = f2;
 			st = st2;

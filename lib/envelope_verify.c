@@ -382,13 +382,13 @@ sfp_hmac_verify_run(const struct sfp_hverify_opts *o, int in_fd, FILE *out,
 out:
 	{
 		struct sfp_fail f2;
-		enum sfp_status st2 = sfp_writer_finish(&c.w, &f2);
+		enum sfp_status st2 = sfp_writer_fini(&c.w, &f2);
 		if (st == SFP_OK && st2 != SFP_OK) {
 			*f = f2;
 			st = st2;
 		}
 		if (c.rej != NULL) {
-			st2 = sfp_writer_finish(&c.rw, &f2);
+			st2 = sfp_writer_fini(&c.rw, &f2);
 			if (fclose(c.rej) != 0 && st2 == SFP_OK)
 				st2 = sfp_fail_set(&f2, SFP_E_IO, "rejects", o->rejects, "%s",
 				    strerror(errno));

@@ -381,7 +381,7 @@ check_url(const char *what, const char *url, struct sfp_fail *f)
 }
 
 enum sfp_status
-sfp_org_finish(struct sfp_org *o, struct sfp_fail *f)
+sfp_org_complete(struct sfp_org *o, struct sfp_fail *f)
 {
 	enum sfp_status st;
 	const char *base;
@@ -474,5 +474,5 @@ sfp_org_load(struct sfp_org *o, const char *org_file, const char *flow, int no_c
 		return st;
 	if (no_cache)
 		o->no_cache = 1;
-	return sfp_org_finish(o, f);
+	return sfp_org_complete(o, f);
 }

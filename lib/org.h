@@ -53,8 +53,8 @@ enum sfp_flow {
 struct sfp_org {
 	char instance_url[SFP_ORG_URL];   /* "" until known (the token response tells) */
 	char login_url[SFP_ORG_URL];
-	char token_url[SFP_ORG_URL];      /* "" until sfp_org_finish derives it */
-	char audience[SFP_ORG_URL];       /* "" until sfp_org_finish derives it */
+	char token_url[SFP_ORG_URL];      /* "" until sfp_org_complete derives it */
+	char audience[SFP_ORG_URL];       /* "" until sfp_org_complete derives it */
 	char client_id[SFP_ORG_NAME];
 	char username[SFP_ORG_NAME];
 	char org_id[19];                  /* bound org (00D...), "" when unbound */
@@ -66,7 +66,7 @@ struct sfp_org {
 	char api_version[16];             /* "62.0" */
 	char ca_file[SFP_ORG_PATH];
 	char resolve[2048];
-	char cache_dir[SFP_ORG_PATH];     /* resolved by sfp_org_finish */
+	char cache_dir[SFP_ORG_PATH];     /* resolved by sfp_org_complete */
 	enum sfp_flow flow;
 	int no_cache;                     /* --no-cache: keep nothing on disk */
 	char source[SFP_ORG_PATH];        /* where the last layer came from, for messages */
@@ -94,13 +94,14 @@ enum sfp_status sfp_org_set(struct sfp_org *o, const char *name, const char *val
 int sfp_flow_parse(const char *s, enum sfp_flow *out);
 const char *sfp_flow_name(enum sfp_flow flow);
 
-/* Derive defaults (token URL, audience, cache dir, flow), check every URL
- * against the allowlist and that the chosen flow has what it needs.
+/* Complete the settings once every layer is in: derive defaults (token URL,
+ * audience, cache dir, flow), check every URL against the allowlist, the test
+ * settings (http.h) and that the chosen flow has what it needs.
  * SFP_E_INPUT with a message naming the missing or refused setting. */
-enum sfp_status sfp_org_finish(struct sfp_org *o, struct sfp_fail *f);
+enum sfp_status sfp_org_complete(struct sfp_org *o, struct sfp_fail *f);
 
 /* The usual sequence for a program: init, environment, org_file (may be NULL),
- * flow (NULL or a name), no_cache, finish.  On failure o is still fini-able. */
+ * flow (NULL or a name), no_cache, sfp_org_complete.  On failure o is still fini-able. */
 enum sfp_status sfp_org_load(struct sfp_org *o, const char *org_file, const char *flow,
     int no_cache, struct sfp_fail *f);
 

@@ -473,7 +473,7 @@ is_session_refused(const struct sfp_http_resp *hr)
 
 /* Move what arrived into resp and classify it. */
 static enum sfp_status
-finish(struct sfp_sf *sf, const struct sfp_sf_req *req, struct sfp_http_resp *hr,
+take_response(struct sfp_sf *sf, const struct sfp_sf_req *req, struct sfp_http_resp *hr,
     struct sfp_sf_resp *resp, struct sfp_fail *f)
 {
 	resp->status = hr->status;
@@ -554,7 +554,7 @@ sfp_sf_request(struct sfp_sf *sf, const struct sfp_sf_req *req, struct sfp_sf_re
 			break;
 	}
 	if (st == SFP_OK)
-		st = finish(sf, req, &hr, resp, f);
+		st = take_response(sf, req, &hr, resp, f);
 	if (st == SFP_E_AUTH && resp->status == 401 && sf->org.flow == SFP_FLOW_TOKEN && f != NULL)
 		(void)sfp_fail_set(f, SFP_E_AUTH, f->code, "auth",
 		    "access token: %.300s (the given SF_ACCESS_TOKEN is expired or revoked)", f->message);
@@ -648,7 +648,7 @@ sfp_sf_request_many(struct sfp_sf *sf, const struct sfp_sf_req *reqs, struct sfp
 	}
 	for (i = 0; i < n; i++)
 		if (sts[i] == SFP_OK)
-			sts[i] = finish(sf, &reqs[i], &hrs[i], &resps[i], &fails[i]);
+			sts[i] = take_response(sf, &reqs[i], &hrs[i], &resps[i], &fails[i]);
 out:
 	if (ps != NULL)
 		for (i = 0; i < n; i++)

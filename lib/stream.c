@@ -1074,7 +1074,7 @@ sfp_write_json(struct sfp_writer *w, const cJSON *v, struct sfp_fail *f)
 }
 
 enum sfp_status
-sfp_writer_finish(struct sfp_writer *w, struct sfp_fail *f)
+sfp_writer_fini(struct sfp_writer *w, struct sfp_fail *f)
 {
 	enum sfp_status st = SFP_OK;
 

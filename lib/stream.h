@@ -106,7 +106,8 @@ enum sfp_status sfp_write_json(struct sfp_writer *w, const cJSON *v, struct sfp_
 /* Write raw bytes already framed as one line (the caller's "\n" included). */
 enum sfp_status sfp_write_raw(struct sfp_writer *w, const char *buf, size_t len, struct sfp_fail *f);
 
-/* Flush, check ferror, release the buffer.  Does not fclose (the FILE is borrowed). */
-enum sfp_status sfp_writer_finish(struct sfp_writer *w, struct sfp_fail *f);
+/* The pair of sfp_writer_init: flush, check ferror, release the buffer.  Does
+ * not fclose (the FILE is borrowed). */
+enum sfp_status sfp_writer_fini(struct sfp_writer *w, struct sfp_fail *f);
 
 #endif

@@ -544,7 +544,7 @@ sfp_tenant_org_load(const struct sfp_tenant_conf *tc, struct sfp_org *o, const c
 		goto refused;
 	if (no_cache)
 		o->no_cache = 1;
-	if ((st = sfp_org_finish(o, f)) != SFP_OK)
+	if ((st = sfp_org_complete(o, f)) != SFP_OK)
 		goto refused;
 	return SFP_OK;
 refused:

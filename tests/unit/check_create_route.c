@@ -206,7 +206,7 @@ dry_run(struct sfp_create_opts *o, cJSON **plans, size_t n, enum sfp_status *st)
 	o->dry_run = 1;
 	o->data_path = "/services/data/v62.0";
 	*st = sfp_create_run(NULL, r, &w, NULL, o, NULL, &f);
-	ck_assert_int_eq(sfp_writer_finish(&w, &f), SFP_OK);
+	ck_assert_int_eq(sfp_writer_fini(&w, &f), SFP_OK);
 	sfp_reader_free(r);
 	rewind(out);
 	while (fgets(line, sizeof line, out))

@@ -414,7 +414,7 @@ run_fake(struct fake *k, const char *const *ids, size_t n, long slots, enum sfp_
 		ck_assert_int_eq(sfp_fb_users_add(&u, ids[i], strlen(ids[i]), NULL, "t", &f), SFP_OK);
 	sfp_writer_init(&w, fp, "<mem>", 0);
 	ck_assert_int_eq(sfp_freebusy_run(&u, &o, fake_query, k, &w, &q, &f), want);
-	ck_assert_int_eq(sfp_writer_finish(&w, &f), SFP_OK);
+	ck_assert_int_eq(sfp_writer_fini(&w, &f), SFP_OK);
 	ck_assert_uint_eq(q, (unsigned)k->n);
 	fclose(fp);
 	sfp_fb_users_fini(&u);

@@ -334,7 +334,7 @@ START_TEST(writer_compact_and_full_device)
 
 	sfp_writer_init(&w, mem, "<mem>", 0);
 	ck_assert_int_eq(sfp_write_json(&w, j, &f), SFP_OK);
-	ck_assert_int_eq(sfp_writer_finish(&w, &f), SFP_OK);
+	ck_assert_int_eq(sfp_writer_fini(&w, &f), SFP_OK);
 	fclose(mem);
 	ck_assert_str_eq(buf, "{\"a\":[1,\"x\"]}\n");
 	free(buf);
@@ -345,9 +345,9 @@ START_TEST(writer_compact_and_full_device)
 	for (i = 0; i < 10000 && st == SFP_OK; i++)
 		st = sfp_write_json(&w, j, &f);
 	if (st == SFP_OK)
-		st = sfp_writer_finish(&w, &f);
+		st = sfp_writer_fini(&w, &f);
 	else
-		(void)sfp_writer_finish(&w, NULL);
+		(void)sfp_writer_fini(&w, NULL);
 	ck_assert_int_eq(st, SFP_E_IO);
 	ck_assert_str_eq(f.place, "<stdout>");
 	fclose(full);
