@@ -72,7 +72,8 @@ field_entry(const cJSON *raw)
 	    !cJSON_AddBoolToObject(e, "updateable", jbool(raw, "updateable")) ||
 	    !cJSON_AddBoolToObject(e, "nillable", nillable) ||
 	    !cJSON_AddBoolToObject(e, "defaultedOnCreate", defaulted) ||
-	    /* salesforce-rest.md 3.5: what must be given on create */
+	    /* what a create must give: the field is createable, cannot be null and
+	     * gets no default (describe's nillable and defaultedOnCreate) */
 	    !cJSON_AddBoolToObject(e, "required", createable && !nillable && !defaulted) ||
 	    !cJSON_AddBoolToObject(e, "externalId", jbool(raw, "externalId")) ||
 	    !cJSON_AddBoolToObject(e, "unique", jbool(raw, "unique")) ||

@@ -60,7 +60,7 @@ enum sfp_status sfp_fail_oom(struct sfp_fail *f, const char *place);
 /* Prefix the place with "outer: " (e.g. a plan id in front of a record ref). */
 void sfp_fail_wrap_place(struct sfp_fail *f, const char *outer);
 
-/* The process exit code for a status (design.md's table). */
+/* The process exit code for a status (the table in exit.h and sfpipe(7)). */
 int sfp_exit_code(enum sfp_status st);
 
 /* Which of two statuses decides the exit code of a run: the more serious one. */

@@ -22,7 +22,11 @@
 #define MAX_PARALLEL 16
 
 /* Registrable Salesforce domains; any host equal to one of these or ending in
- * "." + one of these is allowed (design.md, salesforce-rest.md 8.8). */
+ * "." + one of these is allowed: the org's My Domain (*.my.salesforce.com,
+ * sandboxes included), login and test.salesforce.com, Experience Cloud sites
+ * (*.my.site.com, *.force.com) and the other hosts Salesforce serves an org on
+ * with enhanced domains, listed in "My Domain URL Formats":
+ * https://help.salesforce.com/s/articleView?id=sf.domain_name_url_formats.htm&type=5 */
 static const char *const allowed_suffixes[] = {
 	"salesforce.com", "force.com", "siteforce.com", "my.site.com",
 	"salesforce-sites.com", "salesforce-experience.com", NULL

@@ -3,8 +3,8 @@
  * org: which Salesforce org, which user, which OAuth flow, where the secrets are.
  *
  * Settings are layered: the environment first, then an `--org FILE` (JSON), then
- * command-line flags, each layer overriding the one before.  Names (design.md
- * "Configuration"):
+ * command-line flags, each layer overriding the one before.  Names (sfpipe(7),
+ * ENVIRONMENT; the Salesforce CLI's where one exists):
  *   SF_INSTANCE_URL, SF_LOGIN_URL (default https://login.salesforce.com),
  *   SF_TOKEN_URL (default: SF_LOGIN_URL + /services/oauth2/token),
  *   SF_AUDIENCE (JWT aud; default: SF_LOGIN_URL's origin for login/test.salesforce.com,
