@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "describe.h"
+#include "testutil.h"
 
 static const char raw_lead[] =
     "{\"name\":\"Lead\",\"label\":\"Lead\",\"keyPrefix\":\"00Q\",\"custom\":false,"
@@ -80,7 +81,6 @@ START_TEST(load_catalog_file_and_refuse_bad_lines)
 }
 END_TEST
 
-Suite *suite_describe(void);
 Suite *
 suite_describe(void)
 {

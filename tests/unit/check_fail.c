@@ -6,6 +6,7 @@
 
 #include "exit.h"
 #include "fail.h"
+#include "testutil.h"
 
 START_TEST(exit_table)
 {
@@ -105,7 +106,6 @@ START_TEST(wrap_and_worst)
 }
 END_TEST
 
-Suite *suite_fail(void);
 Suite *
 suite_fail(void)
 {

@@ -9,6 +9,7 @@
 
 #include "freebusy.h"
 #include "stream.h"
+#include "testutil.h"
 
 static const char *ANN = "005Hs0000000003IAA", *BOB = "005Hs0000000004IAA";
 
@@ -545,8 +546,6 @@ START_TEST(run_chunks_long_lists)
 	free(out);
 }
 END_TEST
-
-Suite *suite_freebusy(void);
 
 Suite *
 suite_freebusy(void)

@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "http.h"
+#include "testutil.h"
 
 START_TEST(allowlist_hosts)
 {
@@ -623,7 +624,6 @@ START_TEST(ca_file_must_be_safe)
 }
 END_TEST
 
-Suite *suite_http(void);
 Suite *
 suite_http(void)
 {

@@ -10,6 +10,7 @@
 #include "describe.h"
 #include "mapping.h"
 #include "stream.h"
+#include "testutil.h"
 
 /* A two-object catalog in describe.h's line format. */
 static const char *const LINES[] = {
@@ -510,8 +511,6 @@ START_TEST(stream_counts_and_refusals)
 	sfp_catalog_free(c);
 }
 END_TEST
-
-Suite *suite_mapping(void);
 
 Suite *
 suite_mapping(void)

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "org.h"
+#include "testutil.h"
 
 static const char *const vars[] = {
 	"SF_INSTANCE_URL", "SF_LOGIN_URL", "SF_TOKEN_URL", "SF_AUDIENCE", "SF_CLIENT_ID",
@@ -28,19 +29,6 @@ clean_env(void)
 	for (i = 0; vars[i] != NULL; i++)
 		unsetenv(vars[i]);
 	setenv("SFPIPE_CACHE_DIR", "/tmp/sfpipe-check-org", 1);
-}
-
-static void
-write_file(const char *path, const char *text, mode_t mode)
-{
-	int fd;
-
-	(void)unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	close(fd);
 }
 
 START_TEST(flow_chosen_by_what_is_set)
@@ -180,14 +168,14 @@ START_TEST(org_files)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	(void)snprintf(path, sizeof(path), "%s/org.json", dir);
 	/* Our own form, camel names, no secret: any mode is fine. */
-	write_file(path, "{\"instanceUrl\":\"https://acme.my.salesforce.com\",\"clientId\":\"c\","
+	tu_write_file(path, "{\"instanceUrl\":\"https://acme.my.salesforce.com\",\"clientId\":\"c\","
 	    "\"username\":\"u@x\",\"jwtKeyFile\":\"/k\",\"apiVersion\":\"64.0\"}", 0644);
 	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_OK);
 	ck_assert_int_eq(o.flow, SFP_FLOW_JWT);
 	ck_assert_str_eq(o.api_version, "64.0");
 	sfp_org_fini(&o);
 	/* The Salesforce CLI's output, token inside: must be 0600. */
-	write_file(path, "{\"status\":0,\"result\":{\"accessToken\":\"00Dxx!AQabcdefghijklmnopqrstu\","
+	tu_write_file(path, "{\"status\":0,\"result\":{\"accessToken\":\"00Dxx!AQabcdefghijklmnopqrstu\","
 	    "\"instanceUrl\":\"https://acme.my.salesforce.com\",\"username\":\"u@x\","
 	    "\"apiVersion\":\"62.0\",\"connectedStatus\":\"Connected\"}}", 0644);
 	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_E_INPUT);
@@ -199,16 +187,16 @@ START_TEST(org_files)
 	ck_assert_str_eq((const char *)o.access_token->bytes, "00Dxx!AQabcdefghijklmnopqrstu");
 	sfp_org_fini(&o);
 	/* sf org display without --verbose: the token is redacted. */
-	write_file(path, "{\"status\":0,\"result\":{\"accessToken\":\"[REDACTED]\","
+	tu_write_file(path, "{\"status\":0,\"result\":{\"accessToken\":\"[REDACTED]\","
 	    "\"instanceUrl\":\"https://acme.my.salesforce.com\"}}", 0600);
 	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_E_INPUT);
 	ck_assert_str_eq(f.code, "redacted-token");
 	ck_assert_ptr_nonnull(strstr(f.message, "redacted"));
 	sfp_org_fini(&o);
-	write_file(path, "{\"instanceUrl\":42}", 0600);
+	tu_write_file(path, "{\"instanceUrl\":42}", 0600);
 	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_E_INPUT);
 	sfp_org_fini(&o);
-	write_file(path, "{\"instanceUrl\":\"https://a.my.salesforce.com\",", 0600);
+	tu_write_file(path, "{\"instanceUrl\":\"https://a.my.salesforce.com\",", 0600);
 	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_E_INPUT);
 	sfp_org_fini(&o);
 	(void)unlink(path);
@@ -216,7 +204,6 @@ START_TEST(org_files)
 }
 END_TEST
 
-Suite *suite_org(void);
 Suite *
 suite_org(void)
 {

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "sfapi.h"
+#include "testutil.h"
 
 static enum sfp_status
 from(long status, const char *body, struct sfp_fail *f)
@@ -172,7 +173,6 @@ START_TEST(dry_run_many_in_order)
 }
 END_TEST
 
-Suite *suite_sfapi(void);
 Suite *
 suite_sfapi(void)
 {

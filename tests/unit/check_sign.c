@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "sign.h"
-
-Suite *suite_sign(void);
+#include "testutil.h"
 
 static size_t
 unhex(const char *h, unsigned char *out, size_t cap)

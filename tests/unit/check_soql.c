@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "soql.h"
+#include "testutil.h"
 
 static int
 chk(const char *s, const char *prefix, char *out)
@@ -67,8 +68,6 @@ START_TEST(quote)
 	ck_assert_str_eq(b, "''");
 }
 END_TEST
-
-Suite *suite_soql(void);
 
 Suite *
 suite_soql(void)

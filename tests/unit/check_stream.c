@@ -11,20 +11,14 @@
 #include <fcntl.h>
 
 #include "stream.h"
+#include "testutil.h"
 
 /* A reader over the given bytes, through a pipe fed by a temp file so that
  * large inputs do not block. */
 static struct sfp_reader *
 reader_over(const char *data, size_t len, const struct sfp_reader_opts *o)
 {
-	char path[] = "/tmp/sfp-stream-XXXXXX";
-	int fd = mkstemp(path);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq((int)write(fd, data, len), (int)len);
-	ck_assert_int_eq((int)lseek(fd, 0, SEEK_SET), 0);
-	unlink(path);
-	return sfp_reader_new(fd, "<stdin>", o);
+	return sfp_reader_new(tu_fd_over(data, len), "<stdin>", o);
 }
 
 static char *
@@ -355,7 +349,6 @@ START_TEST(writer_compact_and_full_device)
 }
 END_TEST
 
-Suite *suite_stream(void);
 Suite *
 suite_stream(void)
 {
