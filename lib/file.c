@@ -23,15 +23,25 @@ open_fail(const char *path, int err, struct sfp_fail *f)
 	return sfp_fail_set(f, SFP_E_IO, "file", path, "cannot open: %s", strerror(err));
 }
 
+/* fstat fd and refuse anything but a regular file. */
+static enum sfp_status
+stat_regular(int fd, const char *path, struct stat *sb, struct sfp_fail *f)
+{
+	if (fstat(fd, sb) == -1)
+		return sfp_fail_set(f, SFP_E_IO, "file", path, "cannot stat: %s", strerror(errno));
+	if (!S_ISREG(sb->st_mode))
+		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", path, "refused: not a regular file");
+	return SFP_OK;
+}
+
 enum sfp_status
 sfp_file_check_fd(int fd, const char *path, struct sfp_fail *f)
 {
 	struct stat sb;
+	enum sfp_status st;
 
-	if (fstat(fd, &sb) == -1)
-		return sfp_fail_set(f, SFP_E_IO, "file", path, "cannot stat: %s", strerror(errno));
-	if (!S_ISREG(sb.st_mode))
-		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", path, "refused: not a regular file");
+	if ((st = stat_regular(fd, path, &sb, f)) != SFP_OK)
+		return st;
 	if (sb.st_uid != geteuid())
 		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", path,
 		    "refused: owned by another user (uid %ld)", (long)sb.st_uid);
@@ -45,11 +55,10 @@ enum sfp_status
 sfp_file_check_trusted_fd(int fd, const char *path, struct sfp_fail *f)
 {
 	struct stat sb;
+	enum sfp_status st;
 
-	if (fstat(fd, &sb) == -1)
-		return sfp_fail_set(f, SFP_E_IO, "file", path, "cannot stat: %s", strerror(errno));
-	if (!S_ISREG(sb.st_mode))
-		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", path, "refused: not a regular file");
+	if ((st = stat_regular(fd, path, &sb, f)) != SFP_OK)
+		return st;
 	if (sb.st_uid != geteuid() && sb.st_uid != 0)
 		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", path,
 		    "refused: owned by another user (uid %ld); it decides where credentials go",
