@@ -75,10 +75,15 @@ open_checked(const char *path, int flags, int *fd, struct sfp_fail *f)
 {
 	enum sfp_status st;
 
-	*fd = open(path, flags | OPEN_FLAGS, 0600);
+	/* O_NONBLOCK: a FIFO put where a file should be must not hang the open;
+	 * the check then refuses it, and a regular file gets blocking mode back. */
+	*fd = open(path, flags | OPEN_FLAGS | O_NONBLOCK, 0600);
 	if (*fd == -1)
 		return open_fail(path, errno, f);
-	if ((st = sfp_file_check_fd(*fd, path, f)) != SFP_OK) {
+	if ((st = sfp_file_check_fd(*fd, path, f)) == SFP_OK &&
+	    fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) & ~O_NONBLOCK) == -1)
+		st = sfp_fail_set(f, SFP_E_IO, "file", path, "%s", strerror(errno));
+	if (st != SFP_OK) {
 		(void)close(*fd);
 		*fd = -1;
 	}
