@@ -11,7 +11,8 @@
  *     else the login URL as given: the My Domain or Experience Cloud site URL),
  *   SF_CLIENT_ID, SF_USERNAME, SF_JWT_KEY_FILE, SF_CLIENT_SECRET_FILE,
  *   SF_REFRESH_TOKEN_FILE, SF_ACCESS_TOKEN, SF_API_VERSION (default 62.0),
- *   SF_AUTH_FLOW (token|jwt|refresh|client), SF_CA_FILE, SF_RESOLVE,
+ *   SF_AUTH_FLOW (token|jwt|refresh|client), SF_CA_FILE and SF_RESOLVE (test mode
+ *   only, see http.h),
  *   SF_ORG_ID, SF_USER_ID (the identity binding: when set, every token must
  *     belong to this org and user; see auth.h),
  *   SFPIPE_CACHE_DIR (default $XDG_CACHE_HOME/sfpipe, else ~/.cache/sfpipe).
@@ -80,7 +81,9 @@ void sfp_org_fini(struct sfp_org *o);
 enum sfp_status sfp_org_from_env(struct sfp_org *o, struct sfp_fail *f);
 
 /* Layer 2: an org file (see above).  SFP_E_INPUT when unreadable, not JSON, a
- * redacted token, or a token in a group/world-readable file. */
+ * redacted token, a token in a group/world-readable file, or (always, token or
+ * not) a file owned by another user than the running one or root, or writable
+ * by group or others: it says where credentials go. */
 enum sfp_status sfp_org_from_file(struct sfp_org *o, const char *path, struct sfp_fail *f);
 
 /* Layer 3: one setting by its environment name ("SF_INSTANCE_URL", ...),
