@@ -302,53 +302,6 @@ START_TEST(raw_bytes_of_refused_item)
 }
 END_TEST
 
-START_TEST(parse_memory)
-{
-	struct sfp_fail f;
-	cJSON *j;
-
-	ck_assert_int_eq(sfp_json_parse("{\"a\": [1, 2]}", 13, "m.json", 0, &j, &f), SFP_OK);
-	cJSON_Delete(j);
-	ck_assert_int_eq(sfp_json_parse("{\"a\": [1, 2]} x", 15, "m.json", 0, &j, &f), SFP_E_INPUT);
-	ck_assert_str_eq(f.place, "m.json:1:15");
-	ck_assert_ptr_null(j);
-}
-END_TEST
-
-START_TEST(writer_compact_and_full_device)
-{
-	struct sfp_writer w;
-	struct sfp_fail f;
-	cJSON *j = cJSON_Parse("{\"a\": [1, \"x\"]}");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len), *full;
-	int i;
-	enum sfp_status st = SFP_OK;
-
-	sfp_writer_init(&w, mem, "<mem>", 0);
-	ck_assert_int_eq(sfp_write_json(&w, j, &f), SFP_OK);
-	ck_assert_int_eq(sfp_writer_fini(&w, &f), SFP_OK);
-	fclose(mem);
-	ck_assert_str_eq(buf, "{\"a\":[1,\"x\"]}\n");
-	free(buf);
-
-	full = fopen("/dev/full", "w");
-	ck_assert_ptr_nonnull(full);
-	sfp_writer_init(&w, full, "<stdout>", 0);
-	for (i = 0; i < 10000 && st == SFP_OK; i++)
-		st = sfp_write_json(&w, j, &f);
-	if (st == SFP_OK)
-		st = sfp_writer_fini(&w, &f);
-	else
-		(void)sfp_writer_fini(&w, NULL);
-	ck_assert_int_eq(st, SFP_E_IO);
-	ck_assert_str_eq(f.place, "<stdout>");
-	fclose(full);
-	cJSON_Delete(j);
-}
-END_TEST
-
 Suite *
 suite_stream(void)
 {
@@ -368,8 +321,6 @@ suite_stream(void)
 	tcase_add_test(tc, depth_limit);
 	tcase_add_test(tc, truncated_and_junk);
 	tcase_add_test(tc, raw_bytes_of_refused_item);
-	tcase_add_test(tc, parse_memory);
-	tcase_add_test(tc, writer_compact_and_full_device);
 	suite_add_tcase(s, tc);
 	return s;
 }
