@@ -81,11 +81,19 @@ t_done() {
 # other_user: a second local user for the attacks one local user can make on
 # another (root only: useradd).  Sets OTHER (its name) and SHARED (a sticky,
 # world-writable directory like /tmp, where both users can create files);
-# both are removed when the script exits.  Returns 1 when not root.
+# both are removed when the script exits.  Returns 1 when not root, or (a
+# counted failure) when useradd keeps failing.
 other_user() {
 	[ "$(id -u)" = 0 ] || return 1
+	local i
 	OTHER=sfpt$$
-	useradd -M -N -s /bin/sh "$OTHER" >/dev/null 2>&1 || return 1
+	# Another test may hold /etc/passwd's lock for a moment: retry, then fail
+	# loudly (as root the two-user cases must run, not be skipped).
+	for i in 1 2 3 4 5 6; do
+		useradd -M -N -s /bin/sh "$OTHER" >/dev/null 2>&1 && break
+		[ "$i" = 6 ] && { t_fail "useradd $OTHER failed"; return 1; }
+		sleep 1
+	done
 	SHARED=$(mktemp -d /tmp/sfp-shared.XXXXXX) && chmod 1777 "$SHARED"
 	trap 'userdel "$OTHER" >/dev/null 2>&1; rm -rf "$SHARED"' EXIT
 }
