@@ -97,7 +97,7 @@ enum sfp_status sfp_create_operator_plan(const struct sfp_catalog *cat, const ch
 fail:
 	cJSON_Delete(p);
 	if (st == SFP_E_INTERNAL)
-		sfp_fail_set(f, st, "oom", NULL, "out of memory");
+		(void)sfp_fail_oom(f, NULL);
 	return st;
 }
 
