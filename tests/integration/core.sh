@@ -57,13 +57,15 @@ done
 # so the programs run as a second user made here; as another user, one suffices.
 if other_user; then
 	uid=$(id -u "$OTHER")
-	cp k.json "$SHARED/k.json" && chown "$OTHER" "$SHARED/k.json"
+	# The user's own files, in a directory only it may write (as the replay
+	# store requires).
+	mkdir -m 700 "$SHARED/o" && cp k.json "$SHARED/o/k.json" && chown -R "$OTHER" "$SHARED/o"
 	start "$SHARED/ctl" runuser -u "$OTHER" -- cat
 	PID=$(pgrep -u "$OTHER" -x cat | head -n 1)
 	expect_eq "$(stat -c %u /proc/"$PID"/environ 2>/dev/null)" "$uid" \
 		"control: a plain process of the user owns its /proc/PID/environ"
 	stop
-	start "$SHARED/sfp" runuser -u "$OTHER" -- hmac-verify -k "$SHARED/k.json" --replay-store "$SHARED/rs.sqlite"
+	start "$SHARED/sfp" runuser -u "$OTHER" -- hmac-verify -k "$SHARED/o/k.json" --replay-store "$SHARED/o/rs.sqlite"
 	PID=$(pgrep -u "$OTHER" -x hmac-verify | head -n 1)
 	expect_eq "$(stat -c %u /proc/"$PID"/environ 2>/dev/null)" 0 \
 		"hmac-verify is not dumpable: its /proc/PID/environ is root's"
