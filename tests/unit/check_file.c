@@ -64,13 +64,7 @@ START_TEST(append_narrows_existing)
 	ck_assert_int_eq(write(fd, "new\n", 4), 4);
 	ck_assert_int_eq(close(fd), 0);
 	ck_assert_uint_eq(mode_of(path), 0600);
-	fd = open(path, O_RDONLY);
-	{
-		char buf[16] = { 0 };
-		ck_assert_int_eq(read(fd, buf, sizeof(buf) - 1), 8);
-		ck_assert_str_eq(buf, "old\nnew\n");
-	}
-	close(fd);
+	tu_expect_file(path, "old\nnew\n");
 }
 END_TEST
 
@@ -111,13 +105,7 @@ START_TEST(write_atomic_replace_and_keep)
 	ck_assert_int_eq(sfp_file_write_atomic(path, "two", 3, 0, &f), SFP_E_INPUT);
 	ck_assert_str_eq(f.code, "exists");
 	ck_assert_int_eq(sfp_file_write_atomic(path, "three", 5, 1, &f), SFP_OK);
-	{
-		char buf[8] = { 0 };
-		int fd = open(path, O_RDONLY);
-		ck_assert_int_eq(read(fd, buf, sizeof(buf) - 1), 5);
-		ck_assert_str_eq(buf, "three");
-		close(fd);
-	}
+	tu_expect_file(path, "three");
 }
 END_TEST
 

@@ -53,6 +53,22 @@ tu_write_file(const char *path, const char *text, mode_t mode)
 	ck_assert_int_eq(close(fd), 0);
 }
 
+void
+tu_expect_file(const char *path, const char *text)
+{
+	char buf[4096];
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_uint_lt(len, sizeof(buf));
+	n = read(fd, buf, sizeof(buf));
+	(void)close(fd);
+	ck_assert_int_eq(n, (ssize_t)len);
+	ck_assert_int_eq(memcmp(buf, text, len), 0);
+}
+
 int
 tu_fd_over(const char *data, size_t len)
 {

@@ -28,6 +28,9 @@ void tu_rmtree(const char *dir);
 /* Create or replace path with text, then set mode (umask does not apply). */
 void tu_write_file(const char *path, const char *text, mode_t mode);
 
+/* Assert that path holds exactly text. */
+void tu_expect_file(const char *path, const char *text);
+
 /* A descriptor reading exactly data[0..len) from its start: an unlinked
  * temporary file, so large inputs never block as a pipe would. */
 int tu_fd_over(const char *data, size_t len);
