@@ -95,7 +95,8 @@ other_user() {
 		sleep 1
 	done
 	SHARED=$(mktemp -d /tmp/sfp-shared.XXXXXX) && chmod 1777 "$SHARED"
-	trap 'userdel "$OTHER" >/dev/null 2>&1; rm -rf "$SHARED"' EXIT
+	# -f: a process of the user still exiting must not leave the user behind.
+	trap 'userdel -f "$OTHER" >/dev/null 2>&1; rm -rf "$SHARED"' EXIT
 }
 
 # as_other CMD ARGS...: run a command as the second user.

@@ -11,18 +11,19 @@ cd "$T" || exit 1
 cp "$SFP_ROOT/examples/keyring.json" k.json && chmod 600 k.json
 KEEP=$T/keep
 
-# start DIR CMD...: run CMD in DIR reading a pipe that stays open; sets PID.
+# start DIR CMD...: run CMD in DIR reading a pipe that stays open; sets PID
+# (and RUNNER, the shell that runs it, which stop waits for).
 start() {
 	local dir=$1
 	shift
 	mkdir -p "$dir"
 	mkfifo "$dir/in"
 	(cd "$dir" && exec "$@" <in >/dev/null 2>&1) &
-	PID=$!
+	PID=$! RUNNER=$!
 	exec 9>"$dir/in"        # keep the pipe open: the program blocks reading it
 	sleep 0.5
 }
-stop() { exec 9>&-; wait "$PID" 2>/dev/null; }
+stop() { exec 9>&-; wait "$RUNNER" 2>/dev/null; }
 
 if ! ulimit -c unlimited 2>/dev/null; then
 	t_fail "cannot raise the core size limit (ulimit -c unlimited) to run this test"
