@@ -15,7 +15,10 @@
 #define _DEFAULT_SOURCE 1
 #endif
 
-#define SFP_VERSION "0.1.0"
+/* The version: the file VERSION, with the git revision appended when built from
+ * a checkout ("0.2.0 (git abc1234)"); lib/version.c holds it. */
+extern const char sfp_version[];
+#define SFP_VERSION sfp_version
 
 /* Mark the process not dumpable: no core file, no ptrace or /proc/PID/mem by
  * other processes of the same user.  Linux has prctl(2); elsewhere the zero

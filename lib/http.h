@@ -8,9 +8,11 @@
  * over the same few TLS connections.
  *
  * Safety rules enforced here, for every request, before a byte is sent:
- *  - only https:// URLs whose host is salesforce.com, force.com, siteforce.com,
- *    my.site.com, salesforce-sites.com, salesforce-experience.com or a subdomain
- *    of one (label-boundary match: "evilsalesforce.com" is refused);
+ *  - only https:// URLs whose host is salesforce.com, salesforce.mil,
+ *    cloudforce.com, force.com, siteforce.com, my.site.com, salesforce-sites.com,
+ *    salesforce-experience.com or a subdomain of one (label-boundary match:
+ *    "evilsalesforce.com" is refused), or the one site host the org file names
+ *    for this handle (opts->site_host);
  *  - port 443 only (the default);
  *  - TLS peer and host verification are always on (there is no option to turn
  *    them off);
@@ -59,6 +61,9 @@ struct sfp_http_opts {
 	const char *ca_file;      /* test mode only; NULL or "": the system store */
 	const char *resolve;      /* test mode only; "host:port:addr[,host:port:addr...]" */
 	const char *user_agent;   /* NULL: "sfpipe/<version>" */
+	const char *site_host;    /* NULL, or one more host this handle may contact: the
+	                           * org's Experience Cloud site on its own domain, as
+	                           * the org file names it (never the environment) */
 };
 
 /* Fill o with the defaults above. */
@@ -72,11 +77,12 @@ int sfp_http_test_mode(void);
 
 /* SFP_OK when the test settings may be used: both empty, or test mode is on,
  * the CA file is a regular file owned by the running user or root that group
- * and others cannot write, and every SF_RESOLVE entry names an allowed host and
- * a loopback address.  SFP_E_INPUT otherwise (code "test-setting" outside test
- * mode, "unsafe-file", "host-refused" or "bad-setting"). */
+ * and others cannot write, and every SF_RESOLVE entry names an allowed host (or
+ * site_host; NULL or "": none) and a loopback address.  SFP_E_INPUT otherwise
+ * (code "test-setting" outside test mode, "unsafe-file", "host-refused" or
+ * "bad-setting"). */
 enum sfp_status sfp_http_check_test_settings(const char *ca_file, const char *resolve,
-    struct sfp_fail *f);
+    const char *site_host, struct sfp_fail *f);
 
 /* A new handle; opts may be NULL (defaults).  Copies what it needs from opts.
  * SFP_E_INPUT when the test settings are refused (sfp_http_check_test_settings);
@@ -88,10 +94,18 @@ void sfp_http_free(struct sfp_http *h);
 /* 1 when host (no port, no brackets) is a Salesforce host we may contact. */
 int sfp_http_host_allowed(const char *host);
 
+/* 1 when host is a plain DNS name: letters, digits, '-' and '.', at least one
+ * dot, none at either end. */
+int sfp_http_host_name_ok(const char *host);
+
 /* SFP_OK when url is https:// to an allowed host on port 443 (userinfo
  * refused; another port only in test mode); otherwise SFP_E_INPUT, code "host-refused", message names the URL's
  * host (never its query string). */
 enum sfp_status sfp_http_check_url(const char *url, struct sfp_fail *f);
+
+/* The same, also allowing site_host (NULL or "": none) as the URL's host. */
+enum sfp_status sfp_http_check_url_site(const char *url, const char *site_host,
+    struct sfp_fail *f);
 
 struct sfp_http_req {
 	const char *method;            /* "GET", "POST", "PATCH", "PUT", "DELETE", "HEAD" */

@@ -592,12 +592,12 @@ START_TEST(resolve_loopback_only)
 
 	test_mode_on();
 	for (i = 0; bad[i] != NULL; i++) {
-		ck_assert_msg(sfp_http_check_test_settings(NULL, bad[i], &f) == SFP_E_INPUT,
+		ck_assert_msg(sfp_http_check_test_settings(NULL, bad[i], NULL, &f) == SFP_E_INPUT,
 		    "should refuse %s", bad[i]);
 		ck_assert_str_eq(f.place, "SF_RESOLVE");
 	}
 	for (i = 0; good[i] != NULL; i++)
-		ck_assert_msg(sfp_http_check_test_settings(NULL, good[i], &f) == SFP_OK,
+		ck_assert_msg(sfp_http_check_test_settings(NULL, good[i], NULL, &f) == SFP_OK,
 		    "should accept %s: %s", good[i], f.message);
 }
 END_TEST
@@ -613,12 +613,12 @@ START_TEST(ca_file_must_be_safe)
 	close(fd);
 	test_mode_on();
 	ck_assert_int_eq(chmod(path, 0644), 0);
-	ck_assert_int_eq(sfp_http_check_test_settings(path, NULL, &f), SFP_OK);
+	ck_assert_int_eq(sfp_http_check_test_settings(path, NULL, NULL, &f), SFP_OK);
 	ck_assert_int_eq(chmod(path, 0664), 0);
-	ck_assert_int_eq(sfp_http_check_test_settings(path, NULL, &f), SFP_E_INPUT);
+	ck_assert_int_eq(sfp_http_check_test_settings(path, NULL, NULL, &f), SFP_E_INPUT);
 	ck_assert_str_eq(f.code, "unsafe-file");
 	ck_assert_int_eq(chmod(path, 0646), 0);
-	ck_assert_int_eq(sfp_http_check_test_settings(path, NULL, &f), SFP_E_INPUT);
+	ck_assert_int_eq(sfp_http_check_test_settings(path, NULL, NULL, &f), SFP_E_INPUT);
 	ck_assert_str_eq(f.code, "unsafe-file");
 	unlink(path);
 }
