@@ -18,7 +18,8 @@
 static const char *const vars[] = {
 	"SF_INSTANCE_URL", "SF_LOGIN_URL", "SF_TOKEN_URL", "SF_AUDIENCE", "SF_CLIENT_ID",
 	"SF_USERNAME", "SF_JWT_KEY_FILE", "SF_CLIENT_SECRET_FILE", "SF_REFRESH_TOKEN_FILE",
-	"SF_ACCESS_TOKEN", "SF_API_VERSION", "SF_AUTH_FLOW", "SF_CA_FILE", "SF_RESOLVE", NULL
+	"SF_ACCESS_TOKEN", "SF_API_VERSION", "SF_AUTH_FLOW", "SF_CA_FILE", "SF_RESOLVE",
+	SFP_HTTP_TEST_SWITCH, NULL
 };
 
 static void
@@ -223,8 +224,6 @@ START_TEST(jwt_audience_mapped_like_the_cli)
 	static const char *const cases[][3] = {
 		{ "https://login.salesforce.com", "https://login.salesforce.com",
 		  "https://login.salesforce.com/services/oauth2/token" },
-		{ "https://login.salesforce.com:8443", "https://login.salesforce.com",
-		  "https://login.salesforce.com:8443/services/oauth2/token" },
 		{ "https://acme.my.salesforce.com", "https://login.salesforce.com",
 		  "https://acme.my.salesforce.com/services/oauth2/token" },
 		{ "https://acme-dev-ed.develop.my.salesforce.com", "https://login.salesforce.com",
@@ -253,6 +252,22 @@ START_TEST(jwt_audience_mapped_like_the_cli)
 		ck_assert_str_eq(o.token_url, cases[i][2]);
 		sfp_org_fini(&o);
 	}
+	/* Another port (the emulator's) is taken only in test mode, and the
+	 * audience drops it. */
+	clean_env();
+	setenv("SF_CLIENT_ID", "cid", 1);
+	setenv("SF_USERNAME", "u@x", 1);
+	setenv("SF_JWT_KEY_FILE", "/k", 1);
+	setenv("SF_LOGIN_URL", "https://login.salesforce.com:8443", 1);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "host-refused");
+	sfp_org_fini(&o);
+	ck_assert_int_eq(setenv(SFP_HTTP_TEST_SWITCH, "1", 1), 0);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_OK);
+	ck_assert_str_eq(o.audience, "https://login.salesforce.com");
+	ck_assert_str_eq(o.token_url, "https://login.salesforce.com:8443/services/oauth2/token");
+	sfp_org_fini(&o);
+	ck_assert_int_eq(unsetenv(SFP_HTTP_TEST_SWITCH), 0);
 	/* Government Cloud Plus documents no audience: it must be named. */
 	clean_env();
 	setenv("SF_CLIENT_ID", "cid", 1);
