@@ -42,6 +42,16 @@ token_env(void)
 	setenv("SF_INSTANCE_URL", "https://acme.my.salesforce.com", 1);
 }
 
+/* A clean environment with the JWT bearer flow's three settings. */
+static void
+jwt_env(void)
+{
+	clean_env();
+	setenv("SF_CLIENT_ID", "cid", 1);
+	setenv("SF_USERNAME", "u@x", 1);
+	setenv("SF_JWT_KEY_FILE", "/k", 1);
+}
+
 START_TEST(flow_chosen_by_what_is_set)
 {
 	struct sfp_org o;
@@ -87,10 +97,7 @@ START_TEST(separate_endpoint_audience_instance)
 	struct sfp_org o;
 	struct sfp_fail f;
 
-	clean_env();
-	setenv("SF_CLIENT_ID", "cid", 1);
-	setenv("SF_USERNAME", "u@x", 1);
-	setenv("SF_JWT_KEY_FILE", "/k", 1);
+	jwt_env();
 	setenv("SF_LOGIN_URL", "https://acme.my.site.com/customers/", 1);
 	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_OK);
 	ck_assert_str_eq(o.audience, "https://acme.my.site.com/customers");
@@ -126,10 +133,7 @@ START_TEST(foreign_urls_refused)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		clean_env();
-		setenv("SF_CLIENT_ID", "cid", 1);
-		setenv("SF_USERNAME", "u@x", 1);
-		setenv("SF_JWT_KEY_FILE", "/k", 1);
+		jwt_env();
 		setenv(bad[i][0], bad[i][1], 1);
 		ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
 		ck_assert_str_eq(f.code, "host-refused");
@@ -242,10 +246,7 @@ START_TEST(jwt_audience_mapped_like_the_cli)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		clean_env();
-		setenv("SF_CLIENT_ID", "cid", 1);
-		setenv("SF_USERNAME", "u@x", 1);
-		setenv("SF_JWT_KEY_FILE", "/k", 1);
+		jwt_env();
 		setenv("SF_LOGIN_URL", cases[i][0], 1);
 		ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_OK);
 		ck_assert_str_eq(o.audience, cases[i][1]);
@@ -254,10 +255,7 @@ START_TEST(jwt_audience_mapped_like_the_cli)
 	}
 	/* Another port (the emulator's) is taken only in test mode, and the
 	 * audience drops it. */
-	clean_env();
-	setenv("SF_CLIENT_ID", "cid", 1);
-	setenv("SF_USERNAME", "u@x", 1);
-	setenv("SF_JWT_KEY_FILE", "/k", 1);
+	jwt_env();
 	setenv("SF_LOGIN_URL", "https://login.salesforce.com:8443", 1);
 	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
 	ck_assert_str_eq(f.code, "host-refused");
@@ -269,10 +267,7 @@ START_TEST(jwt_audience_mapped_like_the_cli)
 	sfp_org_fini(&o);
 	ck_assert_int_eq(unsetenv(SFP_HTTP_TEST_SWITCH), 0);
 	/* Government Cloud Plus documents no audience: it must be named. */
-	clean_env();
-	setenv("SF_CLIENT_ID", "cid", 1);
-	setenv("SF_USERNAME", "u@x", 1);
-	setenv("SF_JWT_KEY_FILE", "/k", 1);
+	jwt_env();
 	setenv("SF_LOGIN_URL", "https://acme.my.salesforce.mil", 1);
 	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
 	ck_assert_str_eq(f.place, "SF_AUDIENCE");
@@ -380,10 +375,7 @@ START_TEST(site_host_only_from_the_org_file)
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	(void)snprintf(path, sizeof(path), "%s/org.json", dir);
-	clean_env();
-	setenv("SF_CLIENT_ID", "cid", 1);
-	setenv("SF_USERNAME", "u@x", 1);
-	setenv("SF_JWT_KEY_FILE", "/k", 1);
+	jwt_env();
 	setenv("SF_LOGIN_URL", "https://community.example.org/partners", 1);
 	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
 	ck_assert_str_eq(f.code, "host-refused");
