@@ -222,6 +222,23 @@ expect_eq "$(wc -l <fspool/spool.jsonl)" 2 "stored once"
 stop_receiver
 expect_match 'cannot store' "$(cat "$T/receiver.err")" "the failure is logged"
 
+# --- systemd socket activation (examples/systemd/hmac-receive.socket) -----------
+# systemd-socket-activate holds the port as systemd does and hands it over as fd 3.
+if command -v systemd-socket-activate >/dev/null; then
+	systemd-socket-activate -l "127.0.0.1:$PORT" hmac-receive -k keys.json -s "$T/aspool" \
+		--replay-store "$RS" --tls-cert tls.crt --tls-key tls.key 2>>"$T/receiver.err" &
+	APID=$!
+	sleep 0.3
+	printf '{"booking":"bk-socket"}' >bs
+	hmac-sign -k keys.json -t acme -H <bs >hs
+	expect_eq "$(status_of "$(post hs bs)")" 200 "served on the socket systemd passed"
+	expect_eq "$(cat aspool/spool.jsonl)" '{"tenant":"acme","body":{"booking":"bk-socket"}}' \
+		"socket-activated receiver stores"
+	kill "$APID"; wait "$APID" 2>/dev/null
+else
+	t_fail "systemd-socket-activate is missing (Debian package systemd)"
+fi
+
 # --- one receiver per spool ------------------------------------------------------
 start_receiver "$T/spool" --max-body 1500
 expect_status 4 "a second receiver on the same spool is refused" -- \
