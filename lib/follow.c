@@ -272,8 +272,10 @@ drain_err(struct follower *w, struct sink *e, int final)
 				w->o->log(w->o->log_ctx, 1, line);
 			start = i + 1;
 		}
-	memmove(e->buf, e->buf + start, e->len - start);
-	e->len -= start;
+	if (start > 0) {   /* buf is NULL while nothing came */
+		memmove(e->buf, e->buf + start, e->len - start);
+		e->len -= start;
+	}
 }
 
 /* A pipe no other child inherits (pipe2 is not POSIX). */
