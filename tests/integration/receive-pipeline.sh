@@ -25,8 +25,10 @@ book() {   # book ID [TIMESTAMP]: the example booking under ID, signed and poste
 		"http://127.0.0.1:$PORT/hooks/acme"
 }
 leads() {   # leads PREFIX: how many Leads carry a booking key starting with PREFIX
+	# (the example mapping may put the tenant first, "acme:bk-1042")
 	emu_admin GET '/__emu/records?sobject=Lead' |
-		jq --arg p "$1" '[.records[] | select(.fields.Booking_Key__c | startswith($p))] | length'
+		jq --arg p "$1" '[.records[] | .fields.Booking_Key__c // "" |
+			select(startswith($p) or (ltrimstr("acme:") | startswith($p)))] | length'
 }
 dups() {
 	emu_admin GET '/__emu/records?sobject=Lead' |
