@@ -20,20 +20,21 @@ static void
 usage(FILE *fp)
 {
 	(void)fprintf(fp,
-	    "usage: hmac-receive -k keyring -s spool-dir [-l addr] [-p port] [--public-url URL]\n"
+	    "usage: hmac-receive -k keyring --spool dir [--listen addr] [--port n] [--public-url URL]\n"
 	    "                    [--tls-cert file --tls-key file] [--replay-store spec]\n"
 	    "                    [--redis-auth file] [--redis-ca file] [--tolerance secs]\n"
-	    "                    [--max-body bytes] [--timeout secs]\n"
+	    "                    [--max-body bytes] [--timeout secs] [-q]\n"
 	    "  -k, --keyring FILE      keyring (JSON, mode 0600)\n"
-	    "  -s, --spool DIR         where verified requests are stored (made 0700)\n"
-	    "  -l, --listen ADDR       numeric address to listen on (default 127.0.0.1)\n"
-	    "  -p, --port N            port (default 8080; systemd socket activation overrides)\n"
+	    "      --spool DIR         where verified requests are stored (made 0700)\n"
+	    "      --listen ADDR       numeric address to listen on (default 127.0.0.1)\n"
+	    "      --port N            port (default 8080; systemd socket activation overrides)\n"
 	    "      --public-url URL    scheme and authority the portal signs (rfc9421 @target-uri)\n"
 	    "      --tls-cert FILE, --tls-key FILE   serve HTTPS with this PEM pair (key 0600)\n"
 	    "      --replay-store SPEC, --redis-auth FILE, --redis-ca FILE   as hmac-verify(1)\n"
 	    "      --tolerance N       seconds either side of now (default 300, at most 3600)\n"
 	    "      --max-body N        largest body in bytes (default 1048576)\n"
 	    "      --timeout N         idle connection timeout in seconds (default 30)\n"
+	    "  -q, --quiet             only errors on stderr (no line per refusal)\n"
 	    "  -h, --help, -V, --version\n%s", SFP_EXIT_HELP);
 }
 
@@ -48,7 +49,7 @@ static void
 log_line(void *ctx, const char *line)
 {
 	(void)ctx;
-	(void)fprintf(stderr, "%s: %s\n", prog, line);
+	sfp_cli_note(prog, "%s", line);
 }
 
 /* systemd socket activation (sd_listen_fds(3)): one inherited socket, fd 3. */
@@ -68,14 +69,15 @@ int
 main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "keyring", required_argument, NULL, 'k' }, { "spool", required_argument, NULL, 's' },
-		{ "listen", required_argument, NULL, 'l' }, { "port", required_argument, NULL, 'p' },
+		{ "keyring", required_argument, NULL, 'k' }, { "spool", required_argument, NULL, 'S' },
+		{ "listen", required_argument, NULL, 'L' }, { "port", required_argument, NULL, 'P' },
 		{ "public-url", required_argument, NULL, 'U' }, { "tls-cert", required_argument, NULL, 'c' },
 		{ "tls-key", required_argument, NULL, 'K' }, { "replay-store", required_argument, NULL, 'r' },
 		{ "redis-auth", required_argument, NULL, 'A' }, { "redis-ca", required_argument, NULL, 'C' },
 		{ "tolerance", required_argument, NULL, 'T' }, { "max-body", required_argument, NULL, 'M' },
 		{ "timeout", required_argument, NULL, 'O' }, { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
+		{ "version", no_argument, NULL, 'V' }, { "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct sfp_receive_opts o = { .listen_fd = -1, .log = log_line, .stop = &stop };
 	struct sigaction sa;
@@ -86,25 +88,26 @@ main(int argc, char **argv)
 
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
-	while ((c = getopt_long(argc, argv, "k:s:l:p:hV", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:qhV", lo, NULL)) != -1) {
 		switch (c) {
 		case 'k': o.keyring = optarg; break;
-		case 's': o.spool_dir = optarg; break;
-		case 'l': o.listen_addr = optarg; break;
+		case 'S': o.spool_dir = optarg; break;
+		case 'L': o.listen_addr = optarg; break;
 		case 'U': o.public_url = optarg; break;
+		case 'q': sfp_cli_set_quiet(); break;
 		case 'c': o.tls_cert = optarg; break;
 		case 'K': o.tls_key = optarg; break;
 		case 'r': o.replay_store = optarg; break;
 		case 'A': o.redis.auth_file = optarg; break;
 		case 'C': o.redis.ca_file = optarg; break;
-		case 'p': case 'T': case 'M': case 'O':
-			if (sfp_parse_long(optarg, 1, c == 'p' ? 65535L : c == 'T' ? 3600L :
+		case 'P': case 'T': case 'M': case 'O':
+			if (sfp_parse_long(optarg, 1, c == 'P' ? 65535L : c == 'T' ? 3600L :
 			    c == 'M' ? 16L * 1024 * 1024 : 3600L, &v) != 0) {
-				sfp_cli_usage_error(prog, "--%s: bad number", c == 'p' ? "port" :
+				sfp_cli_usage_error(prog, "--%s: bad number", c == 'P' ? "port" :
 				    c == 'T' ? "tolerance" : c == 'M' ? "max-body" : "timeout");
 				return SFP_EXIT_USAGE;
 			}
-			if (c == 'p')
+			if (c == 'P')
 				o.port = (unsigned short)v;
 			else if (c == 'T')
 				o.tolerance = v;

@@ -19,14 +19,15 @@ static void
 usage(FILE *fp)
 {
 	(void)fprintf(fp,
-	    "usage: sfpipe-follow -s spool-dir -o results [-w ms] [-n lines] [-b pct] [--once]\n"
-	    "                     -- command [arg ...]\n"
-	    "  -s, --spool DIR         the spool hmac-receive writes (reads DIR/spool.jsonl)\n"
-	    "  -o, --results FILE      append the command's output here (created 0600)\n"
+	    "usage: sfpipe-follow --spool dir --results file [-w ms] [--max-window n]\n"
+	    "                     [--budget-from pct] [--once] [-q] -- command [arg ...]\n"
+	    "      --spool DIR         the spool hmac-receive writes (reads DIR/spool.jsonl)\n"
+	    "      --results FILE      append the command's output here (created 0600)\n"
 	    "  -w, --max-wait MS       send a window once its oldest line waited MS (default 1000)\n"
-	    "  -n, --max-window N      at most N lines a window (default 1000)\n"
-	    "  -b, --budget-from PCT   from PCT %% of the daily api limit, stretch the wait (default 50)\n"
+	    "      --max-window N      at most N lines a window (default 1000)\n"
+	    "      --budget-from PCT   from PCT %% of the daily api limit, stretch the wait (default 50)\n"
 	    "      --once              send what the spool holds now, then exit\n"
+	    "  -q, --quiet             only errors on stderr (the command's lines still pass)\n"
 	    "  -h, --help, -V, --version\n%s", SFP_EXIT_HELP);
 }
 
@@ -42,18 +43,19 @@ log_line(void *ctx, int child, const char *line)
 {
 	(void)ctx;
 	if (child)
-		(void)fprintf(stderr, "%s\n", line);
+		(void)fprintf(stderr, "%s\n", line);   /* already the command's own form */
 	else
-		(void)fprintf(stderr, "%s: %s\n", prog, line);
+		sfp_cli_note(prog, "%s", line);
 }
 
 int
 main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "spool", required_argument, NULL, 's' }, { "results", required_argument, NULL, 'o' },
-		{ "max-wait", required_argument, NULL, 'w' }, { "max-window", required_argument, NULL, 'n' },
-		{ "budget-from", required_argument, NULL, 'b' }, { "once", no_argument, NULL, '1' },
+		{ "spool", required_argument, NULL, 'S' }, { "results", required_argument, NULL, 'R' },
+		{ "max-wait", required_argument, NULL, 'w' }, { "max-window", required_argument, NULL, 'N' },
+		{ "budget-from", required_argument, NULL, 'B' }, { "once", no_argument, NULL, '1' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -67,21 +69,22 @@ main(int argc, char **argv)
 
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
-	while ((c = getopt_long(argc, argv, "+s:o:w:n:b:hV", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+w:qhV", lo, NULL)) != -1) {
 		switch (c) {
-		case 's': o.spool_dir = optarg; break;
-		case 'o': o.results = optarg; break;
+		case 'S': o.spool_dir = optarg; break;
+		case 'R': o.results = optarg; break;
 		case '1': o.once = 1; break;
-		case 'w': case 'n': case 'b':
-			if (sfp_parse_long(optarg, 1, c == 'w' ? 3600000L : c == 'n' ? 100000L : 100L,
+		case 'q': sfp_cli_set_quiet(); break;
+		case 'w': case 'N': case 'B':
+			if (sfp_parse_long(optarg, 1, c == 'w' ? 3600000L : c == 'N' ? 100000L : 100L,
 			    &v) != 0) {
 				sfp_cli_usage_error(prog, "--%s: bad number", c == 'w' ? "max-wait" :
-				    c == 'n' ? "max-window" : "budget-from");
+				    c == 'N' ? "max-window" : "budget-from");
 				return SFP_EXIT_USAGE;
 			}
 			if (c == 'w')
 				o.max_wait_ms = v;
-			else if (c == 'n')
+			else if (c == 'N')
 				o.max_window = (size_t)v;
 			else
 				o.budget_from = (int)v;

@@ -3,7 +3,7 @@
 # One window of sfpipe-follow(1): tagged lines ({"tenant":..,"body":..}, what
 # hmac-receive(1) stored) on stdin, sf-create's result lines on stdout.
 #
-#   sfpipe-follow -s /var/lib/sfpipe/spool -o /var/lib/sfpipe/results.jsonl \
+#   sfpipe-follow --spool /var/lib/sfpipe/spool --results /var/lib/sfpipe/results.jsonl \
 #       -w 1000 -- /usr/local/share/sfpipe/follow-deliver.sh
 #
 # The requests were verified when they arrived, so nothing here checks a

@@ -8,7 +8,7 @@ EX=$(cd "$(dirname "$0")" && pwd)
 PORT=${PORT:-8471}
 cp "$EX/keyring.json" keyring.json && chmod 600 keyring.json
 
-hmac-receive -k keyring.json -s spool -p "$PORT" &
+hmac-receive -k keyring.json --spool spool --port "$PORT" &
 receiver=$!
 sleep 0.5
 jq -cj . "$EX/booking.json" >body.json
@@ -17,6 +17,6 @@ curl -sS -H @headers --data-binary @body.json "http://127.0.0.1:$PORT/hooks/acme
 echo
 curl -sS -H @headers --data-binary @body.json "http://127.0.0.1:$PORT/hooks/globex"
 echo
-sfpipe-follow -s spool -o results.jsonl --once -- jq -c '{tenant, id: .body.id}'
+sfpipe-follow --spool spool --results results.jsonl --once -- jq -c '{tenant, id: .body.id}'
 cat results.jsonl
 kill "$receiver"

@@ -14,7 +14,7 @@ cp "$EX/keyring.json" keys.json && chmod 600 keys.json
 sf-describe Lead Event EventRelation Booking__c >describe.json || t_fail "sf-describe"
 export SFPIPE_MAPPING="$EX/mapping.json" SFPIPE_DESCRIBE="$T/describe.json"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-hmac-receive -k keys.json -s spool -p "$PORT" --replay-store "$T/replay.sqlite" 2>receiver.err &
+hmac-receive -k keys.json --spool spool --port "$PORT" --replay-store "$T/replay.sqlite" 2>receiver.err &
 RPID=$!
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.05; done
 
@@ -45,7 +45,7 @@ expect_status 1 "verified 10 min later (cron recipe) it is stale" -- \
 expect_match '"code":"stale"' "$(cat "$T/out")" "stale is the reason"
 # The spool holds what was verified on arrival: the late run still delivers it.
 expect_status 0 "sfpipe-follow --once delivers the spooled request" -- \
-	sfpipe-follow -s spool -o results.jsonl --once -- "$EX/follow-deliver.sh"
+	sfpipe-follow --spool spool --results results.jsonl --once -- "$EX/follow-deliver.sh"
 expect_eq "$(leads bk-late)" 1 "its Lead exists in the org"
 expect_match '"id":"bk-late","ok":true' "$(cat results.jsonl)" "its result line"
 expect_eq "$(cat spool/follow.offset)" "$(stat -c %s spool/spool.jsonl) $(stat -c %s results.jsonl)" \
@@ -53,7 +53,7 @@ expect_eq "$(cat spool/follow.offset)" "$(stat -c %s spool/spool.jsonl) $(stat -
 expect_eq "$(stat -c %a spool/follow.offset results.jsonl | tr '\n' ' ')" "600 600 " "owner-only files"
 
 # --- follow mode: each booking in the org within the wait, not at the next minute ---
-sfpipe-follow -s spool -o results.jsonl -w 300 -- "$EX/follow-deliver.sh" 2>follow.err &
+sfpipe-follow --spool spool --results results.jsonl -w 300 -- "$EX/follow-deliver.sh" 2>follow.err &
 FPID=$!
 t0=$(date +%s%N)
 for i in 1 2 3 4 5; do book "bk-f$i" >/dev/null; done
@@ -72,14 +72,14 @@ sleep 1
 exec "$EX/follow-deliver.sh"
 EOF
 chmod +x slow-deliver.sh
-sfpipe-follow -s spool -o results.jsonl -w 100 -- ./slow-deliver.sh 2>>follow.err &
+sfpipe-follow --spool spool --results results.jsonl -w 100 -- ./slow-deliver.sh 2>>follow.err &
 FPID=$!
 for i in 1 2 3 4; do book "bk-k$i" >/dev/null; done
 sleep 0.6
 kill -9 "$FPID"; wait "$FPID" 2>/dev/null
 sleep 2   # the orphaned window may still finish in the org: it is sent again below
 expect_status 0 "a restart sends the uncommitted window again" -- \
-	sfpipe-follow -s spool -o results.jsonl --once -- "$EX/follow-deliver.sh"
+	sfpipe-follow --spool spool --results results.jsonl --once -- "$EX/follow-deliver.sh"
 expect_eq "$(leads bk-k)" 4 "every booking of the killed window is in the org"
 expect_eq "$(dups)" 0 "and none twice (upserted by booking key)"
 expect_eq "$(grep -c '"id":"bk-k' results.jsonl)" 4 "one result line each"
@@ -88,7 +88,7 @@ expect_eq "$(grep -c '"id":"bk-k' results.jsonl)" 4 "one result line each"
 book bk-u1 >/dev/null
 printf '{"id":"bk-u1","ok":true,"uncommitted":1}\n' >>results.jsonl
 expect_status 0 "run after a crash between results and commit" -- \
-	sfpipe-follow -s spool -o results.jsonl --once -- "$EX/follow-deliver.sh"
+	sfpipe-follow --spool spool --results results.jsonl --once -- "$EX/follow-deliver.sh"
 expect_no_match 'uncommitted' "$(cat results.jsonl)" "the uncommitted tail was cut"
 expect_eq "$(grep -c '"id":"bk-u1"' results.jsonl)" 1 "bk-u1 reported once"
 expect_eq "$(grep -c . results.jsonl)" "$(grep -c . spool/spool.jsonl)" "one result per spooled request"
@@ -97,7 +97,7 @@ expect_eq "$(grep -c . results.jsonl)" "$(grep -c . spool/spool.jsonl)" "one res
 used=$(emu_admin GET /__emu/stats | jq .api_calls)
 emu_admin POST /__emu/config "{\"daily_limit\": $used}" >/dev/null
 book bk-d1 >/dev/null
-sfpipe-follow -s spool -o results.jsonl -w 50 -- "$EX/follow-deliver.sh" 2>limit.err &
+sfpipe-follow --spool spool --results results.jsonl -w 50 -- "$EX/follow-deliver.sh" 2>limit.err &
 FPID=$!
 sleep 1.5
 expect_eq "$(grep -c '"id":"bk-d1"' results.jsonl)" 0 "no result while the limit holds"
@@ -111,10 +111,10 @@ expect_eq "$(grep -c '"id":"bk-d1"' results.jsonl)" 1 "reported once"
 # --- a broken delivery command stops the follower, the window kept -----------------
 book bk-x1 >/dev/null
 expect_status 3 "delivery exit 3 stops the follower with 3" -- \
-	sfpipe-follow -s spool -o results.jsonl --once -- sh -c 'cat >/dev/null; exit 3'
+	sfpipe-follow --spool spool --results results.jsonl --once -- sh -c 'cat >/dev/null; exit 3'
 expect_match 'exited 3' "$(cat "$T/err")" "says the command's status"
 expect_status 0 "the kept window goes with the next start" -- \
-	sfpipe-follow -s spool -o results.jsonl --once -- "$EX/follow-deliver.sh"
+	sfpipe-follow --spool spool --results results.jsonl --once -- "$EX/follow-deliver.sh"
 expect_eq "$(leads bk-x1)" 1 "delivered"
 
 # --- tenants: the late request delivered to its tenant's org under its key prefix ----
@@ -131,7 +131,7 @@ if sf-map --help 2>&1 | grep -q -- --tenants; then
 	sf-describe --tenants tenants Lead Event EventRelation Booking__c >/dev/null || t_fail "sf-describe --tenants"
 	expect_eq "$(book bk-t1 $(($(date +%s) - 290)))" 200 "tenants: a request 290 s old accepted"
 	expect_status 0 "tenants: delivered later through sf-map --tenants | sf-create --tenants" -- \
-		env SFPIPE_TENANTS="$T/tenants" sfpipe-follow -s spool -o results.jsonl --once -- "$EX/follow-deliver.sh"
+		env SFPIPE_TENANTS="$T/tenants" sfpipe-follow --spool spool --results results.jsonl --once -- "$EX/follow-deliver.sh"
 	expect_eq "$(leads acme:bk-t1)" 1 "tenants: its Lead carries acme's key prefix"
 	expect_match '"tenant":"acme","id":"bk-t1","ok":true' "$(cat results.jsonl)" "tenants: result names the tenant"
 else

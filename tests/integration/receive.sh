@@ -19,7 +19,7 @@ RPID=
 start_receiver() {   # start_receiver SPOOLDIR [extra args]
 	local sp=$1
 	shift
-	hmac-receive -k keys.json -s "$sp" -p "$PORT" --replay-store "$RS" --tls-cert tls.crt \
+	hmac-receive -k keys.json --spool "$sp" --port "$PORT" --replay-store "$RS" --tls-cert tls.crt \
 		--tls-key tls.key --public-url "$URL" "$@" 2>>"$T/receiver.err" &
 	RPID=$!
 	for _ in $(seq 100); do
@@ -205,7 +205,7 @@ expect_eq "$(wc -l <kstored)" 192 "spool lines = acknowledgements"
 printf '{"pad":"%s"}' "$(head -c 60000 /dev/zero | tr '\0' 'y')" >fat
 hmac-sign -k keys.json -t acme -H <fat >hfat1
 hmac-sign -k keys.json -t acme -H <fat >hfat2
-(ulimit -f 100; exec hmac-receive -k keys.json -s "$T/fspool" -p "$PORT" --replay-store "$T/f.sqlite" \
+(ulimit -f 100; exec hmac-receive -k keys.json --spool "$T/fspool" --port "$PORT" --replay-store "$T/f.sqlite" \
 	--tls-cert tls.crt --tls-key tls.key --max-body 100000 2>>"$T/receiver.err") &
 RPID=$!
 for _ in $(seq 100); do curl -s -o /dev/null --cacert tls.crt "$URL/" && break; sleep 0.05; done
@@ -225,7 +225,7 @@ expect_match 'cannot store' "$(cat "$T/receiver.err")" "the failure is logged"
 # --- systemd socket activation (examples/systemd/hmac-receive.socket) -----------
 # systemd-socket-activate holds the port as systemd does and hands it over as fd 3.
 if command -v systemd-socket-activate >/dev/null; then
-	systemd-socket-activate -l "127.0.0.1:$PORT" hmac-receive -k keys.json -s "$T/aspool" \
+	systemd-socket-activate -l "127.0.0.1:$PORT" hmac-receive -k keys.json --spool "$T/aspool" \
 		--replay-store "$RS" --tls-cert tls.crt --tls-key tls.key 2>>"$T/receiver.err" &
 	APID=$!
 	sleep 0.3
@@ -242,7 +242,7 @@ fi
 # --- one receiver per spool ------------------------------------------------------
 start_receiver "$T/spool" --max-body 1500
 expect_status 4 "a second receiver on the same spool is refused" -- \
-	hmac-receive -k keys.json -s "$T/spool" -p 1 --replay-store "$RS"
+	hmac-receive -k keys.json --spool "$T/spool" --port 1 --replay-store "$RS"
 expect_match 'spool-locked|another hmac-receive' "$(cat "$T/err")" "says the spool is held"
 stop_receiver
 
