@@ -39,13 +39,6 @@ usage(FILE *fp)
 }
 
 static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static void
 log_line(void *ctx, const char *line)
 {
 	(void)ctx;
@@ -80,7 +73,6 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sfp_receive_opts o = { .listen_fd = -1, .log = log_line, .stop = &stop };
-	struct sigaction sa;
 	struct sfp_fail f;
 	enum sfp_status st;
 	int c, rc;
@@ -127,10 +119,7 @@ main(int argc, char **argv)
 		return SFP_EXIT_USAGE;
 	}
 	o.listen_fd = inherited_socket();
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	(void)sigaction(SIGTERM, &sa, NULL);
-	(void)sigaction(SIGINT, &sa, NULL);
+	sfp_cli_stop_on_signals(&stop);
 	(void)signal(SIGXFSZ, SIG_IGN);   /* a file size limit: write(2) says EFBIG, answered 503 */
 	st = sfp_receive_run(&o, &f);
 	if (st == SFP_E_USAGE)

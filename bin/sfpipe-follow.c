@@ -32,13 +32,6 @@ usage(FILE *fp)
 }
 
 static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static void
 log_line(void *ctx, int child, const char *line)
 {
 	(void)ctx;
@@ -61,7 +54,6 @@ main(int argc, char **argv)
 	};
 	struct sfp_follow_opts o = { .stop = &stop, .log = log_line };
 	struct sfp_follow_stats stats;
-	struct sigaction sa;
 	struct sfp_fail f;
 	enum sfp_status st;
 	int c, rc;
@@ -100,10 +92,7 @@ main(int argc, char **argv)
 		return SFP_EXIT_USAGE;
 	}
 	o.argv = argv + optind;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	(void)sigaction(SIGTERM, &sa, NULL);
-	(void)sigaction(SIGINT, &sa, NULL);
+	sfp_cli_stop_on_signals(&stop);
 	st = sfp_follow_run(&o, &stats, &f);
 	if (st == SFP_E_USAGE)
 		sfp_cli_usage_error(prog, "%s", f.message);
