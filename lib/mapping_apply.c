@@ -547,8 +547,18 @@ cond_holds(struct ctx *x, const struct cond *c)
 	struct sfp_value v;
 	const cJSON *e;
 
+	size_t k;
+
 	if (c->k == CK_NONE)
 		return 1;
+	if (c->k == CK_NOT)
+		return !cond_holds(x, &c->sub[0]);
+	if (c->k == CK_ALL || c->k == CK_ANY) {
+		for (k = 0; k < c->nsub; k++)
+			if (cond_holds(x, &c->sub[k]) != (c->k == CK_ALL))
+				return c->k != CK_ALL;
+		return c->k == CK_ALL;
+	}
 	(void)eval_path(x, &c->path, &v);
 	if (c->k == CK_PRESENT)
 		return v.kind != SFP_VALUE_MISSING && !(v.kind == SFP_VALUE_TEXT && v.len == 0);
@@ -570,10 +580,31 @@ cond_holds(struct ctx *x, const struct cond *c)
 	return c->k == CK_NOT_EQUALS;
 }
 
+/* What r does to the booking in state (NULL: the mapping has no state path),
+ * or -1 when its "on" names neither the state nor "*". */
+static const struct action *
+action_for(const struct record *r, const char *state, size_t len)
+{
+	const struct action *any = NULL;
+	size_t k;
+
+	for (k = 0; k < r->non; k++) {
+		if (state != NULL && strlen(r->on[k].state) == len &&
+		    memcmp(r->on[k].state, state, len) == 0)
+			return &r->on[k];
+		if (strcmp(r->on[k].state, "*") == 0)
+			any = &r->on[k];
+	}
+	return any;
+}
+
 static enum sfp_status
-emit_record(struct ctx *x, const struct record *r, int *first, struct sfp_fail *f)
+emit_record(struct ctx *x, const struct record *r, enum sfp_plan_method method,
+    const struct action *a, int *first, struct sfp_fail *f)
 {
 	struct sfp_buf *out = &x->m->out;
+	const struct fmap *fields = a != NULL && a->has_fields ? a->fields : r->fields;
+	size_t nf = a != NULL && a->has_fields ? a->nf : r->nf;
 	enum sfp_status st;
 	size_t i, mark;
 	int wrote, any = 0;
@@ -590,8 +621,20 @@ emit_record(struct ctx *x, const struct record *r, int *first, struct sfp_fail *
 	}
 	buf_lit(out, "\",\"sobject\":");
 	sfp_buf_put_json_string(out, r->sobject, strlen(r->sobject));
-	if (r->has_upsert) {
-		buf_lit(out, ",\"upsert\":{\"field\":");
+	if (r->non > 0) {
+		buf_lit(out, ",\"method\":");
+		sfp_buf_put_json_string(out, sfp_plan_method_name(method),
+		    strlen(sfp_plan_method_name(method)));
+	}
+	if (method == SFP_PLAN_NONE) {
+		buf_lit(out, "}");
+		return SFP_OK;
+	}
+	if (r->has_upsert && method != SFP_PLAN_CREATE) {
+		if (method == SFP_PLAN_UPSERT)
+			buf_lit(out, ",\"upsert\":{\"field\":");
+		else
+			buf_lit(out, ",\"key\":{\"field\":");
 		sfp_buf_put_json_string(out, r->upsert.name, strlen(r->upsert.name));
 		buf_lit(out, ",\"value\":");
 		if ((st = emit_field(x, &r->upsert, &wrote, f)) != SFP_OK)
@@ -601,9 +644,13 @@ emit_record(struct ctx *x, const struct record *r, int *first, struct sfp_fail *
 			    "the upsert key %s has no value", r->upsert.name);
 		sfp_buf_putc(out, '}');
 	}
+	if (method == SFP_PLAN_DELETE) {
+		buf_lit(out, "}");
+		return SFP_OK;
+	}
 	buf_lit(out, ",\"fields\":{");
-	for (i = 0; i < r->nf; i++) {
-		const struct fmap *fm = &r->fields[i];
+	for (i = 0; i < nf; i++) {
+		const struct fmap *fm = &fields[i];
 		mark = out->len;
 		if (any)
 			sfp_buf_putc(out, ',');
@@ -638,7 +685,8 @@ sfp_mapping_apply(struct sfp_mapping *m, const cJSON *booking, const char **line
 	enum sfp_status st;
 	const cJSON *id;
 	struct ctx x;
-	size_t i;
+	size_t i, state_len = 0;
+	const char *state = NULL;
 	int first = 1;
 
 	memset(&x, 0, sizeof(x));
@@ -661,13 +709,36 @@ sfp_mapping_apply(struct sfp_mapping *m, const cJSON *booking, const char **line
 		int n = sfp_number_format(id->valuedouble, nb, sizeof(nb));
 		sfp_buf_put(out, nb, (size_t)n);
 	}
+	if (m->state.text != NULL) {
+		struct sfp_value sv;
+
+		x.where = m->state.text;
+		(void)eval_path(&x, &m->state, &sv);
+		if (sv.kind == SFP_VALUE_TEXT) {
+			state = sv.s;
+			state_len = sv.len;
+		}
+	}
 	buf_lit(out, ",\"records\":[");
 	for (i = 0; i < m->nr; i++) {
 		const struct record *r = &m->r[i];
+		const struct action *a = NULL;
+		enum sfp_plan_method method = r->has_upsert ? SFP_PLAN_UPSERT : SFP_PLAN_CREATE;
+
 		x.rec = r;
 		x.item = NULL;
 		x.index = 0;
 		x.where = NULL;
+		if (r->non > 0) {
+			if ((a = action_for(r, state, state_len)) == NULL) {
+				x.where = m->state.text;
+				return item_fail(&x, f, "unknown-state", NULL, "record %s has no action for "
+				    "state \"%.*s\" (add it, or \"*\", to \"on\")", r->ref,
+				    state ? (int)(state_len > 64 ? 64 : state_len) : 6,
+				    state ? state : "(none)");
+			}
+			method = a->method;
+		}
 		if (r->has_each) {
 			struct sfp_value av;
 			const cJSON *e;
@@ -681,17 +752,22 @@ sfp_mapping_apply(struct sfp_mapping *m, const cJSON *booking, const char **line
 				x.item = e;
 				if (!cond_holds(&x, &r->when))
 					continue;
-				if ((st = emit_record(&x, r, &first, f)) != SFP_OK)
+				if ((st = emit_record(&x, r, method, a, &first, f)) != SFP_OK)
 					return st;
 			}
-			m->made[i] = 1;
+			m->made[i] = method < SFP_PLAN_DELETE;
 			continue;
 		}
 		if (!cond_holds(&x, &r->when))
 			continue;
-		if ((st = emit_record(&x, r, &first, f)) != SFP_OK)
+		if ((st = emit_record(&x, r, method, a, &first, f)) != SFP_OK)
 			return st;
-		m->made[i] = 1;
+		/* only a record written has an id to refer to */
+		m->made[i] = method < SFP_PLAN_DELETE;
+	}
+	if (first) {
+		x.where = m->state.text;
+		return item_fail(&x, f, "nothing-to-do", NULL, "no record applies to this booking");
 	}
 	buf_lit(out, "]}\n");
 	if (out->oom)

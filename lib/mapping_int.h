@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "field.h"
 #include "mapping.h"
+#include "plan.h"
 #include "timefmt.h"
 
 #define REF_MAX 40
@@ -108,12 +109,24 @@ struct fmap {
 	size_t prelen;
 };
 
-enum ckind { CK_NONE, CK_PRESENT, CK_ABSENT, CK_EQUALS, CK_NOT_EQUALS, CK_IN };
+enum ckind { CK_NONE, CK_PRESENT, CK_ABSENT, CK_EQUALS, CK_NOT_EQUALS, CK_IN, CK_ALL, CK_ANY,
+	CK_NOT };
 
 struct cond {
 	enum ckind k;
 	struct path path;
 	cJSON *values;      /* owned: equals value as a one-element array, or the in-list */
+	struct cond *sub;   /* all, any: the tests; not: the one it negates */
+	size_t nsub;
+};
+
+/* What a record does in one booking state ("on"). */
+struct action {
+	char *state;        /* the state's value, "*" for any other */
+	enum sfp_plan_method method;
+	struct fmap *fields;    /* the update's own fields (has_fields), else the record's */
+	size_t nf;
+	int has_fields;
 };
 
 struct record {
@@ -128,6 +141,8 @@ struct record {
 	int has_upsert;
 	struct fmap *fields;
 	size_t nf;
+	struct action *on;  /* by booking state; none: create, or upsert with a key */
+	size_t non;
 };
 
 struct zslot {
@@ -138,6 +153,7 @@ struct zslot {
 struct sfp_mapping {
 	const struct sfp_catalog *cat;
 	struct path id;
+	struct path state;  /* where a booking says its state ("on"); text NULL: none */
 	cJSON *lookups;     /* owned copy */
 	struct record *r;
 	size_t nr;
@@ -166,6 +182,8 @@ struct comp {
 	int oom;
 	const char *as;     /* each-scope variable name */
 	int in_each;
+	const char *updated_on;  /* fields compiled now are updated (in this state) */
+	int update_only;    /* ... and never created */
 };
 
 /* ---- mapping_parse.c ---- */
