@@ -14,7 +14,7 @@
 /* A two-object catalog in describe.h's line format. */
 static const char *const LINES[] = {
 	"{\"name\":\"Lead\",\"label\":\"Lead\",\"keyPrefix\":\"00Q\",\"custom\":false,"
-	"\"createable\":true,\"updateable\":true,\"updateable\":true,\"queryable\":true,\"fields\":["
+	"\"createable\":true,\"updateable\":true,\"queryable\":true,\"fields\":["
 	"{\"name\":\"LastName\",\"type\":\"string\",\"length\":10,\"createable\":true,\"updateable\":true,"
 	"\"nillable\":false,\"defaultedOnCreate\":false,\"required\":true,\"externalId\":false,"
 	"\"restricted\":false,\"referenceTo\":[],\"picklist\":[]},"
@@ -26,13 +26,17 @@ static const char *const LINES[] = {
 	"\"nillable\":true,\"required\":false,\"restricted\":true,\"referenceTo\":[],"
 	"\"picklist\":[{\"value\":\"Hot\",\"label\":\"Hot\",\"active\":true,\"default\":false}]}]}",
 	"{\"name\":\"Event\",\"label\":\"Event\",\"keyPrefix\":\"00U\",\"custom\":false,"
-	"\"createable\":true,\"updateable\":true,\"updateable\":true,\"queryable\":true,\"fields\":["
+	"\"createable\":true,\"updateable\":true,\"queryable\":true,\"fields\":["
 	"{\"name\":\"WhoId\",\"type\":\"reference\",\"length\":18,\"createable\":true,\"updateable\":true,"
 	"\"nillable\":true,\"required\":false,\"referenceTo\":[\"Lead\"],\"picklist\":[]},"
 	"{\"name\":\"StartDateTime\",\"type\":\"datetime\",\"createable\":true,\"updateable\":true,"
 	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
 	"{\"name\":\"Subject\",\"type\":\"string\",\"length\":20,\"createable\":true,\"updateable\":true,"
 	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
+	"{\"name\":\"EventSubtype\",\"type\":\"string\",\"length\":40,\"createable\":true,"
+	"\"updateable\":false,\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
+	"{\"name\":\"Key__c\",\"type\":\"string\",\"length\":80,\"createable\":true,\"updateable\":true,"
+	"\"nillable\":true,\"required\":false,\"externalId\":true,\"referenceTo\":[],\"picklist\":[]},"
 	"{\"name\":\"DurationInMinutes\",\"type\":\"int\",\"digits\":8,\"createable\":true,\"updateable\":true,"
 	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
 	"{\"name\":\"ActivityDate\",\"type\":\"date\",\"createable\":true,\"updateable\":true,"
@@ -511,6 +515,99 @@ START_TEST(stream_counts_and_refusals)
 }
 END_TEST
 
+
+/* Each record's action by booking state, and tests combined with all, any, not. */
+START_TEST(actions_by_state)
+{
+	static const char *map =
+	    "{\"id\":\"id\",\"state\":\"status\",\"records\":["
+	    "{\"ref\":\"lead\",\"sobject\":\"Lead\",\"upsert\":{\"field\":\"Key__c\",\"value\":\"{{id}}\"},"
+	    " \"on\":{\"booked\":\"upsert\",\"cancelled\":\"none\"},"
+	    " \"fields\":{\"LastName\":\"{{name}}\"}},"
+	    "{\"ref\":\"ev\",\"sobject\":\"Event\",\"upsert\":{\"field\":\"Key__c\",\"value\":\"{{id}}\"},"
+	    " \"on\":{\"booked\":\"upsert\",\"cancelled\":{\"method\":\"update\",\"fields\":"
+	    "{\"Subject\":\"Cancelled\"}},\"gone\":\"delete\"},"
+	    " \"fields\":{\"WhoId\":\"@{lead.id}\",\"Subject\":\"{{name}}\"}},"
+	    "{\"ref\":\"vip\",\"sobject\":\"Event\",\"when\":{\"all\":[{\"path\":\"vip\",\"equals\":true},"
+	    " {\"not\":{\"any\":[{\"path\":\"status\",\"equals\":\"cancelled\"},"
+	    " {\"path\":\"status\",\"equals\":\"gone\"}]}}]},"
+	    " \"on\":{\"*\":\"create\"},\"fields\":{\"Subject\":\"VIP\"}}]}";
+	struct sfp_catalog *c = catalog();
+	struct sfp_problems p = { NULL, 0, 0 };
+	struct sfp_mapping *m = compile(c, map, &p, SFP_OK);
+	struct sfp_fail f;
+
+	ck_assert_str_eq(apply(m, "{\"id\":\"b1\",\"status\":\"booked\",\"name\":\"Lee\",\"vip\":true}",
+	    &f, SFP_OK),
+	    "{\"id\":\"b1\",\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"method\":\"upsert\","
+	    "\"upsert\":{\"field\":\"Key__c\",\"value\":\"b1\"},\"fields\":{\"LastName\":\"Lee\"}},"
+	    "{\"ref\":\"ev\",\"sobject\":\"Event\",\"method\":\"upsert\",\"upsert\":{\"field\":"
+	    "\"Key__c\",\"value\":\"b1\"},\"fields\":{\"WhoId\":\"@{lead.id}\",\"Subject\":\"Lee\"}},"
+	    "{\"ref\":\"vip\",\"sobject\":\"Event\",\"method\":\"create\",\"fields\":"
+	    "{\"Subject\":\"VIP\"}}]}\n");
+	/* cancelled: the lead left alone, the event updated by its key with its own
+	 * fields only, the vip event's test fails (not any) */
+	ck_assert_str_eq(apply(m, "{\"id\":\"b1\",\"status\":\"cancelled\",\"name\":\"Lee\","
+	    "\"vip\":true}", &f, SFP_OK),
+	    "{\"id\":\"b1\",\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"method\":\"none\"},"
+	    "{\"ref\":\"ev\",\"sobject\":\"Event\",\"method\":\"update\",\"key\":{\"field\":"
+	    "\"Key__c\",\"value\":\"b1\"},\"fields\":{\"Subject\":\"Cancelled\"}}]}\n");
+	/* a state no record knows: refused whole, with the path */
+	apply(m, "{\"id\":\"b1\",\"status\":\"gone\",\"name\":\"Lee\"}", &f, SFP_E_ITEM);
+	ck_assert_str_eq(f.code, "unknown-state");
+	ck_assert_str_eq(f.ref, "lead");
+	apply(m, "{\"id\":\"b1\",\"name\":\"Lee\"}", &f, SFP_E_ITEM);
+	ck_assert_str_eq(f.code, "unknown-state");
+	sfp_mapping_free(m);
+	sfp_problems_fini(&p);
+
+	/* what cannot work is refused at compile time */
+	{
+		static const char *bad[] = {
+			/* a field created but not updated, on a record that is upserted */
+			"{\"state\":\"s\",\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"upsert\":"
+			"{\"field\":\"Key__c\",\"value\":\"{{id}}\"},\"fields\":{\"EventSubtype\":\"x\"}}]}",
+			/* the same field in an update's own fields */
+			"{\"state\":\"s\",\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"upsert\":"
+			"{\"field\":\"Key__c\",\"value\":\"{{id}}\"},\"on\":{\"a\":\"create\",\"b\":{\"method\":"
+			"\"update\",\"fields\":{\"EventSubtype\":\"x\"}}},\"fields\":{\"Subject\":\"x\"}}]}",
+			/* an update or a delete without a key */
+			"{\"state\":\"s\",\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"on\":"
+			"{\"a\":\"delete\"},\"fields\":{}}]}",
+			/* "on" without the mapping's state */
+			"{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"on\":{\"a\":\"create\"},"
+			"\"fields\":{}}]}",
+			/* an unknown action; fields on a delete */
+			"{\"state\":\"s\",\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"on\":"
+			"{\"a\":\"merge\"},\"fields\":{}}]}",
+			"{\"state\":\"s\",\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"upsert\":"
+			"{\"field\":\"Key__c\",\"value\":\"{{id}}\"},\"on\":{\"a\":{\"method\":\"delete\","
+			"\"fields\":{}}},\"fields\":{}}]}",
+			/* malformed combinations */
+			"{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"when\":{\"all\":[]},\"fields\":{}}]}",
+			"{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"when\":{\"not\":[]},\"fields\":{}}]}",
+			"{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"when\":{\"any\":[{\"path\":\"x\"}]},"
+			"\"fields\":{}}]}",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			struct sfp_problems q = { NULL, 0, 0 };
+			ck_assert_ptr_null(compile(c, bad[i], &q, SFP_E_INPUT));
+			ck_assert_uint_gt(q.n, 0);
+			sfp_problems_fini(&q);
+		}
+	}
+	/* created but never updated: EventSubtype is fine */
+	m = compile(c, "{\"state\":\"s\",\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"upsert\":"
+	    "{\"field\":\"Key__c\",\"value\":\"{{id}}\"},\"on\":{\"a\":\"create\",\"b\":\"delete\"},"
+	    "\"fields\":{\"EventSubtype\":\"x\"}}]}", &p, SFP_OK);
+	sfp_mapping_free(m);
+	sfp_problems_fini(&p);
+	sfp_catalog_free(c);
+}
+END_TEST
+
 Suite *suite_mapping(void);
 
 Suite *
@@ -528,6 +625,7 @@ suite_mapping(void)
 	tcase_add_loop_test(tc, apply_results, 0, (int)(sizeof(APPLIED) / sizeof(APPLIED[0])));
 	tcase_add_test(tc, conditions_and_lists);
 	tcase_add_test(tc, stream_counts_and_refusals);
+	tcase_add_test(tc, actions_by_state);
 	suite_add_tcase(s, tc);
 	return s;
 }
