@@ -164,9 +164,12 @@ void sfp_run_lanes_fold(struct run *R)
 		R->st->failed += L->st.failed;
 		R->st->requests += L->st.requests;
 		R->st->resent += L->st.resent;
+		R->st->skipped += L->st.skipped;
+		R->st->lookups += L->st.lookups;
 		if (L->st.rounds > R->st->rounds)
 			R->st->rounds = L->st.rounds;   /* orgs' rounds run side by side */
 		L->st.ok = L->st.failed = L->st.requests = L->st.resent = L->st.rounds = 0;
+		L->st.skipped = L->st.lookups = 0;
 		R->worst = sfp_status_worst(R->worst, L->r.worst);
 		if (L->r.stopped && !R->stop.code[0]) {
 			/* The run goes on for the other orgs; the first stop is what the

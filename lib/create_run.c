@@ -108,6 +108,20 @@ void sfp_run_plan_ok(struct run *R, struct item *it, cJSON *records)
 	R->st->ok++;
 }
 
+void sfp_run_plan_skipped(struct run *R, struct item *it, const char *why)
+{
+	cJSON *r = result_start(it->plan);
+
+	if (!r || !cJSON_AddBoolToObject(r, "ok", 1) || !cJSON_AddStringToObject(r, "skipped", why)) {
+		cJSON_Delete(r);
+		R->worst = sfp_status_worst(R->worst, SFP_E_INTERNAL);
+		return;
+	}
+	set_result(R, it, r);
+	R->st->ok++;
+	R->st->skipped++;
+}
+
 void sfp_run_stop(struct run *R, enum sfp_status st, const struct sfp_fail *why)
 {
 	if (R->stopped)

@@ -83,6 +83,14 @@ struct lane {
 /* A plan is done: its result line says ok with the records. Takes records. */
 void sfp_run_plan_ok(struct run *R, struct item *it, cJSON *records);
 
+/* A plan is done without a call: what it would write is already there or
+ * older than what is (why, e.g. a newer version is stored). */
+void sfp_run_plan_skipped(struct run *R, struct item *it, const char *why);
+
+/* Before a window is sent: newest wins (create_lookup.c).  Plans whose version
+ * is not newer than another of the window or the org's are skipped. */
+void sfp_run_lookups(struct run *R, struct item **all, size_t n);
+
 /* A plan (or a line that is not one) failed for e: its result line carries e
  * and the input whole. */
 void sfp_run_plan_failed(struct run *R, struct item *it, const struct sfp_fail *e);

@@ -352,6 +352,8 @@ static enum sfp_status send_items(struct run *R, struct item **all, size_t n, st
 
 	if (!pend)
 		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+	if (R->sf && !R->o->dry_run && !R->stopped)
+		sfp_run_lookups(R, all, n);
 	if (R->o->bulk && R->sf && !R->o->dry_run && !R->stopped)
 		bulk_pass(R, all, n);
 	for (;;) {

@@ -667,6 +667,62 @@ emit_record(struct ctx *x, const struct record *r, enum sfp_plan_method method,
 	return SFP_OK;
 }
 
+/* ,"version":{"sobject","key":{"field","value"},"field","value"}: a number as
+ * it is, a time as seconds since 1970. */
+static enum sfp_status
+emit_version(struct ctx *x, struct sfp_fail *f)
+{
+	struct sfp_mapping *m = x->m;
+	const struct record *r = &m->r[m->version_rec];
+	struct sfp_buf *out = &m->out;
+	struct sfp_value v;
+	enum sfp_status st;
+	double ver;
+	char nb[64];
+	int wrote, n;
+
+	x->where = m->version.text;
+	(void)eval_path(x, &m->version, &v);
+	if (v.kind == SFP_VALUE_NUMBER) {
+		ver = v.num;
+	} else if (v.kind == SFP_VALUE_TEXT) {
+		char tb[64];
+		int64_t t;
+		const char *why;
+
+		if (v.len >= sizeof(tb))
+			return item_fail(x, f, "bad-version", NULL, "the version is not a number or a time");
+		memcpy(tb, v.s, v.len);
+		tb[v.len] = '\0';
+		if (sfp_time_instant(tb, NULL, &t, &why) != 0)
+			return item_fail(x, f, "bad-version", NULL, "the version is not a number or a time: "
+			    "%s", why);
+		ver = (double)t;
+	} else {
+		return item_fail(x, f, "missing-version", NULL, "the booking has no version at %s",
+		    m->version.text);
+	}
+	x->rec = r;
+	buf_lit(out, ",\"version\":{\"sobject\":");
+	sfp_buf_put_json_string(out, r->sobject, strlen(r->sobject));
+	buf_lit(out, ",\"key\":{\"field\":");
+	sfp_buf_put_json_string(out, r->upsert.name, strlen(r->upsert.name));
+	buf_lit(out, ",\"value\":");
+	if ((st = emit_field(x, &r->upsert, &wrote, f)) != SFP_OK)
+		return st;
+	if (!wrote)
+		return item_fail(x, f, "REQUIRED_FIELD_MISSING", r->upsert.name,
+		    "the upsert key %s has no value", r->upsert.name);
+	buf_lit(out, "},\"field\":");
+	sfp_buf_put_json_string(out, m->version_field, strlen(m->version_field));
+	n = sfp_number_format(ver, nb, sizeof(nb));
+	buf_lit(out, ",\"value\":");
+	sfp_buf_put(out, nb, (size_t)n);
+	sfp_buf_putc(out, '}');
+	x->rec = NULL;
+	return SFP_OK;
+}
+
 const cJSON *
 sfp_mapping_booking_id(const struct sfp_mapping *m, const cJSON *booking)
 {
@@ -719,6 +775,8 @@ sfp_mapping_apply(struct sfp_mapping *m, const cJSON *booking, const char **line
 			state_len = sv.len;
 		}
 	}
+	if (m->version_field != NULL && (st = emit_version(&x, f)) != SFP_OK)
+		return st;
 	buf_lit(out, ",\"records\":[");
 	for (i = 0; i < m->nr; i++) {
 		const struct record *r = &m->r[i];

@@ -771,6 +771,50 @@ record_fini(struct record *r)
 	cond_fini(&r->when);
 }
 
+/* "version": {"path": booking path, "record": ref, "field": name}: the
+ * booking's version (a number, or a time) and where the org keeps it. */
+static void
+compile_version(struct comp *c, const cJSON *j)
+{
+	struct sfp_mapping *m = c->m;
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "path");
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(j, "record");
+	const cJSON *fl = cJSON_GetObjectItemCaseSensitive(j, "field");
+	const struct record *rec;
+	struct sfp_field fld;
+	const char *why;
+	size_t k;
+	int have = 0;
+
+	if (j == NULL)
+		return;
+	if (!cJSON_IsObject(j) || !cJSON_IsString(p) || !cJSON_IsString(r) || !cJSON_IsString(fl) ||
+	    sfp_map_parse_path_str(c, p->valuestring, &m->version, &why) != 0 ||
+	    m->version.scope != SC_BOOKING) {
+		sfp_map_problem(c, "version", "\"version\" is {\"path\": booking path, \"record\": "
+		    "ref, \"field\": field that keeps it}");
+		return;
+	}
+	m->version_rec = find_ref(c, r->valuestring, strlen(r->valuestring));
+	rec = m->version_rec >= 0 ? &m->r[m->version_rec] : NULL;
+	if (rec == NULL || rec->sobject == NULL || !rec->has_upsert || rec->has_each) {
+		sfp_map_problem(c, "version.record", "the version is kept on a record with an "
+		    "\"upsert\" key, made once per booking");
+		return;
+	}
+	if (!sfp_catalog_field(m->cat, rec->sobject, fl->valuestring, &fld)) {
+		sfp_map_problem(c, "version.field", "%s has no field %s the integration user can see",
+		    rec->sobject, fl->valuestring);
+		return;
+	}
+	for (k = 0; k < rec->nf; k++)
+		have |= strcasecmp(rec->fields[k].name, fld.name) == 0;
+	if (!have)
+		sfp_map_problem(c, "version.field", "record %s must write %s, or the org never learns "
+		    "the version", rec->ref, fld.name);
+	m->version_field = sfp_map_strndup(c, fld.name, strlen(fld.name));
+}
+
 void
 sfp_mapping_free(struct sfp_mapping *m)
 {
@@ -783,6 +827,8 @@ sfp_mapping_free(struct sfp_mapping *m)
 	free(m->r);
 	sfp_map_path_fini(&m->id);
 	sfp_map_path_fini(&m->state);
+	sfp_map_path_fini(&m->version);
+	free(m->version_field);
 	cJSON_Delete(m->lookups);
 	sfp_buf_fini(&m->out);
 	sfp_map_arena_free(&m->ar);
@@ -817,8 +863,9 @@ sfp_mapping_compile(const cJSON *json, const struct sfp_catalog *cat, struct sfp
 	for (e = json->child; e != NULL; e = e->next)
 		if (strcmp(e->string, "id") != 0 && strcmp(e->string, "records") != 0 &&
 		    strcmp(e->string, "lookups") != 0 && strcmp(e->string, "comment") != 0 &&
-		    strcmp(e->string, "state") != 0)
-			sfp_map_problem(&c, e->string, "unknown key (id, state, lookups, records, comment)");
+		    strcmp(e->string, "state") != 0 && strcmp(e->string, "version") != 0)
+			sfp_map_problem(&c, e->string, "unknown key (id, state, version, lookups, records, "
+			    "comment)");
 	e = cJSON_GetObjectItemCaseSensitive(json, "id");
 	/* why is set only by a failed parse: a $variable parses but is no booking path */
 	if (e != NULL && !cJSON_IsString(e))
@@ -878,6 +925,7 @@ sfp_mapping_compile(const cJSON *json, const struct sfp_catalog *cat, struct sfp
 	}
 	for (i = 0, e = recs->child; e != NULL; e = e->next, i++)
 		compile_record(&c, i, e);
+	compile_version(&c, cJSON_GetObjectItemCaseSensitive(json, "version"));
 done:
 	if (c.oom) {
 		sfp_mapping_free(m);

@@ -154,6 +154,9 @@ struct sfp_mapping {
 	const struct sfp_catalog *cat;
 	struct path id;
 	struct path state;  /* where a booking says its state ("on"); text NULL: none */
+	struct path version;    /* where it says its version or update time; text NULL: none */
+	int version_rec;    /* the record whose key and field keep the version */
+	char *version_field;
 	cJSON *lookups;     /* owned copy */
 	struct record *r;
 	size_t nr;

@@ -223,6 +223,24 @@ static enum sfp_status check_method(const cJSON *rec, const char *ref, struct re
 	return SFP_OK;
 }
 
+/* "version": {"sobject", "key": {"field", "value"}, "field", "value": number}. */
+static enum sfp_status check_version(const cJSON *v, struct sfp_fail *f)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(v, "value");
+
+	if (!v)
+		return SFP_OK;
+	if (!cJSON_IsObject(v) || !sfp_plan_api_name_ok(str_of(v, "sobject")) ||
+	    !sfp_plan_api_name_ok(str_of(v, "field")) || !cJSON_IsNumber(n) ||
+	    !isfinite(n->valuedouble) || check_key(cJSON_GetObjectItemCaseSensitive(v, "key"),
+	    "version", "key", f) != SFP_OK ||
+	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v,
+	    "key"), "value")))
+		return bad_plan(f, NULL, "plan: \"version\" is {\"sobject\": name, \"key\": "
+		    "{\"field\": name, \"value\": text}, \"field\": name, \"value\": number}");
+	return SFP_OK;
+}
+
 int sfp_plan_id_is_ref(const char *s)
 {
 	size_t n = strlen(s), i;
@@ -246,6 +264,8 @@ enum sfp_status sfp_plan_check(const cJSON *plan, struct sfp_fail *f)
 	id = cJSON_GetObjectItemCaseSensitive(plan, "id");
 	if (!(cJSON_IsString(id) && id->valuestring[0]) && !cJSON_IsNumber(id))
 		return bad_plan(f, NULL, "plan: \"id\" must be a non-empty string or a number");
+	if (check_version(cJSON_GetObjectItemCaseSensitive(plan, "version"), f) != SFP_OK)
+		return SFP_E_ITEM;
 	records = cJSON_GetObjectItemCaseSensitive(plan, "records");
 	if (!cJSON_IsArray(records) || cJSON_GetArraySize(records) < 1)
 		return bad_plan(f, NULL, "plan: \"records\" must be a non-empty array");

@@ -54,8 +54,11 @@ enum sfp_plan_method {
  * an "upsert" {"field": name, "value": non-empty string or number}; update and
  * delete exactly one of "id" (a Salesforce id or "@{ref.id}") or "key" (as
  * "upsert"); create none of them.  Every "@{ref." names an earlier record of
- * the plan that is sent (not "none"); chains at most 15 deep.  SFP_E_ITEM with
- * code "bad-plan" and the place in f otherwise.
+ * the plan that is sent (not "none"); chains at most 15 deep.  An optional
+ * "version" {"sobject", "key": {"field", "value": text}, "field", "value":
+ * number} says where the org keeps the booking's version (newest wins,
+ * create_lookup.c).  SFP_E_ITEM with code "bad-plan" and the place in f
+ * otherwise.
  */
 enum sfp_status sfp_plan_check(const cJSON *plan, struct sfp_fail *f);
 
