@@ -5,6 +5,7 @@
 . "$SFP_ROOT/tests/lib.sh"
 need_emulator
 cd "$T" || exit 1
+emu_admin POST /__emu/reset >/dev/null
 
 USER3=005Hs0000000003IAA   # ann.host@acme.example in the emulator's fixtures
 calls() { emu_admin GET /__emu/stats | jq -r .api_calls; }
@@ -75,4 +76,26 @@ expect_status 1 "a delete with fields and an update without a key are refused" -
 EOF
 expect_eq "$(grep -c '"code":"bad-plan"' "$T/out")" 2 "both are bad plans"
 expect_eq "$(( $(calls) - c0 ))" 0 "and cost no call"
+
+# 6. Newest wins: a plan carries its booking's version and writes it; an older
+#    one never overwrites a newer, within a run or across runs.
+vplan() {   # vplan KEY VERSION STATUS
+	printf '{"id":"%s","version":{"sobject":"Booking__c","key":{"field":"Booking_Key__c","value":"%s"},"field":"Version__c","value":%s},"records":[{"ref":"booking","sobject":"Booking__c","upsert":{"field":"Booking_Key__c","value":"%s"},"fields":{"Status__c":"%s","Version__c":%s}}]}\n' \
+		"$1" "$1" "$2" "$1" "$3" "$2"
+}
+{ vplan nw-1 2 Rescheduled; vplan nw-2 1 Booked; vplan nw-1 3 Cancelled; vplan nw-1 1 Booked; } >newest-1.jsonl
+c0=$(calls)
+expect_status 0 "a run with three versions of one booking" -- sf-create <newest-1.jsonl
+expect_eq "$(( $(calls) - c0 ))" 2 "one version query and one graph request"
+expect_eq "$(jq -r 'select(.skipped) | .id' "$T/out" | tr '\n' ' ')" "nw-1 nw-1 " \
+	"the two older versions of nw-1 are skipped"
+expect_eq "$(rec Booking__c nw-1 .fields.Status__c)" "Cancelled" "the newest of the run is the one written"
+expect_eq "$(rec Booking__c nw-1 .fields.Version__c)" "3" "with its version"
+{ vplan nw-1 2 Rescheduled; vplan nw-2 2 Rescheduled; vplan nw-1 3 Cancelled; } >newest-2.jsonl
+expect_status 0 "a later run delivering older and equal versions again" -- sf-create <newest-2.jsonl
+expect_eq "$(jq -r 'select(.skipped) | .id' "$T/out" | tr '\n' ' ')" "nw-1 nw-1 " \
+	"what the org already holds as new is skipped"
+expect_match 'not newer than version 3 held by the org' "$(cat "$T/out")" "and the result says why"
+expect_eq "$(rec Booking__c nw-1 .fields.Status__c)" "Cancelled" "the older message did not overwrite the newer"
+expect_eq "$(rec Booking__c nw-2 .fields.Status__c)" "Rescheduled" "a newer version of another booking is written"
 t_done

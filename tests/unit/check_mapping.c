@@ -516,6 +516,52 @@ START_TEST(stream_counts_and_refusals)
 END_TEST
 
 
+/* The booking's version (a number or a time) and where the org keeps it. */
+START_TEST(version_of_booking)
+{
+	static const char *map =
+	    "{\"id\":\"id\",\"version\":{\"path\":\"v\",\"record\":\"lead\",\"field\":\"numberofemployees\"},"
+	    "\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"upsert\":{\"field\":\"Key__c\","
+	    "\"value\":\"k-{{id}}\"},\"fields\":{\"LastName\":\"x\",\"NumberOfEmployees\":\"{{v}}\"}}]}";
+	struct sfp_catalog *c = catalog();
+	struct sfp_problems p = { NULL, 0, 0 };
+	struct sfp_mapping *m = compile(c, map, &p, SFP_OK);
+	struct sfp_fail f;
+
+	ck_assert_str_eq(apply(m, "{\"id\":\"b1\",\"v\":7}", &f, SFP_OK),
+	    "{\"id\":\"b1\",\"version\":{\"sobject\":\"Lead\",\"key\":{\"field\":\"Key__c\",\"value\":"
+	    "\"k-b1\"},\"field\":\"NumberOfEmployees\",\"value\":7},\"records\":[{\"ref\":\"lead\","
+	    "\"sobject\":\"Lead\",\"upsert\":{\"field\":\"Key__c\",\"value\":\"k-b1\"},\"fields\":"
+	    "{\"LastName\":\"x\",\"NumberOfEmployees\":7}}]}\n");
+	apply(m, "{\"id\":\"b1\"}", &f, SFP_E_ITEM);
+	ck_assert_str_eq(f.code, "missing-version");
+	apply(m, "{\"id\":\"b1\",\"v\":\"soon\"}", &f, SFP_E_ITEM);
+	ck_assert_str_eq(f.code, "bad-version");
+	sfp_mapping_free(m);
+	/* the record must write the field; the record must have a key */
+	ck_assert_ptr_null(compile(c, "{\"version\":{\"path\":\"v\",\"record\":\"lead\",\"field\":"
+	    "\"NumberOfEmployees\"},\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"upsert\":"
+	    "{\"field\":\"Key__c\",\"value\":\"{{id}}\"},\"fields\":{\"LastName\":\"x\"}}]}", &p,
+	    SFP_E_INPUT));
+	ck_assert_uint_eq(p.n, 1);
+	sfp_problems_fini(&p);
+	ck_assert_ptr_null(compile(c, "{\"version\":{\"path\":\"v\",\"record\":\"lead\",\"field\":"
+	    "\"NumberOfEmployees\"},\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"fields\":"
+	    "{\"LastName\":\"x\",\"NumberOfEmployees\":1}}]}", &p, SFP_E_INPUT));
+	ck_assert_uint_eq(p.n, 1);
+	sfp_problems_fini(&p);
+	/* an update time counts in seconds since 1970 */
+	m = compile(c, "{\"version\":{\"path\":\"at\",\"record\":\"ev\",\"field\":\"StartDateTime\"},"
+	    "\"records\":[{\"ref\":\"ev\",\"sobject\":\"Event\",\"upsert\":{\"field\":\"Key__c\","
+	    "\"value\":\"{{id}}\"},\"fields\":{\"StartDateTime\":\"{{at}}\"}}]}", &p, SFP_OK);
+	ck_assert_ptr_nonnull(strstr(apply(m, "{\"id\":\"b1\",\"at\":\"1970-01-01T00:01:40Z\"}", &f,
+	    SFP_OK), "\"field\":\"StartDateTime\",\"value\":100}"));
+	sfp_mapping_free(m);
+	sfp_problems_fini(&p);
+	sfp_catalog_free(c);
+}
+END_TEST
+
 /* Each record's action by booking state, and tests combined with all, any, not. */
 START_TEST(actions_by_state)
 {
@@ -626,6 +672,7 @@ suite_mapping(void)
 	tcase_add_test(tc, conditions_and_lists);
 	tcase_add_test(tc, stream_counts_and_refusals);
 	tcase_add_test(tc, actions_by_state);
+	tcase_add_test(tc, version_of_booking);
 	suite_add_tcase(s, tc);
 	return s;
 }
