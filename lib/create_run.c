@@ -73,7 +73,12 @@ oom:
 
 void sfp_run_plan_failed(struct run *R, struct item *it, const struct sfp_fail *e)
 {
-	cJSON *r = fail_line(it->plan, e), *raw;
+	/* The plan as it came, not as the lookups changed it (matches, children):
+	 * a replay reads the org again. */
+	cJSON *orig = it->plan && it->line ? cJSON_ParseWithLength(it->line, it->line_len) : NULL;
+	cJSON *r = fail_line(orig ? orig : it->plan, e), *raw;
+
+	cJSON_Delete(orig);
 
 	/* A line that is not JSON still goes out whole: its raw text as input. */
 	if (r && !it->plan && it->line) {

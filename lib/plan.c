@@ -47,7 +47,8 @@ static const char *str_of(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static const char *const method_names[] = { "create", "upsert", "update", "delete", "none" };
+static const char *const method_names[] = { "create", "upsert", "update", "delete", "none",
+	"reconcile" };
 
 const char *sfp_plan_method_name(enum sfp_plan_method m)
 {
@@ -59,7 +60,7 @@ static int method_of(const char *s)
 {
 	int m;
 
-	for (m = 0; s && m <= SFP_PLAN_NONE; m++)
+	for (m = 0; s && m <= SFP_PLAN_RECONCILE; m++)
 		if (strcmp(s, method_names[m]) == 0)
 			return m;
 	return -1;
@@ -179,6 +180,63 @@ static enum sfp_status check_key(const cJSON *up, const char *ref, const char *n
 	return SFP_OK;
 }
 
+/* "find": {"value": text, "in": [{"sobject","field"}] (1 to 5), "many", "fill"}. */
+static enum sfp_status check_find(const cJSON *fd, const char *ref, struct sfp_fail *f)
+{
+	const cJSON *in = cJSON_GetObjectItemCaseSensitive(fd, "in"), *e;
+	const cJSON *fill = cJSON_GetObjectItemCaseSensitive(fd, "fill");
+	const char *many = str_of(fd, "many"), *val = str_of(fd, "value");
+
+	(void)ref;
+	if (!cJSON_IsObject(fd) || !val || !val[0] || !cJSON_IsArray(in) ||
+	    cJSON_GetArraySize(in) < 1 || cJSON_GetArraySize(in) > 5)
+		return SFP_E_ITEM;
+	if (cJSON_GetObjectItemCaseSensitive(fd, "many") && (!many || (strcmp(many, "first") &&
+	    strcmp(many, "refuse") && strcmp(many, "create"))))
+		return SFP_E_ITEM;
+	cJSON_ArrayForEach(e, in)
+		if (!sfp_plan_api_name_ok(str_of(e, "sobject")) || !sfp_plan_api_name_ok(str_of(e, "field")))
+			return SFP_E_ITEM;
+	if (fill && !cJSON_IsArray(fill))
+		return SFP_E_ITEM;
+	cJSON_ArrayForEach(e, fill)
+		if (!cJSON_IsString(e) || !sfp_plan_api_name_ok(e->valuestring))
+			return SFP_E_ITEM;
+	(void)f;
+	return SFP_OK;
+}
+
+/* "reconcile": the parent an earlier record with a key, the match field, the
+ * wanted values (strings, at most 200). */
+static enum sfp_status check_reconcile(const cJSON *rec, const char *ref, struct refscan *rs,
+    struct sfp_fail *f)
+{
+	const cJSON *parent = cJSON_GetObjectItemCaseSensitive(rec, "parent");
+	const cJSON *want = cJSON_GetObjectItemCaseSensitive(rec, "want"), *e;
+	const char *pref = str_of(parent, "ref");
+	long at = pref ? find_ref(rs->records, rs->upto, pref, strlen(pref)) : -1;
+	const cJSON *prec = at >= 0 ? cJSON_GetArrayItem(rs->records, (int)at) : NULL;
+	enum sfp_plan_method pm = prec ? sfp_plan_record_method(prec) : SFP_PLAN_NONE;
+
+	if (!prec || !sfp_plan_api_name_ok(str_of(parent, "field")) ||
+	    (pm != SFP_PLAN_UPSERT && pm != SFP_PLAN_UPDATE) || !sfp_plan_record_key(prec))
+		return bad_plan(f, ref, "record %s: a reconcile's \"parent\" is {\"ref\": an earlier "
+		    "record upserted or updated by key, \"field\": the child's field naming it}", ref);
+	if (!sfp_plan_api_name_ok(str_of(rec, "match")) || !cJSON_IsArray(want) ||
+	    cJSON_GetArraySize(want) > 200)
+		return bad_plan(f, ref, "record %s: a reconcile needs \"match\" (a field) and \"want\" "
+		    "(a list of at most 200 values)", ref);
+	cJSON_ArrayForEach(e, want)
+		if (!cJSON_IsString(e) || !e->valuestring[0])
+			return bad_plan(f, ref, "record %s: \"want\" holds non-empty strings", ref);
+	if (cJSON_GetObjectItemCaseSensitive(rec, "id") || sfp_plan_record_key(rec))
+		return bad_plan(f, ref, "record %s: a reconcile takes no \"id\" or \"key\"", ref);
+	if (strlen(ref) > SFP_PLAN_MAX_REF - 8)
+		return bad_plan(f, ref, "record %s: a reconcile's ref is at most 32 characters (its "
+		    "creates and deletes are named after it)", ref);
+	return SFP_OK;
+}
+
 /* The method, and the key it needs: an upsert its "upsert", an update or a
  * delete one "id" or "key", a create neither; a delete or none no fields. */
 static enum sfp_status check_method(const cJSON *rec, const char *ref, struct refscan *rs,
@@ -193,8 +251,15 @@ static enum sfp_status check_method(const cJSON *rec, const char *ref, struct re
 	    (up ? SFP_PLAN_UPSERT : SFP_PLAN_CREATE);
 
 	if (m < 0)
-		return bad_plan(f, ref, "record %s: \"method\" is create, upsert, update, delete or "
-		    "none", ref);
+		return bad_plan(f, ref, "record %s: \"method\" is create, upsert, update, delete, "
+		    "none or reconcile", ref);
+	if (cJSON_GetObjectItemCaseSensitive(rec, "find") && (m > SFP_PLAN_UPSERT ||
+	    check_find(cJSON_GetObjectItemCaseSensitive(rec, "find"), ref, f) != SFP_OK))
+		return bad_plan(f, ref, "record %s: \"find\" goes on a create or an upsert: {\"value\": "
+		    "text, \"in\": [{\"sobject\", \"field\"}, ...], \"many\": first, refuse or create, "
+		    "\"fill\": [fields]}", ref);
+	if (m == SFP_PLAN_RECONCILE)
+		return check_reconcile(rec, ref, rs, f);
 	if (up && m != SFP_PLAN_UPSERT)
 		return bad_plan(f, ref, "record %s: \"upsert\" goes only with method upsert (an "
 		    "update or a delete names its record by \"key\" or \"id\")", ref);
@@ -319,7 +384,7 @@ size_t sfp_plan_nodes(const cJSON *plan)
 	size_t n = 0;
 
 	cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(plan, "records"))
-		n += sfp_plan_record_method(rec) != SFP_PLAN_NONE;
+		n += sfp_plan_record_method(rec) != SFP_PLAN_NONE;   /* a reconcile counts one until expanded */
 	return n;
 }
 
@@ -330,7 +395,7 @@ int sfp_plan_resend_safe(const cJSON *plan)
 	cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(plan, "records")) {
 		enum sfp_plan_method m = sfp_plan_record_method(rec);
 
-		if (m == SFP_PLAN_CREATE || m == SFP_PLAN_DELETE)
+		if (m == SFP_PLAN_CREATE || m == SFP_PLAN_DELETE || m == SFP_PLAN_RECONCILE)
 			return 0;
 	}
 	return 1;
@@ -358,7 +423,7 @@ static int kinds_add(struct kinds *ks, const cJSON *plan)
 		struct kind k = { sfp_plan_record_method(rec), str_of(rec, "sobject") };
 		size_t j;
 
-		if (k.method == SFP_PLAN_NONE)
+		if (k.method >= SFP_PLAN_NONE)
 			continue;
 		for (j = 0; j < t.n; j++)
 			if (t.k[j].method == k.method && strcasecmp(t.k[j].sobject, k.sobject) == 0)
@@ -596,8 +661,8 @@ cJSON *sfp_graph_body(const char *data_path, const cJSON *const *plans, const si
 		cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(plans[i], "records")) {
 			cJSON *node;
 
-			if (sfp_plan_record_method(rec) == SFP_PLAN_NONE)
-				continue;
+			if (sfp_plan_record_method(rec) >= SFP_PLAN_NONE)
+				continue;   /* a reconcile not expanded (a dry run) sends nothing */
 			if (!(node = node_of(data_path, rec, num[i])))
 				goto oom;
 			cJSON_AddItemToArray(nodes, node);

@@ -42,7 +42,9 @@ enum sfp_plan_method {
 	SFP_PLAN_UPSERT,        /* PATCH .../sobjects/X/Key/value ("upsert") */
 	SFP_PLAN_UPDATE,        /* PATCH .../sobjects/X/Id, or .../X/Key/value ("key") */
 	SFP_PLAN_DELETE,        /* DELETE the same, no body */
-	SFP_PLAN_NONE           /* leave alone: checked, reported, never sent */
+	SFP_PLAN_NONE,          /* leave alone: checked, reported, never sent */
+	SFP_PLAN_RECONCILE      /* the children a parent should have: sf-create turns it
+	                         * into creates and deletes (create_lookup.c) */
 };
 
 /*
@@ -57,7 +59,12 @@ enum sfp_plan_method {
  * the plan that is sent (not "none"); chains at most 15 deep.  An optional
  * "version" {"sobject", "key": {"field", "value": text}, "field", "value":
  * number} says where the org keeps the booking's version (newest wins,
- * create_lookup.c).  SFP_E_ITEM with code "bad-plan" and the place in f
+ * create_lookup.c).  A create or upsert may carry "find" {"value": text,
+ * "in": [{"sobject","field"}, ...], "many": "first"|"refuse"|"create",
+ * "fill": [field, ...]}: an existing record to use instead; a "reconcile"
+ * record {"parent": {"ref": an earlier keyed record, "field"}, "match":
+ * field, "want": [text, ...], "fields"} names the children its parent should
+ * have, no more.  SFP_E_ITEM with code "bad-plan" and the place in f
  * otherwise.
  */
 enum sfp_status sfp_plan_check(const cJSON *plan, struct sfp_fail *f);

@@ -98,4 +98,74 @@ expect_eq "$(jq -r 'select(.skipped) | .id' "$T/out" | tr '\n' ' ')" "nw-1 nw-1 
 expect_match 'not newer than version 3 held by the org' "$(cat "$T/out")" "and the result says why"
 expect_eq "$(rec Booking__c nw-1 .fields.Status__c)" "Cancelled" "the older message did not overwrite the newer"
 expect_eq "$(rec Booking__c nw-2 .fields.Status__c)" "Rescheduled" "a newer version of another booking is written"
+
+# 7. People matched before they are created: a Contact by email, a Lead, a
+#    converted Lead followed to its Contact, two Contacts (first, refuse,
+#    create), and a new person upserted once by a key made of the email.  An
+#    Event whose WhoId is a Lead gets an empty WhatId.  One query per object.
+seed() {   # seed SOBJECT EMAIL -> id
+	if [ "$1" = Lead ]; then extra=',"Company":"Seeded"'; else extra=''; fi
+	emu_admin POST /__emu/records "{\"sobject\":\"$1\",\"fields\":{\"LastName\":\"Seeded\",\"Email\":\"$2\"$extra}}" | jq -r .id
+}
+known=$(seed Contact known@acme.example)
+lead=$(seed Lead lead@globex.example)
+twin1=$(seed Contact twin@acme.example)
+twin2=$(seed Contact twin@acme.example)
+conv=$(seed Lead conv@initech.example)
+convc=$(emu_admin POST /__emu/convert_lead "{\"leadId\":\"$conv\"}" | jq -r .contactId)
+person() {   # person KEY EMAIL MANY
+	printf '{"id":"%s","records":[{"ref":"booking","sobject":"Booking__c","upsert":{"field":"Booking_Key__c","value":"%s"},"fields":{"Status__c":"Booked"}},{"ref":"who","sobject":"Lead","upsert":{"field":"Booking_Key__c","value":"person:%s"},"find":{"value":"%s","in":[{"sobject":"Contact","field":"Email"},{"sobject":"Lead","field":"Email"}],"many":"%s","fill":["Phone"]},"fields":{"LastName":"New","Company":"New Co","Email":"%s","Phone":"+1 555 0100"}},{"ref":"event","sobject":"Event","upsert":{"field":"Booking_Key__c","value":"%s"},"fields":{"Subject":"Demo","OwnerId":"%s","WhoId":"@{who.id}","WhatId":"@{booking.id}","StartDateTime":"2026-12-02T09:00:00.000Z","EndDateTime":"2026-12-02T09:30:00.000Z"}}]}\n' \
+		"$1" "$1" "$2" "$2" "$3" "$2" "$1" "$USER3"
+}
+{ person pm-1 KNOWN@acme.example first; person pm-2 lead@globex.example first
+  person pm-3 conv@initech.example first; person pm-4 twin@acme.example first
+  person pm-5 twin@acme.example refuse; person pm-6 new@hooli.example first
+  person pm-7 new@hooli.example first; person pm-8 twin@acme.example create; } >people.jsonl
+c0=$(calls)
+expect_status 1 "people matched (one plan refuses two matches)" -- sf-create <people.jsonl
+expect_eq "$(( $(calls) - c0 ))" 3 "one Contact query, one Lead query, one graph request"
+expect_match '"id":"pm-5","ok":false,"error":\{"code":"ambiguous-match"' "$(cat "$T/out")" \
+	"two Contacts with one email: refused when the plan says refuse"
+ev() { rec Event "$1" "[.fields.WhoId, (.fields.WhatId // \"none\")] | join(\" \")"; }
+bk() { rec Booking__c "$1" .Id; }
+expect_eq "$(ev pm-1)" "$known $(bk pm-1)" "an existing Contact (email in another case) is the Event's WhoId, with the booking as WhatId"
+expect_eq "$(ev pm-2)" "$lead none" "an existing Lead is the WhoId, and the WhatId is empty"
+expect_eq "$(ev pm-3)" "$convc $(bk pm-3)" "a converted Lead is followed to its Contact"
+expect_eq "$(ev pm-4)" "$twin1 $(bk pm-4)" "two matches and first: the oldest"
+expect_eq "$(emu_admin GET "/__emu/records?sobject=Contact" | jq -r --arg i "$known" '.records[] | select(.Id == $i) | .fields.Phone')" \
+	"+1 555 0100" "an empty field the plan fills is written on the match"
+newlead=$(emu_admin GET "/__emu/records?sobject=Lead" | jq -r '[.records[] | select(.fields.Email == "new@hooli.example")] | map(.Id) | join(" ")')
+expect_match '^00Q[A-Za-z0-9]+$' "$newlead" "a new person is one new Lead, however many bookings name them"
+expect_eq "$(ev pm-6)" "$newlead none" "the new Lead is the WhoId, with an empty WhatId"
+expect_eq "$(ev pm-7)" "$newlead none" "and the second booking's too"
+expect_eq "$(rec Event pm-8 .fields.WhoId | cut -c1-3)" "00Q" "two matches and create: a new Lead"
+
+# 8. Attendees reconciled, not appended: the plan states the invitees; sending
+#    it again adds none; a removed one is deleted; cancelled, none stay.
+U1=005Hs0000000001IAA U2=005Hs0000000002IAA U4=005Hs0000000004IAA
+guests() {   # guests KEY SHOWAS IDS...
+	k=$1 show=$2; shift 2
+	want=$(printf '"%s",' "$@"); want="[${want%,}]"; [ $# -eq 0 ] && want="[]"
+	printf '{"id":"%s","records":[{"ref":"event","sobject":"Event","upsert":{"field":"Booking_Key__c","value":"%s"},"fields":{"Subject":"Demo","OwnerId":"%s","ShowAs":"%s","StartDateTime":"2026-12-03T09:00:00.000Z","EndDateTime":"2026-12-03T09:30:00.000Z"}},{"ref":"guests","sobject":"EventRelation","method":"reconcile","parent":{"ref":"event","field":"EventId"},"match":"RelationId","want":%s}]}\n' \
+		"$k" "$k" "$USER3" "$show" "$want"
+}
+invitees() {
+	eid=$(rec Event "$1" .Id)
+	emu_admin GET "/__emu/records?sobject=EventRelation" |
+		jq -r --arg e "$eid" '[.records[] | select(.fields.EventId == $e) | .fields.RelationId] | sort | join(" ")'
+}
+guests rc-1 Busy "$U1" "$U2" >g1.jsonl
+expect_status 0 "a new booking with two invitees" -- sf-create <g1.jsonl
+expect_eq "$(invitees rc-1)" "$U1 $U2" "both invitees are on the Event"
+c0=$(calls)
+expect_status 0 "the same booking sent again" -- sf-create <g1.jsonl
+expect_eq "$(invitees rc-1)" "$U1 $U2" "no invitee is added twice"
+expect_eq "$(( $(calls) - c0 ))" 3 "one Event query, one EventRelation query, one graph request"
+guests rc-1 Busy "$U2" "$U4" >g2.jsonl
+expect_status 0 "attendees changed" -- sf-create <g2.jsonl
+expect_eq "$(invitees rc-1)" "$U2 $U4" "the removed invitee is deleted, the new one added"
+guests rc-1 Free >g3.jsonl
+expect_status 0 "cancelled: no invitees" -- sf-create <g3.jsonl
+expect_eq "$(invitees rc-1)" "" "every invitee is removed"
+expect_eq "$(rec Event rc-1 .fields.ShowAs)" "Free" "and the Event is Free"
 t_done
