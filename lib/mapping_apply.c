@@ -580,6 +580,62 @@ cond_holds(struct ctx *x, const struct cond *c)
 	return c->k == CK_NOT_EQUALS;
 }
 
+static enum sfp_status emit_record(struct ctx *x, const struct record *r,
+    enum sfp_plan_method method, const struct action *a, int *first, struct sfp_fail *f);
+
+/* A reconciled record: the match field's value of each element that passes
+ * "when" into "want", the constant fields once. */
+static enum sfp_status
+emit_reconcile(struct ctx *x, const struct record *r, const cJSON *list, int *first,
+    struct sfp_fail *f)
+{
+	struct sfp_buf *out = &x->m->out;
+	const cJSON *e;
+	enum sfp_status st;
+	size_t i, mark;
+	int wrote, any = 0;
+
+	if (!*first)
+		sfp_buf_putc(out, ',');
+	*first = 0;
+	buf_lit(out, "{\"ref\":");
+	sfp_buf_put_json_string(out, r->ref, strlen(r->ref));
+	buf_lit(out, ",\"sobject\":");
+	sfp_buf_put_json_string(out, r->sobject, strlen(r->sobject));
+	buf_lit(out, ",\"method\":\"reconcile\"");
+	sfp_buf_put(out, r->reconcile_rest, strlen(r->reconcile_rest));
+	buf_lit(out, ",\"want\":[");
+	x->index = 0;
+	for (e = list ? list->child : NULL; e != NULL; e = e->next, x->index++) {
+		x->item = e;
+		if (!cond_holds(x, &r->when))
+			continue;
+		mark = out->len;
+		if (any)
+			sfp_buf_putc(out, ',');
+		if ((st = emit_field(x, &r->fields[r->match_field], &wrote, f)) != SFP_OK)
+			return st;
+		if (!wrote)
+			sfp_buf_truncate(out, mark);
+		else
+			any = 1;
+	}
+	x->item = NULL;
+	buf_lit(out, "],\"fields\":{");
+	any = 0;
+	for (i = 0; i < r->nf; i++) {
+		if ((int)i == r->match_field || r->fields[i].pre == NULL)
+			continue;
+		if (any++)
+			sfp_buf_putc(out, ',');
+		sfp_buf_put_json_string(out, r->fields[i].name, strlen(r->fields[i].name));
+		sfp_buf_putc(out, ':');
+		sfp_buf_put(out, r->fields[i].pre, r->fields[i].prelen);
+	}
+	buf_lit(out, "}}");
+	return SFP_OK;
+}
+
 /* What r does to the booking in state (NULL: the mapping has no state path),
  * or -1 when its "on" names neither the state nor "*". */
 static const struct action *
@@ -621,7 +677,7 @@ emit_record(struct ctx *x, const struct record *r, enum sfp_plan_method method,
 	}
 	buf_lit(out, "\",\"sobject\":");
 	sfp_buf_put_json_string(out, r->sobject, strlen(r->sobject));
-	if (r->non > 0) {
+	if (r->non > 0 || method > SFP_PLAN_UPSERT) {
 		buf_lit(out, ",\"method\":");
 		sfp_buf_put_json_string(out, sfp_plan_method_name(method),
 		    strlen(sfp_plan_method_name(method)));
@@ -647,6 +703,18 @@ emit_record(struct ctx *x, const struct record *r, enum sfp_plan_method method,
 	if (method == SFP_PLAN_DELETE) {
 		buf_lit(out, "}");
 		return SFP_OK;
+	}
+	if (r->has_find && method <= SFP_PLAN_UPSERT) {
+		mark = out->len;
+		buf_lit(out, ",\"find\":{\"value\":");
+		if ((st = emit_field(x, &r->find_value, &wrote, f)) != SFP_OK)
+			return st;
+		if (!wrote)   /* nothing to look for: created as planned */
+			sfp_buf_truncate(out, mark);
+		else {
+			sfp_buf_put(out, r->find_rest, strlen(r->find_rest));
+			sfp_buf_putc(out, '}');
+		}
 	}
 	buf_lit(out, ",\"fields\":{");
 	for (i = 0; i < nf; i++) {
@@ -796,6 +864,31 @@ sfp_mapping_apply(struct sfp_mapping *m, const cJSON *booking, const char **line
 				    state ? state : "(none)");
 			}
 			method = a->method;
+		} else if (r->reconcile_parent >= 0) {
+			method = SFP_PLAN_RECONCILE;
+		}
+		if (method == SFP_PLAN_RECONCILE) {
+			/* the parent must be written by its key in this state, else its
+			 * children are left alone (deleted with it, or not there) */
+			const struct record *pr = &m->r[r->reconcile_parent];
+			const struct action *pa = pr->non > 0 ? action_for(pr, state, state_len) : NULL;
+			enum sfp_plan_method pm = pa ? pa->method : SFP_PLAN_UPSERT;
+			struct sfp_value av;
+
+			av.json = NULL;
+			(void)eval_path(&x, &r->each, &av);
+			if (av.kind != SFP_VALUE_MISSING && (av.kind != SFP_VALUE_LIST ||
+			    !cJSON_IsArray(av.json)))
+				return item_fail(&x, f, "not-an-array", NULL, "\"each\" needs a list here");
+			if (!m->made[r->reconcile_parent] || (pm != SFP_PLAN_UPSERT &&
+			    pm != SFP_PLAN_UPDATE))
+				st = emit_record(&x, r, SFP_PLAN_NONE, NULL, &first, f);
+			else
+				st = emit_reconcile(&x, r, av.kind == SFP_VALUE_MISSING ? NULL : av.json,
+				    &first, f);
+			if (st != SFP_OK)
+				return st;
+			continue;
 		}
 		if (r->has_each) {
 			struct sfp_value av;

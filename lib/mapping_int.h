@@ -143,6 +143,15 @@ struct record {
 	size_t nf;
 	struct action *on;  /* by booking state; none: create, or upsert with a key */
 	size_t non;
+	/* "find": an existing record to use instead (sf-create looks it up) */
+	int has_find;
+	struct fmap find_value;
+	char *find_rest;    /* ,"in":[..],"many":..,"fill":[..] as plan JSON */
+	/* "reconcile": the children its parent should have (with "each") */
+	int reconcile_parent;   /* record index, -1: not a reconcile */
+	char *reconcile_rest;   /* ,"parent":{..},"match":.. as plan JSON */
+	int match_field;    /* index in fields of the matched field */
+	const cJSON *json;  /* the mapping's record, while compiling only */
 };
 
 struct zslot {
@@ -187,6 +196,7 @@ struct comp {
 	int in_each;
 	const char *updated_on;  /* fields compiled now are updated (in this state) */
 	int update_only;    /* ... and never created */
+	int read_only;      /* ... or only read (a find's value) */
 };
 
 /* ---- mapping_parse.c ---- */
