@@ -410,6 +410,8 @@ def booking():
         F("Meeting_Date__c", "date", label="Meeting Date"),
         F("Starts_At__c", "datetime", label="Starts At"),
         F("Internal_Notes__c", "textarea", label="Internal Notes", length=32768),
+        # the booking's version as its source numbers it: newest wins
+        F("Version__c", "double", label="Version", precision=18, scale=0),
         F("LastActivityDate", "date", label="Last Activity Date", createable=False,
           updateable=False),
     ] + tail
