@@ -517,8 +517,8 @@ def sabotage(args):
     events = {r["fields"]["Booking_Key__c"]: r for r in emu.records("Event")}
     rels = emu.records("EventRelation")
     users = [u["Id"] for u in emu.admin("GET", "users")["users"]]
-    live = [w for w in want if w["invitees"]]
-    w = live[0]
+    # a live booking with an invitee and a user it does not invite
+    w = [w for w in want if 0 < len(w["invitees"]) < len(users) - 1][0]
     ev = events[w["key"]]
     stranger = [u for u in users if u not in w["invitees"] and u != w["host"]][0]
     rel = [r for r in rels if r["fields"]["EventId"] == ev["Id"]][0]
