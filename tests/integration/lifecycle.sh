@@ -61,7 +61,6 @@ expect_status 0 "sf-describe of the objects a booking's life touches" -- \
 cp "$T/out" describe.json
 expect_status 0 "sf-map --check accepts the lifecycle mapping" -- \
 	sf-map --check --describe describe.json "$MAPPING"
-calls() { emu_admin GET /__emu/stats | jq -r .api_calls; }
 
 # one delivery: sf-map, then sf-create; every result kept
 deliver() {   # deliver NAME < messages
@@ -78,16 +77,13 @@ emu_admin POST /__emu/faults "{\"rules\":[
 r=1
 while [ "$r" -le "$RUNS" ]; do
 	if [ "$r" = 2 ]; then
-		# kill -9 sf-create once it has spent a few calls, then rerun the run
+		# kill -9 sf-create while its first graph request is in flight (each
+		# request now takes a second to answer), then deliver the run again
 		sf-map --mapping "$MAPPING" --describe describe.json <real/run-2.jsonl >plans-2.jsonl 2>>map.err
-		emu_admin POST /__emu/config '{"latency_ms":40}' >/dev/null
-		c0=$(calls)
+		emu_admin POST /__emu/config '{"latency_ms":1000}' >/dev/null
 		sf-create --jobs 2 <plans-2.jsonl >killed.jsonl 2>>create.err &
 		pid=$!
-		i=0
-		while [ "$(calls)" -lt $((c0 + 3)) ] && [ $i -lt 200 ] && kill -0 "$pid" 2>/dev/null; do
-			sleep 0.05; i=$((i + 1))
-		done
+		sleep 0.6
 		if kill -9 "$pid" 2>/dev/null; then t_ok "sf-create killed mid-run"; else
 			t_fail "sf-create ended before it could be killed"; fi
 		wait "$pid" 2>/dev/null
@@ -98,7 +94,7 @@ while [ "$r" -le "$RUNS" ]; do
 done
 injected=$(emu_admin GET /__emu/stats | jq '[.faults_injected[]] | add // 0')
 emu_admin DELETE /__emu/faults >/dev/null
-if [ "$injected" -ge 3 ]; then t_ok "faults were injected ($injected)"; else
+if [ "$injected" -ge 1 ]; then t_ok "faults were injected ($injected)"; else
 	t_fail "only $injected faults were injected"; fi
 # the portal redelivers every message whose booking did not succeed
 jq -r 'select(.ok == false) | .id' results.jsonl | sort -u >failed-ids
@@ -107,5 +103,5 @@ cat real/run-*.jsonl | jq -c --rawfile ids failed-ids \
 echo "lifecycle: $(wc -l <failed-ids) bookings failed under faults; their messages redelivered"
 deliver final <redeliver.jsonl
 expect_status 0 "the org matches the model after the pipeline" -- python3 "$L" check real
-[ "$T_FAIL" -eq 0 ] || head -c 2000 "$T/err" >&2
+[ "$T_FAIL" -eq 0 ] || { head -c 2000 "$T/err"; echo; } >&2
 t_done
