@@ -109,9 +109,10 @@ main(int argc, char *argv[])
 		(void)fputc('\n', stderr);
 	if (!o.c.dry_run && stats.api_max > 0)   /* usage after the run, for cron logs */
 		(void)fprintf(stderr, "%s: %lu of %lu plans failed; api usage: %ld/%ld (%.1f%%), "
-		    "%lu requests sent\n", prog, stats.failed, stats.plans, stats.api_used,
-		    stats.api_max, 100.0 * (double)stats.api_used / (double)stats.api_max,
-		    stats.requests);
+		    "%lu requests sent, %lu lookups, %lu skipped as older\n", prog, stats.failed,
+		    stats.plans, stats.api_used, stats.api_max,
+		    100.0 * (double)stats.api_used / (double)stats.api_max, stats.requests,
+		    stats.lookups, stats.skipped);
 	else if (!o.c.dry_run && stats.sessions > 0)   /* each org's usage is its own */
 		(void)fprintf(stderr, "%s: %lu of %lu plans failed; %lu requests sent over %lu org "
 		    "sessions\n", prog, stats.failed, stats.plans, stats.requests, stats.sessions);

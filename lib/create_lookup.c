@@ -2,6 +2,7 @@
 /* create_lookup: what sf-create asks the org before a window is written: versions, people, children. */
 #include "compat.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,26 @@
  * either order; run one sf-create per org (a pipeline does) for the guarantee.
  */
 
-#define IN_LIST_BUDGET 12000   /* characters of IN list per query: the URI stays under 16 KiB */
+/* Characters of IN list per query, as sent (percent-encoded): with the rest of
+ * the query the URI stays under Salesforce's 16,384 ("Request Size Limits",
+ * https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm). */
+#define IN_LIST_BUDGET 14000
+
+/* The length of s quoted as a SOQL literal and percent-encoded in a URL, with
+ * the comma before it. */
+static size_t sent_len(const char *s)
+{
+	size_t n = 9;   /* '' and , encoded */
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		n += isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ? 1 : 3;
+		if (c == '\'' || c == '"' || c == '\\' || c < 0x20)
+			n += 3;   /* the backslash of its escape */
+	}
+	return n;
+}
 
 struct vkey {
 	struct item *it;
@@ -166,7 +186,7 @@ static void version_pass(struct run *R, struct item **all, size_t n)
 		while (e < nv && same_group(&v[e], &v[g]))
 			e++;
 		for (i = g; i < e; i++) {
-			size_t need = 2 * strlen(v[i].key) + 3;
+			size_t need = sent_len(v[i].key);
 
 			if (v[i].it->done)
 				continue;
@@ -292,10 +312,22 @@ static void groups_free(struct groups *gs)
 
 /* Run "<head> IN (<values>)<tail>" in as few queries as the URI allows;
  * the records found are appended to g->recs. */
+static int by_text_ci(const void *a, const void *b)
+{
+	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static void group_query(struct run *R, struct group *g, const char *head, const char *tail)
 {
 	char *soql = malloc(IN_LIST_BUDGET + 2048);
-	size_t i = 0;
+	size_t i = 0, u, nv = 0;
+
+	/* each value once: many bookings name the same person */
+	qsort(g->vals, g->nv, sizeof *g->vals, by_text_ci);
+	for (u = 0; u < g->nv; u++)
+		if (nv == 0 || strcasecmp(g->vals[u], g->vals[nv - 1]) != 0)
+			g->vals[nv++] = g->vals[u];
+	g->nv = nv;
 
 	if (!(g->recs = cJSON_CreateArray()) || !soql) {
 		sfp_fail_set(&g->fail, SFP_E_TEMP, "oom", NULL, "out of memory");
@@ -304,13 +336,13 @@ static void group_query(struct run *R, struct group *g, const char *head, const 
 	}
 	while (i < g->nv) {
 		int k = snprintf(soql, IN_LIST_BUDGET + 2048, "%s IN (", head);
-		size_t len = (size_t)k, first = i;
+		size_t len = (size_t)k, first = i, used = 0;
 		cJSON *recs = NULL, *r;
 
 		for (; i < g->nv; i++) {
 			int q;
 
-			if (i > first && len + 2 * strlen(g->vals[i]) + 3 > IN_LIST_BUDGET)
+			if (i > first && (used += sent_len(g->vals[i])) > IN_LIST_BUDGET)
 				break;
 			if (i > first)
 				soql[len++] = ',';

@@ -18,7 +18,7 @@
 #include "sfapi.h"
 #include "stream.h"
 
-#define URL_MAX 8192
+#define URL_MAX 16384   /* Salesforce takes URIs up to 16,384 characters (a query's IN lists) */
 #define MAX_HEADERS 32
 
 struct sfp_sf {

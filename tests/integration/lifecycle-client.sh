@@ -168,4 +168,32 @@ guests rc-1 Free >g3.jsonl
 expect_status 0 "cancelled: no invitees" -- sf-create <g3.jsonl
 expect_eq "$(invitees rc-1)" "" "every invitee is removed"
 expect_eq "$(rec Event rc-1 .fields.ShowAs)" "Free" "and the Event is Free"
+
+# 9. API calls for 1,000 bookings' changes at the floor: one graph request per
+#    500 nodes (whole plans), plus the lookup queries: one per object (Booking__c
+#    versions, Contact, Lead, Event, EventRelation) and window, more only when
+#    an IN list would pass the URI limit.  (tests/bench/lifecycle/README.md)
+emu_admin POST /__emu/reset >/dev/null
+L="$SFP_ROOT/tests/integration/lifecycle.py"
+python3 "$L" gen --seed 3 --count 1000 --runs 1 big >/dev/null && python3 "$L" seed big ||
+	t_fail "lifecycle.py could not make 1,000 bookings"
+sf-describe Lead Contact Account Event EventRelation Booking__c >big.describe 2>/dev/null
+sf-map --mapping "$SFP_ROOT/tests/integration/lifecycle/mapping.json" --describe big.describe \
+	<big/run-1.jsonl >big.plans
+c0=$(calls)
+expect_status 0 "1,000 bookings' changes in one window" -- sf-create <big.plans
+calls_spent=$(( $(calls) - c0 ))
+nodes=$(jq -s '[.[] | select(.ok and (.skipped | not)) | .records | length] | add' "$T/out")
+requests=$(sed -n 's/.* \([0-9]*\) requests sent.*/\1/p' "$T/err")
+lookups=$(sed -n 's/.* \([0-9]*\) lookups.*/\1/p' "$T/err")
+floor=$(( (nodes + 499) / 500 ))
+echo "lifecycle-client: 1,000 bookings, $(wc -l <big.plans) plans, $nodes nodes: $requests graph requests (ceil(nodes/500) = $floor) + $lookups lookups = $calls_spent calls"
+expect_eq "$calls_spent" "$((requests + lookups))" "every call is a graph request or a lookup"
+if [ "$requests" -le $((floor + 1)) ]; then t_ok "graph requests at the floor"; else
+	t_fail "$requests graph requests for $nodes nodes (floor $floor)"; fi
+# 1,000 keys or emails make IN lists of 18 to 35 KB once quoted and encoded, so
+# each object takes 1 to 3 queries of at most 14,000 characters of IN list
+if [ "$lookups" -ge 5 ] && [ "$lookups" -le 12 ]; then t_ok "one lookup per object and IN list of 14,000 characters"; else
+	t_fail "$lookups lookups for one window of five objects"; fi
+expect_status 0 "the org matches the model" -- python3 "$L" check big
 t_done
