@@ -20,17 +20,17 @@ usage(FILE *fp)
 {
 	(void)fprintf(fp,
 	    "usage: %s --from TIME --to TIME [--tz ZONE] [--slots MINUTES [--hours HH:MM-HH:MM]\n"
-	    "       [--days DAYS]] [--org FILE] [--pretty] [USERID ...] [< userids]\n"
+	    "       [--days DAYS]] [--org FILE] [--pretty] [-q] [USERID ...] [< userids]\n"
 	    "  -f, --from TIME      start of the window (ISO 8601; without offset: in ZONE)\n"
-	    "  -t, --to TIME        end of the window, at most 366 days after --from\n"
+	    "      --to TIME        end of the window, at most 366 days after --from\n"
 	    "  -z, --tz ZONE        the hosts' time zone for all-day events and hours (UTC)\n"
 	    "  -s, --slots MINUTES  also list free slots of this length (5-1440)\n"
-	    "  -H, --hours RANGE    working hours for slots (09:00-17:00)\n"
-	    "  -d, --days DAYS      working days for slots (mon-fri; e.g. mon,wed or all)\n"
+	    "      --hours RANGE    working hours for slots (09:00-17:00)\n"
+	    "      --days DAYS      working days for slots (mon-fri; e.g. mon,wed or all)\n"
 	    "  -o, --org FILE       org settings (see sfpipe(7))\n"
 	    "  -p, --pretty         indent the output for people\n"
-	    "  -h, --help           this help\n"
-	    "  -V, --version        the version\n" SFP_EXIT_HELP, prog);
+	    "  -q, --quiet          only errors on stderr\n"
+	    "  -h, --help, -V, --version\n" SFP_EXIT_HELP, prog);
 }
 
 static enum sfp_status
@@ -51,7 +51,7 @@ run(const struct sfp_fb_args *a, const char *orgfile, int pretty, char **ids, in
 	struct sfp_sf *sf = NULL;
 	struct sfp_writer w;
 	enum sfp_status st;
-	char place[32];
+	char place[32], self[19];
 	int i;
 
 	sfp_fb_users_init(&u);
@@ -77,6 +77,11 @@ run(const struct sfp_fb_args *a, const char *orgfile, int pretty, char **ids, in
 	sfp_org_fini(&org);
 	if (st != SFP_OK)
 		goto out;
+	/* Logged in first: whose calendar the session sees in full depends on who it is. */
+	if ((st = sfp_sf_login(sf, f)) != SFP_OK)
+		goto out;
+	sfp_sf_user_id(sf, self);
+	o.self_id = self;
 	sfp_writer_init(&w, stdout, "<stdout>", pretty);
 	st = sfp_freebusy_run(&u, &o, query, sf, &w, NULL, f);
 	if (sfp_writer_finish(&w, st == SFP_OK ? f : NULL) != SFP_OK)
@@ -98,7 +103,7 @@ main(int argc, char *argv[])
 		{ "hours", required_argument, NULL, 'H' }, { "days", required_argument, NULL, 'd' },
 		{ "org", required_argument, NULL, 'o' }, { "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+		{ "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 }
 	};
 	struct sfp_fb_args o = { NULL, NULL, NULL, NULL, NULL, NULL };
 	const char *org = NULL;
@@ -109,7 +114,7 @@ main(int argc, char *argv[])
 
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
-	while ((ch = getopt_long(argc, argv, "f:t:z:s:H:d:o:phV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "f:z:s:o:pqhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f': o.from = optarg; break;
 		case 't': o.to = optarg; break;
@@ -119,6 +124,7 @@ main(int argc, char *argv[])
 		case 'd': o.days = optarg; break;
 		case 'o': org = optarg; break;
 		case 'p': pretty = 1; break;
+		case 'q': sfp_cli_set_quiet(); break;
 		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;

@@ -32,8 +32,8 @@ usage(FILE *fp)
 	    "  -c, --check          check the mapping against the catalog and stop\n"
 	    "  -r, --rejects FILE   also append every failed booking to FILE\n"
 	    "  -p, --pretty         indent the output for people\n"
-	    "  -h, --help           this help\n"
-	    "  -V, --version        the version\n" SFP_EXIT_HELP, prog, prog);
+	    "  -q, --quiet          only errors on stderr (no summary)\n"
+	    "  -h, --help, -V, --version\n" SFP_EXIT_HELP, prog, prog);
 }
 
 static void
@@ -95,8 +95,7 @@ run(const struct sfmap_opts *o, struct sfp_fail *f)
 		rfp = NULL;
 	}
 	if (st == SFP_E_ITEM)
-		(void)fprintf(stderr, "%s: %lu of %lu bookings failed\n", prog, counts.failed,
-		    counts.in);
+		sfp_cli_note(prog, "%lu of %lu bookings failed", counts.failed, counts.in);
 done:
 	if (rfp != NULL)
 		(void)fclose(rfp);
@@ -114,9 +113,8 @@ main(int argc, char *argv[])
 		{ "mapping", required_argument, NULL, 'm' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "rejects", required_argument, NULL, 'r' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		{ "pretty", no_argument, NULL, 'p' }, { "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sfmap_opts o = { NULL, NULL, NULL, 0, 0 };
@@ -126,13 +124,14 @@ main(int argc, char *argv[])
 
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
-	while ((ch = getopt_long(argc, argv, "d:m:cr:phV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:m:cr:pqhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': o.describe = optarg; break;
 		case 'm': o.mapping = optarg; break;
 		case 'c': o.check = 1; break;
 		case 'r': o.rejects = optarg; break;
 		case 'p': o.pretty = 1; break;
+		case 'q': sfp_cli_set_quiet(); break;
 		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;

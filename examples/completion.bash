@@ -20,7 +20,7 @@ _sfpipe() {
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	prog=${COMP_WORDS[0]}
 	case "$prev" in
-	--keyring|--mapping|--describe|--org|--rejects|--replay-store|--headers|--catalog|--new-key)
+	--keyring|--mapping|--describe|--org|--rejects|--replay-store|--headers|--catalog|--new-key|--report)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
 	esac
 	if [[ $cur == -* ]]; then

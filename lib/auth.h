@@ -13,6 +13,14 @@
  * writer wins and every version is a valid token.  org->no_cache keeps nothing
  * on disk.  The file holds {"access_token","instance_url","id","issued_at"}.
  *
+ * Refresh token rotation: when the token endpoint answers a refresh with a new
+ * refresh_token (the connected app rotates them; the one sent is then dead),
+ * the new one replaces SF_REFRESH_TOKEN_FILE (at a symlink's target) through a
+ * temporary file and rename, mode 0600.  The read, the refresh and the
+ * replacement run under an exclusive flock(2) on that file, so programs
+ * refreshing at once take turns: the second finds the first's access token in
+ * the cache, or refreshes with the token the first stored.
+ *
  * OAuth errors become one line naming the flow, the setting to look at and the
  * org's own error_description, e.g.
  *   "jwt bearer: invalid_grant: audience is invalid (check SF_AUDIENCE)".

@@ -47,7 +47,7 @@ enum sfp_status sfp_create_plan_keys(const cJSON *plan, const struct sfp_tenant_
 		 * carry the tenant's prefix, and "@{ref.id}" names one the plan wrote. */
 		if (cJSON_IsString(id) && !sfp_plan_id_is_ref(id->valuestring)) {
 			sfp_fail_set(f, SFP_E_ITEM, "foreign-key", NULL, "record %s: a tenant's plan "
-			    "names the records it changes by key, not by id", cJSON_IsString(ref) ?
+			    "updates records by its upsert keys, not by id", cJSON_IsString(ref) ?
 			    ref->valuestring : "?");
 		} else if (!up || (cJSON_IsString(v) && sfp_tenant_key_ok(tc, v->valuestring))) {
 			continue;

@@ -79,7 +79,9 @@ enum sfp_plan_method sfp_plan_record_method(const cJSON *rec)
 
 	if (m >= 0)
 		return (enum sfp_plan_method)m;
-	return cJSON_GetObjectItemCaseSensitive(rec, "upsert") ? SFP_PLAN_UPSERT : SFP_PLAN_CREATE;
+	if (cJSON_GetObjectItemCaseSensitive(rec, "upsert"))
+		return SFP_PLAN_UPSERT;
+	return cJSON_GetObjectItemCaseSensitive(rec, "id") ? SFP_PLAN_UPDATE : SFP_PLAN_CREATE;
 }
 
 struct refscan {
@@ -89,6 +91,7 @@ struct refscan {
 	int max;                /* deepest record named so far */
 	const char *bad;        /* first unknown name, for the message */
 	size_t badlen;
+	int to_update;          /* bad names a record updated by its id */
 };
 
 /* Index of the record called name[0..len) among the first upto, or -1. */
@@ -121,9 +124,12 @@ static int scan_string(const char *s, struct refscan *rs)
 			continue;
 		}
 		at = find_ref(rs->records, rs->upto, n, (size_t)(e - n));
-		/* a record left alone or deleted has no id to give */
-		if (at >= 0 && sfp_plan_record_method(cJSON_GetArrayItem(rs->records, (int)at)) >=
-		    SFP_PLAN_DELETE)
+		/* A record left alone or deleted has no id to give; one updated by
+		 * its id answers no body to refer to (204). */
+		rs->to_update = at >= 0 && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetArrayItem(rs->records, (int)at), "id"));
+		if (at >= 0 && (rs->to_update || sfp_plan_record_method(cJSON_GetArrayItem(
+		    rs->records, (int)at)) >= SFP_PLAN_DELETE))
 			at = -1;
 		if (at < 0) {
 			rs->bad = n;
@@ -174,6 +180,10 @@ static enum sfp_status check_key(const cJSON *up, const char *ref, const char *n
 
 	if (!cJSON_IsObject(up) || !sfp_plan_api_name_ok(str_of(up, "field")))
 		return bad_plan(f, ref, "record %s: \"%s\" needs a \"field\" api name", ref, name);
+	if (strcasecmp(str_of(up, "field"), "Id") == 0)
+		return bad_plan(f, ref, "record %s: no %s by Id (Id is no external id field); to "
+		    "update a record whose id is known give \"id\":\"<Id>\" in place of \"%s\"",
+		    ref, name, name);
 	if (!(cJSON_IsString(val) && val->valuestring[0]) &&
 	    !(cJSON_IsNumber(val) && isfinite(val->valuedouble)))
 		return bad_plan(f, ref, "record %s: \"%s\" needs a non-empty \"value\"", ref, name);
@@ -248,7 +258,7 @@ static enum sfp_status check_method(const cJSON *rec, const char *ref, struct re
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
 	const cJSON *fields = cJSON_GetObjectItemCaseSensitive(rec, "fields");
 	int m = mv ? method_of(cJSON_IsString(mv) ? mv->valuestring : NULL) :
-	    (up ? SFP_PLAN_UPSERT : SFP_PLAN_CREATE);
+	    (int)sfp_plan_record_method(rec);
 
 	if (m < 0)
 		return bad_plan(f, ref, "record %s: \"method\" is create, upsert, update, delete, "
@@ -260,6 +270,9 @@ static enum sfp_status check_method(const cJSON *rec, const char *ref, struct re
 		    "\"fill\": [fields]}", ref);
 	if (m == SFP_PLAN_RECONCILE)
 		return check_reconcile(rec, ref, rs, f);
+	if (up && id)
+		return bad_plan(f, ref, "record %s: \"id\" and \"upsert\" together: a record is "
+		    "updated by its id or upserted by a key, not both", ref);
 	if (up && m != SFP_PLAN_UPSERT)
 		return bad_plan(f, ref, "record %s: \"upsert\" goes only with method upsert (an "
 		    "update or a delete names its record by \"key\" or \"id\")", ref);
@@ -279,6 +292,11 @@ static enum sfp_status check_method(const cJSON *rec, const char *ref, struct re
 	} else if (!cJSON_IsString(id) || !(sfp_plan_id_is_ref(id->valuestring) ||
 	    sfp_sfid_valid(id->valuestring, NULL))) {
 		return bad_plan(f, ref, "record %s: \"id\" is a salesforce id or \"@{ref.id}\"", ref);
+	} else if (!sfp_plan_id_is_ref(id->valuestring) &&
+	    sfp_plan_key_prefix(str_of(rec, "sobject")) && strncmp(id->valuestring,
+	    sfp_plan_key_prefix(str_of(rec, "sobject")), 3) != 0) {
+		return bad_plan(f, ref, "record %s: id %.18s is not a %s id (those start with %s)", ref,
+		    id->valuestring, str_of(rec, "sobject"), sfp_plan_key_prefix(str_of(rec, "sobject")));
 	} else if (!scan_string(id->valuestring, rs)) {
 		return bad_plan(f, ref, "record %s: id: @{%.*s.} names no earlier record written",
 		    ref, (int)(rs->badlen > 64 ? 64 : rs->badlen), rs->bad);
@@ -304,6 +322,21 @@ static enum sfp_status check_version(const cJSON *v, struct sfp_fail *f)
 		return bad_plan(f, NULL, "plan: \"version\" is {\"sobject\": name, \"key\": "
 		    "{\"field\": name, \"value\": text}, \"field\": name, \"value\": number}");
 	return SFP_OK;
+}
+
+const char *sfp_plan_key_prefix(const char *sobject)
+{
+	static const struct { const char *sobject, *prefix; } known[] = {
+		{ "Account", "001" }, { "Contact", "003" }, { "Opportunity", "006" },
+		{ "Lead", "00Q" }, { "Task", "00T" }, { "Event", "00U" }, { "User", "005" },
+		{ "Case", "500" }, { "Campaign", "701" }, { "Contract", "800" },
+	};
+	size_t i;
+
+	for (i = 0; sobject && i < sizeof known / sizeof known[0]; i++)
+		if (strcasecmp(sobject, known[i].sobject) == 0)
+			return known[i].prefix;
+	return NULL;
 }
 
 int sfp_plan_id_is_ref(const char *s)
@@ -360,9 +393,10 @@ enum sfp_status sfp_plan_check(const cJSON *plan, struct sfp_fail *f)
 			if (cJSON_IsArray(fl))
 				return bad_plan(f, ref, "record %s: a field value cannot be an array", ref);
 			if (!scan_value(fl, &rs)) {
-				sfp_fail_set(f, SFP_E_ITEM, "bad-plan", NULL,
-				    "record %s: field %s: @{%.*s.} names no earlier record", ref,
-				    fl->string, (int)(rs.badlen > 64 ? 64 : rs.badlen), rs.bad);
+				sfp_fail_set(f, SFP_E_ITEM, "bad-plan", NULL, rs.to_update ?
+				    "record %s: field %s: @{%.*s.} is updated by its id: give that "
+				    "id itself" : "record %s: field %s: @{%.*s.} names no earlier record",
+				    ref, fl->string, (int)(rs.badlen > 64 ? 64 : rs.badlen), rs.bad);
 				if (f)
 					snprintf(f->ref, sizeof f->ref, "%s", ref);
 				return SFP_E_ITEM;

@@ -36,7 +36,7 @@
 #define SFP_PLAN_MAX_REF     40   /* characters in a record ref */
 
 /* What a plan record does (its "method"; without one, "upsert" when the
- * record has an "upsert" key, else "create"). */
+ * record has an "upsert" key, "update" when it has an "id", else "create"). */
 enum sfp_plan_method {
 	SFP_PLAN_CREATE = 0,    /* POST .../sobjects/X */
 	SFP_PLAN_UPSERT,        /* PATCH .../sobjects/X/Key/value ("upsert") */
@@ -54,9 +54,11 @@ enum sfp_plan_method {
  * optional "method" (create, upsert, update, delete, none), "fields" an object
  * (absent or empty for delete and none), and the key its method needs: upsert
  * an "upsert" {"field": name, "value": non-empty string or number}; update and
- * delete exactly one of "id" (a Salesforce id or "@{ref.id}") or "key" (as
- * "upsert"); create none of them.  Every "@{ref." names an earlier record of
- * the plan that is sent (not "none"); chains at most 15 deep.  An optional
+ * delete exactly one of "id" (a Salesforce id, of the sObject's key prefix
+ * where sfp_plan_key_prefix knows it, or "@{ref.id}") or "key" (as "upsert",
+ * not by Id); create none of them.  Every "@{ref." names an earlier record of
+ * the plan that is sent (not "none", not deleted, not updated by a literal id:
+ * that answers no body); chains at most 15 deep.  An optional
  * "version" {"sobject", "key": {"field", "value": text}, "field", "value":
  * number} says where the org keeps the booking's version (newest wins,
  * create_lookup.c).  A create or upsert may carry "find" {"value": text,
@@ -74,6 +76,10 @@ enum sfp_plan_method sfp_plan_record_method(const cJSON *rec);
 
 /* The method's name as the plan spells it ("create", ...). */
 const char *sfp_plan_method_name(enum sfp_plan_method m);
+
+/* The key prefix ("001") of a standard sObject's ids, or NULL when not known
+ * here (custom objects: it differs per org). */
+const char *sfp_plan_key_prefix(const char *sobject);
 
 /* 1 when s is exactly "@{ref.id}", a reference to a record of the plan. */
 int sfp_plan_id_is_ref(const char *s);

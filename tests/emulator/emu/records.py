@@ -166,7 +166,8 @@ class Records:
             raise entity_is_deleted() if self.is_deleted(rid) else not_found()
         if sobject == "Lead" and existing.get("IsConverted"):
             raise converted_lead()
-        vals = self.check_fields(ctx, sobject, body, "update", raw, csv_mode)
+        vals = self.check_fields(ctx, sobject, body, "update", raw, csv_mode,
+                                 existing=existing)
         if ctx.take_lock_fault():
             raise SFError(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to "
                           "this record or 1 records: %s" % rid, [])
