@@ -7,6 +7,10 @@ need_emulator
 cd "$T" || exit 1
 emu_admin POST /__emu/reset >/dev/null
 
+# 0. The example of a booking's whole life is valid against the example catalog.
+expect_status 0 "examples/lifecycle-mapping.json passes sf-map --check" -- \
+	sf-map --check --describe "$SFP_ROOT/examples/describe.json" "$SFP_ROOT/examples/lifecycle-mapping.json"
+
 USER3=005Hs0000000003IAA   # ann.host@acme.example in the emulator's fixtures
 calls() { emu_admin GET /__emu/stats | jq -r .api_calls; }
 # rec SOBJECT KEY JQ: JQ over the fields of the SOBJECT record keyed KEY ("none" when absent)
