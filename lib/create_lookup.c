@@ -396,10 +396,12 @@ static int use_match(cJSON *plan, cJSON *rec, const cJSON *find, const cJSON *hi
 	const char *id = str_of(hit, "Id"), *ref = str_of(rec, "ref");
 	const cJSON *conv = field_of(hit, "ConvertedContactId"), *fill, *f;
 	cJSON *upd = cJSON_CreateObject(), *fields = cJSON_GetObjectItemCaseSensitive(rec, "fields");
-	char idbuf[SFP_SFID_MAX + 1];
+	char idbuf[SFP_SFID_MAX + 1], sobuf[81];
 
 	if (!upd)
 		return -1;
+	snprintf(sobuf, sizeof sobuf, "%s", so);   /* so may live in the find deleted below */
+	so = sobuf;
 	if (cJSON_IsTrue(field_of(hit, "IsConverted")) && cJSON_IsString(conv)) {
 		id = conv->valuestring;   /* a converted Lead lives on as its Contact */
 		so = "Contact";
@@ -432,25 +434,19 @@ static int use_match(cJSON *plan, cJSON *rec, const cJSON *find, const cJSON *hi
 	return 0;
 }
 
-/* Decide one record's find; -1 (f set) when the plan must fail. */
-static int decide_find(struct groups *gs, cJSON *plan, cJSON *rec, struct sfp_fail *f)
+int sfp_find_decide(cJSON *plan, cJSON *rec, const cJSON *const *found, struct sfp_fail *f)
 {
 	const cJSON *find = cJSON_GetObjectItemCaseSensitive(rec, "find"), *in, *r;
 	const char *val = str_of(find, "value"), *many = str_of(find, "many");
+	size_t k = 0;
 
 	cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(find, "in")) {
-		struct group *g = group_get(gs, str_of(in, "sobject"), str_of(in, "field"), "");
-		const cJSON *hit = NULL;
+		const char *so = str_of(in, "sobject"), *field = str_of(in, "field");
+		const cJSON *hit = NULL, *rows = found[k++];
 		size_t nhit = 0;
 
-		if (!g)
-			return sfp_fail_set(f, SFP_E_TEMP, "oom", NULL, "out of memory"), -1;
-		if (g->fail.code[0]) {
-			*f = g->fail;
-			return -1;
-		}
-		cJSON_ArrayForEach(r, g->recs) {
-			const cJSON *v = field_of(r, g->field);
+		cJSON_ArrayForEach(r, rows) {
+			const cJSON *v = field_of(r, field);
 
 			if (cJSON_IsString(v) && strcasecmp(v->valuestring, val) == 0 && nhit++ == 0)
 				hit = r;
@@ -459,17 +455,36 @@ static int decide_find(struct groups *gs, cJSON *plan, cJSON *rec, struct sfp_fa
 			continue;
 		if (nhit > 1 && many && strcmp(many, "refuse") == 0) {
 			sfp_fail_set(f, SFP_E_ITEM, "ambiguous-match", NULL, "record %s: %zu %s records "
-			    "have %s %.200s", str_of(rec, "ref"), nhit, g->so, g->field, val);
+			    "have %s %.200s", str_of(rec, "ref"), nhit, so, field, val);
 			snprintf(f->ref, sizeof f->ref, "%s", str_of(rec, "ref"));
 			return -1;
 		}
 		if (nhit > 1 && many && strcmp(many, "create") == 0)
 			break;
-		if (use_match(plan, rec, find, hit, g->so) < 0)
+		if (use_match(plan, rec, find, hit, so) < 0)
 			return sfp_fail_set(f, SFP_E_TEMP, "oom", NULL, "out of memory"), -1;
 		return 0;
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(rec, "find");   /* none: created as planned */
+	return 0;
+}
+
+/* The rows each "in" of rec's find found, into found[]; -1 with f when a query failed. */
+static int found_of(struct groups *gs, const cJSON *rec, const cJSON **found, struct sfp_fail *f)
+{
+	const cJSON *in;
+	size_t k = 0;
+
+	cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rec,
+	    "find"), "in")) {
+		struct group *g = group_get(gs, str_of(in, "sobject"), str_of(in, "field"), "");
+
+		if (g && g->fail.code[0]) {
+			*f = g->fail;
+			return -1;
+		}
+		found[k++] = g ? g->recs : NULL;
+	}
 	return 0;
 }
 
@@ -517,12 +532,14 @@ static void find_pass(struct run *R, struct item **all, size_t n)
 	}
 	for (i = 0; i < n; i++) {
 		cJSON *rec;
+		const cJSON *found[5];
 
 		if (all[i]->kind != IT_PLAN || all[i]->done)
 			continue;
 		cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(all[i]->plan, "records"))
 			if (cJSON_GetObjectItemCaseSensitive(rec, "find") &&
-			    decide_find(&gs, all[i]->plan, rec, &e) < 0) {
+			    (found_of(&gs, rec, found, &e) < 0 ||
+			    sfp_find_decide(all[i]->plan, rec, found, &e) < 0)) {
 				sfp_run_plan_failed(R, all[i], &e);
 				break;
 			}
@@ -660,15 +677,14 @@ static cJSON *child_delete(const cJSON *rr, const char *id, size_t k)
 }
 
 /* The reconcile record at index at of the plan, replaced by its creates and deletes. */
-static int expand(struct groups *parents, struct groups *kids, cJSON *plan, int at,
+int sfp_reconcile_expand(cJSON *plan, int at, const char *pid, const cJSON *kids,
     struct sfp_fail *f)
 {
 	cJSON *records = cJSON_GetObjectItemCaseSensitive(plan, "records");
 	cJSON *rr = cJSON_DetachItemFromArray(records, at), *made = cJSON_CreateArray(), *c;
 	const cJSON *parent = cJSON_GetObjectItemCaseSensitive(rr, "parent"), *w, *r;
-	const char *pid = parent_id(parents, plan, rr), *pref = str_of(parent, "ref");
-	struct group *g = group_get(kids, str_of(rr, "sobject"), str_of(parent, "field"),
-	    str_of(rr, "match"));
+	const char *pref = str_of(parent, "ref"), *pfield = str_of(parent, "field");
+	const char *mfield = str_of(rr, "match");
 	unsigned char *seen = calloc((size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rr,
 	    "want")) + 1, 1);
 	size_t nd = 0, na = 0, k;
@@ -676,16 +692,8 @@ static int expand(struct groups *parents, struct groups *kids, cJSON *plan, int 
 
 	if (!rr || !made || !seen)
 		goto oom;
-	if (pid && !g) {
-		sfp_fail_set(f, SFP_E_INTERNAL, "internal", NULL, "no children were read");
-		goto out;
-	}
-	if (g && g->fail.code[0]) {
-		*f = g->fail;
-		goto out;
-	}
-	cJSON_ArrayForEach(r, (pid ? g->recs : (cJSON *)NULL)) {
-		const cJSON *pv = field_of(r, g->field), *mv = field_of(r, g->match);
+	cJSON_ArrayForEach(r, (pid ? kids : (const cJSON *)NULL)) {
+		const cJSON *pv = field_of(r, pfield), *mv = field_of(r, mfield);
 		int keep = 0;
 
 		if (!cJSON_IsString(pv) || !same_id(pv->valuestring, pid))
@@ -812,7 +820,8 @@ static void reconcile_pass(struct run *R, struct item **all, size_t n)
 			continue;
 		for (at = 0; at < cJSON_GetArraySize(records); at++) {
 			const cJSON *rec = cJSON_GetArrayItem(records, at);
-			struct group *pg;
+			struct group *pg, *kg;
+			const char *pid;
 
 			if (sfp_plan_record_method(rec) != SFP_PLAN_RECONCILE)
 				continue;
@@ -824,7 +833,14 @@ static void reconcile_pass(struct run *R, struct item **all, size_t n)
 				sfp_run_plan_failed(R, all[i], &pg->fail);
 				break;
 			}
-			if (expand(&parents, &kids, all[i]->plan, at, &e) < 0) {
+			pid = parent_id(&parents, all[i]->plan, rec);
+			kg = group_get(&kids, str_of(rec, "sobject"), str_of(cJSON_GetObjectItemCaseSensitive(
+			    rec, "parent"), "field"), str_of(rec, "match"));
+			if (pid && kg && kg->fail.code[0]) {
+				sfp_run_plan_failed(R, all[i], &kg->fail);
+				break;
+			}
+			if (sfp_reconcile_expand(all[i]->plan, at, pid, kg ? kg->recs : NULL, &e) < 0) {
 				sfp_run_plan_failed(R, all[i], &e);
 				break;
 			}
