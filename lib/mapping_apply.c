@@ -689,6 +689,26 @@ emit_reconcile(struct ctx *x, const struct record *r, const cJSON *list, int *fi
 	return SFP_OK;
 }
 
+/* <member>{"field":<r's key field>,"value":<its value>, left open. */
+static enum sfp_status
+emit_key(struct ctx *x, const struct record *r, const char *member, struct sfp_fail *f)
+{
+	struct sfp_buf *out = &x->m->out;
+	enum sfp_status st;
+	int wrote;
+
+	sfp_buf_put(out, member, strlen(member));
+	buf_lit(out, "{\"field\":");
+	sfp_buf_put_json_string(out, r->upsert.name, strlen(r->upsert.name));
+	buf_lit(out, ",\"value\":");
+	if ((st = emit_field(x, &r->upsert, &wrote, f)) != SFP_OK)
+		return st;
+	if (!wrote)
+		return item_fail(x, f, "REQUIRED_FIELD_MISSING", r->upsert.name,
+		    "the upsert key %s has no value", r->upsert.name);
+	return SFP_OK;
+}
+
 /* What r does to the booking in state (NULL: the mapping has no state path),
  * or -1 when its "on" names neither the state nor "*". */
 static const struct action *
@@ -740,17 +760,9 @@ emit_record(struct ctx *x, const struct record *r, enum sfp_plan_method method,
 		return SFP_OK;
 	}
 	if (r->has_upsert && method != SFP_PLAN_CREATE) {
-		if (method == SFP_PLAN_UPSERT)
-			buf_lit(out, ",\"upsert\":{\"field\":");
-		else
-			buf_lit(out, ",\"key\":{\"field\":");
-		sfp_buf_put_json_string(out, r->upsert.name, strlen(r->upsert.name));
-		buf_lit(out, ",\"value\":");
-		if ((st = emit_field(x, &r->upsert, &wrote, f)) != SFP_OK)
+		if ((st = emit_key(x, r, method == SFP_PLAN_UPSERT ? ",\"upsert\":" : ",\"key\":",
+		    f)) != SFP_OK)
 			return st;
-		if (!wrote)
-			return item_fail(x, f, "REQUIRED_FIELD_MISSING", r->upsert.name,
-			    "the upsert key %s has no value", r->upsert.name);
 		sfp_buf_putc(out, '}');
 	}
 	if (method == SFP_PLAN_DELETE) {
@@ -800,7 +812,7 @@ emit_version(struct ctx *x, struct sfp_fail *f)
 	enum sfp_status st;
 	double ver;
 	char nb[64];
-	int wrote, n;
+	int n;
 
 	x->where = m->version.text;
 	(void)eval_path(x, &m->version, &v);
@@ -826,14 +838,8 @@ emit_version(struct ctx *x, struct sfp_fail *f)
 	x->rec = r;
 	buf_lit(out, ",\"version\":{\"sobject\":");
 	sfp_buf_put_json_string(out, r->sobject, strlen(r->sobject));
-	buf_lit(out, ",\"key\":{\"field\":");
-	sfp_buf_put_json_string(out, r->upsert.name, strlen(r->upsert.name));
-	buf_lit(out, ",\"value\":");
-	if ((st = emit_field(x, &r->upsert, &wrote, f)) != SFP_OK)
+	if ((st = emit_key(x, r, ",\"key\":", f)) != SFP_OK)
 		return st;
-	if (!wrote)
-		return item_fail(x, f, "REQUIRED_FIELD_MISSING", r->upsert.name,
-		    "the upsert key %s has no value", r->upsert.name);
 	buf_lit(out, "},\"field\":");
 	sfp_buf_put_json_string(out, m->version_field, strlen(m->version_field));
 	n = sfp_number_format(ver, nb, sizeof(nb));
