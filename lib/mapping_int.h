@@ -5,6 +5,7 @@
  *
  *   mapping_parse.c    the template and path language: paths, {{ expr | filter }}
  *   mapping_compile.c  a mapping (JSON) checked against the catalog into a program
+ *   mapping_life.c     its parts for a booking's life: version, find, reconcile
  *   mapping_apply.c    a booking run through the program into one plan line
  *   mapping_stream.c   sf-map's stream: bookings in, plans or refusals out
  *
@@ -218,6 +219,23 @@ void sfp_map_expr_fini(struct expr *e);
 extern const char *const sfp_map_filters[];
 /* The value at p under v, or NULL. */
 const cJSON *sfp_map_walk(const struct path *p, const cJSON *v);
+
+/* ---- mapping_compile.c ---- */
+
+/* The record named s[0..n), or -1. */
+int sfp_map_find_ref(struct comp *c, const char *s, size_t n);
+/* Field fname of sobject from j into fm (its place set), checked against the
+ * catalog; -1 when the field is unknown. */
+int sfp_map_compile_field(struct comp *c, const char *sobject, const char *fname, const cJSON *j,
+    struct fmap *fm, int recidx, int for_upsert);
+
+/* ---- mapping_life.c: "find" and "reconcile" of a record, the mapping's "version" ---- */
+
+void sfp_map_compile_find(struct comp *c, struct record *r, const char *place, const cJSON *j,
+    int recidx);
+void sfp_map_compile_reconcile(struct comp *c, struct record *r, const char *place,
+    const cJSON *j, int recidx);
+void sfp_map_compile_version(struct comp *c, const cJSON *j);
 
 /* ---- mapping_apply.c ---- */
 
