@@ -8,15 +8,7 @@
 
 #include "create_run.h"
 #include "plan.h"
-
-static cJSON *
-parse(const char *s)
-{
-	cJSON *v = cJSON_Parse(s);
-
-	ck_assert_ptr_nonnull(v);
-	return v;
-}
+#include "testutil.h"
 
 static char *
 text_of(const cJSON *v)
@@ -39,11 +31,11 @@ static cJSON *
 decide(const char *many, const char *c, const char *l, int want, struct sfp_fail *f)
 {
 	char buf[1024];
-	cJSON *plan, *rc = c ? parse(c) : NULL, *rl = l ? parse(l) : NULL;
+	cJSON *plan, *rc = c ? tu_parse(c) : NULL, *rl = l ? tu_parse(l) : NULL;
 	const cJSON *found[2];
 
 	snprintf(buf, sizeof buf, PERSON, many);
-	plan = parse(buf);
+	plan = tu_parse(buf);
 	found[0] = rc;
 	found[1] = rl;
 	ck_assert_int_eq(sfp_find_decide(plan, cJSON_GetArrayItem(cJSON_GetObjectItem(plan,
@@ -125,7 +117,7 @@ static const char *GUESTS =
 START_TEST(reconcile_diff)
 {
 	struct sfp_fail f;
-	cJSON *p = parse(GUESTS), *kids;
+	cJSON *p = tu_parse(GUESTS), *kids;
 	char *t;
 
 	/* a new parent: every wanted child (once) is created under @{event.id} */
@@ -141,8 +133,8 @@ START_TEST(reconcile_diff)
 	cJSON_Delete(p);
 	/* an existing parent: 005A kept, 005C and a second 005A deleted, 005B added;
 	 * children of another event are not touched */
-	p = parse(GUESTS);
-	kids = parse("[{\"Id\":\"0RE1\",\"EventId\":\"00UE\",\"RelationId\":\"005A\"},"
+	p = tu_parse(GUESTS);
+	kids = tu_parse("[{\"Id\":\"0RE1\",\"EventId\":\"00UE\",\"RelationId\":\"005A\"},"
 	    "{\"Id\":\"0RE2\",\"EventId\":\"00UE\",\"RelationId\":\"005C\"},"
 	    "{\"Id\":\"0RE3\",\"EventId\":\"00UE\",\"RelationId\":\"005A\"},"
 	    "{\"Id\":\"0RE4\",\"EventId\":\"00UX\",\"RelationId\":\"005C\"}]");
@@ -156,16 +148,16 @@ START_TEST(reconcile_diff)
 	free(t);
 	cJSON_Delete(p);
 	/* nothing wanted: every child of the event goes; all there: nothing to do */
-	p = parse(GUESTS);
+	p = tu_parse(GUESTS);
 	cJSON_ReplaceItemInObject(cJSON_GetArrayItem(cJSON_GetObjectItem(p, "records"), 1), "want",
 	    cJSON_CreateArray());
 	ck_assert_int_eq(sfp_reconcile_expand(p, 1, "00UE", kids, &f), 0);
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(p, "records")), 4);
 	cJSON_Delete(p);
-	p = parse(GUESTS);
+	p = tu_parse(GUESTS);
 	cJSON_DeleteItemFromArray(kids, 1);
 	cJSON_DeleteItemFromArray(kids, 1);
-	cJSON_AddItemToArray(kids, parse("{\"Id\":\"0RE5\",\"EventId\":\"00UE\",\"RelationId\":\"005B\"}"));
+	cJSON_AddItemToArray(kids, tu_parse("{\"Id\":\"0RE5\",\"EventId\":\"00UE\",\"RelationId\":\"005B\"}"));
 	ck_assert_int_eq(sfp_reconcile_expand(p, 1, "00UE", kids, &f), 0);
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(p, "records")), 1);
 	cJSON_Delete(p);

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "tenants.h"
+#include "testutil.h"
 
 #define ACME_ORG "00D000000000001"
 #define ACME_USER "005000000000001"
@@ -362,7 +363,6 @@ START_TEST(org_settings_bound)
 }
 END_TEST
 
-Suite *suite_tenants(void);
 Suite *
 suite_tenants(void)
 {
