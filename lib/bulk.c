@@ -35,8 +35,9 @@ int sfp_bulk_eligible(const cJSON *plan)
 {
 	const cJSON *fl;
 
-	if (sfp_plan_nodes(plan) != 1 || cJSON_GetObjectItemCaseSensitive(rec0(plan), "id"))
-		return 0;   /* an update by id travels as a graph node */
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(plan, "records")) != 1 ||
+	    sfp_plan_record_method(rec0(plan)) > SFP_PLAN_UPSERT)
+		return 0;   /* a bulk job here inserts or upserts one sObject */
 	cJSON_ArrayForEach(fl, cJSON_GetObjectItemCaseSensitive(rec0(plan), "fields")) {
 		if (cJSON_IsObject(fl) || cJSON_IsArray(fl))
 			return 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "create_run.h"
+#include "plan.h"
 
 enum sfp_status sfp_create_plan_tenant(const cJSON *plan, int tenants, const char *only,
     const char **name, struct sfp_fail *f)
@@ -37,22 +38,25 @@ enum sfp_status sfp_create_plan_keys(const cJSON *plan, const struct sfp_tenant_
 	const cJSON *rec;
 
 	cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(plan, "records")) {
-		const cJSON *up = cJSON_GetObjectItemCaseSensitive(rec, "upsert");
+		const cJSON *up = sfp_plan_record_key(rec);
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(up, "value");
 		const cJSON *ref = cJSON_GetObjectItemCaseSensitive(rec, "ref");
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
 
-		/* An id names no tenant: another tenant's record could be updated. */
-		if (cJSON_GetObjectItemCaseSensitive(rec, "id")) {
+		/* A record named by a literal id could be another tenant's: only keys
+		 * carry the tenant's prefix, and "@{ref.id}" names one the plan wrote. */
+		if (cJSON_IsString(id) && !sfp_plan_id_is_ref(id->valuestring)) {
 			sfp_fail_set(f, SFP_E_ITEM, "foreign-key", NULL, "record %s: a tenant's plan "
 			    "updates records by its upsert keys, not by id", cJSON_IsString(ref) ?
 			    ref->valuestring : "?");
-			return SFP_E_ITEM;
-		}
-		if (!up || (cJSON_IsString(v) && sfp_tenant_key_ok(tc, v->valuestring)))
+		} else if (!up || (cJSON_IsString(v) && sfp_tenant_key_ok(tc, v->valuestring))) {
 			continue;
-		sfp_fail_set(f, SFP_E_ITEM, "foreign-key", NULL, "record %s: the upsert key "
-		    "must start with tenant %s's keyPrefix \"%s\"", cJSON_IsString(ref) ?
-		    ref->valuestring : "?", tc->name, tc->key_prefix);
+		} else {
+			sfp_fail_set(f, SFP_E_ITEM, "foreign-key", NULL, "record %s: the %s key "
+			    "must start with tenant %s's keyPrefix \"%s\"", cJSON_IsString(ref) ?
+			    ref->valuestring : "?", up == cJSON_GetObjectItemCaseSensitive(rec, "upsert") ?
+			    "upsert" : "record", tc->name, tc->key_prefix);
+		}
 		if (cJSON_IsString(ref))
 			snprintf(f->ref, sizeof f->ref, "%s", ref->valuestring);
 		return SFP_E_ITEM;
@@ -160,9 +164,12 @@ void sfp_run_lanes_fold(struct run *R)
 		R->st->failed += L->st.failed;
 		R->st->requests += L->st.requests;
 		R->st->resent += L->st.resent;
+		R->st->skipped += L->st.skipped;
+		R->st->lookups += L->st.lookups;
 		if (L->st.rounds > R->st->rounds)
 			R->st->rounds = L->st.rounds;   /* orgs' rounds run side by side */
 		L->st.ok = L->st.failed = L->st.requests = L->st.resent = L->st.rounds = 0;
+		L->st.skipped = L->st.lookups = 0;
 		R->worst = sfp_status_worst(R->worst, L->r.worst);
 		if (L->r.stopped && !R->stop.code[0]) {
 			/* The run goes on for the other orgs; the first stop is what the

@@ -73,7 +73,12 @@ oom:
 
 void sfp_run_plan_failed(struct run *R, struct item *it, const struct sfp_fail *e)
 {
-	cJSON *r = fail_line(it->plan, e), *raw;
+	/* The plan as it came, not as the lookups changed it (matches, children):
+	 * a replay reads the org again. */
+	cJSON *orig = it->plan && it->line ? cJSON_ParseWithLength(it->line, it->line_len) : NULL;
+	cJSON *r = fail_line(orig ? orig : it->plan, e), *raw;
+
+	cJSON_Delete(orig);
 
 	/* A line that is not JSON still goes out whole: its raw text as input. */
 	if (r && !it->plan && it->line) {
@@ -107,6 +112,20 @@ void sfp_run_plan_ok(struct run *R, struct item *it, cJSON *records)
 	cJSON_AddItemToObject(r, "records", records);
 	set_result(R, it, r);
 	R->st->ok++;
+}
+
+void sfp_run_plan_skipped(struct run *R, struct item *it, const char *why)
+{
+	cJSON *r = result_start(it->plan);
+
+	if (!r || !cJSON_AddBoolToObject(r, "ok", 1) || !cJSON_AddStringToObject(r, "skipped", why)) {
+		cJSON_Delete(r);
+		R->worst = sfp_status_worst(R->worst, SFP_E_INTERNAL);
+		return;
+	}
+	set_result(R, it, r);
+	R->st->ok++;
+	R->st->skipped++;
 }
 
 void sfp_run_stop(struct run *R, enum sfp_status st, const struct sfp_fail *why)
@@ -221,6 +240,14 @@ static int add_item(struct run *R, struct item *it, cJSON *v, const char *raw, s
 	}
 	it->kind = IT_PLAN;
 	it->num = R->next_num++;
+	if (sfp_plan_nodes(v) == 0) {   /* every record left alone: nothing to send */
+		cJSON *none = cJSON_CreateObject();
+
+		if (!none)
+			return -1;
+		sfp_run_plan_ok(R, it, none);
+		it->done = 1;
+	}
 	return 0;
 }
 

@@ -83,6 +83,26 @@ struct lane {
 /* A plan is done: its result line says ok with the records. Takes records. */
 void sfp_run_plan_ok(struct run *R, struct item *it, cJSON *records);
 
+/* A plan is done without a call: what it would write is already there or
+ * older than what is (why, e.g. a newer version is stored). */
+void sfp_run_plan_skipped(struct run *R, struct item *it, const char *why);
+
+/* Before a window is sent: newest wins (create_lookup.c).  Plans whose version
+ * is not newer than another of the window or the org's are skipped. */
+void sfp_run_lookups(struct run *R, struct item **all, size_t n);
+
+/* The pure decisions of the lookups, for the tests:
+ * sfp_find_decide: rec's "find" against found[k], the rows the query of its
+ * k-th "in" returned (NULL: none); the record becomes "none" or an update of
+ * its fill fields and the plan's references take the match's id, or it stays a
+ * create; -1 with f ("ambiguous-match") when the plan must fail.
+ * sfp_reconcile_expand: the reconcile record at index at replaced by creates
+ * and deletes, given its parent's id in the org (NULL: a new parent) and the
+ * children rows found; -1 with f, the plan unchanged but for the record's place. */
+int sfp_find_decide(cJSON *plan, cJSON *rec, const cJSON *const *found, struct sfp_fail *f);
+int sfp_reconcile_expand(cJSON *plan, int at, const char *pid, const cJSON *kids,
+    struct sfp_fail *f);
+
 /* A plan (or a line that is not one) failed for e: its result line carries e
  * and the input whole. */
 void sfp_run_plan_failed(struct run *R, struct item *it, const struct sfp_fail *e);

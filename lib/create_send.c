@@ -48,7 +48,7 @@ static void request_failed(struct run *R, struct item **its, size_t n, enum sfp_
 		sfp_graph_fail_from(resp->json, resp->status, e);
 	if (!strcmp(e->code, "OUTCOME_UNKNOWN") || !strcmp(e->code, "TIMEOUT")) {
 		for (i = 0; i < n; i++) {
-			if (sfp_plan_all_upsert(its[i]->plan)) {
+			if (sfp_plan_resend_safe(its[i]->plan)) {
 				transient(R, its[i], e, again);
 			} else {
 				struct sfp_fail u;
@@ -198,7 +198,7 @@ static enum sfp_status round_once(struct run *R, struct item **pend, size_t np, 
 		if (!texts[r])
 			goto oom;
 		for (i = s; i < e; i++)
-			idem &= sfp_plan_all_upsert(plans[i]);
+			idem &= sfp_plan_resend_safe(plans[i]);
 		reqs[r] = (struct sfp_sf_req){ .method = "POST", .path = "composite/graph",
 		    .body = texts[r], .idempotent = idem ? 1 : -1 };
 		sfp_sf_resp_init(&resps[r]);
@@ -315,7 +315,7 @@ static void bulk_pass(struct run *R, struct item **all, size_t n)
 					sfp_run_stop(R, SFP_E_TEMP, &jf);
 				else if (st == SFP_E_AUTH)
 					sfp_run_stop(R, st, &jf);
-				if (!applied || sfp_plan_all_upsert(it->plan))
+				if (!applied || sfp_plan_resend_safe(it->plan))
 					continue;
 				out[k] = SFP_OUT_TRANSIENT;
 			}
@@ -326,7 +326,7 @@ static void bulk_pass(struct run *R, struct item **all, size_t n)
 				sfp_run_plan_failed(R, it, &fails[k]);
 			} else if (out[k] == SFP_OUT_RESEND) {
 				R->st->resent++;     /* not written: the rounds send it again */
-			} else if (!sfp_plan_all_upsert(it->plan)) {
+			} else if (!sfp_plan_resend_safe(it->plan)) {
 				struct sfp_fail u;
 
 				sfp_fail_set(&u, SFP_E_ITEM, "OUTCOME_UNKNOWN", NULL, "the bulk job "
@@ -354,6 +354,8 @@ static enum sfp_status send_items(struct run *R, struct item **all, size_t n, st
 
 	if (!pend)
 		return sfp_fail_oom(f, NULL);
+	if (R->sf && !R->o->dry_run && !R->stopped)
+		sfp_run_lookups(R, all, n);
 	if (R->o->bulk && R->sf && !R->o->dry_run && !R->stopped)
 		bulk_pass(R, all, n);
 	for (;;) {

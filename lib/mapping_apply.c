@@ -547,8 +547,18 @@ cond_holds(struct ctx *x, const struct cond *c)
 	struct sfp_value v;
 	const cJSON *e;
 
+	size_t k;
+
 	if (c->k == CK_NONE)
 		return 1;
+	if (c->k == CK_NOT)
+		return !cond_holds(x, &c->sub[0]);
+	if (c->k == CK_ALL || c->k == CK_ANY) {
+		for (k = 0; k < c->nsub; k++)
+			if (cond_holds(x, &c->sub[k]) != (c->k == CK_ALL))
+				return c->k != CK_ALL;
+		return c->k == CK_ALL;
+	}
 	(void)eval_path(x, &c->path, &v);
 	if (c->k == CK_PRESENT)
 		return v.kind != SFP_VALUE_MISSING && !(v.kind == SFP_VALUE_TEXT && v.len == 0);
@@ -622,10 +632,108 @@ check_dependents(struct ctx *x, const struct record *r, struct sfp_fail *f)
 	return SFP_OK;
 }
 
+
+static enum sfp_status emit_record(struct ctx *x, const struct record *r,
+    enum sfp_plan_method method, const struct action *a, int *first, struct sfp_fail *f);
+
+/* A reconciled record: the match field's value of each element that passes
+ * "when" into "want", the constant fields once. */
 static enum sfp_status
-emit_record(struct ctx *x, const struct record *r, int *first, struct sfp_fail *f)
+emit_reconcile(struct ctx *x, const struct record *r, const cJSON *list, int *first,
+    struct sfp_fail *f)
 {
 	struct sfp_buf *out = &x->m->out;
+	const cJSON *e;
+	enum sfp_status st;
+	size_t i, mark;
+	int wrote, any = 0;
+
+	if (!*first)
+		sfp_buf_putc(out, ',');
+	*first = 0;
+	buf_lit(out, "{\"ref\":");
+	sfp_buf_put_json_string(out, r->ref, strlen(r->ref));
+	buf_lit(out, ",\"sobject\":");
+	sfp_buf_put_json_string(out, r->sobject, strlen(r->sobject));
+	buf_lit(out, ",\"method\":\"reconcile\"");
+	sfp_buf_put(out, r->reconcile_rest, strlen(r->reconcile_rest));
+	buf_lit(out, ",\"want\":[");
+	x->index = 0;
+	for (e = list ? list->child : NULL; e != NULL; e = e->next, x->index++) {
+		x->item = e;
+		if (!cond_holds(x, &r->when))
+			continue;
+		mark = out->len;
+		if (any)
+			sfp_buf_putc(out, ',');
+		if ((st = emit_field(x, &r->fields[r->match_field], &wrote, f)) != SFP_OK)
+			return st;
+		if (!wrote)
+			sfp_buf_truncate(out, mark);
+		else
+			any = 1;
+	}
+	x->item = NULL;
+	buf_lit(out, "],\"fields\":{");
+	any = 0;
+	for (i = 0; i < r->nf; i++) {
+		if ((int)i == r->match_field || r->fields[i].pre == NULL)
+			continue;
+		if (any++)
+			sfp_buf_putc(out, ',');
+		sfp_buf_put_json_string(out, r->fields[i].name, strlen(r->fields[i].name));
+		sfp_buf_putc(out, ':');
+		sfp_buf_put(out, r->fields[i].pre, r->fields[i].prelen);
+	}
+	buf_lit(out, "}}");
+	return SFP_OK;
+}
+
+/* <member>{"field":<r's key field>,"value":<its value>, left open. */
+static enum sfp_status
+emit_key(struct ctx *x, const struct record *r, const char *member, struct sfp_fail *f)
+{
+	struct sfp_buf *out = &x->m->out;
+	enum sfp_status st;
+	int wrote;
+
+	sfp_buf_put(out, member, strlen(member));
+	buf_lit(out, "{\"field\":");
+	sfp_buf_put_json_string(out, r->upsert.name, strlen(r->upsert.name));
+	buf_lit(out, ",\"value\":");
+	if ((st = emit_field(x, &r->upsert, &wrote, f)) != SFP_OK)
+		return st;
+	if (!wrote)
+		return item_fail(x, f, "REQUIRED_FIELD_MISSING", r->upsert.name,
+		    "the upsert key %s has no value", r->upsert.name);
+	return SFP_OK;
+}
+
+/* What r does to the booking in state (NULL: the mapping has no state path),
+ * or -1 when its "on" names neither the state nor "*". */
+static const struct action *
+action_for(const struct record *r, const char *state, size_t len)
+{
+	const struct action *any = NULL;
+	size_t k;
+
+	for (k = 0; k < r->non; k++) {
+		if (state != NULL && strlen(r->on[k].state) == len &&
+		    memcmp(r->on[k].state, state, len) == 0)
+			return &r->on[k];
+		if (strcmp(r->on[k].state, "*") == 0)
+			any = &r->on[k];
+	}
+	return any;
+}
+
+static enum sfp_status
+emit_record(struct ctx *x, const struct record *r, enum sfp_plan_method method,
+    const struct action *a, int *first, struct sfp_fail *f)
+{
+	struct sfp_buf *out = &x->m->out;
+	const struct fmap *fields = a != NULL && a->has_fields ? a->fields : r->fields;
+	size_t nf = a != NULL && a->has_fields ? a->nf : r->nf;
 	enum sfp_status st;
 	size_t i, mark;
 	int wrote, any = 0;
@@ -642,20 +750,40 @@ emit_record(struct ctx *x, const struct record *r, int *first, struct sfp_fail *
 	}
 	buf_lit(out, "\",\"sobject\":");
 	sfp_buf_put_json_string(out, r->sobject, strlen(r->sobject));
-	if (r->has_upsert) {
-		buf_lit(out, ",\"upsert\":{\"field\":");
-		sfp_buf_put_json_string(out, r->upsert.name, strlen(r->upsert.name));
-		buf_lit(out, ",\"value\":");
-		if ((st = emit_field(x, &r->upsert, &wrote, f)) != SFP_OK)
+	if (r->non > 0 || method > SFP_PLAN_UPSERT) {
+		buf_lit(out, ",\"method\":");
+		sfp_buf_put_json_string(out, sfp_plan_method_name(method),
+		    strlen(sfp_plan_method_name(method)));
+	}
+	if (method == SFP_PLAN_NONE) {
+		buf_lit(out, "}");
+		return SFP_OK;
+	}
+	if (r->has_upsert && method != SFP_PLAN_CREATE) {
+		if ((st = emit_key(x, r, method == SFP_PLAN_UPSERT ? ",\"upsert\":" : ",\"key\":",
+		    f)) != SFP_OK)
 			return st;
-		if (!wrote)
-			return item_fail(x, f, "REQUIRED_FIELD_MISSING", r->upsert.name,
-			    "the upsert key %s has no value", r->upsert.name);
 		sfp_buf_putc(out, '}');
 	}
+	if (method == SFP_PLAN_DELETE) {
+		buf_lit(out, "}");
+		return SFP_OK;
+	}
+	if (r->has_find && method <= SFP_PLAN_UPSERT) {
+		mark = out->len;
+		buf_lit(out, ",\"find\":{\"value\":");
+		if ((st = emit_field(x, &r->find_value, &wrote, f)) != SFP_OK)
+			return st;
+		if (!wrote)   /* nothing to look for: created as planned */
+			sfp_buf_truncate(out, mark);
+		else {
+			sfp_buf_put(out, r->find_rest, strlen(r->find_rest));
+			sfp_buf_putc(out, '}');
+		}
+	}
 	buf_lit(out, ",\"fields\":{");
-	for (i = 0; i < r->nf; i++) {
-		const struct fmap *fm = &r->fields[i];
+	for (i = 0; i < nf; i++) {
+		const struct fmap *fm = &fields[i];
 		mark = out->len;
 		if (any)
 			sfp_buf_putc(out, ',');
@@ -670,6 +798,56 @@ emit_record(struct ctx *x, const struct record *r, int *first, struct sfp_fail *
 	}
 	buf_lit(out, "}}");
 	return check_dependents(x, r, f);
+}
+
+/* ,"version":{"sobject","key":{"field","value"},"field","value"}: a number as
+ * it is, a time as seconds since 1970. */
+static enum sfp_status
+emit_version(struct ctx *x, struct sfp_fail *f)
+{
+	struct sfp_mapping *m = x->m;
+	const struct record *r = &m->r[m->version_rec];
+	struct sfp_buf *out = &m->out;
+	struct sfp_value v;
+	enum sfp_status st;
+	double ver;
+	char nb[64];
+	int n;
+
+	x->where = m->version.text;
+	(void)eval_path(x, &m->version, &v);
+	if (v.kind == SFP_VALUE_NUMBER) {
+		ver = v.num;
+	} else if (v.kind == SFP_VALUE_TEXT) {
+		char tb[64];
+		int64_t t;
+		const char *why;
+
+		if (v.len >= sizeof(tb))
+			return item_fail(x, f, "bad-version", NULL, "the version is not a number or a time");
+		memcpy(tb, v.s, v.len);
+		tb[v.len] = '\0';
+		if (sfp_time_instant(tb, NULL, &t, &why) != 0)
+			return item_fail(x, f, "bad-version", NULL, "the version is not a number or a time: "
+			    "%s", why);
+		ver = (double)t;
+	} else {
+		return item_fail(x, f, "missing-version", NULL, "the booking has no version at %s",
+		    m->version.text);
+	}
+	x->rec = r;
+	buf_lit(out, ",\"version\":{\"sobject\":");
+	sfp_buf_put_json_string(out, r->sobject, strlen(r->sobject));
+	if ((st = emit_key(x, r, ",\"key\":", f)) != SFP_OK)
+		return st;
+	buf_lit(out, "},\"field\":");
+	sfp_buf_put_json_string(out, m->version_field, strlen(m->version_field));
+	n = sfp_number_format(ver, nb, sizeof(nb));
+	buf_lit(out, ",\"value\":");
+	sfp_buf_put(out, nb, (size_t)n);
+	sfp_buf_putc(out, '}');
+	x->rec = NULL;
+	return SFP_OK;
 }
 
 const cJSON *
@@ -690,7 +868,8 @@ sfp_mapping_apply(struct sfp_mapping *m, const cJSON *booking, const char **line
 	enum sfp_status st;
 	const cJSON *id;
 	struct ctx x;
-	size_t i;
+	size_t i, state_len = 0;
+	const char *state = NULL;
 	int first = 1;
 
 	memset(&x, 0, sizeof(x));
@@ -713,13 +892,63 @@ sfp_mapping_apply(struct sfp_mapping *m, const cJSON *booking, const char **line
 		int n = sfp_number_format(id->valuedouble, nb, sizeof(nb));
 		sfp_buf_put(out, nb, (size_t)n);
 	}
+	if (m->state.text != NULL) {
+		struct sfp_value sv;
+
+		x.where = m->state.text;
+		(void)eval_path(&x, &m->state, &sv);
+		if (sv.kind == SFP_VALUE_TEXT) {
+			state = sv.s;
+			state_len = sv.len;
+		}
+	}
+	if (m->version_field != NULL && (st = emit_version(&x, f)) != SFP_OK)
+		return st;
 	buf_lit(out, ",\"records\":[");
 	for (i = 0; i < m->nr; i++) {
 		const struct record *r = &m->r[i];
+		const struct action *a = NULL;
+		enum sfp_plan_method method = r->has_upsert ? SFP_PLAN_UPSERT : SFP_PLAN_CREATE;
+
 		x.rec = r;
 		x.item = NULL;
 		x.index = 0;
 		x.where = NULL;
+		if (r->non > 0) {
+			if ((a = action_for(r, state, state_len)) == NULL) {
+				x.where = m->state.text;
+				return item_fail(&x, f, "unknown-state", NULL, "record %s has no action for "
+				    "state \"%.*s\" (add it, or \"*\", to \"on\")", r->ref,
+				    state ? (int)(state_len > 64 ? 64 : state_len) : 6,
+				    state ? state : "(none)");
+			}
+			method = a->method;
+		} else if (r->reconcile_parent >= 0) {
+			method = SFP_PLAN_RECONCILE;
+		}
+		if (method == SFP_PLAN_RECONCILE) {
+			/* the parent must be written by its key in this state, else its
+			 * children are left alone (deleted with it, or not there) */
+			const struct record *pr = &m->r[r->reconcile_parent];
+			const struct action *pa = pr->non > 0 ? action_for(pr, state, state_len) : NULL;
+			enum sfp_plan_method pm = pa ? pa->method : SFP_PLAN_UPSERT;
+			struct sfp_value av;
+
+			av.json = NULL;
+			(void)eval_path(&x, &r->each, &av);
+			if (av.kind != SFP_VALUE_MISSING && (av.kind != SFP_VALUE_LIST ||
+			    !cJSON_IsArray(av.json)))
+				return item_fail(&x, f, "not-an-array", NULL, "\"each\" needs a list here");
+			if (!m->made[r->reconcile_parent] || (pm != SFP_PLAN_UPSERT &&
+			    pm != SFP_PLAN_UPDATE))
+				st = emit_record(&x, r, SFP_PLAN_NONE, NULL, &first, f);
+			else
+				st = emit_reconcile(&x, r, av.kind == SFP_VALUE_MISSING ? NULL : av.json,
+				    &first, f);
+			if (st != SFP_OK)
+				return st;
+			continue;
+		}
 		if (r->has_each) {
 			struct sfp_value av;
 			const cJSON *e;
@@ -733,17 +962,22 @@ sfp_mapping_apply(struct sfp_mapping *m, const cJSON *booking, const char **line
 				x.item = e;
 				if (!cond_holds(&x, &r->when))
 					continue;
-				if ((st = emit_record(&x, r, &first, f)) != SFP_OK)
+				if ((st = emit_record(&x, r, method, a, &first, f)) != SFP_OK)
 					return st;
 			}
-			m->made[i] = 1;
+			m->made[i] = method < SFP_PLAN_DELETE;
 			continue;
 		}
 		if (!cond_holds(&x, &r->when))
 			continue;
-		if ((st = emit_record(&x, r, &first, f)) != SFP_OK)
+		if ((st = emit_record(&x, r, method, a, &first, f)) != SFP_OK)
 			return st;
-		m->made[i] = 1;
+		/* only a record written has an id to refer to */
+		m->made[i] = method < SFP_PLAN_DELETE;
+	}
+	if (first) {
+		x.where = m->state.text;
+		return item_fail(&x, f, "nothing-to-do", NULL, "no record applies to this booking");
 	}
 	buf_lit(out, "]}\n");
 	if (out->oom)

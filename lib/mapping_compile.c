@@ -107,7 +107,6 @@ is_ident(const char *s, size_t n)
 	return 1;
 }
 
-static int find_ref(struct comp *c, const char *s, size_t n);
 
 /* sf-describe --template fills each required field with {{ TODO }}: a path
  * that a booking would simply lack, so left alone it would fail every booking
@@ -190,7 +189,7 @@ compile_spec(struct comp *c, const char *place, const cJSON *j, struct vspec *v,
 	/* A whole-value reference: @{ref.id} */
 	if (len > 6 && s[0] == '@' && s[1] == '{' && s[len - 1] == '}' &&
 	    len > 5 && memcmp(s + len - 4, ".id}", 4) == 0) {
-		int r = find_ref(c, s + 2, len - 6);
+		int r = sfp_map_find_ref(c, s + 2, len - 6);
 		v->kind = VS_REF;
 		v->ref = r;
 		if (r < 0)
@@ -273,8 +272,8 @@ compile_spec(struct comp *c, const char *place, const cJSON *j, struct vspec *v,
 	}
 }
 
-static int
-find_ref(struct comp *c, const char *s, size_t n)
+int
+sfp_map_find_ref(struct comp *c, const char *s, size_t n)
 {
 	size_t i;
 
@@ -363,8 +362,8 @@ check_lookup_values(struct comp *c, struct fmap *fm)
 	sfp_map_arena_reset(&c->m->ar);
 }
 
-static int
-compile_field(struct comp *c, const char *sobject, const char *fname, const cJSON *j,
+int
+sfp_map_compile_field(struct comp *c, const char *sobject, const char *fname, const cJSON *j,
     struct fmap *fm, int recidx, int for_upsert)
 {
 	if (!sfp_catalog_field(c->m->cat, sobject, fname, &fm->fld)) {
@@ -375,9 +374,17 @@ compile_field(struct comp *c, const char *sobject, const char *fname, const cJSO
 	if ((fm->name = sfp_map_strndup(c, fm->fld.name, strlen(fm->fld.name))) == NULL)
 		return -1;
 	fm->ty = sfp_field_kind(fm->fld.type);
-	if (!fm->fld.createable)
+	if (!fm->fld.createable && !c->update_only && !c->read_only)
 		sfp_map_problem(c, fm->place, "%s.%s is not createable for the integration user", sobject,
 		    fm->fld.name);
+	/* A field Salesforce takes on create but not on update (Event.EventSubtype)
+	 * works on the first send and fails every later one. */
+	if (!for_upsert && c->update_only && !fm->fld.updateable)
+		sfp_map_problem(c, fm->place, "%s.%s is not updateable for the integration user", sobject,
+		    fm->fld.name);
+	else if (!for_upsert && c->updated_on != NULL && fm->fld.createable && !fm->fld.updateable)
+		sfp_map_problem(c, fm->place, "%s.%s can be created but not updated, and this record is "
+		    "updated (%s)", sobject, fm->fld.name, c->updated_on);
 	if (fm->ty == SFP_FIELD_UNSUPPORTED)
 		sfp_map_problem(c, fm->place, "field type %s is not supported", fm->fld.type);
 	if (for_upsert && !fm->fld.external_id && strcasecmp(fm->fld.type, "id") != 0)
@@ -396,8 +403,35 @@ compile_cond(struct comp *c, const char *place, const cJSON *j, struct cond *cd)
 	int n = 0;
 
 	if (!cJSON_IsObject(j)) {
-		sfp_map_problem(c, place, "\"when\" is an object: {\"path\":..,\"present\":true} or "
-		    "{\"path\":..,\"equals\":..}");
+		sfp_map_problem(c, place, "\"when\" is an object: {\"path\":..,\"present\":true}, "
+		    "{\"path\":..,\"equals\":..}, {\"all\":[..]}, {\"any\":[..]} or {\"not\":{..}}");
+		return;
+	}
+	if (j->child != NULL && j->child->next == NULL &&
+	    (strcmp(j->child->string, "all") == 0 || strcmp(j->child->string, "any") == 0 ||
+	    strcmp(j->child->string, "not") == 0)) {
+		const cJSON *list = j->child;
+		int is_not = strcmp(list->string, "not") == 0;
+		size_t k = 0;
+
+		if (is_not ? !cJSON_IsObject(list) : (!cJSON_IsArray(list) ||
+		    cJSON_GetArraySize(list) == 0)) {
+			sfp_map_problem(c, place, is_not ? "\"not\" takes one test (an object)" :
+			    "\"%s\" takes a non-empty list of tests", list->string);
+			return;
+		}
+		cd->k = is_not ? CK_NOT : list->string[1] == 'l' ? CK_ALL : CK_ANY;
+		cd->nsub = is_not ? 1 : (size_t)cJSON_GetArraySize(list);
+		if ((cd->sub = calloc(cd->nsub, sizeof(*cd->sub))) == NULL) {
+			c->oom = 1;
+			return;
+		}
+		for (e = is_not ? list : list->child; e != NULL && k < cd->nsub; e = e->next, k++) {
+			char *sp = is_not ? sfp_map_printf(c, "%s.not", place) :
+			    sfp_map_printf(c, "%s.%s[%zu]", place, list->string, k);
+			compile_cond(c, sp ? sp : place, e, &cd->sub[k]);
+			free(sp);
+		}
 		return;
 	}
 	p = cJSON_GetObjectItemCaseSensitive(j, "path");
@@ -424,10 +458,156 @@ compile_cond(struct comp *c, const char *place, const cJSON *j, struct cond *cd)
 				c->oom = 1;
 		} else
 			sfp_map_problem(c, place, "unknown test \"%s\" (present: true|false, equals: value, "
-			    "not_equals: value, in: [values])", e->string);
+			    "not_equals: value, in: [values]; or all, any, not)", e->string);
 	}
 	if (n != 1)
 		sfp_map_problem(c, place, "\"when\" takes a path and exactly one test");
+}
+
+static void
+cond_fini(struct cond *cd)
+{
+	size_t k;
+
+	for (k = 0; k < cd->nsub; k++)
+		cond_fini(&cd->sub[k]);
+	free(cd->sub);
+	sfp_map_path_fini(&cd->path);
+	cJSON_Delete(cd->values);
+}
+
+static void
+fmap_fini(struct fmap *fm)
+{
+	free(fm->name);
+	free(fm->place);
+	free(fm->pre);
+	vspec_fini(&fm->v);
+}
+
+/* The record's fields from the object j into out and n, at place; required
+ * fields are checked by the caller. */
+static void
+compile_fields(struct comp *c, const struct record *r, const char *place, const cJSON *j,
+    int recidx, struct fmap **out, size_t *n)
+{
+	const cJSON *e;
+	size_t nf = (size_t)cJSON_GetArraySize(j);
+
+	if ((*out = calloc(nf ? nf : 1, sizeof(**out))) == NULL) {
+		c->oom = 1;
+		return;
+	}
+	for (e = j->child; e != NULL; e = e->next) {
+		struct fmap *fm = &(*out)[*n];
+		size_t k;
+		if ((fm->place = sfp_map_printf(c, "%s.%s", place, e->string)) == NULL)
+			return;
+		for (k = 0; k < *n; k++)
+			if (strcasecmp((*out)[k].name, e->string) == 0)
+				sfp_map_problem(c, fm->place, "field %s is given twice", e->string);
+		if (r->has_upsert && strcasecmp(r->upsert.name, e->string) == 0)
+			sfp_map_problem(c, fm->place, "%s is the upsert key; give it only under \"upsert\"",
+			    e->string);
+		if (sfp_map_compile_field(c, r->sobject, e->string, e, fm, recidx, 0) == 0)
+			(*n)++;
+		else {
+			free(fm->place);
+			fm->place = NULL;
+		}
+	}
+}
+
+/* "on": {"<state>": "upsert" | {"method": "update", "fields": {...}}, ...}:
+ * the methods now; an update's own fields after the record's (compile_on_fields). */
+static void
+compile_on(struct comp *c, struct record *r, const char *place, const cJSON *j)
+{
+	const cJSON *e;
+	size_t k = 0;
+
+	if (!cJSON_IsObject(j) || j->child == NULL) {
+		sfp_map_problem(c, place, "\"on\" is an object of booking state: action");
+		return;
+	}
+	if ((r->on = calloc((size_t)cJSON_GetArraySize(j), sizeof(*r->on))) == NULL) {
+		c->oom = 1;
+		return;
+	}
+	for (e = j->child; e != NULL; e = e->next, k++) {
+		struct action *a = &r->on[k];
+		const cJSON *m = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "method") : e;
+		const cJSON *x;
+		char *sp = sfp_map_printf(c, "%s.%s", place, e->string);
+		int mi;
+
+		r->non = k + 1;
+		a->state = sfp_map_strndup(c, e->string, strlen(e->string));
+		for (mi = 0; mi <= SFP_PLAN_RECONCILE && !(cJSON_IsString(m) &&
+		    strcmp(m->valuestring, sfp_plan_method_name((enum sfp_plan_method)mi)) == 0); mi++)
+			;
+		if (mi > SFP_PLAN_RECONCILE)
+			sfp_map_problem(c, sp ? sp : place, "an action is create, upsert, update, delete, "
+			    "none or reconcile, or {\"method\": \"update\", \"fields\": {...}}");
+		a->method = mi > SFP_PLAN_RECONCILE ? SFP_PLAN_NONE : (enum sfp_plan_method)mi;
+		if (a->method == SFP_PLAN_RECONCILE &&
+		    !cJSON_GetObjectItemCaseSensitive(r->json, "reconcile"))
+			sfp_map_problem(c, sp ? sp : place, "reconcile is the action of a record with "
+			    "\"reconcile\"");
+		for (x = cJSON_IsObject(e) ? e->child : NULL; x != NULL; x = x->next)
+			if (strcmp(x->string, "method") != 0 && strcmp(x->string, "fields") != 0)
+				sfp_map_problem(c, sp ? sp : place, "unknown key \"%s\" (method, fields)",
+				    x->string);
+		a->has_fields = cJSON_IsObject(e) && cJSON_GetObjectItemCaseSensitive(e, "fields");
+		if (a->has_fields && a->method != SFP_PLAN_UPDATE)
+			sfp_map_problem(c, sp ? sp : place, "only an update names its own fields");
+		if (a->method > SFP_PLAN_CREATE && a->method < SFP_PLAN_NONE && !r->has_upsert)
+			sfp_map_problem(c, sp ? sp : place, "an %s needs the record's key: give \"upsert\"",
+			    sfp_plan_method_name(a->method));
+		if (a->method == SFP_PLAN_DELETE && r->has_each)
+			sfp_map_problem(c, sp ? sp : place, "a record made per element of a list has no key "
+			    "to delete it by");
+		free(sp);
+	}
+}
+
+static void
+compile_on_fields(struct comp *c, struct record *r, const char *place, const cJSON *j, int recidx)
+{
+	const cJSON *e;
+	size_t k = 0;
+
+	for (e = j->child; e != NULL && k < r->non; e = e->next, k++) {
+		struct action *a = &r->on[k];
+		char *sp;
+
+		if (!a->has_fields)
+			continue;
+		sp = sfp_map_printf(c, "%s.%s.fields", place, e->string);
+		c->updated_on = e->string;
+		c->update_only = 1;
+		compile_fields(c, r, sp ? sp : place, cJSON_GetObjectItemCaseSensitive(e, "fields"),
+		    recidx, &a->fields, &a->nf);
+		c->updated_on = NULL;
+		c->update_only = 0;
+		free(sp);
+	}
+}
+
+/* The first state in which the record's own fields are written to a record
+ * that may exist (upsert, or an update without fields of its own), or NULL. */
+static const char *
+updates_record_fields(const struct record *r)
+{
+	size_t k;
+
+	if (r->non == 0)
+		return r->has_upsert ? "upsert" : NULL;
+	for (k = 0; k < r->non; k++)
+		if (r->on[k].method == SFP_PLAN_UPSERT ||
+		    (r->on[k].method == SFP_PLAN_UPDATE && !r->on[k].has_fields))
+			return r->on[k].state;
+	return NULL;
 }
 
 static void
@@ -451,13 +631,13 @@ compile_record(struct comp *c, size_t i, const cJSON *j)
 	}
 	for (e = j->child; e != NULL; e = e->next) {
 		static const char *const keys[] = { "ref", "sobject", "fields", "upsert", "when",
-			"each", "as", "comment", NULL };
+			"each", "as", "on", "find", "reconcile", "comment", NULL };
 		size_t k;
 		for (k = 0; keys[k] != NULL && strcmp(keys[k], e->string) != 0; k++)
 			;
 		if (keys[k] == NULL)
 			sfp_map_problem(c, place, "unknown key \"%s\" (ref, sobject, fields, upsert, when, each, "
-			    "as, comment)", e->string);
+			    "as, on, find, reconcile, comment)", e->string);
 	}
 	e = cJSON_GetObjectItemCaseSensitive(j, "each");
 	if (e != NULL) {
@@ -515,36 +695,48 @@ compile_record(struct comp *c, size_t i, const cJSON *j)
 		if (!cJSON_IsObject(up) || !cJSON_IsString(uf) || uv == NULL)
 			sfp_map_problem(c, r->upsert.place, "\"upsert\" is {\"field\": external id field, "
 			    "\"value\": value}");
-		else if (compile_field(c, r->sobject, uf->valuestring, uv, &r->upsert, (int)i, 1) == 0)
+		else if (sfp_map_compile_field(c, r->sobject, uf->valuestring, uv, &r->upsert, (int)i, 1) == 0)
 			r->has_upsert = 1;
+	}
+	e = cJSON_GetObjectItemCaseSensitive(j, "on");
+	r->json = j;
+	if (e != NULL) {
+		fp = sfp_map_printf(c, "%s.on", place);
+		if (c->m->state.text == NULL)
+			sfp_map_problem(c, fp ? fp : place, "\"on\" needs the mapping's \"state\": the path "
+			    "of the booking's state");
+		compile_on(c, r, fp ? fp : place, e);
+		free(fp);
+		if (r->non > 0 && updates_record_fields(r) != NULL && cJSON_IsFalse(
+		    cJSON_GetObjectItemCaseSensitive(sol, "updateable")))
+			sfp_map_problem(c, place, "the integration user cannot update %s records", r->sobject);
+		for (nf = 0; nf < r->non; nf++)
+			if (r->on[nf].method == SFP_PLAN_DELETE && cJSON_IsFalse(
+			    cJSON_GetObjectItemCaseSensitive(sol, "deletable")))
+				sfp_map_problem(c, place, "the integration user cannot delete %s records",
+				    r->sobject);
 	}
 	fields = cJSON_GetObjectItemCaseSensitive(j, "fields");
 	if (!cJSON_IsObject(fields)) {
 		sfp_map_problem(c, place, "a record needs \"fields\" (an object of field: value)");
 		return;
 	}
-	nf = (size_t)cJSON_GetArraySize(fields);
-	if ((r->fields = calloc(nf ? nf : 1, sizeof(*r->fields))) == NULL) {
-		c->oom = 1;
-		return;
+	fp = sfp_map_printf(c, "%s.fields", place);
+	c->updated_on = updates_record_fields(r);
+	compile_fields(c, r, fp ? fp : place, fields, (int)i, &r->fields, &r->nf);
+	c->updated_on = NULL;
+	free(fp);
+	if (e != NULL && r->on != NULL) {
+		fp = sfp_map_printf(c, "%s.on", place);
+		compile_on_fields(c, r, fp ? fp : place, e, (int)i);
+		free(fp);
 	}
-	for (e = fields->child; e != NULL; e = e->next) {
-		struct fmap *fm = &r->fields[r->nf];
-		size_t k;
-		if ((fm->place = sfp_map_printf(c, "%s.fields.%s", place, e->string)) == NULL)
-			return;
-		for (k = 0; k < r->nf; k++)
-			if (strcasecmp(r->fields[k].name, e->string) == 0)
-				sfp_map_problem(c, fm->place, "field %s is given twice", e->string);
-		if (r->has_upsert && strcasecmp(r->upsert.name, e->string) == 0)
-			sfp_map_problem(c, fm->place, "%s is the upsert key; give it only under \"upsert\"",
-			    e->string);
-		if (compile_field(c, r->sobject, e->string, e, fm, (int)i, 0) == 0)
-			r->nf++;
-		else {
-			free(fm->place);
-			fm->place = NULL;
-		}
+	r->reconcile_parent = -1;
+	if ((e = cJSON_GetObjectItemCaseSensitive(j, "find")) != NULL)
+		sfp_map_compile_find(c, r, place, e, (int)i);
+	if ((e = cJSON_GetObjectItemCaseSensitive(j, "reconcile")) != NULL) {
+		sfp_map_compile_reconcile(c, r, place, e, (int)i);
+		return;   /* its parent field is sf-create's to fill; no other required field */
 	}
 	/* A restricted dependent picklist set to a constant: its pair with a
 	 * constant (or absent) controller is checked now, at --check;
@@ -596,25 +788,27 @@ compile_record(struct comp *c, size_t i, const cJSON *j)
 static void
 record_fini(struct record *r)
 {
-	size_t i;
+	size_t i, k;
 
-	for (i = 0; i < r->nf; i++) {
-		free(r->fields[i].name);
-		free(r->fields[i].place);
-		free(r->fields[i].pre);
-		vspec_fini(&r->fields[i].v);
-	}
+	for (i = 0; i < r->nf; i++)
+		fmap_fini(&r->fields[i]);
 	free(r->fields);
-	free(r->upsert.name);
-	free(r->upsert.place);
-	free(r->upsert.pre);
-	vspec_fini(&r->upsert.v);
+	for (k = 0; k < r->non; k++) {
+		for (i = 0; i < r->on[k].nf; i++)
+			fmap_fini(&r->on[k].fields[i]);
+		free(r->on[k].fields);
+		free(r->on[k].state);
+	}
+	free(r->on);
+	fmap_fini(&r->upsert);
+	fmap_fini(&r->find_value);
+	free(r->find_rest);
+	free(r->reconcile_rest);
 	free(r->ref);
 	free(r->sobject);
 	free(r->place);
 	sfp_map_path_fini(&r->each);
-	sfp_map_path_fini(&r->when.path);
-	cJSON_Delete(r->when.values);
+	cond_fini(&r->when);
 }
 
 void
@@ -628,6 +822,9 @@ sfp_mapping_free(struct sfp_mapping *m)
 		record_fini(&m->r[i]);
 	free(m->r);
 	sfp_map_path_fini(&m->id);
+	sfp_map_path_fini(&m->state);
+	sfp_map_path_fini(&m->version);
+	free(m->version_field);
 	cJSON_Delete(m->lookups);
 	sfp_buf_fini(&m->out);
 	sfp_map_arena_free(&m->ar);
@@ -661,8 +858,10 @@ sfp_mapping_compile(const cJSON *json, const struct sfp_catalog *cat, struct sfp
 	}
 	for (e = json->child; e != NULL; e = e->next)
 		if (strcmp(e->string, "id") != 0 && strcmp(e->string, "records") != 0 &&
-		    strcmp(e->string, "lookups") != 0 && strcmp(e->string, "comment") != 0)
-			sfp_map_problem(&c, e->string, "unknown key (id, lookups, records, comment)");
+		    strcmp(e->string, "lookups") != 0 && strcmp(e->string, "comment") != 0 &&
+		    strcmp(e->string, "state") != 0 && strcmp(e->string, "version") != 0)
+			sfp_map_problem(&c, e->string, "unknown key (id, state, version, lookups, records, "
+			    "comment)");
 	e = cJSON_GetObjectItemCaseSensitive(json, "id");
 	/* why is set only by a failed parse: a $variable parses but is no booking path */
 	if (e != NULL && !cJSON_IsString(e))
@@ -671,6 +870,11 @@ sfp_mapping_compile(const cJSON *json, const struct sfp_catalog *cat, struct sfp
 		sfp_map_problem(&c, "id", "\"id\" is the path of the booking's id: %s", why);
 	else if (m->id.scope != SC_BOOKING)
 		sfp_map_problem(&c, "id", "\"id\" is the path of the booking's id: not a $ variable");
+	e = cJSON_GetObjectItemCaseSensitive(json, "state");
+	if (e != NULL && (!cJSON_IsString(e) ||
+	    sfp_map_parse_path_str(&c, e->valuestring, &m->state, &why) != 0 ||
+	    m->state.scope != SC_BOOKING))
+		sfp_map_problem(&c, "state", "\"state\" is the path of the booking's state");
 	e = cJSON_GetObjectItemCaseSensitive(json, "lookups");
 	if (e != NULL) {
 		const cJSON *t, *v;
@@ -710,13 +914,14 @@ sfp_mapping_compile(const cJSON *json, const struct sfp_catalog *cat, struct sfp
 			    "starting with a letter", REF_MAX);
 			continue;
 		}
-		if (find_ref(&c, ref->valuestring, strlen(ref->valuestring)) >= 0)
+		if (sfp_map_find_ref(&c, ref->valuestring, strlen(ref->valuestring)) >= 0)
 			sfp_map_problem(&c, pl, "ref \"%s\" is used twice", ref->valuestring);
 		else
 			m->r[i].ref = sfp_map_strndup(&c, ref->valuestring, strlen(ref->valuestring));
 	}
 	for (i = 0, e = recs->child; e != NULL; e = e->next, i++)
 		compile_record(&c, i, e);
+	sfp_map_compile_version(&c, cJSON_GetObjectItemCaseSensitive(json, "version"));
 done:
 	if (c.oom) {
 		sfp_mapping_free(m);

@@ -5,6 +5,7 @@
  *
  *   mapping_parse.c    the template and path language: paths, {{ expr | filter }}
  *   mapping_compile.c  a mapping (JSON) checked against the catalog into a program
+ *   mapping_life.c     its parts for a booking's life: version, find, reconcile
  *   mapping_apply.c    a booking run through the program into one plan line
  *   mapping_stream.c   sf-map's stream: bookings in, plans or refusals out
  *
@@ -20,6 +21,7 @@
 #include "buf.h"
 #include "field.h"
 #include "mapping.h"
+#include "plan.h"
 #include "timefmt.h"
 
 #define REF_MAX 40
@@ -108,12 +110,24 @@ struct fmap {
 	size_t prelen;
 };
 
-enum ckind { CK_NONE, CK_PRESENT, CK_ABSENT, CK_EQUALS, CK_NOT_EQUALS, CK_IN };
+enum ckind { CK_NONE, CK_PRESENT, CK_ABSENT, CK_EQUALS, CK_NOT_EQUALS, CK_IN, CK_ALL, CK_ANY,
+	CK_NOT };
 
 struct cond {
 	enum ckind k;
 	struct path path;
 	cJSON *values;      /* owned: equals value as a one-element array, or the in-list */
+	struct cond *sub;   /* all, any: the tests; not: the one it negates */
+	size_t nsub;
+};
+
+/* What a record does in one booking state ("on"). */
+struct action {
+	char *state;        /* the state's value, "*" for any other */
+	enum sfp_plan_method method;
+	struct fmap *fields;    /* the update's own fields (has_fields), else the record's */
+	size_t nf;
+	int has_fields;
 };
 
 struct record {
@@ -128,6 +142,17 @@ struct record {
 	int has_upsert;
 	struct fmap *fields;
 	size_t nf;
+	struct action *on;  /* by booking state; none: create, or upsert with a key */
+	size_t non;
+	/* "find": an existing record to use instead (sf-create looks it up) */
+	int has_find;
+	struct fmap find_value;
+	char *find_rest;    /* ,"in":[..],"many":..,"fill":[..] as plan JSON */
+	/* "reconcile": the children its parent should have (with "each") */
+	int reconcile_parent;   /* record index, -1: not a reconcile */
+	char *reconcile_rest;   /* ,"parent":{..},"match":.. as plan JSON */
+	int match_field;    /* index in fields of the matched field */
+	const cJSON *json;  /* the mapping's record, while compiling only */
 };
 
 struct zslot {
@@ -138,6 +163,10 @@ struct zslot {
 struct sfp_mapping {
 	const struct sfp_catalog *cat;
 	struct path id;
+	struct path state;  /* where a booking says its state ("on"); text NULL: none */
+	struct path version;    /* where it says its version or update time; text NULL: none */
+	int version_rec;    /* the record whose key and field keep the version */
+	char *version_field;
 	cJSON *lookups;     /* owned copy */
 	struct record *r;
 	size_t nr;
@@ -166,6 +195,9 @@ struct comp {
 	int oom;
 	const char *as;     /* each-scope variable name */
 	int in_each;
+	const char *updated_on;  /* fields compiled now are updated (in this state) */
+	int update_only;    /* ... and never created */
+	int read_only;      /* ... or only read (a find's value) */
 };
 
 /* ---- mapping_parse.c ---- */
@@ -187,6 +219,23 @@ void sfp_map_expr_fini(struct expr *e);
 extern const char *const sfp_map_filters[];
 /* The value at p under v, or NULL. */
 const cJSON *sfp_map_walk(const struct path *p, const cJSON *v);
+
+/* ---- mapping_compile.c ---- */
+
+/* The record named s[0..n), or -1. */
+int sfp_map_find_ref(struct comp *c, const char *s, size_t n);
+/* Field fname of sobject from j into fm (its place set), checked against the
+ * catalog; -1 when the field is unknown. */
+int sfp_map_compile_field(struct comp *c, const char *sobject, const char *fname, const cJSON *j,
+    struct fmap *fm, int recidx, int for_upsert);
+
+/* ---- mapping_life.c: "find" and "reconcile" of a record, the mapping's "version" ---- */
+
+void sfp_map_compile_find(struct comp *c, struct record *r, const char *place, const cJSON *j,
+    int recidx);
+void sfp_map_compile_reconcile(struct comp *c, struct record *r, const char *place,
+    const cJSON *j, int recidx);
+void sfp_map_compile_version(struct comp *c, const cJSON *j);
 
 /* ---- mapping_apply.c ---- */
 

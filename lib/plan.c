@@ -47,6 +47,43 @@ static const char *str_of(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+static const char *const method_names[] = { "create", "upsert", "update", "delete", "none",
+	"reconcile" };
+
+const char *sfp_plan_method_name(enum sfp_plan_method m)
+{
+	return method_names[m];
+}
+
+/* The method named by s, or -1. */
+static int method_of(const char *s)
+{
+	int m;
+
+	for (m = 0; s && m <= SFP_PLAN_RECONCILE; m++)
+		if (strcmp(s, method_names[m]) == 0)
+			return m;
+	return -1;
+}
+
+const cJSON *sfp_plan_record_key(const cJSON *rec)
+{
+	const cJSON *k = cJSON_GetObjectItemCaseSensitive(rec, "upsert");
+
+	return k ? k : cJSON_GetObjectItemCaseSensitive(rec, "key");
+}
+
+enum sfp_plan_method sfp_plan_record_method(const cJSON *rec)
+{
+	int m = method_of(str_of(rec, "method"));
+
+	if (m >= 0)
+		return (enum sfp_plan_method)m;
+	if (cJSON_GetObjectItemCaseSensitive(rec, "upsert"))
+		return SFP_PLAN_UPSERT;
+	return cJSON_GetObjectItemCaseSensitive(rec, "id") ? SFP_PLAN_UPDATE : SFP_PLAN_CREATE;
+}
+
 struct refscan {
 	const cJSON *records;   /* the plan's records */
 	size_t upto;            /* refs before this index may be named */
@@ -87,12 +124,16 @@ static int scan_string(const char *s, struct refscan *rs)
 			continue;
 		}
 		at = find_ref(rs->records, rs->upto, n, (size_t)(e - n));
-		/* A record updated by its id answers no body to refer to (204). */
-		if (at < 0 || cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rs->records,
-		    (int)at), "id") != NULL) {
+		/* A record left alone or deleted has no id to give; one updated by
+		 * its id answers no body to refer to (204). */
+		rs->to_update = at >= 0 && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetArrayItem(rs->records, (int)at), "id"));
+		if (at >= 0 && (rs->to_update || sfp_plan_record_method(cJSON_GetArrayItem(
+		    rs->records, (int)at)) >= SFP_PLAN_DELETE))
+			at = -1;
+		if (at < 0) {
 			rs->bad = n;
 			rs->badlen = (size_t)(e - n);
-			rs->to_update = at >= 0;
 			return 0;
 		}
 		if (rs->depth[at] > rs->max)
@@ -132,6 +173,184 @@ static enum sfp_status bad_plan(struct sfp_fail *f, const char *ref, const char 
 	return SFP_E_ITEM;
 }
 
+static enum sfp_status check_key(const cJSON *up, const char *ref, const char *name,
+    struct sfp_fail *f)
+{
+	const cJSON *val = cJSON_GetObjectItemCaseSensitive(up, "value");
+
+	if (!cJSON_IsObject(up) || !sfp_plan_api_name_ok(str_of(up, "field")))
+		return bad_plan(f, ref, "record %s: \"%s\" needs a \"field\" api name", ref, name);
+	if (strcasecmp(str_of(up, "field"), "Id") == 0)
+		return bad_plan(f, ref, "record %s: no %s by Id (Id is no external id field); to "
+		    "update a record whose id is known give \"id\":\"<Id>\" in place of \"%s\"",
+		    ref, name, name);
+	if (!(cJSON_IsString(val) && val->valuestring[0]) &&
+	    !(cJSON_IsNumber(val) && isfinite(val->valuedouble)))
+		return bad_plan(f, ref, "record %s: \"%s\" needs a non-empty \"value\"", ref, name);
+	return SFP_OK;
+}
+
+/* "find": {"value": text, "in": [{"sobject","field"}] (1 to 5), "many", "fill"}. */
+static enum sfp_status check_find(const cJSON *fd, const char *ref, struct sfp_fail *f)
+{
+	const cJSON *in = cJSON_GetObjectItemCaseSensitive(fd, "in"), *e;
+	const cJSON *fill = cJSON_GetObjectItemCaseSensitive(fd, "fill");
+	const char *many = str_of(fd, "many"), *val = str_of(fd, "value");
+
+	(void)ref;
+	if (!cJSON_IsObject(fd) || !val || !val[0] || !cJSON_IsArray(in) ||
+	    cJSON_GetArraySize(in) < 1 || cJSON_GetArraySize(in) > 5)
+		return SFP_E_ITEM;
+	if (cJSON_GetObjectItemCaseSensitive(fd, "many") && (!many || (strcmp(many, "first") &&
+	    strcmp(many, "refuse") && strcmp(many, "create"))))
+		return SFP_E_ITEM;
+	cJSON_ArrayForEach(e, in)
+		if (!sfp_plan_api_name_ok(str_of(e, "sobject")) || !sfp_plan_api_name_ok(str_of(e, "field")))
+			return SFP_E_ITEM;
+	if (fill && !cJSON_IsArray(fill))
+		return SFP_E_ITEM;
+	cJSON_ArrayForEach(e, fill)
+		if (!cJSON_IsString(e) || !sfp_plan_api_name_ok(e->valuestring))
+			return SFP_E_ITEM;
+	(void)f;
+	return SFP_OK;
+}
+
+/* "reconcile": the parent an earlier record with a key, the match field, the
+ * wanted values (strings, at most 200). */
+static enum sfp_status check_reconcile(const cJSON *rec, const char *ref, struct refscan *rs,
+    struct sfp_fail *f)
+{
+	const cJSON *parent = cJSON_GetObjectItemCaseSensitive(rec, "parent");
+	const cJSON *want = cJSON_GetObjectItemCaseSensitive(rec, "want"), *e;
+	const char *pref = str_of(parent, "ref");
+	long at = pref ? find_ref(rs->records, rs->upto, pref, strlen(pref)) : -1;
+	const cJSON *prec = at >= 0 ? cJSON_GetArrayItem(rs->records, (int)at) : NULL;
+	enum sfp_plan_method pm = prec ? sfp_plan_record_method(prec) : SFP_PLAN_NONE;
+
+	if (!prec || !sfp_plan_api_name_ok(str_of(parent, "field")) ||
+	    (pm != SFP_PLAN_UPSERT && pm != SFP_PLAN_UPDATE) || !sfp_plan_record_key(prec))
+		return bad_plan(f, ref, "record %s: a reconcile's \"parent\" is {\"ref\": an earlier "
+		    "record upserted or updated by key, \"field\": the child's field naming it}", ref);
+	if (!sfp_plan_api_name_ok(str_of(rec, "match")) || !cJSON_IsArray(want) ||
+	    cJSON_GetArraySize(want) > 200)
+		return bad_plan(f, ref, "record %s: a reconcile needs \"match\" (a field) and \"want\" "
+		    "(a list of at most 200 values)", ref);
+	cJSON_ArrayForEach(e, want)
+		if (!cJSON_IsString(e) || !e->valuestring[0])
+			return bad_plan(f, ref, "record %s: \"want\" holds non-empty strings", ref);
+	if (cJSON_GetObjectItemCaseSensitive(rec, "id") || sfp_plan_record_key(rec))
+		return bad_plan(f, ref, "record %s: a reconcile takes no \"id\" or \"key\"", ref);
+	if (strlen(ref) > SFP_PLAN_MAX_REF - 8)
+		return bad_plan(f, ref, "record %s: a reconcile's ref is at most 32 characters (its "
+		    "creates and deletes are named after it)", ref);
+	return SFP_OK;
+}
+
+/* The method, and the key it needs: an upsert its "upsert", an update or a
+ * delete one "id" or "key", a create neither; a delete or none no fields. */
+static enum sfp_status check_method(const cJSON *rec, const char *ref, struct refscan *rs,
+    struct sfp_fail *f)
+{
+	const cJSON *mv = cJSON_GetObjectItemCaseSensitive(rec, "method");
+	const cJSON *up = cJSON_GetObjectItemCaseSensitive(rec, "upsert");
+	const cJSON *key = cJSON_GetObjectItemCaseSensitive(rec, "key");
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+	const cJSON *fields = cJSON_GetObjectItemCaseSensitive(rec, "fields");
+	int m = mv ? method_of(cJSON_IsString(mv) ? mv->valuestring : NULL) :
+	    (int)sfp_plan_record_method(rec);
+
+	if (m < 0)
+		return bad_plan(f, ref, "record %s: \"method\" is create, upsert, update, delete, "
+		    "none or reconcile", ref);
+	if (cJSON_GetObjectItemCaseSensitive(rec, "find") && (m > SFP_PLAN_UPSERT ||
+	    check_find(cJSON_GetObjectItemCaseSensitive(rec, "find"), ref, f) != SFP_OK))
+		return bad_plan(f, ref, "record %s: \"find\" goes on a create or an upsert: {\"value\": "
+		    "text, \"in\": [{\"sobject\", \"field\"}, ...], \"many\": first, refuse or create, "
+		    "\"fill\": [fields]}", ref);
+	if (m == SFP_PLAN_RECONCILE)
+		return check_reconcile(rec, ref, rs, f);
+	if (up && id)
+		return bad_plan(f, ref, "record %s: \"id\" and \"upsert\" together: a record is "
+		    "updated by its id or upserted by a key, not both", ref);
+	if (up && m != SFP_PLAN_UPSERT)
+		return bad_plan(f, ref, "record %s: \"upsert\" goes only with method upsert (an "
+		    "update or a delete names its record by \"key\" or \"id\")", ref);
+	if (m == SFP_PLAN_UPSERT)
+		return up ? check_key(up, ref, "upsert", f) :
+		    bad_plan(f, ref, "record %s: an upsert needs \"upsert\"", ref);
+	if (m == SFP_PLAN_CREATE || m == SFP_PLAN_NONE) {
+		if (key || id)
+			return bad_plan(f, ref, "record %s: a %s takes no \"key\" or \"id\"", ref,
+			    method_names[m]);
+	} else if (!key == !id) {
+		return bad_plan(f, ref, "record %s: an %s needs one of \"id\" or \"key\"", ref,
+		    method_names[m]);
+	} else if (key) {
+		if (check_key(key, ref, "key", f) != SFP_OK)
+			return SFP_E_ITEM;
+	} else if (!cJSON_IsString(id) || !(sfp_plan_id_is_ref(id->valuestring) ||
+	    sfp_sfid_valid(id->valuestring, NULL))) {
+		return bad_plan(f, ref, "record %s: \"id\" is a salesforce id or \"@{ref.id}\"", ref);
+	} else if (!sfp_plan_id_is_ref(id->valuestring) &&
+	    sfp_plan_key_prefix(str_of(rec, "sobject")) && strncmp(id->valuestring,
+	    sfp_plan_key_prefix(str_of(rec, "sobject")), 3) != 0) {
+		return bad_plan(f, ref, "record %s: id %.18s is not a %s id (those start with %s)", ref,
+		    id->valuestring, str_of(rec, "sobject"), sfp_plan_key_prefix(str_of(rec, "sobject")));
+	} else if (!scan_string(id->valuestring, rs)) {
+		return bad_plan(f, ref, "record %s: id: @{%.*s.} names no earlier record written",
+		    ref, (int)(rs->badlen > 64 ? 64 : rs->badlen), rs->bad);
+	}
+	if (m == SFP_PLAN_DELETE && cJSON_GetArraySize(fields) > 0)
+		return bad_plan(f, ref, "record %s: a delete takes no fields", ref);
+	return SFP_OK;
+}
+
+/* "version": {"sobject", "key": {"field", "value"}, "field", "value": number}. */
+static enum sfp_status check_version(const cJSON *v, struct sfp_fail *f)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(v, "value");
+
+	if (!v)
+		return SFP_OK;
+	if (!cJSON_IsObject(v) || !sfp_plan_api_name_ok(str_of(v, "sobject")) ||
+	    !sfp_plan_api_name_ok(str_of(v, "field")) || !cJSON_IsNumber(n) ||
+	    !isfinite(n->valuedouble) || check_key(cJSON_GetObjectItemCaseSensitive(v, "key"),
+	    "version", "key", f) != SFP_OK ||
+	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(v,
+	    "key"), "value")))
+		return bad_plan(f, NULL, "plan: \"version\" is {\"sobject\": name, \"key\": "
+		    "{\"field\": name, \"value\": text}, \"field\": name, \"value\": number}");
+	return SFP_OK;
+}
+
+const char *sfp_plan_key_prefix(const char *sobject)
+{
+	static const struct { const char *sobject, *prefix; } known[] = {
+		{ "Account", "001" }, { "Contact", "003" }, { "Opportunity", "006" },
+		{ "Lead", "00Q" }, { "Task", "00T" }, { "Event", "00U" }, { "User", "005" },
+		{ "Case", "500" }, { "Campaign", "701" }, { "Contract", "800" },
+	};
+	size_t i;
+
+	for (i = 0; sobject && i < sizeof known / sizeof known[0]; i++)
+		if (strcasecmp(sobject, known[i].sobject) == 0)
+			return known[i].prefix;
+	return NULL;
+}
+
+int sfp_plan_id_is_ref(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 7 || strncmp(s, "@{", 2) != 0 || strcmp(s + n - 4, ".id}") != 0)
+		return 0;
+	for (i = 2; i < n - 4; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
 enum sfp_status sfp_plan_check(const cJSON *plan, struct sfp_fail *f)
 {
 	const cJSON *id, *records, *rec;
@@ -143,6 +362,8 @@ enum sfp_status sfp_plan_check(const cJSON *plan, struct sfp_fail *f)
 	id = cJSON_GetObjectItemCaseSensitive(plan, "id");
 	if (!(cJSON_IsString(id) && id->valuestring[0]) && !cJSON_IsNumber(id))
 		return bad_plan(f, NULL, "plan: \"id\" must be a non-empty string or a number");
+	if (check_version(cJSON_GetObjectItemCaseSensitive(plan, "version"), f) != SFP_OK)
+		return SFP_E_ITEM;
 	records = cJSON_GetObjectItemCaseSensitive(plan, "records");
 	if (!cJSON_IsArray(records) || cJSON_GetArraySize(records) < 1)
 		return bad_plan(f, NULL, "plan: \"records\" must be a non-empty array");
@@ -150,7 +371,7 @@ enum sfp_status sfp_plan_check(const cJSON *plan, struct sfp_fail *f)
 		return bad_plan(f, NULL, "plan: more than 500 records");
 	cJSON_ArrayForEach(rec, records) {
 		const char *ref = str_of(rec, "ref"), *so = str_of(rec, "sobject");
-		const cJSON *fields = cJSON_GetObjectItemCaseSensitive(rec, "fields"), *fl, *up;
+		const cJSON *fields = cJSON_GetObjectItemCaseSensitive(rec, "fields"), *fl;
 		struct refscan rs;
 
 		if (!cJSON_IsObject(rec))
@@ -162,7 +383,8 @@ enum sfp_status sfp_plan_check(const cJSON *plan, struct sfp_fail *f)
 			return bad_plan(f, ref, "record %s: ref used twice", ref);
 		if (!sfp_plan_api_name_ok(so))
 			return bad_plan(f, ref, "record %s: \"sobject\" must be an api name", ref);
-		if (!cJSON_IsObject(fields))
+		if (!cJSON_IsObject(fields) && !(fields == NULL &&
+		    sfp_plan_record_method(rec) >= SFP_PLAN_DELETE))
 			return bad_plan(f, ref, "record %s: \"fields\" must be an object", ref);
 		rs = (struct refscan){ .records = records, .upto = i, .depth = depth };
 		cJSON_ArrayForEach(fl, fields) {
@@ -180,36 +402,11 @@ enum sfp_status sfp_plan_check(const cJSON *plan, struct sfp_fail *f)
 				return SFP_E_ITEM;
 			}
 		}
+		if (check_method(rec, ref, &rs, f) != SFP_OK)
+			return SFP_E_ITEM;
 		depth[i] = rs.max + 1;
 		if (depth[i] > SFP_GRAPH_MAX_DEPTH)
 			return bad_plan(f, ref, "record %s: references nest deeper than 15", ref);
-		up = cJSON_GetObjectItemCaseSensitive(rec, "upsert");
-		if (cJSON_GetObjectItemCaseSensitive(rec, "id") != NULL) {
-			const char *rid = str_of(rec, "id"), *want = sfp_plan_key_prefix(so);
-
-			if (up)
-				return bad_plan(f, ref, "record %s: \"id\" and \"upsert\" together: "
-				    "a record is updated by its id or upserted by a key, not both", ref);
-			if (!rid || !sfp_sfid_valid(rid, NULL))
-				return bad_plan(f, ref, "record %s: \"id\" must be a salesforce id "
-				    "(15 or 18 letters and digits)", ref);
-			if (want && strncmp(rid, want, 3) != 0)
-				return bad_plan(f, ref, "record %s: id %.18s is not a %s id (those "
-				    "start with %s)", ref, rid, so, want);
-		}
-		if (up) {
-			const cJSON *val = cJSON_GetObjectItemCaseSensitive(up, "value");
-
-			if (!cJSON_IsObject(up) || !sfp_plan_api_name_ok(str_of(up, "field")))
-				return bad_plan(f, ref, "record %s: \"upsert\" needs a \"field\" api name", ref);
-			if (strcasecmp(str_of(up, "field"), "Id") == 0)
-				return bad_plan(f, ref, "record %s: no upsert by Id (Id is no external "
-				    "id field); to update a record whose id is known give "
-				    "\"id\":\"<Id>\" in place of \"upsert\"", ref);
-			if (!(cJSON_IsString(val) && val->valuestring[0]) &&
-			    !(cJSON_IsNumber(val) && isfinite(val->valuedouble)))
-				return bad_plan(f, ref, "record %s: \"upsert\" needs a non-empty \"value\"", ref);
-		}
 		i++;
 	}
 	return SFP_OK;
@@ -217,48 +414,31 @@ enum sfp_status sfp_plan_check(const cJSON *plan, struct sfp_fail *f)
 
 size_t sfp_plan_nodes(const cJSON *plan)
 {
-	int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(plan, "records"));
+	const cJSON *rec;
+	size_t n = 0;
 
-	return n > 0 ? (size_t)n : 0;
+	cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(plan, "records"))
+		n += sfp_plan_record_method(rec) != SFP_PLAN_NONE;   /* a reconcile counts one until expanded */
+	return n;
 }
 
-int sfp_plan_all_upsert(const cJSON *plan)
+int sfp_plan_resend_safe(const cJSON *plan)
 {
 	const cJSON *rec;
 
-	/* an update by id is as safe to send again as an upsert */
-	cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(plan, "records"))
-		if (!cJSON_GetObjectItemCaseSensitive(rec, "upsert") &&
-		    !cJSON_GetObjectItemCaseSensitive(rec, "id"))
+	cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(plan, "records")) {
+		enum sfp_plan_method m = sfp_plan_record_method(rec);
+
+		if (m == SFP_PLAN_CREATE || m == SFP_PLAN_DELETE || m == SFP_PLAN_RECONCILE)
 			return 0;
+	}
 	return 1;
-}
-
-/*
- * The key prefix of standard objects' ids (an id's first three characters name
- * its object), from Salesforce's "Standard Field Record ID Prefix Decoder"
- * (https://help.salesforce.com/s/articleView?id=000385203&type=1).  Custom
- * objects' prefixes differ per org: for them the org checks.
- */
-const char *sfp_plan_key_prefix(const char *sobject)
-{
-	static const struct { const char *sobject, *prefix; } known[] = {
-		{ "Account", "001" }, { "Contact", "003" }, { "Opportunity", "006" },
-		{ "Lead", "00Q" }, { "Task", "00T" }, { "Event", "00U" }, { "User", "005" },
-		{ "Case", "500" }, { "Campaign", "701" }, { "Contract", "800" },
-	};
-	size_t i;
-
-	for (i = 0; sobject && i < sizeof known / sizeof known[0]; i++)
-		if (strcasecmp(sobject, known[i].sobject) == 0)
-			return known[i].prefix;
-	return NULL;
 }
 
 /* ---- packing ---- */
 
 struct kind {
-	int upsert;
+	enum sfp_plan_method method;
 	const char *sobject;
 };
 
@@ -274,12 +454,13 @@ static int kinds_add(struct kinds *ks, const cJSON *plan)
 	const cJSON *rec;
 
 	cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(plan, "records")) {
-		struct kind k = { cJSON_GetObjectItemCaseSensitive(rec, "upsert") != NULL ||
-		    cJSON_GetObjectItemCaseSensitive(rec, "id") != NULL, str_of(rec, "sobject") };
+		struct kind k = { sfp_plan_record_method(rec), str_of(rec, "sobject") };
 		size_t j;
 
+		if (k.method >= SFP_PLAN_NONE)
+			continue;
 		for (j = 0; j < t.n; j++)
-			if (t.k[j].upsert == k.upsert && strcasecmp(t.k[j].sobject, k.sobject) == 0)
+			if (t.k[j].method == k.method && strcasecmp(t.k[j].sobject, k.sobject) == 0)
 				break;
 		if (j < t.n)
 			continue;
@@ -415,18 +596,16 @@ static int url_encode(const char *s, char *out, size_t cap)
 	return 0;
 }
 
-static cJSON *node_of(const char *data_path, const cJSON *rec, size_t num)
+/* The record's URL: .../sobjects/X, .../X/<id> or .../X/Key/<value>. */
+static int record_url(const char *data_path, const cJSON *rec, size_t num, char *url, size_t cap)
 {
-	const cJSON *up = cJSON_GetObjectItemCaseSensitive(rec, "upsert"), *fl;
-	const char *so = str_of(rec, "sobject"), *key = up ? str_of(up, "field") : NULL;
-	cJSON *node = cJSON_CreateObject(), *body = cJSON_CreateObject(), *c;
-	char url[4096], ref[64], val[3072];
+	const cJSON *key = sfp_plan_record_key(rec), *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+	const char *so = str_of(rec, "sobject");
+	char val[3072];
+	int w;
 
-	if (!node || !body)
-		goto oom;
-	snprintf(ref, sizeof ref, "p%zu_%s", num, str_of(rec, "ref"));
-	if (up) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(up, "value");
+	if (key) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(key, "value");
 		char numbuf[64];
 		const char *raw = v->valuestring;
 
@@ -438,26 +617,50 @@ static cJSON *node_of(const char *data_path, const cJSON *rec, size_t num)
 			raw = numbuf;
 		}
 		if (url_encode(raw, val, sizeof val) < 0)
-			goto oom;
-		snprintf(url, sizeof url, "%s/sobjects/%s/%s/%s", data_path, so, key, val);
-	} else if (str_of(rec, "id")) {
-		/* an update of a record known by its id (checked: letters and digits) */
-		snprintf(url, sizeof url, "%s/sobjects/%s/%s", data_path, so, str_of(rec, "id"));
+			return -1;
+		w = snprintf(url, cap, "%s/sobjects/%s/%s/%s", data_path, so, str_of(key, "field"), val);
+	} else if (cJSON_IsString(id)) {
+		char *rid = rewrite_refs(id->valuestring, num);
+
+		if (!rid)
+			return -1;
+		w = snprintf(url, cap, "%s/sobjects/%s/%s", data_path, so, rid);
+		free(rid);
 	} else {
-		snprintf(url, sizeof url, "%s/sobjects/%s", data_path, so);
+		w = snprintf(url, cap, "%s/sobjects/%s", data_path, so);
 	}
-	cJSON_ArrayForEach(fl, cJSON_GetObjectItemCaseSensitive(rec, "fields")) {
-		if (key && strcasecmp(fl->string, key) == 0)
-			continue;   /* Salesforce refuses the key field in an upsert body */
-		if (!(c = rewrite_value(fl, num)))
+	return w < 0 || (size_t)w >= cap ? -1 : 0;
+}
+
+static cJSON *node_of(const char *data_path, const cJSON *rec, size_t num)
+{
+	static const char *const verb[] = { "POST", "PATCH", "PATCH", "DELETE" };
+	enum sfp_plan_method m = sfp_plan_record_method(rec);
+	const cJSON *key = sfp_plan_record_key(rec), *fl;
+	const char *kf = key ? str_of(key, "field") : NULL;
+	cJSON *node = cJSON_CreateObject(), *body = NULL, *c;
+	char url[4096], ref[64];
+
+	if (!node || record_url(data_path, rec, num, url, sizeof url) < 0)
+		goto oom;
+	snprintf(ref, sizeof ref, "p%zu_%s", num, str_of(rec, "ref"));
+	if (m != SFP_PLAN_DELETE) {
+		if (!(body = cJSON_CreateObject()))
 			goto oom;
-		cJSON_AddItemToObject(body, fl->string, c);
+		cJSON_ArrayForEach(fl, cJSON_GetObjectItemCaseSensitive(rec, "fields")) {
+			if (kf && strcasecmp(fl->string, kf) == 0)
+				continue;   /* Salesforce refuses the key field in an upsert body */
+			if (!(c = rewrite_value(fl, num)))
+				goto oom;
+			cJSON_AddItemToObject(body, fl->string, c);
+		}
 	}
-	if (!cJSON_AddStringToObject(node, "method", up || str_of(rec, "id") ? "PATCH" : "POST") ||
+	if (!cJSON_AddStringToObject(node, "method", verb[m]) ||
 	    !cJSON_AddStringToObject(node, "url", url) ||
 	    !cJSON_AddStringToObject(node, "referenceId", ref))
 		goto oom;
-	cJSON_AddItemToObject(node, "body", body);
+	if (body)
+		cJSON_AddItemToObject(node, "body", body);
 	return node;
 oom:
 	cJSON_Delete(node);
@@ -490,9 +693,11 @@ cJSON *sfp_graph_body(const char *data_path, const cJSON *const *plans, const si
 				goto oom;
 		}
 		cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(plans[i], "records")) {
-			cJSON *node = node_of(data_path, rec, num[i]);
+			cJSON *node;
 
-			if (!node)
+			if (sfp_plan_record_method(rec) >= SFP_PLAN_NONE)
+				continue;   /* a reconcile not expanded (a dry run) sends nothing */
+			if (!(node = node_of(data_path, rec, num[i])))
 				goto oom;
 			cJSON_AddItemToArray(nodes, node);
 		}
@@ -580,25 +785,20 @@ static long plan_of_ref(const char *rid, const size_t *num, size_t n, const char
 	return -1;
 }
 
+/* The plan's record called ref, or NULL. */
+static const cJSON *record_of(const cJSON *plan, const char *ref)
+{
+	const cJSON *records = cJSON_GetObjectItemCaseSensitive(plan, "records");
+	long at = find_ref(records, (size_t)cJSON_GetArraySize(records), ref, strlen(ref));
+
+	return at >= 0 ? cJSON_GetArrayItem(records, (int)at) : NULL;
+}
+
 static int is_halted(const cJSON *body)
 {
 	const char *c = str_of(cJSON_IsArray(body) ? cJSON_GetArrayItem(body, 0) : body, "errorCode");
 
 	return c && strcmp(c, "PROCESSING_HALTED") == 0;
-}
-
-/* The "id" of the plan's record ref, or NULL. */
-static const char *record_id(const cJSON *plan, const char *ref)
-{
-	const cJSON *rec;
-
-	cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(plan, "records")) {
-		const char *r = str_of(rec, "ref");
-
-		if (r && ref && strcmp(r, ref) == 0)
-			return str_of(rec, "id");
-	}
-	return NULL;
 }
 
 enum sfp_status sfp_graph_read(const cJSON *resp, const cJSON *const *plans, const size_t *num,
@@ -644,19 +844,24 @@ enum sfp_status sfp_graph_read(const cJSON *resp, const cJSON *const *plans, con
 				const cJSON *cr8 = cJSON_GetObjectItemCaseSensitive(body, "created");
 				cJSON *r;
 
-				if (!id)     /* 204: an update by id names its record in the plan */
-					id = record_id(plans[at], ref);
-				if (!id) {   /* 204 from an old API version: the id is in Location */
+				const cJSON *rec = record_of(plans[at], ref);
+				enum sfp_plan_method m = rec ? sfp_plan_record_method(rec) : SFP_PLAN_CREATE;
+
+				if (!id) {   /* 204: an update, a delete, or an old API version's upsert */
 					const char *loc = str_of(cJSON_GetObjectItemCaseSensitive(node,
 					    "httpHeaders"), "Location");
-					id = loc && strrchr(loc, '/') ? strrchr(loc, '/') + 1 : "";
+					const char *given = str_of(rec, "id");
+
+					id = loc && strrchr(loc, '/') ? strrchr(loc, '/') + 1 :
+					    given && !sfp_plan_id_is_ref(given) ? given : "";
 				}
 				if (!records[at] && !(records[at] = cJSON_CreateObject()))
 					goto oom;
 				if (!(r = cJSON_AddObjectToObject(records[at], ref)) ||
 				    !cJSON_AddStringToObject(r, "id", id) ||
 				    !cJSON_AddBoolToObject(r, "created", cJSON_IsBool(cr8) ?
-				    cJSON_IsTrue(cr8) : status == 201))
+				    cJSON_IsTrue(cr8) : status == 201) ||
+				    (m == SFP_PLAN_DELETE && !cJSON_AddTrueToObject(r, "deleted")))
 					goto oom;
 				okn[at]++;
 			} else if (!is_halted(body) && state[at] != 2) {

@@ -3,8 +3,10 @@
  * plan: the plan format, the contract between sf-map and sf-create.
  *
  * A plan (sfpipe(7)) is one booking: an id and up to 500 records, each with a
- * ref, an sObject, fields and optionally an upsert key; "@{ref.id}" in a field
- * value names a record created earlier in the same plan.  This module owns
+ * ref, an sObject, a method (create, upsert, update, delete or none: leave the
+ * record alone), fields, and the record's key where the method needs one: a
+ * Salesforce "id" or an external key; "@{ref.id}" in a field value or an id
+ * names a record written earlier in the same plan.  This module owns
  * what a plan may be (the check), how plans are packed into composite graph
  * requests within Salesforce's limits, the request bodies, and how a graph
  * response is read back into what became of each plan.  It sends nothing:
@@ -33,31 +35,68 @@
 #define SFP_GRAPH_MAX_DEPTH  15   /* longest @{} reference chain in a graph */
 #define SFP_PLAN_MAX_REF     40   /* characters in a record ref */
 
+/* What a plan record does (its "method"; without one, "upsert" when the
+ * record has an "upsert" key, "update" when it has an "id", else "create"). */
+enum sfp_plan_method {
+	SFP_PLAN_CREATE = 0,    /* POST .../sobjects/X */
+	SFP_PLAN_UPSERT,        /* PATCH .../sobjects/X/Key/value ("upsert") */
+	SFP_PLAN_UPDATE,        /* PATCH .../sobjects/X/Id, or .../X/Key/value ("key") */
+	SFP_PLAN_DELETE,        /* DELETE the same, no body */
+	SFP_PLAN_NONE,          /* leave alone: checked, reported, never sent */
+	SFP_PLAN_RECONCILE      /* the children a parent should have: sf-create turns it
+	                         * into creates and deletes (create_lookup.c) */
+};
+
 /*
  * Check one plan against the format: "id" a non-empty string or a number,
  * "records" a non-empty array of at most 500 records, each with a unique "ref"
- * ([A-Za-z0-9][A-Za-z0-9_]*, at most 40), an "sobject" (an API name), "fields"
- * an object, an optional "upsert" {"field": name, "value": non-empty string or
- * number} (not by Id) or instead an "id": the record's Salesforce id, which
- * updates that record (PATCH .../sobjects/X/<id>; of X's key prefix where
- * sfp_plan_key_prefix knows it); every "@{ref." names an earlier record of the
- * plan, not one updated by id; chains at most 15 deep.  SFP_E_ITEM with code
- * "bad-plan" and the place in f otherwise.
+ * ([A-Za-z0-9][A-Za-z0-9_]*, at most 40), an "sobject" (an API name), an
+ * optional "method" (create, upsert, update, delete, none), "fields" an object
+ * (absent or empty for delete and none), and the key its method needs: upsert
+ * an "upsert" {"field": name, "value": non-empty string or number}; update and
+ * delete exactly one of "id" (a Salesforce id, of the sObject's key prefix
+ * where sfp_plan_key_prefix knows it, or "@{ref.id}") or "key" (as "upsert",
+ * not by Id); create none of them.  Every "@{ref." names an earlier record of
+ * the plan that is sent (not "none", not deleted, not updated by a literal id:
+ * that answers no body); chains at most 15 deep.  An optional
+ * "version" {"sobject", "key": {"field", "value": text}, "field", "value":
+ * number} says where the org keeps the booking's version (newest wins,
+ * create_lookup.c).  A create or upsert may carry "find" {"value": text,
+ * "in": [{"sobject","field"}, ...], "many": "first"|"refuse"|"create",
+ * "fill": [field, ...]}: an existing record to use instead; a "reconcile"
+ * record {"parent": {"ref": an earlier keyed record, "field"}, "match":
+ * field, "want": [text, ...], "fields"} names the children its parent should
+ * have, no more.  SFP_E_ITEM with code "bad-plan" and the place in f
+ * otherwise.
  */
 enum sfp_status sfp_plan_check(const cJSON *plan, struct sfp_fail *f);
 
-/* 1 when s is an sObject or field API name: a letter, then letters, digits,
- * underscores, at most 80. */
-int sfp_plan_api_name_ok(const char *s);
+/* The method of a record of a checked plan. */
+enum sfp_plan_method sfp_plan_record_method(const cJSON *rec);
+
+/* The method's name as the plan spells it ("create", ...). */
+const char *sfp_plan_method_name(enum sfp_plan_method m);
 
 /* The key prefix ("001") of a standard sObject's ids, or NULL when not known
  * here (custom objects: it differs per org). */
 const char *sfp_plan_key_prefix(const char *sobject);
 
-/* Records in a (checked) plan, and 1 when every one of them has an upsert key
- * or is an update by id (either may be sent again without a duplicate). */
+/* 1 when s is exactly "@{ref.id}", a reference to a record of the plan. */
+int sfp_plan_id_is_ref(const char *s);
+
+/* The record's external key object ({"field","value"}: "upsert" or "key"), or NULL. */
+const cJSON *sfp_plan_record_key(const cJSON *rec);
+
+/* 1 when s is an sObject or field API name: a letter, then letters, digits,
+ * underscores, at most 80. */
+int sfp_plan_api_name_ok(const char *s);
+
+/* Records of a (checked) plan that are sent (all but "none"), and 1 when
+ * sending the plan twice leaves what sending it once does: every record sent
+ * is an upsert or an update (a create would make a second record, a delete
+ * already done fails). */
 size_t sfp_plan_nodes(const cJSON *plan);
-int sfp_plan_all_upsert(const cJSON *plan);
+int sfp_plan_resend_safe(const cJSON *plan);
 
 /*
  * Pack n checked plans, in order, into composite graph requests within the
@@ -75,7 +114,10 @@ void sfp_plan_pack(const cJSON *const *plans, const unsigned char *solo, size_t 
  * graph graph_of[i] (graph ids "g<k>") with its refs prefixed "p<num[i]>_".
  * data_path is "/services/data/vNN.0".  Creates are POST .../sobjects/X,
  * upserts PATCH .../sobjects/X/Field/<value, URL-encoded> with the key field
- * left out of the body.  Returns NULL when out of memory.
+ * left out of the body, updates PATCH .../sobjects/X/<id> (or the key's URL),
+ * deletes DELETE the same without a body; "none" records are left out.  A
+ * plan's graph never has no nodes: plans with none are not given here.
+ * Returns NULL when out of memory.
  */
 cJSON *sfp_graph_body(const char *data_path, const cJSON *const *plans, const size_t *num,
     const size_t *graph_of, size_t n);
@@ -91,7 +133,8 @@ enum sfp_outcome {
 /*
  * Read a composite graph response for the n plans of one request (num[] as
  * given to sfp_graph_body, ascending).  For each plan: out[i]; for SFP_OUT_OK
- * records[i] = {"<ref>":{"id":..,"created":bool},...} (new, caller frees); for
+ * records[i] = {"<ref>":{"id":..,"created":bool},...} (new, caller frees;
+ * a deleted record adds "deleted":true, one left alone is not there); for
  * SFP_OUT_FAILED and SFP_OUT_TRANSIENT fails[i] with errorCode, message,
  * fields and the plan's own ref.  Returns SFP_E_INPUT when resp is not a graph
  * response at all.

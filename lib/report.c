@@ -165,8 +165,9 @@ sfp_report_create(const char *prog, const char *path, const char *tenant,
 	row.replay = st->unsent;
 	if (st->api_max > 0)   /* usage after the run, for cron logs */
 		sfp_cli_note(prog, "%lu of %lu plans failed; api usage: %ld/%ld (%.1f%%), "
-		    "%lu requests sent", st->failed, st->plans, st->api_used, st->api_max,
-		    100.0 * (double)st->api_used / (double)st->api_max, st->requests);
+		    "%lu requests sent, %lu lookups, %lu skipped as older", st->failed, st->plans,
+		    st->api_used, st->api_max, 100.0 * (double)st->api_used / (double)st->api_max,
+		    st->requests, st->lookups, st->skipped);
 	else if (st->sessions > 0)   /* with tenants each org's usage is its own */
 		sfp_cli_note(prog, "%lu of %lu plans failed; %lu requests sent over %lu org sessions",
 		    st->failed, st->plans, st->requests, st->sessions);

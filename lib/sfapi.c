@@ -16,7 +16,7 @@
 #include "sfapi.h"
 #include "soql.h"
 
-#define URL_MAX 8192
+#define URL_MAX 16384   /* Salesforce takes URIs up to 16,384 characters (a query's IN lists) */
 #define MAX_HEADERS 32
 
 struct sfp_sf {

@@ -16,38 +16,42 @@
 static const char *const LINES[] = {
 	"{\"name\":\"Lead\",\"label\":\"Lead\",\"keyPrefix\":\"00Q\",\"custom\":false,"
 	"\"createable\":true,\"updateable\":true,\"queryable\":true,\"fields\":["
-	"{\"name\":\"LastName\",\"type\":\"string\",\"length\":10,\"createable\":true,"
+	"{\"name\":\"LastName\",\"type\":\"string\",\"length\":10,\"createable\":true,\"updateable\":true,"
 	"\"nillable\":false,\"defaultedOnCreate\":false,\"required\":true,\"externalId\":false,"
 	"\"restricted\":false,\"referenceTo\":[],\"picklist\":[]},"
-	"{\"name\":\"NumberOfEmployees\",\"type\":\"int\",\"digits\":8,\"createable\":true,"
+	"{\"name\":\"NumberOfEmployees\",\"type\":\"int\",\"digits\":8,\"createable\":true,\"updateable\":true,"
 	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
-	"{\"name\":\"Key__c\",\"type\":\"string\",\"length\":80,\"createable\":true,"
+	"{\"name\":\"Key__c\",\"type\":\"string\",\"length\":80,\"createable\":true,\"updateable\":true,"
 	"\"nillable\":true,\"required\":false,\"externalId\":true,\"referenceTo\":[],\"picklist\":[]},"
-	"{\"name\":\"Rating\",\"type\":\"picklist\",\"length\":40,\"createable\":true,"
+	"{\"name\":\"Rating\",\"type\":\"picklist\",\"length\":40,\"createable\":true,\"updateable\":true,"
 	"\"nillable\":true,\"required\":false,\"restricted\":true,\"referenceTo\":[],"
 	"\"picklist\":[{\"value\":\"Hot\",\"label\":\"Hot\",\"active\":true,\"default\":false}]}]}",
 	"{\"name\":\"Event\",\"label\":\"Event\",\"keyPrefix\":\"00U\",\"custom\":false,"
 	"\"createable\":true,\"updateable\":true,\"queryable\":true,\"fields\":["
-	"{\"name\":\"WhoId\",\"type\":\"reference\",\"length\":18,\"createable\":true,"
+	"{\"name\":\"WhoId\",\"type\":\"reference\",\"length\":18,\"createable\":true,\"updateable\":true,"
 	"\"nillable\":true,\"required\":false,\"referenceTo\":[\"Lead\"],\"picklist\":[]},"
-	"{\"name\":\"StartDateTime\",\"type\":\"datetime\",\"createable\":true,"
+	"{\"name\":\"StartDateTime\",\"type\":\"datetime\",\"createable\":true,\"updateable\":true,"
 	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
-	"{\"name\":\"Subject\",\"type\":\"string\",\"length\":20,\"createable\":true,"
+	"{\"name\":\"Subject\",\"type\":\"string\",\"length\":20,\"createable\":true,\"updateable\":true,"
 	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
-	"{\"name\":\"DurationInMinutes\",\"type\":\"int\",\"digits\":8,\"createable\":true,"
+	"{\"name\":\"EventSubtype\",\"type\":\"string\",\"length\":40,\"createable\":true,"
+	"\"updateable\":false,\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
+	"{\"name\":\"Key__c\",\"type\":\"string\",\"length\":80,\"createable\":true,\"updateable\":true,"
+	"\"nillable\":true,\"required\":false,\"externalId\":true,\"referenceTo\":[],\"picklist\":[]},"
+	"{\"name\":\"DurationInMinutes\",\"type\":\"int\",\"digits\":8,\"createable\":true,\"updateable\":true,"
 	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
-	"{\"name\":\"ActivityDate\",\"type\":\"date\",\"createable\":true,"
+	"{\"name\":\"ActivityDate\",\"type\":\"date\",\"createable\":true,\"updateable\":true,"
 	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
-	"{\"name\":\"Slot__c\",\"type\":\"time\",\"createable\":true,"
+	"{\"name\":\"Slot__c\",\"type\":\"time\",\"createable\":true,\"updateable\":true,"
 	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
-	"{\"name\":\"IsPrivate\",\"type\":\"boolean\",\"createable\":true,"
+	"{\"name\":\"IsPrivate\",\"type\":\"boolean\",\"createable\":true,\"updateable\":true,"
 	"\"nillable\":false,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
-	"{\"name\":\"Topics__c\",\"type\":\"multipicklist\",\"length\":100,\"createable\":true,"
+	"{\"name\":\"Topics__c\",\"type\":\"multipicklist\",\"length\":100,\"createable\":true,\"updateable\":true,"
 	"\"nillable\":true,\"required\":false,\"restricted\":true,\"referenceTo\":[],\"picklist\":"
 	"[{\"value\":\"a\",\"active\":true},{\"value\":\"b\",\"active\":true}]},"
 	"{\"name\":\"Locked__c\",\"type\":\"string\",\"length\":20,\"createable\":false,"
 	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
-	"{\"name\":\"Where__c\",\"type\":\"location\",\"createable\":true,"
+	"{\"name\":\"Where__c\",\"type\":\"location\",\"createable\":true,\"updateable\":true,"
 	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]}]}",
 };
 
@@ -512,6 +516,147 @@ START_TEST(stream_counts_and_refusals)
 }
 END_TEST
 
+
+/* The booking's version (a number or a time) and where the org keeps it. */
+START_TEST(version_of_booking)
+{
+	static const char *map =
+	    "{\"id\":\"id\",\"version\":{\"path\":\"v\",\"record\":\"lead\",\"field\":\"numberofemployees\"},"
+	    "\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"upsert\":{\"field\":\"Key__c\","
+	    "\"value\":\"k-{{id}}\"},\"fields\":{\"LastName\":\"x\",\"NumberOfEmployees\":\"{{v}}\"}}]}";
+	struct sfp_catalog *c = catalog();
+	struct sfp_problems p = { NULL, 0, 0 };
+	struct sfp_mapping *m = compile(c, map, &p, SFP_OK);
+	struct sfp_fail f;
+
+	ck_assert_str_eq(apply(m, "{\"id\":\"b1\",\"v\":7}", &f, SFP_OK),
+	    "{\"id\":\"b1\",\"version\":{\"sobject\":\"Lead\",\"key\":{\"field\":\"Key__c\",\"value\":"
+	    "\"k-b1\"},\"field\":\"NumberOfEmployees\",\"value\":7},\"records\":[{\"ref\":\"lead\","
+	    "\"sobject\":\"Lead\",\"upsert\":{\"field\":\"Key__c\",\"value\":\"k-b1\"},\"fields\":"
+	    "{\"LastName\":\"x\",\"NumberOfEmployees\":7}}]}\n");
+	apply(m, "{\"id\":\"b1\"}", &f, SFP_E_ITEM);
+	ck_assert_str_eq(f.code, "missing-version");
+	apply(m, "{\"id\":\"b1\",\"v\":\"soon\"}", &f, SFP_E_ITEM);
+	ck_assert_str_eq(f.code, "bad-version");
+	sfp_mapping_free(m);
+	/* the record must write the field; the record must have a key */
+	ck_assert_ptr_null(compile(c, "{\"version\":{\"path\":\"v\",\"record\":\"lead\",\"field\":"
+	    "\"NumberOfEmployees\"},\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"upsert\":"
+	    "{\"field\":\"Key__c\",\"value\":\"{{id}}\"},\"fields\":{\"LastName\":\"x\"}}]}", &p,
+	    SFP_E_INPUT));
+	ck_assert_uint_eq(p.n, 1);
+	sfp_problems_fini(&p);
+	ck_assert_ptr_null(compile(c, "{\"version\":{\"path\":\"v\",\"record\":\"lead\",\"field\":"
+	    "\"NumberOfEmployees\"},\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"fields\":"
+	    "{\"LastName\":\"x\",\"NumberOfEmployees\":1}}]}", &p, SFP_E_INPUT));
+	ck_assert_uint_eq(p.n, 1);
+	sfp_problems_fini(&p);
+	/* an update time counts in seconds since 1970 */
+	m = compile(c, "{\"version\":{\"path\":\"at\",\"record\":\"ev\",\"field\":\"StartDateTime\"},"
+	    "\"records\":[{\"ref\":\"ev\",\"sobject\":\"Event\",\"upsert\":{\"field\":\"Key__c\","
+	    "\"value\":\"{{id}}\"},\"fields\":{\"StartDateTime\":\"{{at}}\"}}]}", &p, SFP_OK);
+	ck_assert_ptr_nonnull(strstr(apply(m, "{\"id\":\"b1\",\"at\":\"1970-01-01T00:01:40Z\"}", &f,
+	    SFP_OK), "\"field\":\"StartDateTime\",\"value\":100}"));
+	sfp_mapping_free(m);
+	sfp_problems_fini(&p);
+	sfp_catalog_free(c);
+}
+END_TEST
+
+/* Each record's action by booking state, and tests combined with all, any, not. */
+START_TEST(actions_by_state)
+{
+	static const char *map =
+	    "{\"id\":\"id\",\"state\":\"status\",\"records\":["
+	    "{\"ref\":\"lead\",\"sobject\":\"Lead\",\"upsert\":{\"field\":\"Key__c\",\"value\":\"{{id}}\"},"
+	    " \"on\":{\"booked\":\"upsert\",\"cancelled\":\"none\"},"
+	    " \"fields\":{\"LastName\":\"{{name}}\"}},"
+	    "{\"ref\":\"ev\",\"sobject\":\"Event\",\"upsert\":{\"field\":\"Key__c\",\"value\":\"{{id}}\"},"
+	    " \"on\":{\"booked\":\"upsert\",\"cancelled\":{\"method\":\"update\",\"fields\":"
+	    "{\"Subject\":\"Cancelled\"}},\"gone\":\"delete\"},"
+	    " \"fields\":{\"WhoId\":\"@{lead.id}\",\"Subject\":\"{{name}}\"}},"
+	    "{\"ref\":\"vip\",\"sobject\":\"Event\",\"when\":{\"all\":[{\"path\":\"vip\",\"equals\":true},"
+	    " {\"not\":{\"any\":[{\"path\":\"status\",\"equals\":\"cancelled\"},"
+	    " {\"path\":\"status\",\"equals\":\"gone\"}]}}]},"
+	    " \"on\":{\"*\":\"create\"},\"fields\":{\"Subject\":\"VIP\"}}]}";
+	struct sfp_catalog *c = catalog();
+	struct sfp_problems p = { NULL, 0, 0 };
+	struct sfp_mapping *m = compile(c, map, &p, SFP_OK);
+	struct sfp_fail f;
+
+	ck_assert_str_eq(apply(m, "{\"id\":\"b1\",\"status\":\"booked\",\"name\":\"Lee\",\"vip\":true}",
+	    &f, SFP_OK),
+	    "{\"id\":\"b1\",\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"method\":\"upsert\","
+	    "\"upsert\":{\"field\":\"Key__c\",\"value\":\"b1\"},\"fields\":{\"LastName\":\"Lee\"}},"
+	    "{\"ref\":\"ev\",\"sobject\":\"Event\",\"method\":\"upsert\",\"upsert\":{\"field\":"
+	    "\"Key__c\",\"value\":\"b1\"},\"fields\":{\"WhoId\":\"@{lead.id}\",\"Subject\":\"Lee\"}},"
+	    "{\"ref\":\"vip\",\"sobject\":\"Event\",\"method\":\"create\",\"fields\":"
+	    "{\"Subject\":\"VIP\"}}]}\n");
+	/* cancelled: the lead left alone, the event updated by its key with its own
+	 * fields only, the vip event's test fails (not any) */
+	ck_assert_str_eq(apply(m, "{\"id\":\"b1\",\"status\":\"cancelled\",\"name\":\"Lee\","
+	    "\"vip\":true}", &f, SFP_OK),
+	    "{\"id\":\"b1\",\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"method\":\"none\"},"
+	    "{\"ref\":\"ev\",\"sobject\":\"Event\",\"method\":\"update\",\"key\":{\"field\":"
+	    "\"Key__c\",\"value\":\"b1\"},\"fields\":{\"Subject\":\"Cancelled\"}}]}\n");
+	/* a state no record knows: refused whole, with the path */
+	apply(m, "{\"id\":\"b1\",\"status\":\"gone\",\"name\":\"Lee\"}", &f, SFP_E_ITEM);
+	ck_assert_str_eq(f.code, "unknown-state");
+	ck_assert_str_eq(f.ref, "lead");
+	apply(m, "{\"id\":\"b1\",\"name\":\"Lee\"}", &f, SFP_E_ITEM);
+	ck_assert_str_eq(f.code, "unknown-state");
+	sfp_mapping_free(m);
+	sfp_problems_fini(&p);
+
+	/* what cannot work is refused at compile time */
+	{
+		static const char *bad[] = {
+			/* a field created but not updated, on a record that is upserted */
+			"{\"state\":\"s\",\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"upsert\":"
+			"{\"field\":\"Key__c\",\"value\":\"{{id}}\"},\"fields\":{\"EventSubtype\":\"x\"}}]}",
+			/* the same field in an update's own fields */
+			"{\"state\":\"s\",\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"upsert\":"
+			"{\"field\":\"Key__c\",\"value\":\"{{id}}\"},\"on\":{\"a\":\"create\",\"b\":{\"method\":"
+			"\"update\",\"fields\":{\"EventSubtype\":\"x\"}}},\"fields\":{\"Subject\":\"x\"}}]}",
+			/* an update or a delete without a key */
+			"{\"state\":\"s\",\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"on\":"
+			"{\"a\":\"delete\"},\"fields\":{}}]}",
+			/* "on" without the mapping's state */
+			"{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"on\":{\"a\":\"create\"},"
+			"\"fields\":{}}]}",
+			/* an unknown action; fields on a delete */
+			"{\"state\":\"s\",\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"on\":"
+			"{\"a\":\"merge\"},\"fields\":{}}]}",
+			"{\"state\":\"s\",\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"upsert\":"
+			"{\"field\":\"Key__c\",\"value\":\"{{id}}\"},\"on\":{\"a\":{\"method\":\"delete\","
+			"\"fields\":{}}},\"fields\":{}}]}",
+			/* malformed combinations */
+			"{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"when\":{\"all\":[]},\"fields\":{}}]}",
+			"{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"when\":{\"not\":[]},\"fields\":{}}]}",
+			"{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"when\":{\"any\":[{\"path\":\"x\"}]},"
+			"\"fields\":{}}]}",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			struct sfp_problems q = { NULL, 0, 0 };
+			ck_assert_ptr_null(compile(c, bad[i], &q, SFP_E_INPUT));
+			ck_assert_uint_gt(q.n, 0);
+			sfp_problems_fini(&q);
+		}
+	}
+	/* created but never updated: EventSubtype is fine */
+	m = compile(c, "{\"state\":\"s\",\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"upsert\":"
+	    "{\"field\":\"Key__c\",\"value\":\"{{id}}\"},\"on\":{\"a\":\"create\",\"b\":\"delete\"},"
+	    "\"fields\":{\"EventSubtype\":\"x\"}}]}", &p, SFP_OK);
+	sfp_mapping_free(m);
+	sfp_problems_fini(&p);
+	sfp_catalog_free(c);
+}
+END_TEST
+
+Suite *suite_mapping(void);
+
 Suite *
 suite_mapping(void)
 {
@@ -527,6 +672,8 @@ suite_mapping(void)
 	tcase_add_loop_test(tc, apply_results, 0, (int)(sizeof(APPLIED) / sizeof(APPLIED[0])));
 	tcase_add_test(tc, conditions_and_lists);
 	tcase_add_test(tc, stream_counts_and_refusals);
+	tcase_add_test(tc, actions_by_state);
+	tcase_add_test(tc, version_of_booking);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -36,10 +36,10 @@ START_TEST(check_accepts_good_plan)
 
 	ck_assert_int_eq(sfp_plan_check(p, &f), SFP_OK);
 	ck_assert_uint_eq(sfp_plan_nodes(p), 3);
-	ck_assert_int_eq(sfp_plan_all_upsert(p), 0);
+	ck_assert_int_eq(sfp_plan_resend_safe(p), 0);
 	cJSON_Delete(p);
 	p = plan_k(1, 2, 1);
-	ck_assert_int_eq(sfp_plan_all_upsert(p), 1);
+	ck_assert_int_eq(sfp_plan_resend_safe(p), 1);
 	cJSON_Delete(p);
 }
 END_TEST
@@ -202,9 +202,9 @@ END_TEST
 static const char *ok_resp =
     "{\"graphs\":[{\"graphId\":\"g0\",\"isSuccessful\":true,\"graphResponse\":"
     "{\"compositeResponse\":["
-    "{\"body\":{\"id\":\"00Q000000000001AAA\",\"success\":true,\"errors\":[],\"created\":false},"
+    "{\"body\":{\"id\":\"00Q000000000001\",\"success\":true,\"errors\":[],\"created\":false},"
     "\"httpHeaders\":{},\"httpStatusCode\":200,\"referenceId\":\"p3_lead\"},"
-    "{\"body\":{\"id\":\"00U000000000001AAA\",\"success\":true,\"errors\":[]},"
+    "{\"body\":{\"id\":\"00U000000000001\",\"success\":true,\"errors\":[]},"
     "\"httpHeaders\":{},\"httpStatusCode\":201,\"referenceId\":\"p3_e1\"},"
     "{\"body\":[{\"errorCode\":\"PROCESSING_HALTED\",\"message\":\"m\"}],"
     "\"httpStatusCode\":400,\"referenceId\":\"p5_lead\"}]}},"
@@ -236,8 +236,8 @@ START_TEST(read_splits_outcomes)
 	    fails), SFP_OK);
 	ck_assert_int_eq(out[0], SFP_OUT_OK);
 	s = cJSON_PrintUnformatted(records[0]);
-	ck_assert_str_eq(s, "{\"lead\":{\"id\":\"00Q000000000001AAA\",\"created\":false},"
-	    "\"e1\":{\"id\":\"00U000000000001AAA\",\"created\":true}}");
+	ck_assert_str_eq(s, "{\"lead\":{\"id\":\"00Q000000000001\",\"created\":false},"
+	    "\"e1\":{\"id\":\"00U000000000001\",\"created\":true}}");
 	free(s);
 	ck_assert_int_eq(out[1], SFP_OUT_FAILED);
 	ck_assert_str_eq(fails[1].code, "REQUIRED_FIELD_MISSING");
@@ -271,6 +271,138 @@ START_TEST(daily_limit_told_by_message)
 }
 END_TEST
 
+
+/* Each method's record: what the check refuses, and what the graph body says. */
+START_TEST(check_methods)
+{
+	static const char *bad[] = {
+		/* an update without a key */
+		"{\"id\":\"x\",\"records\":[{\"ref\":\"a\",\"sobject\":\"Event\",\"method\":\"update\","
+		    "\"fields\":{\"ShowAs\":\"Free\"}}]}",
+		/* an update with both id and key */
+		"{\"id\":\"x\",\"records\":[{\"ref\":\"a\",\"sobject\":\"Event\",\"method\":\"update\","
+		    "\"id\":\"00U000000000001\",\"key\":{\"field\":\"K__c\",\"value\":\"k\"},"
+		    "\"fields\":{}}]}",
+		/* a delete with fields */
+		"{\"id\":\"x\",\"records\":[{\"ref\":\"a\",\"sobject\":\"Event\",\"method\":\"delete\","
+		    "\"key\":{\"field\":\"K__c\",\"value\":\"k\"},\"fields\":{\"ShowAs\":\"Free\"}}]}",
+		/* a create with a key */
+		"{\"id\":\"x\",\"records\":[{\"ref\":\"a\",\"sobject\":\"Event\",\"method\":\"create\","
+		    "\"key\":{\"field\":\"K__c\",\"value\":\"k\"},\"fields\":{}}]}",
+		/* "upsert" on a delete */
+		"{\"id\":\"x\",\"records\":[{\"ref\":\"a\",\"sobject\":\"Event\",\"method\":\"delete\","
+		    "\"upsert\":{\"field\":\"K__c\",\"value\":\"k\"}}]}",
+		/* an unknown method */
+		"{\"id\":\"x\",\"records\":[{\"ref\":\"a\",\"sobject\":\"Event\",\"method\":\"merge\","
+		    "\"fields\":{}}]}",
+		/* an id that is neither a salesforce id nor a reference */
+		"{\"id\":\"x\",\"records\":[{\"ref\":\"a\",\"sobject\":\"Event\",\"method\":\"delete\","
+		    "\"id\":\"../../Account/001\"}]}",
+		/* a reference to a record left alone, or deleted */
+		"{\"id\":\"x\",\"records\":[{\"ref\":\"a\",\"sobject\":\"Lead\",\"method\":\"none\"},"
+		    "{\"ref\":\"b\",\"sobject\":\"Event\",\"fields\":{\"WhoId\":\"@{a.id}\"}}]}",
+		"{\"id\":\"x\",\"records\":[{\"ref\":\"a\",\"sobject\":\"Lead\",\"method\":\"delete\","
+		    "\"id\":\"00Q000000000001\"},{\"ref\":\"b\",\"sobject\":\"Event\",\"method\":"
+		    "\"update\",\"id\":\"@{a.id}\",\"fields\":{}}]}",
+	};
+	const char *good = "{\"id\":\"x\",\"records\":["
+	    "{\"ref\":\"n\",\"sobject\":\"Lead\",\"method\":\"none\"},"
+	    "{\"ref\":\"b\",\"sobject\":\"Booking__c\",\"upsert\":{\"field\":\"K__c\",\"value\":\"k 1\"},"
+	    "\"fields\":{\"Status__c\":\"Cancelled\"}},"
+	    "{\"ref\":\"e\",\"sobject\":\"Event\",\"method\":\"update\",\"key\":{\"field\":\"K__c\","
+	    "\"value\":\"k 1\"},\"fields\":{\"ShowAs\":\"Free\",\"WhatId\":\"@{b.id}\"}},"
+	    "{\"ref\":\"u\",\"sobject\":\"Booking__c\",\"method\":\"update\",\"id\":\"@{b.id}\","
+	    "\"fields\":{\"Notes__c\":\"n\"}},"
+	    "{\"ref\":\"d\",\"sobject\":\"EventRelation\",\"method\":\"delete\","
+	    "\"id\":\"0RE000000000001\"},"
+	    "{\"ref\":\"k\",\"sobject\":\"Event\",\"method\":\"delete\",\"key\":{\"field\":\"K__c\","
+	    "\"value\":\"k/2\"},\"fields\":{}}]}";
+	struct sfp_fail f;
+	size_t i, num = 4, graph = 0;
+	cJSON *p, *body;
+	const cJSON *nodes, *n;
+	char *txt;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		p = tu_parse(bad[i]);
+		ck_assert_msg(sfp_plan_check(p, &f) == SFP_E_ITEM, "accepted %s", bad[i]);
+		ck_assert_str_eq(f.code, "bad-plan");
+		cJSON_Delete(p);
+	}
+	p = tu_parse(good);
+	ck_assert_msg(sfp_plan_check(p, &f) == SFP_OK, "%s", f.message);
+	ck_assert_uint_eq(sfp_plan_nodes(p), 5);   /* the one left alone is not sent */
+	ck_assert_int_eq(sfp_plan_resend_safe(p), 0);   /* it deletes */
+	body = sfp_graph_body("/services/data/v62.0", (const cJSON *const *)&p, &num, &graph, 1);
+	nodes = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(body, "graphs"), 0),
+	    "compositeRequest");
+	ck_assert_int_eq(cJSON_GetArraySize(nodes), 5);
+	n = cJSON_GetArrayItem(nodes, 1);
+	ck_assert_str_eq(cJSON_GetObjectItem(n, "method")->valuestring, "PATCH");
+	ck_assert_str_eq(cJSON_GetObjectItem(n, "url")->valuestring,
+	    "/services/data/v62.0/sobjects/Event/K__c/k%201");
+	txt = cJSON_PrintUnformatted(cJSON_GetObjectItem(n, "body"));
+	ck_assert_str_eq(txt, "{\"ShowAs\":\"Free\",\"WhatId\":\"@{p4_b.id}\"}");
+	free(txt);
+	n = cJSON_GetArrayItem(nodes, 2);
+	ck_assert_str_eq(cJSON_GetObjectItem(n, "url")->valuestring,
+	    "/services/data/v62.0/sobjects/Booking__c/@{p4_b.id}");
+	n = cJSON_GetArrayItem(nodes, 3);
+	ck_assert_str_eq(cJSON_GetObjectItem(n, "method")->valuestring, "DELETE");
+	ck_assert_str_eq(cJSON_GetObjectItem(n, "url")->valuestring,
+	    "/services/data/v62.0/sobjects/EventRelation/0RE000000000001");
+	ck_assert_ptr_null(cJSON_GetObjectItem(n, "body"));
+	n = cJSON_GetArrayItem(nodes, 4);
+	ck_assert_str_eq(cJSON_GetObjectItem(n, "url")->valuestring,
+	    "/services/data/v62.0/sobjects/Event/K__c/k%2F2");
+	cJSON_Delete(body);
+	cJSON_Delete(p);
+	/* only updates and upserts: safe to send again */
+	p = tu_parse("{\"id\":\"x\",\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"method\":"
+	    "\"update\",\"id\":\"00U000000000001\",\"fields\":{\"ShowAs\":\"Free\"}},"
+	    "{\"ref\":\"n\",\"sobject\":\"Lead\",\"method\":\"none\"}]}");
+	ck_assert_int_eq(sfp_plan_check(p, &f), SFP_OK);
+	ck_assert_int_eq(sfp_plan_resend_safe(p), 1);
+	cJSON_Delete(p);
+	p = tu_parse("{\"id\":\"x\",\"records\":[{\"ref\":\"n\",\"sobject\":\"Lead\",\"method\":\"none\"}]}");
+	ck_assert_int_eq(sfp_plan_check(p, &f), SFP_OK);
+	ck_assert_uint_eq(sfp_plan_nodes(p), 0);
+	cJSON_Delete(p);
+}
+END_TEST
+
+/* A successful update or delete answers 204 with no body: the id is the plan's. */
+START_TEST(read_update_and_delete)
+{
+	const char *plan = "{\"id\":\"x\",\"records\":["
+	    "{\"ref\":\"e\",\"sobject\":\"Event\",\"method\":\"update\",\"id\":\"00U000000000001\","
+	    "\"fields\":{\"ShowAs\":\"Free\"}},"
+	    "{\"ref\":\"d\",\"sobject\":\"EventRelation\",\"method\":\"delete\","
+	    "\"id\":\"0RE000000000001\"}]}";
+	const char *resp = "{\"graphs\":[{\"graphId\":\"g0\",\"isSuccessful\":true,\"graphResponse\":"
+	    "{\"compositeResponse\":[{\"referenceId\":\"p1_e\",\"httpStatusCode\":204,\"body\":null},"
+	    "{\"referenceId\":\"p1_d\",\"httpStatusCode\":204,\"body\":null}]}}]}";
+	cJSON *p = tu_parse(plan), *r = tu_parse(resp), *records = NULL;
+	size_t num = 1;
+	enum sfp_outcome out;
+	struct sfp_fail f;
+	char *txt;
+
+	ck_assert_int_eq(sfp_graph_read(r, (const cJSON *const *)&p, &num, 1, &out, &records, &f),
+	    SFP_OK);
+	ck_assert_int_eq(out, SFP_OUT_OK);
+	txt = cJSON_PrintUnformatted(records);
+	ck_assert_str_eq(txt, "{\"e\":{\"id\":\"00U000000000001\",\"created\":false},"
+	    "\"d\":{\"id\":\"0RE000000000001\",\"created\":false,\"deleted\":true}}");
+	free(txt);
+	cJSON_Delete(records);
+	cJSON_Delete(p);
+	cJSON_Delete(r);
+}
+END_TEST
+
+Suite *suite_plan(void);
+
 Suite *
 suite_plan(void)
 {
@@ -287,6 +419,8 @@ suite_plan(void)
 	tcase_add_test(tc, body_prefixes_refs_and_encodes_keys);
 	tcase_add_test(tc, read_splits_outcomes);
 	tcase_add_test(tc, daily_limit_told_by_message);
+	tcase_add_test(tc, check_methods);
+	tcase_add_test(tc, read_update_and_delete);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,203 @@
+# SPDX-License-Identifier: ISC
+# sf-create's part of a booking's life against the emulator: plan records that
+# update and delete (by id and by external key, inside the booking's graph),
+# records left alone, and a cancelled booking freeing its host in sf-freebusy.
+. "$SFP_ROOT/tests/lib.sh"
+need_emulator
+cd "$T" || exit 1
+emu_admin POST /__emu/reset >/dev/null
+
+# 0. The example of a booking's whole life is valid against the example catalog.
+expect_status 0 "examples/lifecycle-mapping.json passes sf-map --check" -- \
+	sf-map --check --describe "$SFP_ROOT/examples/describe.json" "$SFP_ROOT/examples/lifecycle-mapping.json"
+
+USER3=005Hs0000000003IAA   # ann.host@acme.example in the emulator's fixtures
+calls() { emu_admin GET /__emu/stats | jq -r .api_calls; }
+# rec SOBJECT KEY JQ: JQ over the fields of the SOBJECT record keyed KEY ("none" when absent)
+rec() {
+	emu_admin GET "/__emu/records?sobject=$1" |
+		jq -r --arg k "$2" "[.records[] | select(.fields.Booking_Key__c == \$k)] |
+			if length == 0 then \"none\" else (.[0] | $3) end"
+}
+
+# 1. Booked: a booking, its Event (keyed) and one invitee, in one graph.
+cat >book.jsonl <<EOF
+{"id":"lc-1","records":[{"ref":"booking","sobject":"Booking__c","upsert":{"field":"Booking_Key__c","value":"lc-1"},"fields":{"Status__c":"Booked"}},{"ref":"event","sobject":"Event","upsert":{"field":"Booking_Key__c","value":"lc-1"},"fields":{"Subject":"Demo","OwnerId":"$USER3","WhatId":"@{booking.id}","StartDateTime":"2026-12-01T09:00:00.000Z","EndDateTime":"2026-12-01T09:30:00.000Z","ShowAs":"Busy"}},{"ref":"guest","sobject":"EventRelation","fields":{"EventId":"@{event.id}","RelationId":"005Hs0000000002IAA"}}]}
+EOF
+expect_status 0 "a booking is created" -- sf-create <book.jsonl
+rel=$(jq -r '.records.guest.id' "$T/out")
+expect_match '^0RE' "$rel" "the invitee's EventRelation id is reported"
+expect_eq "$(rec Event lc-1 .fields.ShowAs)" "Busy" "the Event is busy"
+expect_status 0 "the host is busy in sf-freebusy" -- \
+	sf-freebusy --from 2026-12-01T08:00:00Z --to 2026-12-01T12:00:00Z "$USER3"
+expect_match '"busy":\[\{' "$(cat "$T/out")" "the booked slot shows busy"
+
+# 2. Cancelled, written as updates: the Event by its key (ShowAs Free), the
+#    invitee deleted by id, the booking left alone; one graph, one call.
+cat >cancel.jsonl <<EOF
+{"id":"lc-1","records":[{"ref":"booking","sobject":"Booking__c","method":"none"},{"ref":"event","sobject":"Event","method":"update","key":{"field":"Booking_Key__c","value":"lc-1"},"fields":{"ShowAs":"Free"}},{"ref":"guest","sobject":"EventRelation","method":"delete","id":"$rel"}]}
+EOF
+c0=$(calls)
+expect_status 0 "the cancellation is sent" -- sf-create <cancel.jsonl
+expect_eq "$(( $(calls) - c0 ))" 1 "an update and a delete cost one graph request"
+expect_eq "$(jq -r '.records.guest.deleted' "$T/out")" "true" "the result says the invitee was deleted"
+expect_eq "$(jq -r '.records | has("booking")' "$T/out")" "false" "a record left alone is not in the result"
+expect_eq "$(rec Event lc-1 .fields.ShowAs)" "Free" "the Event now shows Free"
+expect_eq "$(rec Booking__c lc-1 .fields.Status__c)" "Booked" "the booking left alone is unchanged"
+expect_eq "$(emu_admin GET '/__emu/records?sobject=EventRelation' | jq --arg r "$rel" '[.records[] | select(.Id == $r)] | length')" \
+	0 "the invitee's EventRelation is gone"
+expect_status 0 "sf-freebusy after the cancellation" -- \
+	sf-freebusy --from 2026-12-01T08:00:00Z --to 2026-12-01T12:00:00Z "$USER3"
+expect_match '"busy":\[\]' "$(cat "$T/out")" "the cancelled booking frees the host"
+
+# 3. Only records left alone: nothing is sent, the plan is done.
+c0=$(calls)
+expect_status 0 "a plan of records left alone" -- sf-create <<'EOF'
+{"id":"lc-1","records":[{"ref":"booking","sobject":"Booking__c","method":"none"}]}
+EOF
+expect_eq "$(( $(calls) - c0 ))" 0 "a plan that changes nothing costs no call"
+expect_match '"ok":true' "$(cat "$T/out")" "and is reported done"
+
+# 4. Deleted by external key, inside a graph with an update by id; all or none:
+#    a delete of a key that does not exist fails the whole plan.
+bid=$(rec Booking__c lc-1 .Id)
+cat >delete-bad.jsonl <<EOF
+{"id":"lc-1","records":[{"ref":"booking","sobject":"Booking__c","method":"update","id":"$bid","fields":{"Status__c":"Cancelled"}},{"ref":"event","sobject":"Event","method":"delete","key":{"field":"Booking_Key__c","value":"no-such-key"}}]}
+EOF
+expect_status 1 "a delete of a missing record fails its plan" -- sf-create <delete-bad.jsonl
+expect_match '"ref":"event"' "$(cat "$T/out")" "the error names the delete"
+expect_eq "$(rec Booking__c lc-1 .fields.Status__c)" "Booked" "the update in the same graph was rolled back"
+sed 's/no-such-key/lc-1/' delete-bad.jsonl >delete.jsonl
+expect_status 0 "update by id and delete by key in one plan" -- sf-create <delete.jsonl
+expect_eq "$(rec Booking__c lc-1 .fields.Status__c)" "Cancelled" "the booking was updated by id"
+expect_eq "$(rec Event lc-1 .Id)" "none" "the Event was deleted by its key"
+
+# 5. The plan check refuses what cannot work, before any call.
+c0=$(calls)
+expect_status 1 "a delete with fields and an update without a key are refused" -- sf-create <<'EOF'
+{"id":"bad-1","records":[{"ref":"e","sobject":"Event","method":"delete","key":{"field":"Booking_Key__c","value":"x"},"fields":{"ShowAs":"Free"}}]}
+{"id":"bad-2","records":[{"ref":"e","sobject":"Event","method":"update","fields":{"ShowAs":"Free"}}]}
+EOF
+expect_eq "$(grep -c '"code":"bad-plan"' "$T/out")" 2 "both are bad plans"
+expect_eq "$(( $(calls) - c0 ))" 0 "and cost no call"
+
+# 6. Newest wins: a plan carries its booking's version and writes it; an older
+#    one never overwrites a newer, within a run or across runs.
+vplan() {   # vplan KEY VERSION STATUS
+	printf '{"id":"%s","version":{"sobject":"Booking__c","key":{"field":"Booking_Key__c","value":"%s"},"field":"Version__c","value":%s},"records":[{"ref":"booking","sobject":"Booking__c","upsert":{"field":"Booking_Key__c","value":"%s"},"fields":{"Status__c":"%s","Version__c":%s}}]}\n' \
+		"$1" "$1" "$2" "$1" "$3" "$2"
+}
+{ vplan nw-1 2 Rescheduled; vplan nw-2 1 Booked; vplan nw-1 3 Cancelled; vplan nw-1 1 Booked; } >newest-1.jsonl
+c0=$(calls)
+expect_status 0 "a run with three versions of one booking" -- sf-create <newest-1.jsonl
+expect_eq "$(( $(calls) - c0 ))" 2 "one version query and one graph request"
+expect_eq "$(jq -r 'select(.skipped) | .id' "$T/out" | tr '\n' ' ')" "nw-1 nw-1 " \
+	"the two older versions of nw-1 are skipped"
+expect_eq "$(rec Booking__c nw-1 .fields.Status__c)" "Cancelled" "the newest of the run is the one written"
+expect_eq "$(rec Booking__c nw-1 .fields.Version__c)" "3" "with its version"
+{ vplan nw-1 2 Rescheduled; vplan nw-2 2 Rescheduled; vplan nw-1 3 Cancelled; } >newest-2.jsonl
+expect_status 0 "a later run delivering older and equal versions again" -- sf-create <newest-2.jsonl
+expect_eq "$(jq -r 'select(.skipped) | .id' "$T/out" | tr '\n' ' ')" "nw-1 nw-1 " \
+	"what the org already holds as new is skipped"
+expect_match 'not newer than version 3 held by the org' "$(cat "$T/out")" "and the result says why"
+expect_eq "$(rec Booking__c nw-1 .fields.Status__c)" "Cancelled" "the older message did not overwrite the newer"
+expect_eq "$(rec Booking__c nw-2 .fields.Status__c)" "Rescheduled" "a newer version of another booking is written"
+
+# 7. People matched before they are created: a Contact by email, a Lead, a
+#    converted Lead followed to its Contact, two Contacts (first, refuse,
+#    create), and a new person upserted once by a key made of the email.  An
+#    Event whose WhoId is a Lead gets an empty WhatId.  One query per object.
+seed() {   # seed SOBJECT EMAIL -> id
+	if [ "$1" = Lead ]; then extra=',"Company":"Seeded"'; else extra=''; fi
+	emu_admin POST /__emu/records "{\"sobject\":\"$1\",\"fields\":{\"LastName\":\"Seeded\",\"Email\":\"$2\"$extra}}" | jq -r .id
+}
+known=$(seed Contact known@acme.example)
+lead=$(seed Lead lead@globex.example)
+twin1=$(seed Contact twin@acme.example)
+twin2=$(seed Contact twin@acme.example)
+conv=$(seed Lead conv@initech.example)
+convc=$(emu_admin POST /__emu/convert_lead "{\"leadId\":\"$conv\"}" | jq -r .contactId)
+person() {   # person KEY EMAIL MANY
+	printf '{"id":"%s","records":[{"ref":"booking","sobject":"Booking__c","upsert":{"field":"Booking_Key__c","value":"%s"},"fields":{"Status__c":"Booked"}},{"ref":"who","sobject":"Lead","upsert":{"field":"Booking_Key__c","value":"person:%s"},"find":{"value":"%s","in":[{"sobject":"Contact","field":"Email"},{"sobject":"Lead","field":"Email"}],"many":"%s","fill":["Phone"]},"fields":{"LastName":"New","Company":"New Co","Email":"%s","Phone":"+1 555 0100"}},{"ref":"event","sobject":"Event","upsert":{"field":"Booking_Key__c","value":"%s"},"fields":{"Subject":"Demo","OwnerId":"%s","WhoId":"@{who.id}","WhatId":"@{booking.id}","StartDateTime":"2026-12-02T09:00:00.000Z","EndDateTime":"2026-12-02T09:30:00.000Z"}}]}\n' \
+		"$1" "$1" "$2" "$2" "$3" "$2" "$1" "$USER3"
+}
+{ person pm-1 KNOWN@acme.example first; person pm-2 lead@globex.example first
+  person pm-3 conv@initech.example first; person pm-4 twin@acme.example first
+  person pm-5 twin@acme.example refuse; person pm-6 new@hooli.example first
+  person pm-7 new@hooli.example first; person pm-8 twin@acme.example create; } >people.jsonl
+c0=$(calls)
+expect_status 1 "people matched (one plan refuses two matches)" -- sf-create <people.jsonl
+expect_eq "$(( $(calls) - c0 ))" 3 "one Contact query, one Lead query, one graph request"
+expect_match '"id":"pm-5","ok":false,"error":\{"code":"ambiguous-match"' "$(cat "$T/out")" \
+	"two Contacts with one email: refused when the plan says refuse"
+ev() { rec Event "$1" "[.fields.WhoId, (.fields.WhatId // \"none\")] | join(\" \")"; }
+bk() { rec Booking__c "$1" .Id; }
+expect_eq "$(ev pm-1)" "$known $(bk pm-1)" "an existing Contact (email in another case) is the Event's WhoId, with the booking as WhatId"
+expect_eq "$(ev pm-2)" "$lead none" "an existing Lead is the WhoId, and the WhatId is empty"
+expect_eq "$(ev pm-3)" "$convc $(bk pm-3)" "a converted Lead is followed to its Contact"
+expect_eq "$(ev pm-4)" "$twin1 $(bk pm-4)" "two matches and first: the oldest"
+expect_eq "$(emu_admin GET "/__emu/records?sobject=Contact" | jq -r --arg i "$known" '.records[] | select(.Id == $i) | .fields.Phone')" \
+	"+1 555 0100" "an empty field the plan fills is written on the match"
+newlead=$(emu_admin GET "/__emu/records?sobject=Lead" | jq -r '[.records[] | select(.fields.Email == "new@hooli.example")] | map(.Id) | join(" ")')
+expect_match '^00Q[A-Za-z0-9]+$' "$newlead" "a new person is one new Lead, however many bookings name them"
+expect_eq "$(ev pm-6)" "$newlead none" "the new Lead is the WhoId, with an empty WhatId"
+expect_eq "$(ev pm-7)" "$newlead none" "and the second booking's too"
+expect_eq "$(rec Event pm-8 .fields.WhoId | cut -c1-3)" "00Q" "two matches and create: a new Lead"
+
+# 8. Attendees reconciled, not appended: the plan states the invitees; sending
+#    it again adds none; a removed one is deleted; cancelled, none stay.
+U1=005Hs0000000001IAA U2=005Hs0000000002IAA U4=005Hs0000000004IAA
+guests() {   # guests KEY SHOWAS IDS...
+	k=$1 show=$2; shift 2
+	want=$(printf '"%s",' "$@"); want="[${want%,}]"; [ $# -eq 0 ] && want="[]"
+	printf '{"id":"%s","records":[{"ref":"event","sobject":"Event","upsert":{"field":"Booking_Key__c","value":"%s"},"fields":{"Subject":"Demo","OwnerId":"%s","ShowAs":"%s","StartDateTime":"2026-12-03T09:00:00.000Z","EndDateTime":"2026-12-03T09:30:00.000Z"}},{"ref":"guests","sobject":"EventRelation","method":"reconcile","parent":{"ref":"event","field":"EventId"},"match":"RelationId","want":%s}]}\n' \
+		"$k" "$k" "$USER3" "$show" "$want"
+}
+invitees() {
+	eid=$(rec Event "$1" .Id)
+	emu_admin GET "/__emu/records?sobject=EventRelation" |
+		jq -r --arg e "$eid" '[.records[] | select(.fields.EventId == $e) | .fields.RelationId] | sort | join(" ")'
+}
+guests rc-1 Busy "$U1" "$U2" >g1.jsonl
+expect_status 0 "a new booking with two invitees" -- sf-create <g1.jsonl
+expect_eq "$(invitees rc-1)" "$U1 $U2" "both invitees are on the Event"
+c0=$(calls)
+expect_status 0 "the same booking sent again" -- sf-create <g1.jsonl
+expect_eq "$(invitees rc-1)" "$U1 $U2" "no invitee is added twice"
+expect_eq "$(( $(calls) - c0 ))" 3 "one Event query, one EventRelation query, one graph request"
+guests rc-1 Busy "$U2" "$U4" >g2.jsonl
+expect_status 0 "attendees changed" -- sf-create <g2.jsonl
+expect_eq "$(invitees rc-1)" "$U2 $U4" "the removed invitee is deleted, the new one added"
+guests rc-1 Free >g3.jsonl
+expect_status 0 "cancelled: no invitees" -- sf-create <g3.jsonl
+expect_eq "$(invitees rc-1)" "" "every invitee is removed"
+expect_eq "$(rec Event rc-1 .fields.ShowAs)" "Free" "and the Event is Free"
+
+# 9. API calls for 1,000 bookings' changes at the floor: one graph request per
+#    500 nodes (whole plans), plus the lookup queries: one per object (Booking__c
+#    versions, Contact, Lead, Event, EventRelation) and window, more only when
+#    an IN list would pass the URI limit.  (tests/bench/lifecycle/README.md)
+emu_admin POST /__emu/reset >/dev/null
+L="$SFP_ROOT/tests/integration/lifecycle.py"
+python3 "$L" gen --seed 3 --count 1000 --runs 1 big >/dev/null && python3 "$L" seed big ||
+	t_fail "lifecycle.py could not make 1,000 bookings"
+sf-describe Lead Contact Account Event EventRelation Booking__c >big.describe 2>/dev/null
+sf-map --mapping "$SFP_ROOT/tests/integration/lifecycle/mapping.json" --describe big.describe \
+	<big/run-1.jsonl >big.plans
+c0=$(calls)
+expect_status 0 "1,000 bookings' changes in one window" -- sf-create <big.plans
+calls_spent=$(( $(calls) - c0 ))
+nodes=$(jq -s '[.[] | select(.ok and (.skipped | not)) | .records | length] | add' "$T/out")
+requests=$(sed -n 's/.* \([0-9]*\) requests sent.*/\1/p' "$T/err")
+lookups=$(sed -n 's/.* \([0-9]*\) lookups.*/\1/p' "$T/err")
+floor=$(( (nodes + 499) / 500 ))
+echo "lifecycle-client: 1,000 bookings, $(wc -l <big.plans) plans, $nodes nodes: $requests graph requests (ceil(nodes/500) = $floor) + $lookups lookups = $calls_spent calls"
+expect_eq "$calls_spent" "$((requests + lookups))" "every call is a graph request or a lookup"
+if [ "$requests" -le $((floor + 1)) ]; then t_ok "graph requests at the floor"; else
+	t_fail "$requests graph requests for $nodes nodes (floor $floor)"; fi
+# 1,000 keys or emails make IN lists of 18 to 35 KB once quoted and encoded, so
+# each object takes 1 to 3 queries of at most 14,000 characters of IN list
+if [ "$lookups" -ge 5 ] && [ "$lookups" -le 12 ]; then t_ok "one lookup per object and IN list of 14,000 characters"; else
+	t_fail "$lookups lookups for one window of five objects"; fi
+expect_status 0 "the org matches the model" -- python3 "$L" check big
+t_done
