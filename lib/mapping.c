@@ -191,7 +191,7 @@ arena_free(struct arena *a)
 
 /* ---- compiled program ---- */
 
-enum scope { SC_BOOKING, SC_ITEM, SC_INDEX };
+enum scope { SC_BOOKING, SC_ITEM, SC_INDEX, SC_TENANT };
 
 struct pstep {
 	char *key;      /* NULL: index step */
@@ -302,6 +302,7 @@ struct sfp_mapping {
 	unsigned char *made; /* per record: created for this booking */
 	struct zslot zc[ZONE_CACHE];
 	unsigned zc_next;
+	char tenant[128];   /* $tenant: the items' authenticated tenant, or "" */
 };
 
 /* ---- runtime values ---- */
@@ -440,6 +441,8 @@ parse_path(struct comp *c, const char *s, size_t len, size_t *at, struct path *p
 			k++;
 		if (k - i - 1 == 5 && memcmp(s + i + 1, "index", 5) == 0)
 			p->scope = SC_INDEX;
+		else if (k - i - 1 == 6 && memcmp(s + i + 1, "tenant", 6) == 0)
+			p->scope = SC_TENANT;   /* set by sfp_mapping_set_tenant, never by a booking */
 		else if (c->in_each && strlen(c->as) == k - i - 1 &&
 		    memcmp(s + i + 1, c->as, k - i - 1) == 0)
 			p->scope = SC_ITEM;
@@ -447,7 +450,7 @@ parse_path(struct comp *c, const char *s, size_t len, size_t *at, struct path *p
 			return *why = c->in_each ? "unknown variable (use $item or $index)" :
 			    "a $ variable is only defined in a record with \"each\"", -1;
 		i = k;
-		if (p->scope == SC_INDEX)
+		if (p->scope == SC_INDEX || p->scope == SC_TENANT)
 			goto done;
 	} else if (i >= len || !key_char(s[i]))
 		return *why = "expected a path", -1;
@@ -581,8 +584,8 @@ booking_place(struct ctx *x, const struct path *p)
 {
 	if (p->scope == SC_BOOKING)
 		return p->text;
-	if (p->scope == SC_INDEX)
-		return "$index";
+	if (p->scope == SC_INDEX || p->scope == SC_TENANT)
+		return p->scope == SC_INDEX ? "$index" : "$tenant";
 	{
 		const char *rest = p->text + 1;
 		while (key_char(*rest))
@@ -603,6 +606,13 @@ eval_path(struct ctx *x, const struct path *p, struct val *v)
 		memset(v, 0, sizeof(*v));
 		v->k = VAL_NUM;
 		v->num = x->index;
+		return 0;
+	}
+	if (p->scope == SC_TENANT) {
+		memset(v, 0, sizeof(*v));
+		v->k = x->m->tenant[0] != '\0' ? VAL_STR : VAL_MISSING;
+		v->s = x->m->tenant;
+		v->len = strlen(x->m->tenant);
 		return 0;
 	}
 	base = p->scope == SC_ITEM ? x->item : x->root;
@@ -1473,6 +1483,15 @@ sfp_mapping_booking_id(const struct sfp_mapping *m, const cJSON *booking)
 	if (id != NULL && (cJSON_IsString(id) || cJSON_IsNumber(id)))
 		return id;
 	return NULL;
+}
+
+int
+sfp_mapping_set_tenant(struct sfp_mapping *m, const char *tenant)
+{
+	if (strlen(tenant) >= sizeof(m->tenant))
+		return -1;
+	memcpy(m->tenant, tenant, strlen(tenant) + 1);
+	return 0;
 }
 
 enum sfp_status

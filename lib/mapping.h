@@ -56,6 +56,14 @@ enum sfp_status sfp_mapping_load(const char *path, const struct sfp_catalog *cat
 void sfp_mapping_free(struct sfp_mapping *m);
 
 /*
+ * Name the tenant whose items this mapping maps: what "$tenant" reads in its
+ * paths and templates (absent until set; sf-map --tenants sets it to each
+ * item's authenticated tenant, which a booking cannot change).  Returns 0, or
+ * -1 when the name is too long (127 bytes at most).
+ */
+int sfp_mapping_set_tenant(struct sfp_mapping *m, const char *tenant);
+
+/*
  * Map one booking to one plan line ("{...}\n", compact).  SFP_OK: *line and
  * *len hold it.  SFP_E_ITEM: the booking cannot be mapped; f holds the code,
  * the path in the booking (place), the record ref and field, and the reason.
