@@ -13,11 +13,12 @@
 #include "exit.h"
 #include "mapping.h"
 #include "stream.h"
+#include "tenants_map.h"
 
 static const char *prog = "sf-map";
 
 struct sfmap_opts {
-	const char *mapping, *describe, *rejects;
+	const char *mapping, *describe, *rejects, *tenants;
 	int check, pretty;
 };
 
@@ -27,13 +28,15 @@ usage(FILE *fp)
 	(void)fprintf(fp,
 	    "usage: %s --describe FILE [--rejects FILE] [--pretty] [--mapping] MAPPING < bookings\n"
 	    "       %s --check --describe FILE [--mapping] MAPPING\n"
+	    "       %s --tenants DIR [--rejects FILE] [--pretty] < tagged-bookings\n"
 	    "  -d, --describe FILE  the field catalog written by sf-describe\n"
 	    "  -m, --mapping FILE   the mapping (see sf-map(1))\n"
 	    "  -c, --check          check the mapping against the catalog and stop\n"
+	    "  -t, --tenants DIR    each tagged item mapped by DIR/<tenant>/mapping.json\n"
 	    "  -r, --rejects FILE   also append every failed booking to FILE\n"
 	    "  -p, --pretty         indent the output for people\n"
 	    "  -h, --help           this help\n"
-	    "  -V, --version        the version\n" SFP_EXIT_HELP, prog, prog);
+	    "  -V, --version        the version\n" SFP_EXIT_HELP, prog, prog, prog);
 }
 
 static void
@@ -54,6 +57,7 @@ diag(void *ctx, const cJSON *id, const struct sfp_fail *f)
 static enum sfp_status
 run(const struct sfmap_opts *o, struct sfp_fail *f)
 {
+	struct sfp_tenants *ts = NULL;
 	struct sfp_catalog *cat = NULL;
 	struct sfp_mapping *m = NULL;
 	struct sfp_problems probs = { NULL, 0, 0 };
@@ -64,9 +68,12 @@ run(const struct sfmap_opts *o, struct sfp_fail *f)
 	enum sfp_status st;
 	size_t i;
 
-	if ((st = sfp_catalog_load(o->describe, &cat, f)) != SFP_OK)
+	if (o->tenants != NULL)
+		st = sfp_tenants_open(o->tenants, &ts, f);
+	else if ((st = sfp_catalog_load(o->describe, &cat, f)) != SFP_OK)
 		return st;
-	st = sfp_mapping_load(o->mapping, cat, &m, &probs, f);
+	else
+		st = sfp_mapping_load(o->mapping, cat, &m, &probs, f);
 	for (i = 0; i < probs.n; i++) {
 		sfp_fail_wrap_place(&probs.v[i], o->mapping);
 		sfp_fail_print(&probs.v[i], prog, stderr);
@@ -85,7 +92,8 @@ run(const struct sfmap_opts *o, struct sfp_fail *f)
 	sfp_writer_init(&out, stdout, "<stdout>", o->pretty);
 	if (rfp != NULL)
 		sfp_writer_init(&rej, rfp, o->rejects, 0);
-	st = sfp_map_stream(m, r, &out, rfp ? &rej : NULL, diag, NULL, &counts, f);
+	st = ts != NULL ? sfp_tenants_map_stream(ts, r, &out, rfp ? &rej : NULL, diag, NULL, &counts,
+	    f) : sfp_map_stream(m, r, &out, rfp ? &rej : NULL, diag, NULL, &counts, f);
 	if (sfp_writer_finish(&out, st == SFP_OK || st == SFP_E_ITEM ? f : NULL) != SFP_OK)
 		st = sfp_status_worst(st, SFP_E_IO);
 	if (rfp != NULL) {
@@ -103,6 +111,7 @@ done:
 	sfp_reader_free(r);
 	sfp_mapping_free(m);
 	sfp_catalog_free(cat);
+	sfp_tenants_free(ts);
 	return st;
 }
 
@@ -112,25 +121,26 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "describe", required_argument, NULL, 'd' },
 		{ "mapping", required_argument, NULL, 'm' },
-		{ "check", no_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'c' }, { "tenants", required_argument, NULL, 't' },
 		{ "rejects", required_argument, NULL, 'r' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct sfmap_opts o = { NULL, NULL, NULL, 0, 0 };
+	struct sfmap_opts o = { NULL, NULL, NULL, NULL, 0, 0 };
 	struct sfp_fail f;
 	enum sfp_status st;
 	int ch;
 
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
-	while ((ch = getopt_long(argc, argv, "d:m:cr:phV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:m:ct:r:phV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': o.describe = optarg; break;
 		case 'm': o.mapping = optarg; break;
 		case 'c': o.check = 1; break;
+		case 't': o.tenants = optarg; break;
 		case 'r': o.rejects = optarg; break;
 		case 'p': o.pretty = 1; break;
 		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
@@ -144,8 +154,15 @@ main(int argc, char *argv[])
 		sfp_cli_usage_error(prog, "unexpected argument: %s", argv[optind]);
 		return SFP_EXIT_USAGE;
 	}
-	if (o.mapping == NULL || o.describe == NULL) {
-		sfp_cli_usage_error(prog, "give a mapping and --describe FILE");
+	if (o.tenants != NULL && (o.mapping != NULL || o.describe != NULL || o.check)) {
+		sfp_cli_usage_error(prog, "--tenants takes each tenant's own mapping and catalog: "
+		    "no mapping, --describe or --check with it");
+		return SFP_EXIT_USAGE;
+	}
+	if (o.tenants == NULL && o.mapping == NULL && o.describe == NULL)
+		o.tenants = sfp_tenants_dir_default(NULL);
+	if (o.tenants == NULL && (o.mapping == NULL || o.describe == NULL)) {
+		sfp_cli_usage_error(prog, "give a mapping and --describe FILE, or --tenants DIR");
 		return SFP_EXIT_USAGE;
 	}
 	if (o.check && (o.rejects != NULL || o.pretty)) {
