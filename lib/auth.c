@@ -573,11 +573,11 @@ check_identity(struct sfp_http *h, const struct sfp_org *org, const struct sfp_t
 		    "the org did not say whose token this is (no identity url)");
 	if (org->org_id[0] != '\0' && !sfp_sfid_same_n(oid, olen, org->org_id))
 		return sfp_fail_set(f, SFP_E_AUTH, "identity-mismatch", "auth",
-		    "the token belongs to org %.*s, not to the configured org %s (SF_ORG_ID)",
+		    "the token belongs to org %.*s, not to the configured org %s (SF_ORG_ID or orgId)",
 		    (int)(olen < 18 ? olen : 18), oid, org->org_id);
 	if (org->user_id[0] != '\0' && !sfp_sfid_same(uid, org->user_id))
 		return sfp_fail_set(f, SFP_E_AUTH, "identity-mismatch", "auth",
-		    "the token belongs to user %.18s, not to the configured user %s (SF_USER_ID)",
+		    "the token belongs to user %.18s, not to the configured user %s (SF_USER_ID or userId)",
 		    uid, org->user_id);
 	/* JWT bearer names the user itself (sub); a cached token was checked when
 	 * it was fetched, under a cache name that includes the username. */
