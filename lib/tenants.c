@@ -558,6 +558,23 @@ refused:
 	return SFP_E_ITEM;
 }
 
+enum sfp_status
+sfp_tenant_org_for(const char *dir, const char *name, struct sfp_org *o, struct sfp_fail *f)
+{
+	struct sfp_tenants *ts = NULL;
+	const struct sfp_tenant_conf *tc;
+	enum sfp_status st;
+
+	sfp_org_init(o);
+	if ((st = sfp_tenants_open(sfp_tenants_dir_default(dir), &ts, f)) == SFP_OK &&
+	    (st = sfp_tenants_get(ts, name, &tc, f)) == SFP_OK)
+		st = sfp_tenant_org_load(tc, o, NULL, 0, f);
+	sfp_tenants_free(ts);
+	if (st == SFP_E_ITEM)
+		st = f->status = SFP_E_INPUT;
+	return st;
+}
+
 int
 sfp_tenant_key_ok(const struct sfp_tenant_conf *tc, const char *key)
 {

@@ -111,6 +111,13 @@ enum sfp_status sfp_tenant_check_file(const struct sfp_tenant_conf *tc, const ch
 enum sfp_status sfp_tenant_org_load(const struct sfp_tenant_conf *tc, struct sfp_org *o,
     const char *flow, int no_cache, struct sfp_fail *f);
 
+/* One tenant's org settings in one call, for a program that acts for one
+ * tenant (sf-freebusy --tenant): open dir (NULL: $SFPIPE_TENANTS), get name,
+ * sfp_tenant_org_load.  A refused tenant is SFP_E_INPUT here (the whole run
+ * is that tenant's).  o is fini-able on every return. */
+enum sfp_status sfp_tenant_org_for(const char *dir, const char *name, struct sfp_org *o,
+    struct sfp_fail *f);
+
 /* 1 when key (an upsert key value) is the tenant's: starts with its keyPrefix. */
 int sfp_tenant_key_ok(const struct sfp_tenant_conf *tc, const char *key);
 
