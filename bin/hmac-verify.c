@@ -101,11 +101,8 @@ main(int argc, char **argv)
 		    "--keyring is required");
 		return SFP_EXIT_USAGE;
 	}
-	if ((o.headers != NULL && o.tenant == NULL) ||
-	    (o.rfc9421 && (o.headers == NULL || o.method == NULL || o.url == NULL)) ||
-	    (!o.rfc9421 && (o.method != NULL || o.url != NULL))) {
-		sfp_cli_usage_error(prog, "conflicting options: --headers needs --tenant; "
-		    "rfc9421 needs --headers, --method and --url");
+	if (sfp_hverify_opts_check(&o, &f) != SFP_OK) {
+		sfp_cli_usage_error(prog, "%s", f.message);
 		return SFP_EXIT_USAGE;
 	}
 	st = sfp_hmac_verify_run(&o, STDIN_FILENO, stdout, &stats, &f);

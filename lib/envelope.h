@@ -74,6 +74,12 @@ struct sfp_hverify_stats {
 enum sfp_status sfp_hmac_sign_run(const struct sfp_hsign_opts *o, int in_fd, FILE *out,
     struct sfp_fail *f);
 
+/* The options' conflicts (--headers needs --tenant; rfc9421 needs --headers,
+ * --method and --url, which go only with it): SFP_E_USAGE with the reason.
+ * sfp_hmac_verify_run makes this check too; a program calls it first to
+ * print its usage hint. */
+enum sfp_status sfp_hverify_opts_check(const struct sfp_hverify_opts *o, struct sfp_fail *f);
+
 /* Verify and write to out, adding to *stats (may be NULL).  SFP_OK when all
  * were accepted, SFP_E_ITEM when any of this run was refused; SFP_E_TEMP when the replay store is locked or unreachable (no
  * message of the unfinished batch is written as accepted); others fatal. */
