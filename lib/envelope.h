@@ -2,14 +2,14 @@
 /*
  * envelope: what hmac-sign and hmac-verify do, over streams.
  *
- * An envelope is one JSON object (design.md "Signed envelope"):
+ * An envelope is one JSON object (hmac-sign(1)):
  *   {"tenant":"acme","id":"msg_...","timestamp":1795412345,"signature":"v1,...","body":"..."}
  * where body holds the exact bytes that were signed (valid UTF-8, no NUL).
  * The headers form is the three lines webhook-id, webhook-timestamp and
  * webhook-signature (or, with the RFC 9421 scheme, Content-Digest,
  * Signature-Input and Signature), as `curl -H @file` reads them.
  *
- * Verification order (signing.md §7.2): parse, tenant, timestamp window, MAC
+ * Verification order (cheap checks first, the store last): parse, tenant, timestamp window, MAC
  * against every key of the claimed tenant valid at the message's time, then
  * the replay store; an id is recorded only after its MAC verified, and
  * durably before the message is written out.  Refusals are result lines on
