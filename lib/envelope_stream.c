@@ -189,6 +189,9 @@ sfp_env_verify_stream(struct vctx *c, int in_fd, struct sfp_fail *f)
 			break;
 		}
 		if (rec.st == SFP_OK) {
+			/* The clock is read per message: a verifier left running on a
+			 * FIFO must judge each message by the time it arrives. */
+			c->now = sfp_envelope_now(c->o->now);
 			it->env = rec.v;
 			sfp_env_check_item(c, it);
 		} else if (rec.st == SFP_E_ITEM) {

@@ -230,7 +230,7 @@ sfp_env_flush(struct vctx *c, struct sfp_fail *f)
 		if (c->items[i].pending) {
 			c->keys[k].tenant = c->items[i].tenant;
 			c->keys[k].id = c->items[i].id;
-			c->keys[k].expires = c->items[i].ts + c->tol;
+			c->keys[k].expires = c->items[i].ts + SFP_REPLAY_WINDOW;
 			k++;
 		}
 	if (k > 0) {
@@ -273,6 +273,9 @@ sfp_hverify_opts_check(const struct sfp_hverify_opts *o, struct sfp_fail *f)
 {
 	if (o->headers != NULL && o->tenant == NULL)
 		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL, "--headers needs --tenant");
+	if (o->tolerance > SFP_REPLAY_WINDOW)
+		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL,
+		    "--tolerance: at most %d s, the replay store's window", SFP_REPLAY_WINDOW);
 	if (o->rfc9421 && (o->headers == NULL || o->method == NULL || o->url == NULL))
 		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL,
 		    "--scheme rfc9421 needs --headers, --method and --url");

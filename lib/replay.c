@@ -31,7 +31,7 @@ struct sfp_replay {
 	sqlite3 *db;
 	sqlite3_stmt *ins;
 	redisContext *rc;
-	int purged;
+	int64_t purged_at;   /* when expired rows were last deleted (0: never) */
 };
 
 enum sfp_status
@@ -273,7 +273,9 @@ claim_sqlite(struct sfp_replay *r, const struct sfp_replay_key *keys, size_t n, 
 	rc = sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return db_fail(r, rc, f);
-	if (!r->purged) {
+	/* Forget expired rows now and then: a long-running verifier purges as it
+	 * goes, not only once at its start. */
+	if (now - r->purged_at >= 60) {
 		sqlite3_stmt *del = NULL;
 		rc = sqlite3_prepare_v2(r->db, "DELETE FROM seen WHERE expires < ?1", -1, &del, NULL);
 		if (rc == SQLITE_OK) {
@@ -284,7 +286,7 @@ claim_sqlite(struct sfp_replay *r, const struct sfp_replay_key *keys, size_t n, 
 		sqlite3_finalize(del);
 		if (rc != SQLITE_OK)
 			goto fail;
-		r->purged = 1;
+		r->purged_at = now;
 	}
 	for (i = 0; i < n; i++) {
 		unsigned char k[16];
@@ -331,17 +333,16 @@ claim_redis(struct sfp_replay *r, const struct sfp_replay_key *keys, size_t n, i
 	size_t i, sent = 0;
 	enum sfp_status st = SFP_OK;
 
+	(void)now;   /* the server's clock judges the expiry, not ours */
 	for (i = 0; i < n; i++) {
-		long long ttl = (long long)(keys[i].expires - now) + 1;
+		long long at = (long long)keys[i].expires;
 		int kl = redis_key(key, sizeof key, &keys[i]);
 		fresh[i] = 0;
 		if (kl < 0) {
 			st = sfp_fail_set(f, SFP_E_INTERNAL, "replay-store", r->name, "key too long");
 			break;
 		}
-		if (ttl < 1)
-			ttl = 1;
-		if (redisAppendCommand(r->rc, "SET %b 1 NX EX %lld", key, (size_t)kl, ttl) != REDIS_OK) {
+		if (redisAppendCommand(r->rc, "SET %b 1 NX EXAT %lld", key, (size_t)kl, at) != REDIS_OK) {
 			st = sfp_fail_set(f, SFP_E_TEMP, "replay-store-unreachable", r->name, "redis: %s",
 			    r->rc->errstr);
 			break;
