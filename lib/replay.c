@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,16 +89,59 @@ exec_setup(sqlite3 *db, const char *sql)
 	}
 }
 
+/*
+ * Whoever can write the store or replace it can delete its rows and so make a
+ * replay pass.  As ssh judges ~/.ssh: the file and the directory holding it
+ * must belong to us (or root) and be writable by nobody else.
+ */
+static enum sfp_status
+check_owner(const struct stat *sb, const char *what, const char *path, struct sfp_fail *f)
+{
+	if (sb->st_uid != geteuid() && sb->st_uid != 0)
+		return sfp_fail_set(f, SFP_E_INPUT, "replay-store-owner", path,
+		    "%s is owned by another user (uid %lu); the replay store must be ours", what,
+		    (unsigned long)sb->st_uid);
+	if ((sb->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return sfp_fail_set(f, SFP_E_INPUT, "replay-store-mode", path,
+		    "%s is writable by group or others (mode %03o); run chmod go-w", what,
+		    (unsigned)(sb->st_mode & 0777));
+	return SFP_OK;
+}
+
+static enum sfp_status
+check_store_dir(const char *path, struct sfp_fail *f)
+{
+	char copy[PATH_MAX], *dir;
+	struct stat sb;
+
+	(void)snprintf(copy, sizeof copy, "%s", path);
+	dir = dirname(copy);
+	if (stat(dir, &sb) == -1)
+		return sfp_fail_set(f, SFP_E_INPUT, "replay-store", dir, "%s", strerror(errno));
+	return check_owner(&sb, "its directory", dir, f);
+}
+
 static enum sfp_status
 open_sqlite(struct sfp_replay *r, const char *path, struct sfp_fail *f)
 {
 	int rc, fd;
+	struct stat sb;
+	enum sfp_status st;
 
+	if ((st = check_store_dir(path, f)) != SFP_OK)
+		return st;
 	/* Create the file 0600 ourselves: sqlite would honour the umask. */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (fd == -1)
 		return sfp_fail_set(f, SFP_E_INPUT, "replay-store", path, "%s", strerror(errno));
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		(void)close(fd);
+		return sfp_fail_set(f, SFP_E_INPUT, "replay-store", path, "not a regular file");
+	}
+	st = check_owner(&sb, "the store", path, f);
 	(void)close(fd);
+	if (st != SFP_OK)
+		return st;
 	rc = sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		return db_fail(r, rc, f);
