@@ -42,6 +42,7 @@ struct sfp_hsign_opts {
 	const char *id;         /* NULL: a fresh random id per message */
 	int64_t timestamp;      /* -1: now */
 	int lines;              /* sign each line of the input as one message */
+	int raw;                /* keep a trailing newline of stdin in the body */
 	int headers;            /* write header lines instead of an envelope */
 	int rfc9421;            /* the RFC 9421 scheme (implies headers) */
 	const char *method;     /* rfc9421 */
@@ -58,6 +59,8 @@ struct sfp_hverify_opts {
 	int envelope;             /* write the verified envelope, not the body */
 	const char *rejects;      /* also append refusals here (created 0600) */
 	const char *headers;      /* verify one request: headers from this file, body on stdin */
+	int raw;                  /* headers: keep a trailing newline of the body */
+	int tagged;               /* write {"tenant":...,"body":<body as JSON>} */
 	int rfc9421;
 	const char *method;       /* rfc9421 */
 	const char *url;          /* rfc9421 */

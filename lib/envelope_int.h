@@ -27,6 +27,18 @@
 
 #define SFP_ENV_BODY_MAX (16u * 1024u * 1024u)
 
+/*
+ * The length of a body read whole from stdin: one trailing newline is the
+ * shell's line end (`jq -c`, echo, a heredoc), not part of the body, unless
+ * raw says every byte counts.  hmac-sign and hmac-verify --headers share this
+ * rule so what one signs the other verifies.
+ */
+static inline size_t
+sfp_env_body_len(const char *buf, size_t len, int raw)
+{
+	return !raw && len > 0 && buf[len - 1] == '\n' ? len - 1 : len;
+}
+
 struct item {
 	cJSON *env;            /* the parsed envelope, or NULL */
 	char *raw;             /* the raw bytes when it could not be parsed */
@@ -66,6 +78,10 @@ void sfp_env_refuse(struct item *it, const char *code, const char *fmt, ...)
 
 /* Decide everything but the replay store for one envelope item. */
 void sfp_env_check_item(struct vctx *c, struct item *it);
+
+/* Whether a verified body can be written in the chosen output form; refuses
+ * the item (0) when not. */
+int sfp_env_check_body(struct vctx *c, struct item *it);
 
 /* Record the batch's verified ids, then write every item of it in order. */
 enum sfp_status sfp_env_flush(struct vctx *c, struct sfp_fail *f);

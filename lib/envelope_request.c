@@ -168,7 +168,7 @@ check_rfc9421(struct vctx *c, const struct hdrs *h, struct item *it, struct sfp_
 		sfp_env_refuse(it, "bad-signature", "%s", "content-digest does not match the body");
 		goto out;
 	}
-	it->pending = 1;
+	it->pending = sfp_env_check_body(c, it);
 out:
 	it->sig = s;   /* the nonce (it->id) lives in s until the item is freed */
 }
@@ -189,6 +189,7 @@ sfp_env_verify_request(struct vctx *c, int in_fd, struct sfp_fail *f)
 		goto out;
 	if ((st = sfp_read_fd(in_fd, "<stdin>", SFP_ENV_BODY_MAX, &body, &len, f)) != SFP_OK)
 		goto out;
+	len = sfp_env_body_len(body, len, c->o->raw);
 	it->body = body;
 	it->bodylen = len;
 	c->raw_body_out = 1;

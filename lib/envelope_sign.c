@@ -152,6 +152,7 @@ sfp_hmac_sign_run(const struct sfp_hsign_opts *o, int in_fd, FILE *out, struct s
 	if (!o->lines) {
 		if ((st = sfp_read_fd(in_fd, "<stdin>", SFP_ENV_BODY_MAX, &buf, &len, f)) != SFP_OK)
 			goto out;
+		len = sfp_env_body_len(buf, len, o->raw);
 		if (!sfp_utf8_valid(buf, len)) {
 			st = sfp_fail_set(f, SFP_E_INPUT, "malformed", "<stdin>",
 			    "body is not valid utf-8 without nul bytes");

@@ -119,19 +119,66 @@ sfp_env_check_item(struct vctx *c, struct item *it)
 		sfp_env_refuse(it, "bad-signature", "%s", "no signature matches a key of the tenant");
 		return;
 	}
+	if (sfp_env_check_body(c, it))
+		it->pending = 1;
+}
+
+int
+sfp_env_check_body(struct vctx *c, struct item *it)
+{
+	cJSON *b = NULL;
+	struct sfp_fail pf;
+	int one_line = memchr(it->body, '\n', it->bodylen) == NULL &&
+	    memchr(it->body, '\r', it->bodylen) == NULL;
+
+	if (c->o->tagged) {
+		/* The body goes out inside the tagged line byte for byte, so it
+		 * must be one JSON value on one line, held to the reader's rules
+		 * (no duplicate keys) that sf-map applies to the line. */
+		if (!one_line || sfp_json_parse(it->body, it->bodylen, "body", 0, &b, &pf) != SFP_OK) {
+			sfp_env_refuse(it, "malformed", "%s",
+			    "signature verified but the body is not one line of json; --tagged needs one");
+			return 0;
+		}
+		cJSON_Delete(b);
+		return 1;
+	}
 	if (!c->o->envelope && !c->raw_body_out) {
 		/* The default output is the body as one JSON Lines item. */
-		cJSON *b;
-		if (memchr(it->body, '\n', it->bodylen) != NULL ||
-		    memchr(it->body, '\r', it->bodylen) != NULL ||
+		if (!one_line ||
 		    (b = cJSON_ParseWithLengthOpts(it->body, it->bodylen + 1, NULL, 1)) == NULL) {
 			sfp_env_refuse(it, "malformed", "%s",
 			    "signature verified but the body is not one line of json; use --envelope");
-			return;
+			return 0;
 		}
 		cJSON_Delete(b);
 	}
-	it->pending = 1;
+	return 1;
+}
+
+/* {"tenant":<the keyring's tenant>,"body":<the verified body bytes>}: the
+ * tenant comes from the match, and the body, nested, cannot change it. */
+#define TAG_HEAD "{\"tenant\":"
+#define TAG_MID ",\"body\":"
+#define TAG_TAIL "}\n"
+
+static enum sfp_status
+write_tagged(struct vctx *c, const struct item *it, struct sfp_fail *f)
+{
+	cJSON *t = cJSON_CreateString(it->tenant);
+	char *ts = t != NULL ? cJSON_PrintUnformatted(t) : NULL;
+	enum sfp_status st;
+
+	cJSON_Delete(t);
+	if (ts == NULL)
+		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+	if ((st = sfp_write_raw(&c->w, TAG_HEAD, sizeof TAG_HEAD - 1, f)) == SFP_OK &&
+	    (st = sfp_write_raw(&c->w, ts, strlen(ts), f)) == SFP_OK &&
+	    (st = sfp_write_raw(&c->w, TAG_MID, sizeof TAG_MID - 1, f)) == SFP_OK &&
+	    (st = sfp_write_raw(&c->w, it->body, it->bodylen, f)) == SFP_OK)
+		st = sfp_write_raw(&c->w, TAG_TAIL, sizeof TAG_TAIL - 1, f);
+	cJSON_free(ts);
+	return st;
 }
 
 static enum sfp_status
@@ -180,6 +227,8 @@ write_accepted(struct vctx *c, struct item *it, struct sfp_fail *f)
 {
 	enum sfp_status st;
 
+	if (c->o->tagged)
+		return write_tagged(c, it, f);
 	if (c->o->envelope) {
 		if (c->raw_body_out) {
 			/* headers mode: build the envelope from what was verified */
@@ -273,6 +322,10 @@ sfp_hverify_opts_check(const struct sfp_hverify_opts *o, struct sfp_fail *f)
 {
 	if (o->headers != NULL && o->tenant == NULL)
 		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL, "--headers needs --tenant");
+	if (o->tagged && o->envelope)
+		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL, "--tagged and --envelope exclude each other");
+	if (o->raw && o->headers == NULL)
+		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL, "--raw goes with --headers");
 	if (o->tolerance > SFP_REPLAY_WINDOW)
 		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL,
 		    "--tolerance: at most %d s, the replay store's window", SFP_REPLAY_WINDOW);
