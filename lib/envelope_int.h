@@ -64,6 +64,7 @@ struct vctx {
 	long tol;
 	struct item *items;
 	size_t n, cap;
+	size_t held;           /* input bytes the batch stands for (stream only) */
 	struct sfp_replay_key *keys;
 	int *fresh;
 	struct sfp_hverify_stats *stats;

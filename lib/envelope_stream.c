@@ -30,15 +30,21 @@ input_idle(int fd)
  * Reading and parsing the stream (the reader's strict checks and cJSON) is most
  * of the work, so it runs in a thread of its own and hands records over a
  * bounded queue; the calling thread checks signatures, commits ids and writes,
- * in input order.  Memory stays bounded by the queue and the batch.
+ * in input order.  Memory stays bounded by the queue and the batch, each by
+ * a count and by bytes: a spool of 1 MB envelopes read from a regular file
+ * (where poll never reports the input idle, so nothing else ends a batch)
+ * once filled a 4096-item batch and grew past a gigabyte.
  */
 #define QCAP 4096
+#define QUEUE_BYTES (8u * 1024u * 1024u)   /* parsed input waiting for the checks */
+#define BATCH_BYTES (8u * 1024u * 1024u)   /* input held by one uncommitted batch */
 
 struct rec {
 	enum sfp_status st;    /* SFP_OK: v (NULL at the end); SFP_E_ITEM: raw; else fatal */
 	cJSON *v;
 	char *raw;
 	size_t rawlen;
+	size_t size;           /* bytes of input it stands for */
 	struct sfp_fail *f;    /* only when st is not SFP_OK (kept small: copied twice) */
 };
 
@@ -47,6 +53,7 @@ struct queue {
 	pthread_cond_t nonempty, nonfull;
 	struct rec *r;
 	size_t head, len;      /* ring of QCAP records */
+	size_t bytes;          /* sum of their sizes */
 	int stop;              /* the consumer gave up: the producer ends */
 	int cwait, pwait;      /* someone sleeps on nonempty / nonfull: signal only then */
 	int finished;          /* the producer returned */
@@ -85,6 +92,7 @@ produce(void *arg)
 
 		memset(&rec, 0, sizeof rec);
 		rec.st = sfp_reader_next(q->reader, &rec.v, &rf);
+		(void)sfp_reader_raw(q->reader, &rec.size);
 		if (rec.st != SFP_OK && (rec.f = malloc(sizeof rf)) != NULL)
 			*rec.f = rf;
 		if (rec.st == SFP_E_ITEM) {
@@ -98,7 +106,8 @@ produce(void *arg)
 			done = 1;
 		}
 		(void)pthread_mutex_lock(&q->mu);
-		while (q->len == QCAP && !q->stop) {
+		while ((q->len == QCAP || (q->len > 0 && q->bytes + rec.size > QUEUE_BYTES)) &&
+		    !q->stop) {
 			q->pwait = 1;
 			(void)pthread_cond_wait(&q->nonfull, &q->mu);
 			q->pwait = 0;
@@ -112,6 +121,7 @@ produce(void *arg)
 		}
 		q->r[(q->head + q->len) % QCAP] = rec;
 		q->len++;
+		q->bytes += rec.size;
 		if (q->cwait)
 			(void)pthread_cond_signal(&q->nonempty);
 		(void)pthread_mutex_unlock(&q->mu);
@@ -175,6 +185,7 @@ sfp_env_verify_stream(struct vctx *c, int in_fd, struct sfp_fail *f)
 				got[ngot] = q.r[q.head];
 				q.head = (q.head + 1) % QCAP;
 				q.len--;
+				q.bytes -= got[ngot].size;
 			}
 			gi = 0;
 			if (q.pwait)
@@ -215,7 +226,8 @@ sfp_env_verify_stream(struct vctx *c, int in_fd, struct sfp_fail *f)
 			break;
 		}
 		c->n++;
-		if (c->n == c->cap && (st = sfp_env_flush(c, f)) != SFP_OK)
+		c->held += rec.size;
+		if ((c->n == c->cap || c->held >= BATCH_BYTES) && (st = sfp_env_flush(c, f)) != SFP_OK)
 			fatal = 1;
 	}
 	for (; gi < ngot; gi++) {   /* taken but not used: a fatal stop */

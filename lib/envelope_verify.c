@@ -314,6 +314,7 @@ out:
 	for (i = 0; i < c->n; i++)
 		sfp_env_item_free(&c->items[i]);
 	c->n = 0;
+	c->held = 0;
 	return st;
 }
 
