@@ -20,12 +20,13 @@ static void
 usage(FILE *fp)
 {
 	(void)fprintf(fp,
-	    "usage: hmac-sign -k keyring -t tenant [-l] [-H] [--id id] [--timestamp secs] [--pretty]\n"
+	    "usage: hmac-sign -k keyring -t tenant [-l | --raw] [-H] [--id id] [--timestamp secs] [--pretty]\n"
 	    "       hmac-sign -k keyring -t tenant --scheme rfc9421 --method M --url URL\n"
 	    "       hmac-sign -k keyring -t tenant --new-key [--key-id id]\n"
 	    "  -k, --keyring FILE   keyring (JSON, mode 0600)\n"
 	    "  -t, --tenant NAME    sign with this tenant's current key\n"
 	    "  -l, --lines          sign each line of stdin as one message\n"
+	    "      --raw            keep a trailing newline of stdin in the body\n"
 	    "  -H, --headers        write webhook-id/-timestamp/-signature header lines\n"
 	    "      --id ID          message id (default: a fresh random one)\n"
 	    "      --timestamp N    Unix seconds (default: now)\n"
@@ -46,6 +47,7 @@ main(int argc, char **argv)
 		{ "scheme", required_argument, NULL, 'S' }, { "method", required_argument, NULL, 'm' },
 		{ "url", required_argument, NULL, 'u' }, { "new-key", no_argument, NULL, 'n' },
 		{ "key-id", required_argument, NULL, 'K' }, { "pretty", no_argument, NULL, 'p' },
+		{ "raw", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -63,6 +65,7 @@ main(int argc, char **argv)
 		case 'k': o.keyring = optarg; break;
 		case 't': o.tenant = optarg; break;
 		case 'l': o.lines = 1; break;
+		case 'r': o.raw = 1; break;
 		case 'H': o.headers = 1; break;
 		case 'i': o.id = optarg; break;
 		case 's':
@@ -97,9 +100,9 @@ main(int argc, char **argv)
 	}
 	if ((o.rfc9421 && (o.method == NULL || o.url == NULL || o.lines)) ||
 	    (!o.rfc9421 && (o.method != NULL || o.url != NULL)) ||
-	    (o.lines && (o.headers || o.id != NULL)) || (key_id != NULL && !new_key)) {
+	    (o.lines && (o.headers || o.id != NULL || o.raw)) || (key_id != NULL && !new_key)) {
 		sfp_cli_usage_error(prog, "conflicting options: rfc9421 needs --method and --url; "
-		    "--lines excludes --headers and --id; --key-id goes with --new-key");
+		    "--lines excludes --headers, --id and --raw; --key-id goes with --new-key");
 		return SFP_EXIT_USAGE;
 	}
 	if (new_key) {

@@ -17,13 +17,15 @@ static void
 usage(FILE *fp)
 {
 	(void)fprintf(fp,
-	    "usage: hmac-verify -k keyring [-t tenant] [-e] [--replay-store spec] [--tolerance secs]\n"
-	    "                   [--rejects file] [--pretty] < envelopes\n"
+	    "usage: hmac-verify -k keyring [-t tenant] [-e | --tagged] [--replay-store spec]\n"
+	    "                   [--tolerance secs] [--rejects file] [--pretty] < envelopes\n"
 	    "       hmac-verify -k keyring -t tenant --headers file [--scheme rfc9421 --method M\n"
-	    "                   --url URL] [-e] < body\n"
+	    "                   --url URL] [--raw] [-e | --tagged] < body\n"
 	    "  -k, --keyring FILE      keyring (JSON, mode 0600)\n"
 	    "  -t, --tenant NAME       accept only this tenant (required with --headers)\n"
 	    "  -e, --envelope          write the verified envelope, not the body\n"
+	    "      --tagged            write {\"tenant\":...,\"body\":<body>} per verified item\n"
+	    "      --raw               keep a trailing newline of the body (--headers)\n"
 	    "      --headers FILE      verify one request: these headers, the body on stdin\n"
 	    "      --scheme S          standard-webhooks (default) or rfc9421\n"
 	    "      --method M, --url URL   the request as received (rfc9421)\n"
@@ -47,6 +49,7 @@ main(int argc, char **argv)
 		{ "tolerance", required_argument, NULL, 'T' }, { "rejects", required_argument, NULL, 'R' },
 		{ "now", required_argument, NULL, 'N' }, { "batch", required_argument, NULL, 'B' },
 		{ "pretty", no_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
+		{ "raw", no_argument, NULL, 'W' }, { "tagged", no_argument, NULL, 'G' },
 		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
 	};
 	struct sfp_hverify_opts o = { .now = -1 };
@@ -77,6 +80,8 @@ main(int argc, char **argv)
 		case 'r': o.replay_store = optarg; break;
 		case 'R': o.rejects = optarg; break;
 		case 'p': o.pretty = 1; break;
+		case 'W': o.raw = 1; break;
+		case 'G': o.tagged = 1; break;
 		case 'T': case 'N': case 'B':
 			if (sfp_parse_long(optarg, c == 'N' ? 0 : 1,
 			    c == 'T' ? 86400L : c == 'B' ? 100000L : 253402300799L, &v) != 0) {
@@ -101,11 +106,8 @@ main(int argc, char **argv)
 		    "--keyring is required");
 		return SFP_EXIT_USAGE;
 	}
-	if ((o.headers != NULL && o.tenant == NULL) ||
-	    (o.rfc9421 && (o.headers == NULL || o.method == NULL || o.url == NULL)) ||
-	    (!o.rfc9421 && (o.method != NULL || o.url != NULL))) {
-		sfp_cli_usage_error(prog, "conflicting options: --headers needs --tenant; "
-		    "rfc9421 needs --headers, --method and --url");
+	if (sfp_hverify_opts_check(&o, &f) != SFP_OK) {
+		sfp_cli_usage_error(prog, "%s", f.message);
 		return SFP_EXIT_USAGE;
 	}
 	st = sfp_hmac_verify_run(&o, STDIN_FILENO, stdout, &stats, &f);

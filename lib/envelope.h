@@ -2,14 +2,14 @@
 /*
  * envelope: what hmac-sign and hmac-verify do, over streams.
  *
- * An envelope is one JSON object (design.md "Signed envelope"):
+ * An envelope is one JSON object (hmac-sign(1)):
  *   {"tenant":"acme","id":"msg_...","timestamp":1795412345,"signature":"v1,...","body":"..."}
  * where body holds the exact bytes that were signed (valid UTF-8, no NUL).
  * The headers form is the three lines webhook-id, webhook-timestamp and
  * webhook-signature (or, with the RFC 9421 scheme, Content-Digest,
  * Signature-Input and Signature), as `curl -H @file` reads them.
  *
- * Verification order (signing.md §7.2): parse, tenant, timestamp window, MAC
+ * Verification order (cheap checks first, the store last): parse, tenant, timestamp window, MAC
  * against every key of the claimed tenant valid at the message's time, then
  * the replay store; an id is recorded only after its MAC verified, and
  * durably before the message is written out.  Refusals are result lines on
@@ -42,6 +42,7 @@ struct sfp_hsign_opts {
 	const char *id;         /* NULL: a fresh random id per message */
 	int64_t timestamp;      /* -1: now */
 	int lines;              /* sign each line of the input as one message */
+	int raw;                /* keep a trailing newline of stdin in the body */
 	int headers;            /* write header lines instead of an envelope */
 	int rfc9421;            /* the RFC 9421 scheme (implies headers) */
 	const char *method;     /* rfc9421 */
@@ -58,6 +59,8 @@ struct sfp_hverify_opts {
 	int envelope;             /* write the verified envelope, not the body */
 	const char *rejects;      /* also append refusals here (created 0600) */
 	const char *headers;      /* verify one request: headers from this file, body on stdin */
+	int raw;                  /* headers: keep a trailing newline of the body */
+	int tagged;               /* write {"tenant":...,"body":<body as JSON>} */
 	int rfc9421;
 	const char *method;       /* rfc9421 */
 	const char *url;          /* rfc9421 */
@@ -73,6 +76,12 @@ struct sfp_hverify_stats {
  * refused (reported on out), or a fatal status with f filled. */
 enum sfp_status sfp_hmac_sign_run(const struct sfp_hsign_opts *o, int in_fd, FILE *out,
     struct sfp_fail *f);
+
+/* The options' conflicts (--headers needs --tenant; rfc9421 needs --headers,
+ * --method and --url, which go only with it): SFP_E_USAGE with the reason.
+ * sfp_hmac_verify_run makes this check too; a program calls it first to
+ * print its usage hint. */
+enum sfp_status sfp_hverify_opts_check(const struct sfp_hverify_opts *o, struct sfp_fail *f);
 
 /* Verify and write to out, adding to *stats (may be NULL).  SFP_OK when all
  * were accepted, SFP_E_ITEM when any of this run was refused; SFP_E_TEMP when the replay store is locked or unreachable (no

@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -159,11 +161,36 @@ load_key(const cJSON *o, const char *tenant, size_t idx, const char *src, struct
 	return SFP_OK;
 }
 
+/*
+ * HMAC sees a key only as one 64-byte block (RFC 2104, section 2): a longer key
+ * is replaced by its SHA-256, a shorter one padded with zero bytes.  So "k" and
+ * "k\0", or a long key and its digest, are one key to HMAC and must count as
+ * one secret here.
+ */
+#define HMAC_BLOCK 64
+
+static void
+hmac_block(const struct sfp_secret *k, unsigned char out[HMAC_BLOCK])
+{
+	memset(out, 0, HMAC_BLOCK);
+	if (k->len > HMAC_BLOCK)
+		crypto_hash_sha256(out, k->bytes, k->len);
+	else
+		memcpy(out, k->bytes, k->len);
+}
+
 static int
 same_key(const struct sfp_key *a, const struct sfp_key *b)
 {
-	return a->key->len == b->key->len &&
-	    sodium_memcmp(a->key->bytes, b->key->bytes, a->key->len) == 0;
+	unsigned char ba[HMAC_BLOCK], bb[HMAC_BLOCK];
+	int same;
+
+	hmac_block(a->key, ba);
+	hmac_block(b->key, bb);
+	same = sodium_memcmp(ba, bb, HMAC_BLOCK) == 0;
+	sodium_memzero(ba, sizeof ba);
+	sodium_memzero(bb, sizeof bb);
+	return same;
 }
 
 static enum sfp_status
@@ -301,18 +328,55 @@ sfp_tenant_signing_key(const struct sfp_tenant *t, int64_t now)
 	return NULL;
 }
 
+/*
+ * Hold "<keyring>.lock" (created 0600, never through a symlink, owned by us)
+ * with flock(2) across read, change and rename: two --new-key runs at once
+ * would otherwise both read the old file and the later rename would drop the
+ * other's key.  Returns the lock's fd, or -1 with f filled.
+ */
+static int
+lock_keyring(const char *path, struct sfp_fail *f)
+{
+	char lp[PATH_MAX];
+	struct stat sb;
+	int fd, n = snprintf(lp, sizeof lp, "%s.lock", path);
+
+	if (n < 0 || (size_t)n >= sizeof lp) {
+		(void)sfp_fail_set(f, SFP_E_INPUT, "keyring", path, "path too long");
+		return -1;
+	}
+	fd = open(lp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+	if (fd == -1) {
+		(void)sfp_fail_set(f, SFP_E_IO, "keyring-lock", lp, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid() ||
+	    (sb.st_mode & 022) != 0) {
+		(void)sfp_fail_set(f, SFP_E_INPUT, "keyring-lock", lp,
+		    "lock file must be a regular file of ours, not writable by group or others");
+		(void)close(fd);
+		return -1;
+	}
+	while (flock(fd, LOCK_EX) == -1) {
+		if (errno != EINTR) {
+			(void)sfp_fail_set(f, SFP_E_IO, "keyring-lock", lp, "%s", strerror(errno));
+			(void)close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+static enum sfp_status new_key_locked(const char *path, const char *tenant,
+    const char *key_id, char *id_out, size_t id_cap, struct sfp_fail *f);
+
 enum sfp_status
 sfp_keyring_new_key(const char *path, const char *tenant, const char *key_id, int64_t now,
     char *id_out, size_t id_cap, struct sfp_fail *f)
 {
-	struct sfp_secret *raw = NULL;
-	struct sfp_keyring *check = NULL;
-	cJSON *root = NULL, *list, *key = NULL, *it;
-	unsigned char bytes[32];
-	char secret[80], idbuf[SFP_KEY_ID_MAX];
-	char *text = NULL;
+	char idbuf[SFP_KEY_ID_MAX];
 	enum sfp_status st;
-	struct stat sb;
+	int lock;
 
 	if (!printable(tenant, SFP_TENANT_MAX))
 		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL, "bad tenant name");
@@ -327,6 +391,26 @@ sfp_keyring_new_key(const char *path, const char *tenant, const char *key_id, in
 	if (!sfp_sw_id_ok(key_id, strlen(key_id)) || strlen(key_id) >= SFP_KEY_ID_MAX)
 		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL,
 		    "key id must be 1 to 63 printable characters without '.', space or quotes");
+	if ((lock = lock_keyring(path, f)) == -1)
+		return f->status;
+	st = new_key_locked(path, tenant, key_id, id_out, id_cap, f);
+	(void)close(lock);   /* releases the flock */
+	return st;
+}
+
+static enum sfp_status
+new_key_locked(const char *path, const char *tenant, const char *key_id, char *id_out,
+    size_t id_cap, struct sfp_fail *f)
+{
+	struct sfp_secret *raw = NULL;
+	struct sfp_keyring *check = NULL;
+	cJSON *root = NULL, *list, *key = NULL, *it;
+	unsigned char bytes[32];
+	char secret[80];
+	char *text = NULL;
+	enum sfp_status st;
+	struct stat sb;
+
 	if (lstat(path, &sb) == 0) {
 		st = sfp_secret_read_checked(path, KEYRING_MAX, &raw, f);
 		if (st != SFP_OK)

@@ -2,7 +2,7 @@
 /*
  * keyring: per-tenant HMAC secrets for hmac-sign and hmac-verify.
  *
- * The file (design.md "Keyring") maps each tenant to its keys, newest first:
+ * The file (hmac-sign(1), FILES) maps each tenant to its keys, newest first:
  *   {"acme":[{"id":"2026-11","secret":"whsec_...","not_before":"...","not_after":"..."}]}
  * It must be mode 0600 (sfp_secret_check_fd), is read into guarded memory, and is
  * refused whole when anything is off: unknown members, a malformed secret, a

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,7 +33,7 @@ struct sfp_replay {
 	sqlite3 *db;
 	sqlite3_stmt *ins;
 	redisContext *rc;
-	int purged;
+	int64_t purged_at;   /* when expired rows were last deleted (0: never) */
 };
 
 enum sfp_status
@@ -87,16 +89,59 @@ exec_setup(sqlite3 *db, const char *sql)
 	}
 }
 
+/*
+ * Whoever can write the store or replace it can delete its rows and so make a
+ * replay pass.  As ssh judges ~/.ssh: the file and the directory holding it
+ * must belong to us (or root) and be writable by nobody else.
+ */
+static enum sfp_status
+check_owner(const struct stat *sb, const char *what, const char *path, struct sfp_fail *f)
+{
+	if (sb->st_uid != geteuid() && sb->st_uid != 0)
+		return sfp_fail_set(f, SFP_E_INPUT, "replay-store-owner", path,
+		    "%s is owned by another user (uid %lu); the replay store must be ours", what,
+		    (unsigned long)sb->st_uid);
+	if ((sb->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return sfp_fail_set(f, SFP_E_INPUT, "replay-store-mode", path,
+		    "%s is writable by group or others (mode %03o); run chmod go-w", what,
+		    (unsigned)(sb->st_mode & 0777));
+	return SFP_OK;
+}
+
+static enum sfp_status
+check_store_dir(const char *path, struct sfp_fail *f)
+{
+	char copy[PATH_MAX], *dir;
+	struct stat sb;
+
+	(void)snprintf(copy, sizeof copy, "%s", path);
+	dir = dirname(copy);
+	if (stat(dir, &sb) == -1)
+		return sfp_fail_set(f, SFP_E_INPUT, "replay-store", dir, "%s", strerror(errno));
+	return check_owner(&sb, "its directory", dir, f);
+}
+
 static enum sfp_status
 open_sqlite(struct sfp_replay *r, const char *path, struct sfp_fail *f)
 {
 	int rc, fd;
+	struct stat sb;
+	enum sfp_status st;
 
+	if ((st = check_store_dir(path, f)) != SFP_OK)
+		return st;
 	/* Create the file 0600 ourselves: sqlite would honour the umask. */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (fd == -1)
 		return sfp_fail_set(f, SFP_E_INPUT, "replay-store", path, "%s", strerror(errno));
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		(void)close(fd);
+		return sfp_fail_set(f, SFP_E_INPUT, "replay-store", path, "not a regular file");
+	}
+	st = check_owner(&sb, "the store", path, f);
 	(void)close(fd);
+	if (st != SFP_OK)
+		return st;
 	rc = sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		return db_fail(r, rc, f);
@@ -273,7 +318,9 @@ claim_sqlite(struct sfp_replay *r, const struct sfp_replay_key *keys, size_t n, 
 	rc = sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return db_fail(r, rc, f);
-	if (!r->purged) {
+	/* Forget expired rows now and then: a long-running verifier purges as it
+	 * goes, not only once at its start. */
+	if (now - r->purged_at >= 60) {
 		sqlite3_stmt *del = NULL;
 		rc = sqlite3_prepare_v2(r->db, "DELETE FROM seen WHERE expires < ?1", -1, &del, NULL);
 		if (rc == SQLITE_OK) {
@@ -284,7 +331,7 @@ claim_sqlite(struct sfp_replay *r, const struct sfp_replay_key *keys, size_t n, 
 		sqlite3_finalize(del);
 		if (rc != SQLITE_OK)
 			goto fail;
-		r->purged = 1;
+		r->purged_at = now;
 	}
 	for (i = 0; i < n; i++) {
 		unsigned char k[16];
@@ -331,17 +378,16 @@ claim_redis(struct sfp_replay *r, const struct sfp_replay_key *keys, size_t n, i
 	size_t i, sent = 0;
 	enum sfp_status st = SFP_OK;
 
+	(void)now;   /* the server's clock judges the expiry, not ours */
 	for (i = 0; i < n; i++) {
-		long long ttl = (long long)(keys[i].expires - now) + 1;
+		long long at = (long long)keys[i].expires;
 		int kl = redis_key(key, sizeof key, &keys[i]);
 		fresh[i] = 0;
 		if (kl < 0) {
 			st = sfp_fail_set(f, SFP_E_INTERNAL, "replay-store", r->name, "key too long");
 			break;
 		}
-		if (ttl < 1)
-			ttl = 1;
-		if (redisAppendCommand(r->rc, "SET %b 1 NX EX %lld", key, (size_t)kl, ttl) != REDIS_OK) {
+		if (redisAppendCommand(r->rc, "SET %b 1 NX EXAT %lld", key, (size_t)kl, at) != REDIS_OK) {
 			st = sfp_fail_set(f, SFP_E_TEMP, "replay-store-unreachable", r->name, "redis: %s",
 			    r->rc->errstr);
 			break;

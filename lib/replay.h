@@ -3,9 +3,12 @@
  * replay: the store of message ids already accepted, so a replay is refused.
  *
  * Entries are keyed by (tenant, id), never id alone, so one tenant can neither
- * collide with nor pre-burn another's ids.  Each entry is kept until its
- * expiry (the message timestamp plus the tolerance: a message stamped in the
- * future is accepted, so its id must outlive it).
+ * collide with nor pre-burn another's ids.  Each entry is kept until the
+ * message's own timestamp plus the store's fixed window, SFP_REPLAY_WINDOW,
+ * whichever verifier recorded it and whatever that verifier's clock says: a
+ * verifier accepts only messages within its tolerance of its clock, and no
+ * tolerance may exceed the window, so while any verifier could still accept a
+ * message its id is still in the store.
  *
  * Two back ends:
  *  - SQLite (a path; the default is replay.sqlite under the cache dir):
@@ -14,9 +17,11 @@
  *    a replay; the key is a 128-bit BLAKE2b hash of the length-prefixed
  *    (tenant, id).  The commit returns only once the WAL is on disk, so an id is
  *    durable before its message is accepted; many processes may share a file.
- *  - Redis ("redis://host:port/db"): SET key 1 NX EX ttl per id, pipelined per
- *    batch; the server's atomic NX makes two verifiers on two machines unable
- *    to both accept one message.
+ *  - Redis ("redis://host:port/db"): SET key 1 NX EXAT expires per id,
+ *    pipelined per batch; the server's atomic NX makes two verifiers on two
+ *    machines unable to both accept one message, and the absolute expiry is
+ *    judged by the server's clock alone, so a verifier whose clock is fast
+ *    cannot make a key expire early.
  *
  * Ownership: sfp_replay_open returns a new store closed by sfp_replay_close.
  * Keys passed in are borrowed for the call.
@@ -28,12 +33,17 @@
 #include <stdint.h>
 #include "fail.h"
 
+/* Seconds an id is kept past its message's timestamp; the largest tolerance a
+ * verifier may use. */
+#define SFP_REPLAY_WINDOW 3600
+
 struct sfp_replay;
 
 struct sfp_replay_key {
 	const char *tenant;
 	const char *id;
-	int64_t expires;     /* Unix time after which the entry may be forgotten */
+	int64_t expires;     /* Unix time after which the entry may be forgotten:
+	                      * the message's timestamp + SFP_REPLAY_WINDOW */
 };
 
 /*

@@ -90,10 +90,16 @@ sfp_secret_read_checked(const char *path, size_t max, struct sfp_secret **out,
 	*out = NULL;
 	if (max == 0)
 		max = SECRET_MAX_DEFAULT;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+	/* O_NONBLOCK: a FIFO put where the file should be must not hang the
+	 * open; the check below refuses it, then reads block as usual. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1)
 		return sfp_fail_set(f, SFP_E_INPUT, "secret-file", path, "%s", strerror(errno));
 	if ((st = sfp_secret_check_fd(fd, path, f)) != SFP_OK)
 		goto out;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
+		st = sfp_fail_set(f, SFP_E_IO, "secret-file", path, "%s", strerror(errno));
+		goto out;
+	}
 	if (fstat(fd, &sb) == -1 || sb.st_size < 0) {
 		st = sfp_fail_set(f, SFP_E_INPUT, "secret-file", path, "%s", strerror(errno));
 		goto out;

@@ -128,7 +128,8 @@ sfp_sw_id_ok(const char *id, size_t len)
 		return 0;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)id[i];
-		/* '.' separates the signed parts (signing.md §1.2); space separates
+		/* '.' separates the signed parts (the Standard Webhooks spec,
+		 * https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md); space separates
 		 * header items; quotes and backslashes would need escaping in an
 		 * RFC 9421 nonce. */
 		if (c <= 0x20 || c >= 0x7f || c == '.' || c == '"' || c == '\\')

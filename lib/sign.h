@@ -9,7 +9,7 @@
  * 2. RFC 9421 HTTP Message Signatures with hmac-sha256, and the RFC 9530
  *    Content-Digest (sha-256) that lets a signature cover the body.
  *
- * Parsing is stricter than the npm library (signing.md §0.3): ids are printable
+ * Parsing is stricter than the npm standardwebhooks library: ids are printable
  * ASCII without '.', timestamps are digits without a leading zero, a signature
  * must decode to exactly 32 bytes; what we sign still verifies there.  MACs are
  * compared with sodium_memcmp after a length check.

@@ -99,6 +99,37 @@ START_TEST(test_keyring_shared_secret)
 }
 END_TEST
 
+/* HMAC pads a key to its 64-byte block with zeros (RFC 2104, section 2), so S1's
+ * bytes followed by zero bytes are S1 to HMAC: one tenant could sign as the
+ * other.  Keys past the block (which HMAC would hash) are refused outright. */
+START_TEST(test_keyring_hmac_equivalent_secret)
+{
+	static const char *const twins[] = {
+		"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwAA==",
+		"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+	};
+	char text[512];
+	struct sfp_keyring *kr = NULL;
+	struct sfp_fail f;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		(void)snprintf(text, sizeof text, "{\"acme\":[{\"id\":\"a\",\"secret\":\"" S1 "\"}],"
+		    "\"globex\":[{\"id\":\"b\",\"secret\":\"%s\"}]}", twins[i]);
+		ck_assert_int_eq(parse(text, &kr, &f), SFP_E_INPUT);
+		ck_assert_str_eq(f.code, "keyring-shared-secret");
+	}
+	/* a genuinely different key of another length is still fine */
+	ck_assert_int_eq(parse("{\"acme\":[{\"id\":\"a\",\"secret\":\"" S1 "\"}],"
+	    "\"globex\":[{\"id\":\"b\",\"secret\":\"" S2 "\"}]}", &kr, &f), SFP_OK);
+	sfp_keyring_free(kr);
+	/* 65 bytes: longer than the block, refused before any comparison */
+	ck_assert_int_eq(parse("{\"acme\":[{\"id\":\"a\",\"secret\":\"whsec_eHh4eHh4eHh4eHh4eHh4eHh4"
+	    "eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHg=\"}]}", &kr, &f),
+	    SFP_E_INPUT);
+}
+END_TEST
+
 START_TEST(test_keyring_file_mode_and_new_key)
 {
 	char dir[] = "/tmp/check_keyring.XXXXXX", path[256], id[64];
@@ -164,6 +195,7 @@ suite_keyring(void)
 	tcase_add_test(tc, test_keyring_good);
 	tcase_add_test(tc, test_keyring_refused);
 	tcase_add_test(tc, test_keyring_shared_secret);
+	tcase_add_test(tc, test_keyring_hmac_equivalent_secret);
 	tcase_add_test(tc, test_keyring_file_mode_and_new_key);
 	tcase_add_test(tc, test_rfc3339);
 	suite_add_tcase(s, tc);

@@ -337,7 +337,7 @@ START_TEST(test_rfc9421_b25)
 }
 END_TEST
 
-/* The derived vector for our profile (signing.md §5.5) and our signer. */
+/* The derived vector for our profile (RFC 9421 section 3.3.3, hmac-sha256; https://www.rfc-editor.org/rfc/rfc9421) and our signer. */
 START_TEST(test_rfc9421_profile)
 {
 	const struct sfp_http_field fields[] = {
