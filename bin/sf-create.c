@@ -12,8 +12,7 @@
 #include "exit.h"
 static const char *prog = "sf-create";
 struct sfcreate_opts {
-	const char *org, *rejects, *upsert, *describe;
-	int pretty;
+	struct sfp_create_main m;
 	long jobs, pct;
 	struct sfp_create_opts c;
 };
@@ -21,7 +20,7 @@ static void
 usage(FILE *fp)
 {
 	(void)fprintf(fp,
-	    "usage: %s [-nb] [-j N] [-m PCT] [-r FILE] [-o FILE] [-p] < plans\n"
+	    "usage: %s [-nb] [-j N] [-m PCT] [-r FILE] [-o FILE | -T DIR | -t NAME] [-p] < plans\n"
 	    "       %s [-n] [-u Field=Value] [-d FILE] [-o FILE] SOBJECT Field=Value...\n"
 	    "  -j, --jobs N             requests in flight at once, 1 to 16 (default 4)\n"
 	    "  -m, --max-api-usage PCT  stop before the org's daily api usage passes PCT %%\n"
@@ -31,6 +30,8 @@ usage(FILE *fp)
 	    "  -u, --upsert F=V         operator form: upsert on external id field F\n"
 	    "  -d, --describe FILE      operator form: coerce values by this catalog\n"
 	    "  -o, --org FILE           org settings (see sfpipe(7))\n"
+	    "  -T, --tenants DIR        each plan to its own tenant's org (see sfpipe(7))\n"
+	    "  -t, --tenant NAME        without -T: the one tenant plans may name\n"
 	    "  -p, --pretty             indent the output for people\n"
 	    "  -h, --help               this help\n"
 	    "  -V, --version            the version\n" SFP_EXIT_HELP, prog, prog);
@@ -43,55 +44,6 @@ progress(void *ctx, const struct sfp_create_stats *st)
 	    st->elapsed_s > 0 ? (double)(st->ok + st->failed) / st->elapsed_s : 0.0);
 }
 
-static enum sfp_status
-run(struct sfcreate_opts *o, int argc, char **argv, struct sfp_fail *f)
-{
-	struct sfp_org org;
-	struct sfp_sf *sf = NULL;
-	struct sfp_reader *r = NULL;
-	struct sfp_writer out, rej;
-	struct sfp_create_stats st;
-	FILE *rfp = NULL;
-	enum sfp_status s = sfp_org_load(&org, o->org, NULL, 0, f);
-
-	memset(&st, 0, sizeof st);
-	if (s == SFP_OK)
-		s = sfp_sf_open(&org, &sf, f);
-	sfp_org_fini(&org);
-	if (s != SFP_OK && !o->c.dry_run)
-		return s;   /* a dry run needs no org: it sends nothing */
-	if (o->rejects && !(rfp = fopen(o->rejects, "a"))) {
-		s = sfp_fail_set(f, SFP_E_IO, "io", o->rejects, "cannot open: %s", strerror(errno));
-		goto done;
-	}
-	sfp_writer_init(&out, stdout, "<stdout>", o->pretty);
-	if (rfp)
-		sfp_writer_init(&rej, rfp, o->rejects, 0);
-	if (argc > 0)
-		s = sfp_create_operator(sf, o->describe, argv[0], (const char *const *)(argv + 1),
-		    (size_t)argc - 1, o->upsert, &out, rfp ? &rej : NULL, &o->c, &st, f);
-	else if (!(r = sfp_reader_new(STDIN_FILENO, "<stdin>", NULL)))
-		s = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
-	else
-		s = sfp_create_run(sf, r, &out, rfp ? &rej : NULL, &o->c, &st, f);
-	if (o->c.progress)
-		(void)fputc('\n', stderr);
-	if (sfp_writer_finish(&out, s == SFP_OK || s == SFP_E_ITEM ? f : NULL) != SFP_OK)
-		s = sfp_status_worst(s, SFP_E_IO);
-	if (rfp && sfp_writer_finish(&rej, s == SFP_OK || s == SFP_E_ITEM ? f : NULL) != SFP_OK)
-		s = sfp_status_worst(s, SFP_E_IO);
-	if (!o->c.dry_run && st.api_max > 0)   /* usage after the run, for cron logs */
-		(void)fprintf(stderr, "%s: %lu of %lu plans failed; api usage: %ld/%ld (%.1f%%), "
-		    "%lu requests sent\n", prog, st.failed, st.plans, st.api_used, st.api_max,
-		    100.0 * (double)st.api_used / (double)st.api_max, st.requests);
-done:
-	if (rfp && fclose(rfp) != 0)
-		s = sfp_status_worst(s, SFP_E_IO);
-	sfp_reader_free(r);
-	sfp_sf_close(sf);
-	return s;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -101,9 +53,11 @@ main(int argc, char *argv[])
 		{ "upsert", required_argument, NULL, 'u' }, { "describe", required_argument, NULL, 'd' },
 		{ "org", required_argument, NULL, 'o' }, { "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
-		{ "bulk", no_argument, NULL, 'b' }, { NULL, 0, NULL, 0 }
+		{ "bulk", no_argument, NULL, 'b' }, { "tenants", required_argument, NULL, 'T' },
+		{ "tenant", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 }
 	};
 	struct sfcreate_opts o;
+	struct sfp_create_stats stats;
 	struct sfp_fail f;
 	enum sfp_status st;
 	long v = 0;
@@ -113,7 +67,7 @@ main(int argc, char *argv[])
 	sfp_fail_clear(&f);
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
-	while ((ch = getopt_long(argc, argv, "+j:m:r:nbu:d:o:phV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+j:m:r:nbu:d:o:T:t:phV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': case 'm':
 			if (sfp_parse_long(optarg, 1, ch == 'j' ? 16 : 100, &v) != 0) {
@@ -123,24 +77,40 @@ main(int argc, char *argv[])
 			}
 			*(ch == 'j' ? &o.jobs : &o.pct) = v;
 			break;
-		case 'r': o.rejects = optarg; break;
+		case 'r': o.m.rejects = optarg; break;
 		case 'n': o.c.dry_run = 1; break;
 		case 'b': o.c.bulk = 1; break;
-		case 'u': o.upsert = optarg; break;
-		case 'd': o.describe = optarg; break;
-		case 'o': o.org = optarg; break;
-		case 'p': o.pretty = 1; break;
+		case 'u': o.m.upsert = optarg; break;
+		case 'd': o.m.describe = optarg; break;
+		case 'o': o.m.org = optarg; break;
+		case 'T': o.m.tenants = optarg; break;
+		case 't': o.c.tenant = optarg; break;
+		case 'p': o.m.pretty = 1; break;
 		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;
 		}
 	}
-	if (optind == argc && (o.upsert || o.describe))
+	if (optind == argc && (o.m.upsert || o.m.describe))
 		return sfp_cli_usage_error(prog, "--upsert and --describe need SOBJECT Field=Value..."),
 		    SFP_EXIT_USAGE;
+	if ((o.m.tenants = sfp_tenants_dir_default(o.m.tenants)) && (o.m.org || o.c.tenant ||
+	    optind < argc))
+		return sfp_cli_usage_error(prog, "--tenants (or SFPIPE_TENANTS) takes plans on stdin, "
+		    "without --org, --tenant or SOBJECT"), SFP_EXIT_USAGE;
+	if (optind < argc)
+		o.m.sobject = argv[optind], o.m.assign = (const char *const *)(argv + optind + 1),
+		    o.m.nassign = (size_t)(argc - optind - 1);
 	o.c.jobs = (size_t)o.jobs, o.c.max_api_usage = (int)o.pct;
 	o.c.progress = isatty(STDERR_FILENO) ? progress : NULL, o.c.progress_ctx = stderr;
-	st = run(&o, argc - optind, argv + optind, &f);
+	st = sfp_create_main(&o.m, &o.c, &stats, &f);
+	if (o.c.progress)
+		(void)fputc('\n', stderr);
+	if (!o.c.dry_run && stats.api_max > 0)   /* usage after the run, for cron logs */
+		(void)fprintf(stderr, "%s: %lu of %lu plans failed; api usage: %ld/%ld (%.1f%%), "
+		    "%lu requests sent\n", prog, stats.failed, stats.plans, stats.api_used,
+		    stats.api_max, 100.0 * (double)stats.api_used / (double)stats.api_max,
+		    stats.requests);
 	if (st != SFP_OK && st != SFP_E_ITEM)
 		sfp_fail_print(&f, prog, stderr);
 	st = sfp_status_worst(st, sfp_cli_finish_stdout(prog));

@@ -17,8 +17,8 @@
 
 #include <stddef.h>
 #include <cjson/cJSON.h>
-#include "create.h"
 #include "fail.h"
+#include "plan.h"
 #include "sfapi.h"
 
 #define SFP_BULK_MAX_ROWS 10000   /* rows per job: one Salesforce internal batch */

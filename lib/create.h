@@ -2,19 +2,26 @@
 /*
  * create: plans in, records in Salesforce out (sf-create).
  *
- * A plan (sfpipe(7)) is one booking: an id and up to 500 records, each with a
- * ref, an sObject, fields and optionally an upsert key; "@{ref.id}" in a field
- * value names a record created earlier in the same plan.  Each plan is atomic:
- * all of its records exist afterwards, or none does.
+ * A plan (sfpipe(7); its format and packing are plan.h's) is one booking, and
+ * atomic: all of its records exist afterwards, or none does.
  *
- * How plans travel: composite graph requests (salesforce-rest.md section 6.1),
- * one API call each, packed up to the documented limits (SFP_GRAPH_*).  Several
- * plans share one graph when there are more plans than graphs allowed, so a run
- * reaches the floor of requests; every node's referenceId is "p<N>_<ref>", N the
- * plan's number in the run, so refs of plans sharing a graph never collide and a
- * failed node names its plan.  When a graph fails, the plan whose node failed is
- * reported with Salesforce's error and the other plans of that graph (rolled
- * back, PROCESSING_HALTED) are sent again in the next round.
+ * How plans travel: composite graph requests, one API call each, packed up to
+ * the documented limits (plan.h).  Several plans share one graph when there
+ * are more plans than graphs allowed, so a run reaches the floor of requests.
+ * When a graph fails, the plan whose node failed is reported with
+ * Salesforce's error and the other plans of that graph (rolled back,
+ * PROCESSING_HALTED) are sent again in the next round.
+ *
+ * Tenants (opts.tenants): every plan names its tenant; it goes only to that
+ * tenant's org as that tenant's user, through one session per org (and user),
+ * opened on the org's first plan, with its own token, concurrency (jobs) and
+ * --max-api-usage budget.  Orgs are served in parallel; one org refusing its
+ * login, down or at its daily limit stops only that org's plans (reported and
+ * kept for replay) while the others finish.  Results carry "tenant" first.
+ *
+ * Files: create.c the operator form, create_run.c the stream of plans,
+ * create_route.c the tenant rules and one session per org, create_send.c the
+ * rounds of requests, plan.c the plan format.
  *
  * Exactly once: records with an upsert key go as PATCH by external ID, which a
  * retry cannot duplicate.  A request cut after it was sent is resent only for
@@ -37,70 +44,7 @@
 #include "fail.h"
 #include "sfapi.h"
 #include "stream.h"
-
-#define SFP_GRAPH_MAX_GRAPHS 75   /* graphs per request */
-#define SFP_GRAPH_MAX_NODES  500  /* nodes per request (and per graph) */
-#define SFP_GRAPH_MAX_KINDS  15   /* distinct (method, sObject) node kinds per request */
-#define SFP_GRAPH_MAX_FAILED 14   /* failed graphs before the rest is PROCESSING_HALTED */
-#define SFP_GRAPH_MAX_DEPTH  15   /* longest @{} reference chain in a graph */
-#define SFP_PLAN_MAX_REF     40   /* characters in a record ref */
-
-/*
- * Check one plan against the format: "id" a non-empty string or a number,
- * "records" a non-empty array of at most 500 records, each with a unique "ref"
- * ([A-Za-z0-9][A-Za-z0-9_]*, at most 40), an "sobject" (an API name), "fields"
- * an object, an optional "upsert" {"field": name, "value": non-empty string or
- * number}; every "@{ref." names an earlier record of the plan; chains at most
- * 15 deep.  SFP_E_ITEM with code "bad-plan" and the place in f otherwise.
- */
-enum sfp_status sfp_plan_check(const cJSON *plan, struct sfp_fail *f);
-
-/* Records in a (checked) plan, and 1 when every one of them has an upsert key. */
-size_t sfp_plan_nodes(const cJSON *plan);
-int sfp_plan_all_upsert(const cJSON *plan);
-
-/*
- * Pack n checked plans, in order, into composite graph requests within the
- * limits above.  solo (may be NULL) marks plans that must travel alone in their
- * request.  On return req_of[i] is plan i's request (0-based, non-decreasing)
- * and graph_of[i] its graph within that request; *nreq the number of requests.
- * Plans of one request are spread evenly over min(plans, 75) graphs, so a
- * failing plan rolls back as few others as possible.
- */
-void sfp_create_pack(const cJSON *const *plans, const unsigned char *solo, size_t n,
-    size_t *req_of, size_t *graph_of, size_t *nreq);
-
-/*
- * The body of one composite graph request: the n plans given, plan i going to
- * graph graph_of[i] (graph ids "g<k>") with its refs prefixed "p<num[i]>_".
- * data_path is "/services/data/vNN.0".  Creates are POST .../sobjects/X,
- * upserts PATCH .../sobjects/X/Field/<value, URL-encoded> with the key field
- * left out of the body.  Returns NULL when out of memory.
- */
-cJSON *sfp_graph_body(const char *data_path, const cJSON *const *plans, const size_t *num,
-    const size_t *graph_of, size_t n);
-
-/* What became of one plan in a graph response. */
-enum sfp_outcome {
-	SFP_OUT_OK = 0,     /* every record exists; see the records object */
-	SFP_OUT_FAILED,     /* Salesforce refused it: report the error */
-	SFP_OUT_RESEND,     /* rolled back for another plan's sake: send again now */
-	SFP_OUT_TRANSIENT   /* lock, 503, halted, missing: send again after back-off */
-};
-
-/*
- * Read a composite graph response for the n plans of one request (num[] as
- * given to sfp_graph_body, ascending).  For each plan: out[i]; for SFP_OUT_OK
- * records[i] = {"<ref>":{"id":..,"created":bool},...} (new, caller frees); for
- * SFP_OUT_FAILED and SFP_OUT_TRANSIENT fails[i] with errorCode, message,
- * fields and the plan's own ref.  Returns SFP_E_INPUT when resp is not a graph
- * response at all.
- */
-enum sfp_status sfp_graph_read(const cJSON *resp, const cJSON *const *plans, const size_t *num,
-    size_t n, enum sfp_outcome *out, cJSON **records, struct sfp_fail *fails);
-
-/* 1 when a REQUEST_LIMIT_EXCEEDED error (its message) is the daily kind. */
-int sfp_create_is_daily_limit(const char *code, const char *message);
+#include "tenants.h"
 
 /*
  * The operator form: one plan {"id":"<sobject>","records":[{"ref":"record",...}]}
@@ -135,7 +79,28 @@ struct sfp_create_opts {
 	size_t window;              /* plans read before a round is sent (0: 5000) */
 	void (*progress)(void *ctx, const struct sfp_create_stats *st);
 	void *progress_ctx;
+	struct sfp_tenants *tenants; /* each plan to its tenant's org (NULL: sf for all) */
+	const char *tenant;         /* without tenants: the one tenant a plan may name */
 };
+
+/*
+ * The tenant rules for one checked plan.  With tenants (a --tenants run) the
+ * plan must carry "tenant": missing is code "untagged", a name that cannot be
+ * a tenant "bad-tenant-name".  Without, a plan may carry "tenant" only when it
+ * is only (--tenant NAME), else "unknown-tenant".  *name is the plan's tenant
+ * or NULL.  SFP_E_ITEM with f when refused.
+ */
+enum sfp_status sfp_create_plan_tenant(const cJSON *plan, int tenants, const char *only,
+    const char **name, struct sfp_fail *f);
+
+/*
+ * Every upsert key of the plan must be the tenant's (sfp_tenant_key_ok: it
+ * starts with the keyPrefix), so that two tenants sharing one org cannot
+ * upsert each other's records.  SFP_E_ITEM code "foreign-key" naming the
+ * record otherwise.
+ */
+enum sfp_status sfp_create_plan_keys(const cJSON *plan, const struct sfp_tenant_conf *tc,
+    struct sfp_fail *f);
 
 /*
  * Run a stream of plans: read every item from in, make it real, write one
@@ -164,6 +129,26 @@ enum sfp_status sfp_create_one_take(struct sfp_sf *sf, cJSON *plan, struct sfp_w
 enum sfp_status sfp_create_operator(struct sfp_sf *sf, const char *catalog_path,
     const char *sobject, const char *const *assign, size_t n, const char *upsert,
     struct sfp_writer *out, struct sfp_writer *rejects, const struct sfp_create_opts *o,
+    struct sfp_create_stats *st, struct sfp_fail *f);
+
+/* What sf-create was asked: where plans go, and where results and rejects go. */
+struct sfp_create_main {
+	const char *org;            /* org settings file (NULL: the default) */
+	const char *tenants;        /* tenants directory: each plan to its tenant's org */
+	const char *rejects;        /* append failed and unsent plans here (NULL: nowhere) */
+	int pretty;                 /* indent the results */
+	const char *sobject;        /* the operator form's sObject, or NULL: plans on stdin */
+	const char *const *assign;  /* its Field=Value arguments */
+	size_t nassign;
+	const char *upsert, *describe;   /* its --upsert and --describe */
+};
+
+/*
+ * sf-create from start to end: open the org (or the tenants directory), the
+ * rejects file and the writers, run the plans on stdin (or the operator form),
+ * results to stdout, and close everything.  Statuses as sfp_create_run.
+ */
+enum sfp_status sfp_create_main(const struct sfp_create_main *m, struct sfp_create_opts *o,
     struct sfp_create_stats *st, struct sfp_fail *f);
 
 #endif

@@ -8,7 +8,7 @@
 #include "sfapi.h"
 #include "http.h"
 #include "describe.h"
-#include "create.h"
+#include "plan.h"
 
 static const long statuses[] = { 200, 201, 204, 300, 400, 401, 403, 404, 409, 412, 420, 500, 502, 503 };
 static cJSON *plans[3];
@@ -69,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *s = fz_strdup(data + 1, blen);
 	long used, max;
 	(void)sfp_http_parse_limit_info(s, &used, &max);
-	(void)sfp_create_is_daily_limit("REQUEST_LIMIT_EXCEEDED", s);
+	(void)sfp_graph_is_daily_limit("REQUEST_LIMIT_EXCEEDED", s);
 	free(s);
 	return 0;
 }

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 #include "compat.h"
-/* The create module's suite: named create_plan because suite_create is Check's own. */
+/* The plan module: the check, packing, graph bodies and reading graph responses. */
 
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "create.h"
+#include "plan.h"
 
 static cJSON *
 parse(const char *s)
@@ -118,7 +118,7 @@ START_TEST(pack_reaches_floor)
 
 	for (i = 0; i < N; i++)
 		plans[i] = plan_k((int)i, 3, 0);
-	sfp_create_pack((const cJSON *const *)plans, NULL, N, req_of, graph_of, &nreq);
+	sfp_plan_pack((const cJSON *const *)plans, NULL, N, req_of, graph_of, &nreq);
 	ck_assert_uint_eq(nreq, 7);
 	for (i = 0; i < N; i++) {
 		ck_assert_uint_lt(req_of[i], 7);
@@ -147,11 +147,11 @@ START_TEST(pack_small_one_graph_each_and_solo)
 
 	for (i = 0; i < 4; i++)
 		plans[i] = plan_k((int)i, 2, 0);
-	sfp_create_pack((const cJSON *const *)plans, NULL, 4, req_of, graph_of, &nreq);
+	sfp_plan_pack((const cJSON *const *)plans, NULL, 4, req_of, graph_of, &nreq);
 	ck_assert_uint_eq(nreq, 1);
 	for (i = 0; i < 4; i++)
 		ck_assert_uint_eq(graph_of[i], i);
-	sfp_create_pack((const cJSON *const *)plans, solo, 4, req_of, graph_of, &nreq);
+	sfp_plan_pack((const cJSON *const *)plans, solo, 4, req_of, graph_of, &nreq);
 	ck_assert_uint_eq(nreq, 3);
 	ck_assert_uint_eq(req_of[1], 0);
 	ck_assert_uint_eq(req_of[2], 1);
@@ -172,7 +172,7 @@ START_TEST(pack_respects_kind_limit)
 		    "\"Obj%zu__c\",\"fields\":{}}]}", i);
 		plans[i] = parse(buf);
 	}
-	sfp_create_pack((const cJSON *const *)plans, NULL, 20, req_of, graph_of, &nreq);
+	sfp_plan_pack((const cJSON *const *)plans, NULL, 20, req_of, graph_of, &nreq);
 	ck_assert_uint_eq(nreq, 2);
 	ck_assert_uint_eq(req_of[14], 0);
 	ck_assert_uint_eq(req_of[15], 1);
@@ -271,75 +271,20 @@ END_TEST
 
 START_TEST(daily_limit_told_by_message)
 {
-	ck_assert_int_eq(sfp_create_is_daily_limit("REQUEST_LIMIT_EXCEEDED",
+	ck_assert_int_eq(sfp_graph_is_daily_limit("REQUEST_LIMIT_EXCEEDED",
 	    "TotalRequests Limit exceeded."), 1);
-	ck_assert_int_eq(sfp_create_is_daily_limit("REQUEST_LIMIT_EXCEEDED",
+	ck_assert_int_eq(sfp_graph_is_daily_limit("REQUEST_LIMIT_EXCEEDED",
 	    "ConcurrentPerOrgLongTxn Limit exceeded."), 0);
-	ck_assert_int_eq(sfp_create_is_daily_limit("UNABLE_TO_LOCK_ROW", "x"), 0);
+	ck_assert_int_eq(sfp_graph_is_daily_limit("UNABLE_TO_LOCK_ROW", "x"), 0);
 }
 END_TEST
 
-START_TEST(operator_plan_without_catalog)
-{
-	const char *args[] = { "LastName=Lee", "Company=Acme = Co", "Empty=" };
-	cJSON *p = NULL;
-	struct sfp_fail f;
-	char *s;
-
-	ck_assert_int_eq(sfp_create_operator_plan(NULL, "Lead", args, 3, "Booking_Key__c=k 1",
-	    &p, &f), SFP_OK);
-	s = cJSON_PrintUnformatted(p);
-	ck_assert_str_eq(s, "{\"id\":\"Lead\",\"records\":[{\"ref\":\"record\",\"sobject\":"
-	    "\"Lead\",\"upsert\":{\"field\":\"Booking_Key__c\",\"value\":\"k 1\"},\"fields\":"
-	    "{\"LastName\":\"Lee\",\"Company\":\"Acme = Co\",\"Empty\":\"\"}}]}");
-	ck_assert_int_eq(sfp_plan_check(p, &f), SFP_OK);
-	free(s);
-	cJSON_Delete(p);
-	args[0] = "LastName";
-	ck_assert_int_eq(sfp_create_operator_plan(NULL, "Lead", args, 1, NULL, &p, &f),
-	    SFP_E_USAGE);
-	ck_assert_ptr_null(p);
-	ck_assert_int_eq(sfp_create_operator_plan(NULL, "Le/ad", args, 0, NULL, &p, &f),
-	    SFP_E_USAGE);
-}
-END_TEST
-
-START_TEST(operator_plan_coerces_by_catalog)
-{
-	struct sfp_catalog *c = sfp_catalog_new();
-	struct sfp_fail f;
-	cJSON *line = parse("{\"name\":\"Lead\",\"fields\":["
-	    "{\"name\":\"N__c\",\"type\":\"double\",\"createable\":true,\"picklist\":[],\"referenceTo\":[]},"
-	    "{\"name\":\"B__c\",\"type\":\"boolean\",\"createable\":true,\"picklist\":[],\"referenceTo\":[]},"
-	    "{\"name\":\"D__c\",\"type\":\"date\",\"createable\":true,\"picklist\":[],\"referenceTo\":[]},"
-	    "{\"name\":\"R__c\",\"type\":\"string\",\"createable\":false,\"picklist\":[],\"referenceTo\":[]}]}");
-	const char *good[] = { "N__c=2.5", "B__c=yes", "D__c=2026-12-01" };
-	const char *bad[] = { "N__c=2x", "B__c=maybe", "D__c=01/12/2026", "R__c=x", "Nope__c=1" };
-	cJSON *p = NULL;
-	char *s;
-	size_t i;
-
-	ck_assert_ptr_nonnull(c);
-	ck_assert_int_eq(sfp_catalog_add_take(c, line, &f), SFP_OK);
-	ck_assert_int_eq(sfp_create_operator_plan(c, "Lead", good, 3, NULL, &p, &f), SFP_OK);
-	s = cJSON_PrintUnformatted(cJSON_GetObjectItem(cJSON_GetArrayItem(
-	    cJSON_GetObjectItem(p, "records"), 0), "fields"));
-	ck_assert_str_eq(s, "{\"N__c\":2.5,\"B__c\":true,\"D__c\":\"2026-12-01\"}");
-	free(s);
-	cJSON_Delete(p);
-	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		ck_assert_msg(sfp_create_operator_plan(c, "Lead", bad + i, 1, NULL, &p, &f) ==
-		    SFP_E_INPUT, "accepted %s", bad[i]);
-	sfp_catalog_free(c);
-}
-END_TEST
-
-Suite *suite_create_plan(void);
+Suite *suite_plan(void);
 
 Suite *
-suite_create_plan(void)
+suite_plan(void)
 {
-	Suite *s = suite_create("create");
+	Suite *s = suite_create("plan");
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 20);
@@ -352,8 +297,6 @@ suite_create_plan(void)
 	tcase_add_test(tc, body_prefixes_refs_and_encodes_keys);
 	tcase_add_test(tc, read_splits_outcomes);
 	tcase_add_test(tc, daily_limit_told_by_message);
-	tcase_add_test(tc, operator_plan_without_catalog);
-	tcase_add_test(tc, operator_plan_coerces_by_catalog);
 	suite_add_tcase(s, tc);
 	return s;
 }
