@@ -7,8 +7,8 @@ describe has (salesforce-rest.md section 3.2), with the values real describes
 show for each type (section 3.3).  Objects get the 45 top-level describe keys
 (section 3.1) and the 28-key describeGlobal entry (section 2).
 
-Field-level security is applied per user by describe_for() in sfemu.py using
-PROFILES below.
+Field-level security is applied per user by Describe.fields_for() in
+emu/describe.py using PROFILES below.
 """
 
 SOAP = {
@@ -433,7 +433,7 @@ PROFILES = {
 }
 
 # Users present in every run (fixtures survive /__emu/reset).  Ids are made
-# by sfemu.make_id('005', n).
+# by emu.ids.make_id('005', n).
 USERS = [
     # (n, username, first, last, profile, alias)
     (1, "admin@acme.example", "Ada", "Admin", "System Administrator", "aadmin"),

@@ -2,7 +2,7 @@
 """Concurrent write requests processed in parallel, as Salesforce's app servers do.
 
 The emulator keeps one owner of the org's data (its SQLite connection, under
-Emu.lock); under the GIL its threads process one request at a time.  So that two
+org.Org.lock); under the GIL its threads process one request at a time.  So that two
 write requests arriving together are processed together, as on a real org, a
 request that finds the owner busy is run speculatively in a helper process:
 

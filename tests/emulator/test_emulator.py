@@ -46,9 +46,20 @@ def setUpModule():
     ENV = load_env(DIR)
 
 
+def warm_copy(d):
+    """A new emulator DIR holding the module emulator's keys (a warm start)."""
+    new = tempfile.mkdtemp(prefix=d)
+    for name in ("ca.pem", "ca.key", "server.pem", "server.key", "jwt_key.pem",
+                 "jwt_cert.pem", "client_id", "client_secret"):
+        shutil.copy(os.path.join(DIR, name), new)
+    return new
+
+
 def tearDownModule():
-    subprocess.run([EMUCTL, "stop", DIR], check=False)
-    shutil.rmtree(DIR, ignore_errors=True)
+    for d in (DIR, HELPERS_DIR):
+        if d:
+            subprocess.run([EMUCTL, "stop", d], check=False)
+            shutil.rmtree(d, ignore_errors=True)
 
 
 class Conn(http.client.HTTPSConnection):
@@ -65,14 +76,15 @@ class Conn(http.client.HTTPSConnection):
 
 
 class Client:
-    def __init__(self, host="acme.my.salesforce.com"):
-        self.ctx = ssl.create_default_context(cafile=ENV["SF_CA_FILE"])
+    def __init__(self, host="acme.my.salesforce.com", env=None):
+        self.env = env or ENV   # another emulator's env: TestOrgs
+        self.ctx = ssl.create_default_context(cafile=self.env["SF_CA_FILE"])
         self.host = host
-        self.conn = Conn(host, int(ENV["SFEMU_PORT"]), self.ctx)
+        self.conn = Conn(host, int(self.env["SFEMU_PORT"]), self.ctx)
         self.token = None
 
     def request(self, method, path, body=None, headers=None, form=None, raw=False):
-        h = {"Host": "%s:%s" % (self.host, ENV["SFEMU_PORT"])}
+        h = {"Host": "%s:%s" % (self.host, self.env["SFEMU_PORT"])}
         if self.token:
             h["Authorization"] = "Bearer " + self.token
         data = None
@@ -1401,6 +1413,214 @@ class TestAdmin(Base):
 
 
 
+class TestOrgs(unittest.TestCase):
+    """Several orgs in one emulator (emuctl start DIR --orgs 3): each has its own
+    My Domain host, org id, users, records, counters, daily limit, faults and
+    tokens; the login host issues a token for the org of the client or user."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = warm_copy("sfemu-orgs-")
+        subprocess.run([EMUCTL, "start", cls.dir, "--orgs", "3"], check=True,
+                       stdout=subprocess.DEVNULL)
+        cls.env = load_env(cls.dir)
+        with open(cls.env["SFEMU_ORGS_FILE"]) as f:
+            cls.orgs = {o["name"]: o for o in json.load(f)["orgs"]}
+
+    @classmethod
+    def tearDownClass(cls):
+        subprocess.run([EMUCTL, "stop", cls.dir], check=False)
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def setUp(self):
+        for name in self.orgs:
+            self.assertEqual(self.admin("POST", "reset", org=name)[0], 200)
+
+    def call(self, host, method, path, token=None, **kw):
+        c = Client(host, self.env)
+        c.token = token
+        try:
+            return c.request(method, path, **kw)
+        finally:
+            c.close()
+
+    def admin(self, method, path, body=None, org=None):
+        if org:
+            path += ("&" if "?" in path else "?") + "org=" + org
+        st, _, js = self.call("emu.my.salesforce.com", method, "/__emu/" + path, body=body)
+        return st, js
+
+    def login(self, name, host="login.salesforce.com"):
+        o = self.orgs[name]
+        with open(o["client_secret_file"]) as f:
+            secret = f.read()
+        return self.call(host, "POST", "/services/oauth2/token", form={
+            "grant_type": "client_credentials", "client_id": o["client_id"],
+            "client_secret": secret})
+
+    def token(self, name):
+        st, _, js = self.login(name)
+        self.assertEqual(st, 200, js)
+        return js["access_token"]
+
+    def jwt_login(self, sub, iss):
+        return self.call("login.salesforce.com", "POST", "/services/oauth2/token", form={
+            "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            "assertion": make_jwt({"iss": iss, "sub": sub, "aud": "https://login.salesforce.com",
+                                   "exp": int(time.time()) + 120},
+                                  key=self.env["SF_JWT_KEY_FILE"])})
+
+    def test_env_and_orgs_file_describe_every_org(self):
+        env, port = self.env, self.env["SFEMU_PORT"]
+        self.assertEqual(env["SFEMU_ORGS"], "acme globex initech")
+        self.assertEqual(list(self.orgs), ["acme", "globex", "initech"])
+        for name, o in self.orgs.items():
+            p = "SFEMU_ORG_%s_" % name.upper()
+            self.assertEqual(o["host"], name + ".my.salesforce.com")
+            self.assertIn("%s:%s:127.0.0.1" % (o["host"], port), env["SF_RESOLVE"])
+            self.assertEqual(env[p + "INSTANCE_URL"], "https://%s:%s" % (o["host"], port))
+            for k in ("ORG_ID", "CLIENT_ID", "CLIENT_SECRET_FILE", "REFRESH_TOKEN_FILE",
+                      "JWT_KEY_FILE", "USERNAME", "USER_ID", "ADMIN_USERNAME",
+                      "ADMIN_USER_ID"):
+                self.assertEqual(env[p + k], o[k.lower()], k)
+            self.assertTrue(is_sf_id(o["org_id"], "00D"), o["org_id"])
+            self.assertEqual(o["username"], "integration@%s.example" % name)
+            for k in ("client_secret_file", "refresh_token_file", "jwt_key_file"):
+                self.assertEqual(os.stat(o[k]).st_mode & 0o777, 0o600, k)
+        # the default org is what the single-org variables name
+        acme = self.orgs["acme"]
+        self.assertEqual((env["SF_INSTANCE_URL"], env["SF_CLIENT_ID"], env["SF_USERNAME"]),
+                         (acme["instance_url"], acme["client_id"], acme["username"]))
+        self.assertEqual(acme["org_id"], "00DHs0000000007MAA")
+        for key in ("org_id", "client_id", "user_id"):
+            self.assertEqual(len({o[key] for o in self.orgs.values()}), 3, key)
+        user_ids = [u["Id"] for o in self.orgs.values() for u in o["users"]]
+        self.assertEqual(len(set(user_ids)), 12)
+
+    def test_login_host_issues_each_org_its_own_token_and_identity(self):
+        port = self.env["SFEMU_PORT"]
+        for name, o in self.orgs.items():
+            st, _, js = self.login(name)
+            self.assertEqual(st, 200, js)
+            self.assertEqual(js["instance_url"], o["instance_url"])
+            self.assertEqual(js["id"], "https://login.salesforce.com:%s/id/%s/%s"
+                             % (port, o["org_id"], o["user_id"]))
+            path = urllib.parse.urlsplit(js["id"]).path
+            st, _, ident = self.call("login.salesforce.com", "GET", path, js["access_token"])
+            self.assertEqual(st, 200, ident)
+            self.assertEqual((ident["organization_id"], ident["user_id"], ident["username"]),
+                             (o["org_id"], o["user_id"], o["username"]))
+            self.assertTrue(ident["urls"]["rest"].startswith(o["instance_url"]))
+            # the same flow at the org's own My Domain gives the same org
+            st, _, js = self.login(name, host=o["host"])
+            self.assertEqual((st, js["instance_url"]), (200, o["instance_url"]), js)
+
+    def test_a_token_of_one_org_is_refused_by_another(self):
+        acme, globex = self.token("acme"), self.token("globex")
+        lim = V + "/limits"
+        self.assertEqual(self.call("acme.my.salesforce.com", "GET", lim, acme)[0], 200)
+        self.assertEqual(self.call("globex.my.salesforce.com", "GET", lim, globex)[0], 200)
+        for host, tok in (("acme.my.salesforce.com", globex),
+                          ("globex.my.salesforce.com", acme)):
+            st, _, js = self.call(host, "GET", lim, tok)
+            self.assertEqual((st, js[0]["errorCode"]), (401, "INVALID_SESSION_ID"), js)
+        # the identity URL of one org with a token of another
+        path = "/id/%s/%s" % (self.orgs["acme"]["org_id"], self.orgs["acme"]["user_id"])
+        st, _, body = self.call("login.salesforce.com", "GET", path, globex)
+        self.assertEqual((st, body), (403, "Wrong_Org"))
+        st, _, body = self.call("login.salesforce.com", "GET", path, "00Dbogus!AQbogus")
+        self.assertEqual((st, body), (403, "Bad_OAuth_Token"))
+        self.assertEqual(self.call("login.salesforce.com", "GET", path, acme)[0], 200)
+
+    def test_jwt_and_refresh_token_grants_belong_to_their_org(self):
+        g = self.orgs["globex"]
+        st, _, js = self.jwt_login(g["username"], g["client_id"])
+        self.assertEqual((st, js.get("instance_url")), (200, g["instance_url"]), js)
+        # a globex user through acme's connected app
+        st, _, js = self.jwt_login(g["username"], self.orgs["acme"]["client_id"])
+        self.assertEqual((st, js["error"]), (400, "invalid_client_id"), js)
+        with open(g["refresh_token_file"]) as f:
+            rt = f.read()
+        st, _, js = self.call("login.salesforce.com", "POST", "/services/oauth2/token",
+                              form={"grant_type": "refresh_token", "refresh_token": rt})
+        self.assertEqual((st, js.get("instance_url")), (200, g["instance_url"]), js)
+        # globex's refresh token at initech's My Domain
+        st, _, js = self.call("initech.my.salesforce.com", "POST", "/services/oauth2/token",
+                              form={"grant_type": "refresh_token", "refresh_token": rt})
+        self.assertEqual((st, js["error"]), (400, "invalid_grant"), js)
+
+    def test_records_are_per_org(self):
+        acme, globex = self.token("acme"), self.token("globex")
+        ids = {}
+        for name, tok in (("acme", acme), ("globex", globex)):
+            st, _, js = self.call(name + ".my.salesforce.com", "PATCH",
+                                  V + "/sobjects/Lead/Booking_Key__c/bk-1042", tok,
+                                  body={"LastName": name, "Company": name})
+            self.assertEqual((st, js["created"]), (201, True), js)   # each org its own
+            ids[name] = js["id"]
+        self.assertNotEqual(ids["acme"], ids["globex"])
+        for name, n in (("acme", 1), ("globex", 1), ("initech", 0)):
+            recs = self.admin("GET", "records?sobject=Lead", org=name)[1]["records"]
+            self.assertEqual([r["fields"]["LastName"] for r in recs], [name] * n)
+        # globex's record is not there for acme: not readable, not a reference
+        st, _, js = self.call("acme.my.salesforce.com", "GET",
+                              V + "/sobjects/Lead/" + ids["globex"], acme)
+        self.assertEqual((st, js[0]["errorCode"]), (404, "NOT_FOUND"), js)
+        st, _, js = self.call("acme.my.salesforce.com", "POST", V + "/sobjects/Event", acme,
+                              body={"Subject": "x", "WhoId": ids["globex"],
+                                    "StartDateTime": "2026-12-01T10:00:00Z",
+                                    "DurationInMinutes": 30})
+        self.assertEqual((st, js[0]["errorCode"]), (400, "INVALID_CROSS_REFERENCE_KEY"), js)
+
+    def test_counters_and_daily_limits_are_per_org(self):
+        acme, globex = self.token("acme"), self.token("globex")
+        self.assertEqual(self.admin("POST", "config", {"daily_limit": 2}, org="globex")[0], 200)
+        got = [self.call("globex.my.salesforce.com", "GET", V + "/limits", globex)[0]
+               for _ in range(3)]
+        self.assertEqual(got, [200, 200, 403])
+        st, r, _ = self.call("acme.my.salesforce.com", "GET", V + "/limits", acme)
+        self.assertEqual((st, r.getheader("Sforce-Limit-Info")), (200, "api-usage=1/15000"))
+        calls = {n: self.admin("GET", "stats", org=n)[1]["api_calls"] for n in self.orgs}
+        self.assertEqual(calls, {"acme": 1, "globex": 2, "initech": 0})
+
+    def test_faults_are_per_org(self):
+        acme, globex = self.token("acme"), self.token("globex")
+        self.admin("POST", "faults", {"rules": [
+            {"kind": "unavailable", "count": 5, "path": "/limits|/oauth2/token"}]},
+            org="globex")
+        self.assertEqual(self.call("globex.my.salesforce.com", "GET", V + "/limits",
+                                   globex)[0], 503)
+        self.assertEqual(self.call("acme.my.salesforce.com", "GET", V + "/limits",
+                                   acme)[0], 200)
+        # one org refusing logins on the shared login host; the others log in
+        self.assertEqual(self.login("globex")[0], 503)
+        self.assertEqual(self.login("initech")[0], 200)
+        injected = self.admin("GET", "stats", org="globex")[1]["faults_injected"]
+        self.assertEqual(injected, {"unavailable": 2})
+        self.assertEqual(self.admin("GET", "stats", org="acme")[1]["faults_injected"], {})
+
+    def test_an_org_added_through_the_admin_api(self):
+        st, js = self.admin("POST", "orgs", {"name": "hooli", "daily_limit": 5})
+        self.assertEqual(st, 201, js)
+        self.assertEqual(js["resolve"], "hooli.my.salesforce.com:%s:127.0.0.1"
+                         % self.env["SFEMU_PORT"])
+        with open(self.env["SFEMU_ORGS_FILE"]) as f:
+            listed = [o["name"] for o in json.load(f)["orgs"]]
+        self.assertEqual(listed, ["acme", "globex", "initech", "hooli"])
+        self.orgs["hooli"] = js
+        try:
+            tok = self.token("hooli")
+            st, r, _ = self.call("hooli.my.salesforce.com", "GET", V + "/limits", tok)
+            self.assertEqual((st, r.getheader("Sforce-Limit-Info")), (200, "api-usage=1/5"))
+            self.assertEqual(self.call("acme.my.salesforce.com", "GET", V + "/limits",
+                                       tok)[0], 401)
+        finally:
+            del self.orgs["hooli"]
+        for bad in ({"name": "hooli"}, {"name": "Bad-Name"}, {"name": "x", "colour": 1}):
+            self.assertEqual(self.admin("POST", "orgs", bad)[0], 400, bad)
+        self.assertEqual(self.admin("GET", "stats", org="nosuch")[0], 404)
+
+
 SF_TIME_RE = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000"
 
 
@@ -1418,7 +1638,45 @@ def normalised(obj, ids):
     return re.sub(SF_TIME_RE, "T", text)
 
 
-class TestSpeculation(Base):
+HELPERS_DIR = None
+
+
+class WithHelpers(Base):
+    """Tests of speculate.py: helper processes are off unless SFEMU_HELPERS asks
+    for them, so these classes use an emulator of their own started with two
+    (once, on a copy of the module emulator's keys: a warm start)."""
+
+    @classmethod
+    def setUpClass(cls):
+        global HELPERS_DIR, DIR, ENV
+        if HELPERS_DIR is None:
+            HELPERS_DIR = warm_copy("sfemu-helpers-")
+            subprocess.run([EMUCTL, "start", HELPERS_DIR], check=True,
+                           stdout=subprocess.DEVNULL, env=dict(os.environ, SFEMU_HELPERS="2"))
+        cls.saved = DIR, ENV
+        DIR, ENV = HELPERS_DIR, load_env(HELPERS_DIR)
+        TOKENS.clear()
+
+    @classmethod
+    def tearDownClass(cls):
+        global DIR, ENV
+        DIR, ENV = cls.saved
+        TOKENS.clear()
+
+
+class TestHelpersOffByDefault(Base):
+    def test_no_helper_unless_asked_for(self):
+        self.assertEqual(admin("GET", "stats")[1]["parallel"]["helpers"], 0)
+        admin("POST", "config", {"speculate_always": 1})
+        st, _, js = self.req("POST", "composite/graph", {"graphs": [
+            graph_booking("g1", "off-1")]})
+        self.assertEqual(st, 200, js)
+        self.assertTrue(js["graphs"][0]["isSuccessful"], js)
+        par = admin("GET", "stats")[1]["parallel"]
+        self.assertEqual((par["speculated"], par["conflicts"]), (0, 0))
+
+
+class TestSpeculation(WithHelpers):
     """Concurrent writes run in helper processes and are replayed by the owner
     (speculate.py).  speculate_always sends every graph and collections request
     that way, so the same requests can be compared with the owner's own run."""
@@ -1496,7 +1754,7 @@ class TestSpeculation(Base):
         self.assertEqual(par["speculated"] + par["conflicts"], 4 * 3)
 
 
-class TestSpeculationLostHelper(Base):
+class TestSpeculationLostHelper(WithHelpers):
     """Runs after TestSpeculation, which needs the helpers this one kills; the
     classes after it need none."""
 
@@ -1533,13 +1791,14 @@ class TestReplay(unittest.TestCase):
     def setUp(self):
         import copy
         import sqlite3
-        import sfemu
         import speculate
-        self.sfemu, self.spec, self.sqlite3 = sfemu, speculate, sqlite3
+        from emu import composite, concurrent, context, org
+        self.spec, self.sqlite3 = speculate, sqlite3
+        self.composite, self.concurrent, self.context = composite, concurrent, context
         self.dir = tempfile.mkdtemp(prefix="sfemu-replay-")
         for name in ("client_id", "client_secret", "jwt_cert.pem"):
             shutil.copy(os.path.join(DIR, name), self.dir)
-        self.owner = sfemu.Emu(self.dir, 1)
+        self.owner = org.Org(self.dir, 1)
         self.helper = copy.copy(self.owner)
         self.helper.speculative, self.helper.id_space, self.helper.id_counters = \
             True, 10 ** 12, {}
@@ -1549,19 +1808,19 @@ class TestReplay(unittest.TestCase):
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def ctx(self):
-        return self.sfemu.Ctx(self.owner, self.owner.integration, "62.0")
+        return self.context.Ctx(self.owner, self.owner.integration, "62.0")
 
     def helper_run(self, graphs):
         """The helper's run of a graph request on a copy of the org as it is now."""
         copy = self.sqlite3.connect(":memory:", isolation_level=None)
         self.owner.db.backup(copy)
         body = json.dumps({"graphs": graphs}).encode()
-        return self.sfemu.speculative_run(self.helper, self.spec.Recorder(copy), (
+        return self.concurrent.speculative_run(self.helper, self.spec.Recorder(copy), (
             "graph", self.owner.integration["Id"], "62.0", False, "POST", [], body, {},
             self.owner.seq_booking))
 
     def native(self, graphs):
-        return self.sfemu.graph(self.ctx(), "POST", json.dumps({"graphs": graphs}).encode())
+        return self.composite.graph(self.ctx(), "POST", json.dumps({"graphs": graphs}).encode())
 
     def leads(self):
         return self.owner.db.execute("SELECT count(*) FROM records WHERE sobject='Lead'"
@@ -1570,7 +1829,7 @@ class TestReplay(unittest.TestCase):
     def test_replay_keeps_the_helpers_writes(self):
         answer = self.helper_run([graph_booking("g1", "r1")])
         self.assertEqual(self.leads(), 0)             # the helper wrote on its copy
-        resp = self.sfemu.apply_speculation(self.ctx(), answer, 0)
+        resp = self.concurrent.apply_speculation(self.ctx(), answer, 0)
         body = json.loads(resp.body)
         self.assertTrue(body["graphs"][0]["isSuccessful"])
         lead_id = body["graphs"][0]["graphResponse"]["compositeResponse"][0]["body"]["id"]
@@ -1581,7 +1840,7 @@ class TestReplay(unittest.TestCase):
         answer = self.helper_run([graph_booking("g1", "r2")])   # creates key r2
         done = self.native([graph_booking("g1", "r2")])         # meanwhile: so does this
         self.assertTrue(done.body["graphs"][0]["isSuccessful"])
-        self.assertIsNone(self.sfemu.apply_speculation(self.ctx(), answer, 0))
+        self.assertIsNone(self.concurrent.apply_speculation(self.ctx(), answer, 0))
         self.assertEqual(self.owner.counters["speculation_conflicts"], 1)
         self.assertEqual(self.leads(), 1)             # nothing of the replay is left
         again = self.native([graph_booking("g1", "r2")])  # what the owner then does
@@ -1594,8 +1853,8 @@ class TestReplay(unittest.TestCase):
             "method": "POST", "url": V + "/sobjects/Booking__c", "referenceId": "b",
             "body": {"Booking_Key__c": "bk-%d" % i}}]} for i in (1, 2)]
         first, second = self.helper_run([booking[0]]), self.helper_run([booking[1]])
-        self.assertIsNotNone(self.sfemu.apply_speculation(self.ctx(), first, 0))
-        self.assertIsNone(self.sfemu.apply_speculation(self.ctx(), second, 0))
+        self.assertIsNotNone(self.concurrent.apply_speculation(self.ctx(), first, 0))
+        self.assertIsNone(self.concurrent.apply_speculation(self.ctx(), second, 0))
         self.assertEqual(self.owner.seq_booking, 1)
 
     def test_a_query_node_is_left_to_the_owner(self):
