@@ -9,18 +9,17 @@ cd "$T" || exit 1
 EX="$SFP_ROOT/examples"
 umask 077
 
-ident=$(json_get "$(emu_admin POST /__emu/token '{}')" .id)
-ORG=$(basename "$(dirname "$ident")")
-org_json="{\"loginUrl\":\"$SF_LOGIN_URL\",\"clientId\":\"$SF_CLIENT_ID\",\"jwtKeyFile\":\"$SF_JWT_KEY_FILE\"}"
+. "$SFP_ROOT/tests/integration/tenants-env.bash"
+tenants_orgs acme globex initech
+# One tenant per org: f1 in acme's, f2 in globex's (with f1's booking ids),
+# f3 in initech's.
 TENANTS="f1 f2 f3"
+mkdir -p tenants
+tenant f1 acme username jwt "$EX/tenants/globex/mapping.json"
+tenant f2 globex user refresh "$EX/tenants/globex/mapping.json"
+tenant f3 initech username jwt "$EX/tenants/globex/mapping.json"
 printf '{}\n' >keys.json
-for t in $TENANTS; do
-	mkdir -p "tenants/$t"
-	printf '{"orgId":"%s","username":"integration@acme.example"}\n' "$ORG" >"tenants/$t/tenant.json"
-	printf '%s\n' "$org_json" >"tenants/$t/org.json"
-	cp "$EX/tenants/globex/mapping.json" "tenants/$t/mapping.json"
-	hmac-sign --keyring keys.json --tenant "$t" --new-key >/dev/null
-done
+for t in $TENANTS; do hmac-sign --keyring keys.json --tenant "$t" --new-key >/dev/null; done
 unset SF_INSTANCE_URL SF_USERNAME SF_JWT_KEY_FILE SF_REFRESH_TOKEN_FILE SF_CLIENT_SECRET_FILE SF_CLIENT_ID
 expect_status 0 "every tenant's catalog" -- sf-describe --tenants tenants
 
@@ -35,12 +34,13 @@ split -l 15 -d -a 2 all.jsonl minute.
 export SFPIPE_KEYRING="$T/keys.json" SFPIPE_TENANTS="$T/tenants"
 mkdir -p spool
 
-emu_admin POST /__emu/faults '{"rules":[
+faults='{"rules":[
  {"kind":"unavailable","rate":0.04,"seed":21,"path":"composite"},
  {"kind":"lock","rate":0.04,"seed":22,"path":"composite"},
  {"kind":"cut_before","rate":0.04,"seed":23,"path":"composite"},
  {"kind":"cut_after","rate":0.04,"seed":24,"path":"composite"},
- {"kind":"expired_session","rate":0.04,"seed":25,"path":"composite"}]}' >/dev/null
+ {"kind":"expired_session","rate":0.04,"seed":25,"path":"composite"}]}'
+for org in acme globex initech; do emu_admin POST "/__emu/faults?org=$org" "$faults" >/dev/null; done
 n=0
 for m in minute.*; do
 	n=$((n + 1))
@@ -61,8 +61,11 @@ while [ $runs -lt 10 ]; do
 	runs=$((runs + 1))
 	"$EX/pipeline.sh" spool >/dev/null 2>>runs.err && [ ! -s spool/rejects.retry.jsonl ] && break
 done
-injected=$(emu_admin GET /__emu/stats | jq '[.faults_injected[]] | add // 0')
-emu_admin DELETE /__emu/faults >/dev/null
+injected=0
+for org in acme globex initech; do
+	injected=$((injected + $(emu_admin GET "/__emu/stats?org=$org" | jq '[.faults_injected[]] | add // 0')))
+	emu_admin DELETE "/__emu/faults?org=$org" >/dev/null
+done
 # Whatever the faults left for a person (rejects.jsonl) is replayed once more
 # without faults, as an operator would after looking.
 if [ -s spool/rejects.jsonl ]; then
@@ -71,11 +74,15 @@ if [ -s spool/rejects.jsonl ]; then
 fi
 if [ "$injected" -ge 3 ]; then t_ok "faults were injected ($injected)"; else
 	t_fail "only $injected faults were injected"; fi
-keys() { emu_admin GET '/__emu/records?sobject=Lead' | jq -r --arg p "$1:" \
+keys() { emu_admin GET "/__emu/records?sobject=Lead&org=$2" | jq -r --arg p "$1:" \
 	'[.records[].fields | select((.Booking_Key__c // "") | startswith($p))] | "\(length) \(map(.Booking_Key__c) | unique | length) \(map(.Company) | unique | join(","))"'; }
+set -- acme globex initech
 for t in $TENANTS; do
-	expect_eq "$(keys "$t")" "80 80 $t" "tenant $t: 80 bookings, each exactly once, all its own"
+	expect_eq "$(keys "$t" "$1")" "80 80 $t" "tenant $t: 80 bookings in its own org, each exactly once"
+	shift
 done
+expect_eq "$(emu_admin GET '/__emu/records?sobject=Lead&org=acme' | jq '[.records[] | select(.fields.Booking_Key__c // "" | startswith("f2:"))] | length')" \
+	"0" "none of f2's bookings in f1's org, though they share booking ids"
 expect_eq "$(ls spool/work | wc -l)" "0" "nothing left in work/ once the runs completed"
 
 t_done
