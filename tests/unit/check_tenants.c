@@ -120,7 +120,6 @@ START_TEST(salesforce_ids)
 	 * the last five (8 = I). */
 	ck_assert(sfp_sfid_valid("a0D30000001n7Pi", NULL));
 	ck_assert(sfp_sfid_valid("a0D30000001n7PiEAI", "a0D"));
-	ck_assert(sfp_sfid_valid("a0D30000001n7Pieai", NULL));
 	ck_assert(!sfp_sfid_valid("a0D30000001n7PiEAJ", NULL));
 	ck_assert(!sfp_sfid_valid("a0D30000001n7Pi", "00D"));
 	ck_assert(!sfp_sfid_valid("a0D30000001n7P", NULL));
