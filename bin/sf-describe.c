@@ -123,9 +123,10 @@ main(int argc, char **argv)
 	if ((o.raw && o.template_) || (o.template_ && optind == argc) ||
 	    ((o.flags & SFP_DESCRIBE_OFFLINE) && no_cache) ||
 	    (tenants != NULL && (org_file != NULL || o.raw || o.template_ || o.createable))) {
-		sfp_cli_usage_error(prog, "conflicting options: --raw excludes --template, "
-		    "--template needs sobject names, --offline needs the cache, "
-		    "--tenants takes each tenant's org and writes catalogs only");
+		sfp_cli_usage_error(prog, tenants != NULL ? "--tenants takes each tenant's org and "
+		    "writes catalogs: no --org, --raw, --template or --createable" :
+		    "conflicting options: --raw excludes --template, "
+		    "--template needs sobject names, --offline needs the cache");
 		return SFP_EXIT_USAGE;
 	}
 	sfp_fail_clear(&f);

@@ -119,13 +119,10 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "describe", required_argument, NULL, 'd' },
-		{ "mapping", required_argument, NULL, 'm' },
+		{ "describe", required_argument, NULL, 'd' }, { "mapping", required_argument, NULL, 'm' },
 		{ "check", no_argument, NULL, 'c' }, { "tenants", required_argument, NULL, 't' },
-		{ "rejects", required_argument, NULL, 'r' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		{ "rejects", required_argument, NULL, 'r' }, { "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sfmap_opts o = { NULL, NULL, NULL, NULL, 0, 0 };
@@ -154,15 +151,11 @@ main(int argc, char *argv[])
 		sfp_cli_usage_error(prog, "unexpected argument: %s", argv[optind]);
 		return SFP_EXIT_USAGE;
 	}
-	if (o.tenants != NULL && (o.mapping != NULL || o.describe != NULL || o.check)) {
-		sfp_cli_usage_error(prog, "--tenants takes each tenant's own mapping and catalog: "
-		    "no mapping, --describe or --check with it");
-		return SFP_EXIT_USAGE;
-	}
 	if (o.tenants == NULL && o.mapping == NULL && o.describe == NULL)
-		o.tenants = sfp_tenants_dir_default(NULL);
-	if (o.tenants == NULL && (o.mapping == NULL || o.describe == NULL)) {
-		sfp_cli_usage_error(prog, "give a mapping and --describe FILE, or --tenants DIR");
+		o.tenants = sfp_tenants_dir_default(NULL);   /* SFPIPE_TENANTS */
+	if (o.tenants != NULL ? (o.mapping != NULL || o.describe != NULL || o.check) :
+	    (o.mapping == NULL || o.describe == NULL)) {
+		sfp_cli_usage_error(prog, "give a mapping and --describe FILE, or --tenants DIR alone");
 		return SFP_EXIT_USAGE;
 	}
 	if (o.check && (o.rejects != NULL || o.pretty)) {
