@@ -9,10 +9,12 @@ org() {   # org NAME: the emulator's description of org NAME (JSON)
 	[ -n "$d" ] || d=$(emu_admin POST /__emu/orgs "{\"name\":\"$1\"}")
 	printf '%s' "$d"
 }
-tenants_orgs() {   # tenants_orgs NAME...: make sure the orgs exist, note them
+tenants_orgs() {   # tenants_orgs NAME...: make sure the orgs exist, empty, and note them
 	local o d h
 	for o in "$@"; do
 		d=$(org "$o")
+		# an org added by an earlier script outlives the runner's reset of the default org
+		emu_admin POST "/__emu/reset?org=$o" >/dev/null
 		printf '%s' "$d" >"org.$o.json"
 		h=$(json_get "$d" .host)
 		case ",$SF_RESOLVE," in *",$h:"*) ;; *) SF_RESOLVE="$SF_RESOLVE,$h:$SFEMU_PORT:127.0.0.1" ;; esac
