@@ -17,7 +17,7 @@ LDFLAGS ?=
 # whichever are missing.
 DEBS = build-essential pkg-config libcurl4-openssl-dev libcjson-dev libsodium-dev \
        libssl-dev libsqlite3-dev libhiredis-dev check mandoc python3 openssl curl \
-       redis-server jq sqlite3 tzdata clang llvm libclang-rt-14-dev valgrind strace
+       redis-server redis-tools jq sqlite3 tzdata clang llvm libclang-rt-14-dev valgrind strace
 
 PKGS = libcurl libcjson libsodium openssl sqlite3 hiredis
 WARN = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion \

@@ -18,6 +18,7 @@ usage(FILE *fp)
 {
 	(void)fprintf(fp,
 	    "usage: hmac-verify -k keyring [-t tenant] [-e | --tagged] [--replay-store spec]\n"
+	    "                   [--redis-auth file] [--redis-ca file]\n"
 	    "                   [--tolerance secs] [--rejects file] [--pretty] < envelopes\n"
 	    "       hmac-verify -k keyring -t tenant --headers file [--scheme rfc9421 --method M\n"
 	    "                   --url URL] [--raw] [-e | --tagged] < body\n"
@@ -29,9 +30,11 @@ usage(FILE *fp)
 	    "      --headers FILE      verify one request: these headers, the body on stdin\n"
 	    "      --scheme S          standard-webhooks (default) or rfc9421\n"
 	    "      --method M, --url URL   the request as received (rfc9421)\n"
-	    "      --replay-store SPEC SQLite path or redis://host:port/db\n"
+	    "      --replay-store SPEC SQLite path, redis://host:port/db or rediss:// (TLS)\n"
 	    "                          (default: replay.sqlite in the cache directory)\n"
-	    "      --tolerance N       seconds either side of now (default 300)\n"
+	    "      --redis-auth FILE   Redis password, or user and password on two lines (0600)\n"
+	    "      --redis-ca FILE     CA certificates to trust for rediss:// (default: system)\n"
+	    "      --tolerance N       seconds either side of now (default 300, at most 3600)\n"
 	    "      --rejects FILE      also append refusals to FILE\n"
 	    "      --now N             take N as the time (tests)\n"
 	    "      --batch N           ids per replay-store commit (default 4096)\n"
@@ -50,6 +53,7 @@ main(int argc, char **argv)
 		{ "now", required_argument, NULL, 'N' }, { "batch", required_argument, NULL, 'B' },
 		{ "pretty", no_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
 		{ "raw", no_argument, NULL, 'W' }, { "tagged", no_argument, NULL, 'G' },
+		{ "redis-auth", required_argument, NULL, 'A' }, { "redis-ca", required_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
 	};
 	struct sfp_hverify_opts o = { .now = -1 };
@@ -81,6 +85,8 @@ main(int argc, char **argv)
 		case 'R': o.rejects = optarg; break;
 		case 'p': o.pretty = 1; break;
 		case 'W': o.raw = 1; break;
+		case 'A': o.redis.auth_file = optarg; break;
+		case 'C': o.redis.ca_file = optarg; break;
 		case 'G': o.tagged = 1; break;
 		case 'T': case 'N': case 'B':
 			if (sfp_parse_long(optarg, c == 'N' ? 0 : 1,

@@ -20,7 +20,8 @@ static void
 usage(FILE *fp)
 {
 	(void)fprintf(fp,
-	    "usage: %s [-nb] [-j N] [-m PCT] [-r FILE] [-o FILE | -T DIR | -t NAME] [-p] < plans\n"
+	    "usage: %s [-nb] [-j N] [-m PCT] [-r FILE] [-o FILE] [-t NAME] [-p] < plans\n"
+	    "       %s -T DIR [-nb] [-j N] [-m PCT] [-r FILE] [-p] < plans\n"
 	    "       %s [-n] [-u Field=Value] [-d FILE] [-o FILE] SOBJECT Field=Value...\n"
 	    "  -j, --jobs N             requests in flight at once, 1 to 16 (default 4)\n"
 	    "  -m, --max-api-usage PCT  stop before the org's daily api usage passes PCT %%\n"
@@ -34,7 +35,7 @@ usage(FILE *fp)
 	    "  -t, --tenant NAME        without -T: the one tenant plans may name\n"
 	    "  -p, --pretty             indent the output for people\n"
 	    "  -h, --help               this help\n"
-	    "  -V, --version            the version\n" SFP_EXIT_HELP, prog, prog);
+	    "  -V, --version            the version\n" SFP_EXIT_HELP, prog, prog, prog);
 }
 static void
 progress(void *ctx, const struct sfp_create_stats *st)
@@ -111,6 +112,9 @@ main(int argc, char *argv[])
 		    "%lu requests sent\n", prog, stats.failed, stats.plans, stats.api_used,
 		    stats.api_max, 100.0 * (double)stats.api_used / (double)stats.api_max,
 		    stats.requests);
+	else if (!o.c.dry_run && stats.sessions > 0)   /* each org's usage is its own */
+		(void)fprintf(stderr, "%s: %lu of %lu plans failed; %lu requests sent over %lu org "
+		    "sessions\n", prog, stats.failed, stats.plans, stats.requests, stats.sessions);
 	if (st != SFP_OK && st != SFP_E_ITEM)
 		sfp_fail_print(&f, prog, stderr);
 	st = sfp_status_worst(st, sfp_cli_finish_stdout(prog));

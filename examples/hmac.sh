@@ -35,9 +35,17 @@ hmac-sign --keyring keys.json --tenant acme --scheme rfc9421 \
 hmac-verify --keyring keys.json --tenant acme --headers headers9421 --scheme rfc9421 \
     --method POST --url https://portal.example/hooks/booking --envelope < body.json
 
+# One body from jq -c (its newline is the shell's, not the body's), verified
+# and tagged with the tenant whose key signed it.
+jq -nc '{booking:"bk-1043"}' | hmac-sign --keyring keys.json --tenant acme |
+    hmac-verify --keyring keys.json --tagged
+
 # A fleet of verifiers shares one Redis so no two machines accept one message
-# (runs only when REDIS_URL is set, e.g. redis://127.0.0.1:6379/0).
+# (runs only when REDIS_URL is set, e.g. rediss://redis.example:6380/0, with the
+# password in the 0600 file REDIS_AUTH_FILE).  An unset REDIS_URL would give
+# --replay-store "", which hmac-verify refuses rather than use a local store.
 if [ -n "${REDIS_URL:-}" ]; then
 	hmac-sign --keyring keys.json --tenant acme --lines < "$EX/bookings.jsonl" |
-	    hmac-verify --keyring keys.json --replay-store "$REDIS_URL" --rejects rejects.jsonl
+	    hmac-verify --keyring keys.json --replay-store "$REDIS_URL" \
+	    --redis-auth "$REDIS_AUTH_FILE" --rejects rejects.jsonl
 fi

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "buf.h"
 #include "bulk.h"
 
 #define MAX_COLS 512
@@ -111,56 +112,32 @@ static int columns(const cJSON *const *plans, size_t n, const char **cols)
 	return nc;
 }
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static int put(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (!(p = realloc(b->p, cap)))
-			return -1;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
-static int put_quoted(struct buf *b, const char *s)
+static int put_quoted(struct sfp_buf *b, const char *s)
 {
 	const char *q;
 
-	if (put(b, "\"", 1) < 0)
+	if (sfp_buf_put(b, "\"", 1) < 0)
 		return -1;
 	while ((q = strchr(s, '"')) != NULL) {
-		if (put(b, s, (size_t)(q - s) + 1) < 0 || put(b, "\"", 1) < 0)
+		if (sfp_buf_put(b, s, (size_t)(q - s) + 1) < 0 || sfp_buf_put(b, "\"", 1) < 0)
 			return -1;
 		s = q + 1;
 	}
-	return put(b, s, strlen(s)) < 0 || put(b, "\"", 1) < 0 ? -1 : 0;
+	return sfp_buf_put(b, s, strlen(s)) < 0 || sfp_buf_put(b, "\"", 1) < 0 ? -1 : 0;
 }
 
 /* The join key of a row: its cells separated by 0x1f. */
-static int put_key(struct buf *b, const char *const *cells, int n)
+static int put_key(struct sfp_buf *b, const char *const *cells, int n)
 {
 	int j;
 
 	for (j = 0; j < n; j++)
-		if ((j && put(b, "\x1f", 1) < 0) || put(b, cells[j], strlen(cells[j])) < 0)
+		if ((j && sfp_buf_putc(b, '\x1f') < 0) || sfp_buf_puts(b, cells[j]) < 0)
 			return -1;
 	return 0;
 }
 
-static enum sfp_status build(const cJSON *const *plans, size_t n, struct buf *csv, char **keys)
+static enum sfp_status build(const cJSON *const *plans, size_t n, struct sfp_buf *csv, char **keys)
 {
 	const char *cols[MAX_COLS], *cells[MAX_COLS];
 	char nums[MAX_COLS][40];
@@ -170,22 +147,22 @@ static enum sfp_status build(const cJSON *const *plans, size_t n, struct buf *cs
 	if (nc < 0)
 		return SFP_E_INPUT;
 	for (j = 0; j < nc; j++)
-		if ((j && put(csv, ",", 1) < 0) || put_quoted(csv, cols[j]) < 0)
+		if ((j && sfp_buf_put(csv, ",", 1) < 0) || put_quoted(csv, cols[j]) < 0)
 			return SFP_E_INTERNAL;
-	if (put(csv, "\n", 1) < 0)
+	if (sfp_buf_put(csv, "\n", 1) < 0)
 		return SFP_E_INTERNAL;
 	for (i = 0; i < n; i++) {
-		struct buf k = { NULL, 0, 0 };
+		struct sfp_buf k = SFP_BUF_INIT;
 
 		for (j = 0; j < nc; j++) {
 			cells[j] = cell(rec0(plans[i]), cols[j], nums[j], sizeof nums[j]);
-			if ((j && put(csv, ",", 1) < 0) || put_quoted(csv, cells[j]) < 0)
+			if ((j && sfp_buf_put(csv, ",", 1) < 0) || put_quoted(csv, cells[j]) < 0)
 				return SFP_E_INTERNAL;
 		}
-		if (put(csv, "\n", 1) < 0)
+		if (sfp_buf_put(csv, "\n", 1) < 0)
 			return SFP_E_INTERNAL;
 		if (keys) {
-			if (put_key(&k, cells, nc) < 0 || put(&k, "", 0) < 0) {
+			if (put_key(&k, cells, nc) < 0 || sfp_buf_put(&k, "", 0) < 0) {
 				free(k.p);
 				return SFP_E_INTERNAL;
 			}
@@ -197,7 +174,7 @@ static enum sfp_status build(const cJSON *const *plans, size_t n, struct buf *cs
 
 enum sfp_status sfp_bulk_csv(const cJSON *const *plans, size_t n, char **csv, size_t *len)
 {
-	struct buf b = { NULL, 0, 0 };
+	struct sfp_buf b = SFP_BUF_INIT;
 	enum sfp_status st = n ? build(plans, n, &b, NULL) : SFP_E_INPUT;
 
 	if (st != SFP_OK) {
@@ -218,9 +195,9 @@ int sfp_csv_row(const char *buf, size_t len, size_t *pos, char **cells, int max)
 	if (i >= len)
 		return 0;
 	for (;;) {
-		struct buf c = { NULL, 0, 0 };
+		struct sfp_buf c = SFP_BUF_INIT;
 
-		if (put(&c, "", 0) < 0)
+		if (sfp_buf_put(&c, "", 0) < 0)
 			goto bad;
 		if (i < len && buf[i] == '"') {
 			for (i++;; i++) {
@@ -234,12 +211,12 @@ int sfp_csv_row(const char *buf, size_t len, size_t *pos, char **cells, int max)
 						break;
 					}
 				}
-				if (put(&c, buf + i, 1) < 0)
+				if (sfp_buf_put(&c, buf + i, 1) < 0)
 					goto badc;
 			}
 		} else {
 			while (i < len && buf[i] != ',' && buf[i] != '\n' && buf[i] != '\r')
-				if (put(&c, buf + i++, 1) < 0)
+				if (sfp_buf_put(&c, buf + i++, 1) < 0)
 					goto badc;
 		}
 		if (n == max)
@@ -334,11 +311,11 @@ static enum sfp_status join(const char *csv, size_t len, int ok, const cJSON *co
 	for (j = 0; j < nc; j++)
 		free(cells[j]);
 	while ((m = sfp_csv_row(csv, len, &pos, cells, MAX_COLS + 2)) > 0) {
-		struct buf k = { NULL, 0, 0 };
+		struct sfp_buf k = SFP_BUF_INIT;
 		long at = -1;
 
 		if (m >= 2 && put_key(&k, (const char *const *)cells + 2, m - 2) == 0 &&
-		    put(&k, "", 0) == 0)
+		    sfp_buf_put(&k, "", 0) == 0)
 			at = find_row(ents, n, seen, k.p);
 		free(k.p);
 		if (at >= 0) {
@@ -377,7 +354,7 @@ enum sfp_status sfp_bulk_run(struct sfp_sf *sf, const cJSON *const *plans, size_
 {
 	const cJSON *r0 = rec0(plans[0]);
 	const char *key = key_field(r0), *state = "";
-	struct buf csv = { NULL, 0, 0 };
+	struct sfp_buf csv = SFP_BUF_INIT;
 	char **keys = calloc(n, sizeof *keys), path[256], id[64] = "", *job = NULL;
 	struct ent *ents = calloc(n, sizeof *ents);
 	unsigned char *seen = calloc(n, 1);

@@ -63,22 +63,6 @@ sfp_cli_usage_error(const char *prog, const char *fmt, ...)
 	(void)fprintf(stderr, "\n%s: try '%s --help'\n", prog, prog);
 }
 
-int
-sfp_parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (s == NULL || *s == '\0' || *s == ' ' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 enum sfp_status
 sfp_cli_finish_stdout(const char *prog)
 {

@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include "fail.h"
+#include "num.h"   /* sfp_parse_long, the options' number parser */
 
 /* Returns 0, or -1 when the process cannot run at all (message already printed). */
 int sfp_cli_start(const char *prog);
@@ -23,8 +24,6 @@ void sfp_cli_version(const char *prog);
 /* Print "prog: message" to stderr for a usage error; the caller exits 2. */
 void sfp_cli_usage_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Strict whole-string decimal parser: no sign tricks, no junk, within [min,max]. */
-int sfp_parse_long(const char *s, long min, long max, long *out);
 
 /* Flush and check stdout; returns the status to fold into the exit code. */
 enum sfp_status sfp_cli_finish_stdout(const char *prog);

@@ -11,6 +11,8 @@
 #include <strings.h>
 
 #include "create.h"
+#include "field.h"
+#include "http.h"
 #include "plan.h"
 
 /* The plan's rule for API names, under the name the operator form uses. */
@@ -21,62 +23,14 @@ static int api_name_ok(const char *s)
 
 /* ---- the operator form ---- */
 
-static int shape_ok(const char *v, const char *shape)
-{
-	for (; *shape; shape++, v++) {
-		if (*shape == 'd' ? !isdigit((unsigned char)*v) : *v != *shape)
-			return 0;
-	}
-	return 1;
-}
-
+/* Values are coerced by field.c's rules for typed text, those sf-map applies
+ * to a string in a booking; without a catalog they stay strings. */
 static enum sfp_status coerce(const struct sfp_catalog *cat, const char *sobject,
     const char *field, const char *val, cJSON **out, struct sfp_fail *f)
 {
-	struct sfp_field fd;
-	char *end;
-
-	*out = NULL;
 	if (!cat)
 		return (*out = cJSON_CreateString(val)) ? SFP_OK : SFP_E_INTERNAL;
-	if (!sfp_catalog_field(cat, sobject, field, &fd))
-		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_FIELD", NULL,
-		    "no field %s on %s that the integration user can see", field, sobject);
-	if (!fd.createable)
-		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_FIELD_FOR_INSERT_UPDATE", NULL,
-		    "field %s of %s is not createable", field, sobject);
-	if (!*val)
-		*out = cJSON_CreateNull();
-	else if (!strcmp(fd.type, "int") || !strcmp(fd.type, "double") ||
-	    !strcmp(fd.type, "currency") || !strcmp(fd.type, "percent")) {
-		double d;
-
-		errno = 0;
-		d = strtod(val, &end);
-		if (*end || errno || !isfinite(d) || isspace((unsigned char)*val) ||
-		    (!strcmp(fd.type, "int") && d != floor(d)))
-			return sfp_fail_set(f, SFP_E_INPUT, "INVALID_TYPE", NULL,
-			    "field %s: %s is not a valid %s", field, val, fd.type);
-		*out = cJSON_CreateNumber(d);
-	} else if (!strcmp(fd.type, "boolean")) {
-		if (!strcasecmp(val, "true") || !strcmp(val, "1") || !strcasecmp(val, "yes"))
-			*out = cJSON_CreateTrue();
-		else if (!strcasecmp(val, "false") || !strcmp(val, "0") || !strcasecmp(val, "no"))
-			*out = cJSON_CreateFalse();
-		else
-			return sfp_fail_set(f, SFP_E_INPUT, "INVALID_TYPE", NULL,
-			    "field %s: %s is not true or false", field, val);
-	} else if (!strcmp(fd.type, "date") && !(strlen(val) == 10 && shape_ok(val, "dddd-dd-dd"))) {
-		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_TYPE", NULL,
-		    "field %s: %s is not a date (yyyy-mm-dd)", field, val);
-	} else if (!strcmp(fd.type, "datetime") &&
-	    !(strlen(val) >= 19 && shape_ok(val, "dddd-dd-ddTdd:dd:dd"))) {
-		return sfp_fail_set(f, SFP_E_INPUT, "INVALID_TYPE", NULL,
-		    "field %s: %s is not a datetime (yyyy-mm-ddThh:mm:ssZ)", field, val);
-	} else {
-		*out = cJSON_CreateString(val);
-	}
-	return *out ? SFP_OK : SFP_E_INTERNAL;
+	return sfp_field_typed(cat, sobject, field, val, out, f);
 }
 
 static enum sfp_status split_assign(const char *arg, char *name, size_t cap, const char **val,
@@ -126,11 +80,15 @@ enum sfp_status sfp_create_operator_plan(const struct sfp_catalog *cat, const ch
 			st = sfp_fail_set(f, SFP_E_USAGE, "usage", NULL, "--upsert %s: empty value", name);
 			goto fail;
 		}
+		if ((st = coerce(cat, sobject, name, val, &v, f)) != SFP_OK)
+			goto fail;
 		st = SFP_E_INTERNAL;
 		if (!(u = cJSON_AddObjectToObject(rec, "upsert")) ||
-		    !cJSON_AddStringToObject(u, "field", name) ||
-		    !cJSON_AddStringToObject(u, "value", val))
+		    !cJSON_AddStringToObject(u, "field", name)) {
+			cJSON_Delete(v);
 			goto fail;
+		}
+		cJSON_AddItemToObject(u, "value", v);
 	}
 	if (!(fields = cJSON_AddObjectToObject(rec, "fields")))
 		goto fail;

@@ -49,10 +49,12 @@
 /*
  * The operator form: one plan {"id":"<sobject>","records":[{"ref":"record",...}]}
  * from "Field=Value" arguments, values coerced by the catalog when given (NULL:
- * kept as strings): int/double/currency/percent to numbers, boolean to
- * true/false, an empty value to null; dates and datetimes are checked for
- * shape.  upsert is "Field=Value" or NULL.  SFP_E_USAGE for a malformed
- * argument, SFP_E_INPUT for an unknown or read-only field or a bad value.
+ * kept as strings) by field.h's rules, as sf-map coerces a string from a
+ * booking (so "16" into an int is 16, "true" into a boolean true, "yes" and
+ * "0x10" are refused); an empty value is null.  upsert is "Field=Value" or
+ * NULL, its value coerced the same way.  SFP_E_USAGE for a malformed argument,
+ * SFP_E_INPUT for an unknown or read-only field or a refused value (f holds
+ * field.h's code, and the place "field NAME").
  */
 enum sfp_status sfp_create_operator_plan(const struct sfp_catalog *cat, const char *sobject,
     const char *const *assign, size_t n, const char *upsert, cJSON **plan, struct sfp_fail *f);
@@ -63,7 +65,8 @@ struct sfp_create_stats {
 	unsigned long requests;     /* graph requests sent (each one API call) */
 	unsigned long rounds;       /* rounds of requests */
 	unsigned long resent;       /* plans sent again (rolled back or transient) */
-	long api_used, api_max;     /* last Sforce-Limit-Info, -1 when unknown */
+	long api_used, api_max;     /* last Sforce-Limit-Info, -1 when unknown (and with tenants) */
+	unsigned long sessions;     /* with tenants: org sessions opened (one per org and user) */
 	double elapsed_s;
 };
 
@@ -105,7 +108,8 @@ enum sfp_status sfp_create_plan_keys(const cJSON *plan, const struct sfp_tenant_
 /*
  * Run a stream of plans: read every item from in, make it real, write one
  * result line per item in input order to out, and failed or unsent plans (the
- * original line) to rejects (may be NULL).  sf may be NULL for a dry run.
+ * original line) to rejects (may be NULL).  sf may be NULL for a dry run, and
+ * is with o->tenants (each org's session is opened here, on its first plan).
  * Returns SFP_OK when every plan succeeded, SFP_E_ITEM when some failed,
  * SFP_E_TEMP when the run stopped early (daily limit, budget, retries spent),
  * SFP_E_AUTH when authentication was refused, SFP_E_IO for an output error; f

@@ -145,6 +145,7 @@ void sfp_run_lanes_fold(struct run *R)
 {
 	size_t i;
 
+	R->st->sessions = R->nlanes;
 	for (i = 0; i < R->nlanes; i++) {
 		struct lane *L = R->lanes[i];
 

@@ -3,11 +3,18 @@
  * create_run: the state sf-create's run engine shares between its two halves,
  * the stream (create_run.c: reading plans into windows, writing result and
  * rejects lines in input order) and the sending (create_send.c: rounds of
- * graph requests and bulk jobs until every plan of a window is done).
+ * graph requests and bulk jobs until every plan of a window is done), with
+ * create_route.c between them (the tenant rules, one session per org).
  * Private to lib/create_*.c.
  *
+ * Threads: with tenants, each org's lane sends from a thread of its own and
+ * touches only its own struct run, its items and its statistics; the stream
+ * reads, routes, folds the statistics and writes in the main thread, never
+ * while lanes send.
+ *
  * Ownership: a window's items own their plan, line and result; the run
- * borrows the session and the writers.
+ * borrows the session and the writers; the lanes own their sessions, which
+ * the run closes at its end.
  */
 #ifndef SFP_CREATE_RUN_H
 #define SFP_CREATE_RUN_H

@@ -376,7 +376,7 @@ static enum sfp_status send_items(struct run *R, struct item **all, size_t n, st
 	return st;
 }
 
-#define MAX_ORGS_AT_ONCE 16   /* orgs sending side by side (each with its own jobs) */
+#define MAX_ORGS_AT_ONCE 64   /* orgs sending side by side, each with its own jobs */
 
 struct lane_pool {
 	struct lane **work;
@@ -441,11 +441,14 @@ static enum sfp_status send_lanes(struct run *R, struct item **all, size_t n, st
 			p.work[k]->ret = send_items(&p.work[k]->r, p.work[k]->pend, p.work[k]->np,
 			    &p.work[k]->f);
 	}
-	for (k = 0; k < p.n; k++)
+	for (k = 0; k < p.n; k++) {
 		if (p.work[k]->ret != SFP_OK && st == SFP_OK) {
 			st = p.work[k]->ret;
 			*f = p.work[k]->f;
 		}
+		p.work[k]->pend = NULL;   /* shares goes below */
+		p.work[k]->np = 0;
+	}
 	free(p.work);
 	free(shares);
 	sfp_run_lanes_fold(R);

@@ -9,9 +9,9 @@
  * webhook-signature (or, with the RFC 9421 scheme, Content-Digest,
  * Signature-Input and Signature), as `curl -H @file` reads them.
  *
- * Verification order (cheap checks first, the store last): parse, tenant, timestamp window, MAC
- * against every key of the claimed tenant valid at the message's time, then
- * the replay store; an id is recorded only after its MAC verified, and
+ * Verification order (cheap checks first, the store last): parse, tenant,
+ * timestamp window (the clock read per message), MAC against every key of the
+ * claimed tenant valid at the message's time, then the replay store; an id is recorded only after its MAC verified, and
  * durably before the message is written out.  Refusals are result lines on
  * stdout, {"id","tenant","ok":false,"error":{"code","message"},"input"}, with
  * code one of bad-signature, stale, future, replayed, unknown-tenant, malformed.
@@ -19,7 +19,10 @@
  * Default output of a verified envelope: its body bytes as one line, when the
  * body is one line of JSON.  A verified body that is not (a raw newline, not
  * JSON) is refused as malformed without being recorded, so it can be taken
- * again with --envelope, which writes the verified envelope instead.
+ * again with --envelope, which writes the verified envelope instead.  With
+ * --tagged: {"tenant":<the keyring's match>,"body":<the body bytes>}, the body
+ * one line of strict JSON.  A body read whole from stdin (hmac-sign without
+ * --lines, hmac-verify --headers) loses one trailing newline unless raw.
  *
  * A stream is parsed in a reader thread of its own while the calling thread
  * checks, commits and writes; only on a fatal stop (replay store gone) with the
@@ -35,6 +38,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "fail.h"
+#include "replay.h"
 
 struct sfp_hsign_opts {
 	const char *keyring;
@@ -53,7 +57,8 @@ struct sfp_hsign_opts {
 struct sfp_hverify_opts {
 	const char *keyring;
 	const char *tenant;       /* required with headers; else only this tenant */
-	const char *replay_store; /* NULL: the default under the cache dir */
+	const char *replay_store; /* NULL: the default under the cache dir; "" refused */
+	struct sfp_replay_redis redis;   /* auth and CA files for a Redis store */
 	long tolerance;           /* seconds either side; 0 means 300 */
 	int64_t now;              /* -1: the clock */
 	int envelope;             /* write the verified envelope, not the body */

@@ -367,7 +367,7 @@ sfp_hmac_verify_run(const struct sfp_hverify_opts *o, int in_fd, FILE *out,
 	}
 	if ((st = sfp_keyring_load(o->keyring, &c.kr, f)) != SFP_OK)
 		goto out;
-	if ((st = sfp_replay_open(o->replay_store, c.now, &c.rs, f)) != SFP_OK)
+	if ((st = sfp_replay_open(o->replay_store, &o->redis, &c.rs, f)) != SFP_OK)
 		goto out;
 	if (o->rejects != NULL) {
 		int fd = open(o->rejects, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: ISC */
+/* freebusy: busy and free time of Salesforce users from their events. */
 #include "compat.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "buf.h"
 #include "freebusy.h"
+#include "num.h"
 #include "stream.h"
 
 #define DAY 86400
@@ -15,19 +17,6 @@ static enum sfp_status
 oom(struct sfp_fail *f)
 {
 	return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
-}
-
-static int64_t
-floordiv(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-static int64_t
-to_utc(const struct sfp_tz *tz, int64_t local)
-{
-	return tz != NULL ? sfp_tz_local_to_utc(tz, local) : local;
 }
 
 /* ---- spans ---- */
@@ -111,75 +100,6 @@ sfp_spans_clip(struct sfp_spans *s, int64_t from, int64_t to)
 			s->v[o++] = sp;
 	}
 	s->n = o;
-}
-
-/* ---- times ---- */
-
-static int64_t
-epoch_of(const struct sfp_time *t)
-{
-	int64_t d = sfp_days_from_civil(t->year, t->mon, t->day);
-	int64_t s = d * DAY;
-
-	if (t->has_time)
-		s += (int64_t)t->hour * 3600 + t->min * 60 + t->sec;
-	return s;
-}
-
-int
-sfp_fb_parse_instant(const char *s, const struct sfp_tz *tz, int64_t *out, const char **why)
-{
-	struct sfp_time t;
-
-	if (sfp_time_parse(s, strlen(s), &t, why) != 0)
-		return -1;
-	if (!t.has_date) {
-		*why = "want a date or a date and time";
-		return -1;
-	}
-	if (t.has_offset)
-		*out = epoch_of(&t) - t.offset;
-	else
-		*out = to_utc(tz, epoch_of(&t));
-	return 0;
-}
-
-int
-sfp_fb_parse_sf_datetime(const char *s, int64_t *out)
-{
-	struct sfp_time t;
-	const char *why;
-
-	if (s == NULL || sfp_time_parse(s, strlen(s), &t, &why) != 0 || !t.has_date ||
-	    !t.has_time || !t.has_offset)
-		return -1;
-	*out = epoch_of(&t) - t.offset;
-	return 0;
-}
-
-void
-sfp_fb_format_utc(int64_t t, char *out)
-{
-	int64_t days = floordiv(t, DAY), y;
-	int64_t sod = t - days * DAY;
-	int m, d;
-
-	sfp_civil_from_days(days, &y, &m, &d);
-	(void)snprintf(out, 32, "%04lld-%02d-%02dT%02d:%02d:%02dZ", (long long)y, m, d,
-	    (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
-}
-
-/* The date of "YYYY-MM-DD" as days since the epoch; 0 or -1. */
-static int
-parse_date(const char *s, int64_t *days)
-{
-	struct sfp_time t;
-	const char *why;
-
-	if (s == NULL || sfp_time_parse(s, strlen(s), &t, &why) != 0 || !t.has_date || t.has_time)
-		return -1;
-	*days = sfp_days_from_civil(t.year, t.mon, t.day);
-	return 0;
 }
 
 /* ---- working hours ---- */
@@ -282,16 +202,16 @@ sfp_fb_slots(const struct sfp_spans *busy, int64_t from, int64_t to, const struc
 
 	if (slot_min <= 0 || from >= to)
 		return SFP_OK;
-	dfirst = floordiv(from + (tz ? sfp_tz_offset_at(tz, from) : 0), DAY) - 1;
-	dlast = floordiv(to + (tz ? sfp_tz_offset_at(tz, to) : 0), DAY) + 1;
+	dfirst = sfp_floordiv(from + (tz ? sfp_tz_offset_at(tz, from) : 0), DAY) - 1;
+	dlast = sfp_floordiv(to + (tz ? sfp_tz_offset_at(tz, to) : 0), DAY) + 1;
 	for (d = dfirst; d <= dlast; d++) {
 		int wd = (int)(((d % 7) + 7 + 3) % 7);    /* 1970-01-01 was a Thursday */
 		int64_t ws, we, t;
 
 		if (!(h->days & (1u << wd)))
 			continue;
-		ws = to_utc(tz, d * DAY + (int64_t)h->start_min * 60);
-		we = to_utc(tz, d * DAY + (int64_t)h->end_min * 60);
+		ws = sfp_tz_local_to_utc(tz, d * DAY + (int64_t)h->start_min * 60);
+		we = sfp_tz_local_to_utc(tz, d * DAY + (int64_t)h->end_min * 60);
 		for (t = ws; t + len <= we; t += len) {
 			if (t < from)
 				continue;
@@ -328,28 +248,28 @@ sfp_fb_event_span(const cJSON *ev, const struct sfp_tz *tz, struct sfp_span *out
 	if (show != NULL && strcmp(show, "Free") == 0)
 		return 0;
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "IsAllDayEvent"))) {
-		if (parse_date(str_of(ev, "ActivityDate"), &first) != 0) {
-			if (sfp_fb_parse_sf_datetime(str_of(ev, "StartDateTime"), &start) != 0)
+		if (sfp_time_parse_date(str_of(ev, "ActivityDate"), &first) != 0) {
+			if (sfp_time_parse_sf_datetime(str_of(ev, "StartDateTime"), &start) != 0)
 				return 0;
-			first = floordiv(start, DAY);
+			first = sfp_floordiv(start, DAY);
 		}
 		if (has_dur) {
 			ndays = ((int64_t)dur->valuedouble + 1439) / 1440;
-		} else if (sfp_fb_parse_sf_datetime(str_of(ev, "EndDateTime"), &end) == 0) {
-			last = floordiv(end, DAY);
+		} else if (sfp_time_parse_sf_datetime(str_of(ev, "EndDateTime"), &end) == 0) {
+			last = sfp_floordiv(end, DAY);
 			ndays = last >= first ? last - first + 1 : 1;
 		} else {
 			ndays = 1;
 		}
 		if (ndays > SFP_FB_MAX_WINDOW_DAYS)
 			ndays = SFP_FB_MAX_WINDOW_DAYS;
-		out->start = to_utc(tz, first * DAY);
-		out->end = to_utc(tz, (first + ndays) * DAY);
+		out->start = sfp_tz_local_to_utc(tz, first * DAY);
+		out->end = sfp_tz_local_to_utc(tz, (first + ndays) * DAY);
 		return out->end > out->start;
 	}
-	if (sfp_fb_parse_sf_datetime(str_of(ev, "StartDateTime"), &start) != 0)
+	if (sfp_time_parse_sf_datetime(str_of(ev, "StartDateTime"), &start) != 0)
 		return 0;
-	if (sfp_fb_parse_sf_datetime(str_of(ev, "EndDateTime"), &end) != 0) {
+	if (sfp_time_parse_sf_datetime(str_of(ev, "EndDateTime"), &end) != 0) {
 		if (!has_dur)
 			return 0;
 		end = start + (int64_t)dur->valuedouble * 60;
@@ -503,9 +423,9 @@ sfp_fb_opts_parse(const struct sfp_fb_args *a, struct sfp_fb_opts *o, struct sfp
 		return st;
 	}
 	o->tz = *tz;
-	if (sfp_fb_parse_instant(a->from, *tz, &o->from, &why) != 0)
+	if (sfp_time_instant(a->from, *tz, &o->from, &why) != 0)
 		return sfp_fail_set(f, st, "usage", "--from", "\"%.40s\": %s", a->from, why);
-	if (sfp_fb_parse_instant(a->to, *tz, &o->to, &why) != 0)
+	if (sfp_time_instant(a->to, *tz, &o->to, &why) != 0)
 		return sfp_fail_set(f, st, "usage", "--to", "\"%.40s\": %s", a->to, why);
 	if (a->slots != NULL && sfp_parse_long(a->slots, 5, 1440, &n) != 0)
 		return sfp_fail_set(f, st, "usage", "--slots", "want minutes from 5 to 1440");
@@ -517,62 +437,32 @@ sfp_fb_opts_parse(const struct sfp_fb_args *a, struct sfp_fb_opts *o, struct sfp
 	return sfp_fb_opts_check(o, f);
 }
 
-/* A growing SOQL text. */
-struct sb {
-	char *p;
-	size_t n, cap;
-	int bad;
-};
-
-static void
-sb_add(struct sb *b, const char *s)
-{
-	size_t len = strlen(s);
-
-	if (b->bad)
-		return;
-	if (b->n + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		char *p;
-		while (b->n + len + 1 > cap)
-			cap *= 2;
-		if ((p = realloc(b->p, cap)) == NULL) {
-			b->bad = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, len + 1);
-	b->n += len;
-}
-
 /* " AND StartDateTime < T2 AND EndDateTime > T1", the window widened by a day on
  * each side so all-day events (stored at UTC midnight) of any zone are seen;
  * the exact cut is made afterwards. */
 static void
-sb_window(struct sb *b, const struct sfp_fb_opts *o)
+sb_window(struct sfp_buf *b, const struct sfp_fb_opts *o)
 {
 	char t1[32], t2[32];
 
-	sfp_fb_format_utc(o->from - DAY, t1);
-	sfp_fb_format_utc(o->to + DAY, t2);
-	sb_add(b, " AND StartDateTime < ");
-	sb_add(b, t2);
-	sb_add(b, " AND EndDateTime > ");
-	sb_add(b, t1);
+	sfp_time_format_utc(o->from - DAY, t1);
+	sfp_time_format_utc(o->to + DAY, t2);
+	sfp_buf_puts(b, " AND StartDateTime < ");
+	sfp_buf_puts(b, t2);
+	sfp_buf_puts(b, " AND EndDateTime > ");
+	sfp_buf_puts(b, t1);
 }
 
 /* "'id1','id2'" from ids that passed sfp_sfid_check: nothing to escape. */
 static void
-sb_ids(struct sb *b, char (*ids)[SFP_ID_LEN + 1], size_t n)
+sb_ids(struct sfp_buf *b, char (*ids)[SFP_ID_LEN + 1], size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		sb_add(b, i ? ",'" : "'");
-		sb_add(b, ids[i]);
-		sb_add(b, "'");
+		sfp_buf_puts(b, i ? ",'" : "'");
+		sfp_buf_puts(b, ids[i]);
+		sfp_buf_puts(b, "'");
 	}
 }
 
@@ -631,10 +521,10 @@ find_dist(struct run *r, const char *id)
 }
 
 static enum sfp_status
-run_query(struct run *r, struct sb *b, cJSON **recs, struct sfp_fail *f)
+run_query(struct run *r, struct sfp_buf *b, cJSON **recs, struct sfp_fail *f)
 {
 	*recs = NULL;
-	if (b->bad)
+	if (b->oom)
 		return oom(f);
 	r->queries++;
 	return r->query(r->qctx, b->p, recs, f);
@@ -660,16 +550,16 @@ owned(struct run *r, struct sfp_fail *f)
 	enum sfp_status st = SFP_OK;
 
 	for (at = 0; at < r->nd && st == SFP_OK; at += n) {
-		struct sb b = { NULL, 0, 0, 0 };
+		struct sfp_buf b = SFP_BUF_INIT;
 		cJSON *recs, *ev;
 
 		n = user_chunk(r, at);
-		sb_add(&b, "SELECT OwnerId, " EVENT_FIELDS " FROM Event WHERE OwnerId IN (");
+		sfp_buf_puts(&b, "SELECT OwnerId, " EVENT_FIELDS " FROM Event WHERE OwnerId IN (");
 		sb_ids(&b, r->ids, n);
-		sb_add(&b, ") AND IsChild = false");
+		sfp_buf_puts(&b, ") AND IsChild = false");
 		sb_window(&b, r->o);
 		st = run_query(r, &b, &recs, f);
-		free(b.p);
+		sfp_buf_fini(&b);
 		if (st != SFP_OK)
 			break;
 		cJSON_ArrayForEach(ev, recs) {
@@ -692,15 +582,15 @@ invitations(struct run *r, struct sfp_fail *f)
 	enum sfp_status st = SFP_OK;
 
 	for (at = 0; at < r->nd && st == SFP_OK; at += n) {
-		struct sb b = { NULL, 0, 0, 0 };
+		struct sfp_buf b = SFP_BUF_INIT;
 		cJSON *recs, *er;
 
 		n = user_chunk(r, at);
-		sb_add(&b, "SELECT EventId, RelationId, Status FROM EventRelation WHERE RelationId IN (");
+		sfp_buf_puts(&b, "SELECT EventId, RelationId, Status FROM EventRelation WHERE RelationId IN (");
 		sb_ids(&b, r->ids, n);
-		sb_add(&b, ") AND Status IN ('Accepted','New')");
+		sfp_buf_puts(&b, ") AND Status IN ('Accepted','New')");
 		st = run_query(r, &b, &recs, f);
-		free(b.p);
+		sfp_buf_fini(&b);
 		if (st != SFP_OK)
 			break;
 		cJSON_ArrayForEach(er, recs) {
@@ -745,7 +635,7 @@ invited_events(struct run *r, struct sfp_fail *f)
 		return SFP_OK;
 	qsort(r->rel, r->nrel, sizeof(*r->rel), rel_cmp);
 	while (at < r->nrel && st == SFP_OK) {
-		struct sb b = { NULL, 0, 0, 0 };
+		struct sfp_buf b = SFP_BUF_INIT;
 		cJSON *recs, *ev;
 		size_t end = at;
 
@@ -754,12 +644,12 @@ invited_events(struct run *r, struct sfp_fail *f)
 			while (end < r->nrel && strcmp(r->rel[end].ev, r->ids[n]) == 0)
 				end++;
 		}
-		sb_add(&b, "SELECT Id, " EVENT_FIELDS " FROM Event WHERE Id IN (");
+		sfp_buf_puts(&b, "SELECT Id, " EVENT_FIELDS " FROM Event WHERE Id IN (");
 		sb_ids(&b, r->ids, n);
-		sb_add(&b, ")");
+		sfp_buf_puts(&b, ")");
 		sb_window(&b, r->o);
 		st = run_query(r, &b, &recs, f);
-		free(b.p);
+		sfp_buf_fini(&b);
 		if (st != SFP_OK)
 			break;
 		cJSON_ArrayForEach(ev, recs) {
@@ -801,12 +691,12 @@ spans_json(const struct sfp_spans *s)
 			cJSON_Delete(a);
 			return NULL;
 		}
-		sfp_fb_format_utc(s->v[i].start, t);
+		sfp_time_format_utc(s->v[i].start, t);
 		if (cJSON_AddStringToObject(o, "start", t) == NULL) {
 			cJSON_Delete(a);
 			return NULL;
 		}
-		sfp_fb_format_utc(s->v[i].end, t);
+		sfp_time_format_utc(s->v[i].end, t);
 		if (cJSON_AddStringToObject(o, "end", t) == NULL) {
 			cJSON_Delete(a);
 			return NULL;

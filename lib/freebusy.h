@@ -67,23 +67,9 @@ void sfp_spans_merge(struct sfp_spans *s);
 /* Cut every span to [from,to), dropping what falls outside (order kept). */
 void sfp_spans_clip(struct sfp_spans *s, int64_t from, int64_t to);
 
-/* ---- times ---- */
-
-/*
- * An instant from the command line: an ISO 8601 datetime with offset
- * ("2026-12-01T09:00:00Z", "...+01:00"), or a date or a datetime without
- * offset read as wall-clock time in tz (NULL: UTC), a date meaning its
- * midnight.  Returns 0, or -1 with *why set.
- */
-int sfp_fb_parse_instant(const char *s, const struct sfp_tz *tz, int64_t *out, const char **why);
-
-/* Salesforce's datetime ("2026-12-01T09:00:00.000+0000") to seconds; 0 or -1. */
-int sfp_fb_parse_sf_datetime(const char *s, int64_t *out);
-
-/* "2026-12-01T09:00:00Z" into out (at least 32 bytes). */
-void sfp_fb_format_utc(int64_t t, char *out);
-
 /* ---- working hours ---- */
+
+/* Instants, Salesforce datetimes and dates are read by timefmt.h. */
 
 struct sfp_hours {
 	int start_min, end_min;    /* minutes after local midnight, start < end <= 1440 */

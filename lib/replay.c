@@ -23,16 +23,16 @@
 #pragma GCC diagnostic pop
 
 #include "cache.h"
+#include "redis.h"
 #include "replay.h"
 
 #define BUSY_TIMEOUT_MS 30000
-#define REDIS_TIMEOUT_S 5
 
 struct sfp_replay {
 	char name[PATH_MAX];
 	sqlite3 *db;
 	sqlite3_stmt *ins;
-	redisContext *rc;
+	struct sfp_redis *rc;
 	int64_t purged_at;   /* when expired rows were last deleted (0: never) */
 };
 
@@ -108,17 +108,41 @@ check_owner(const struct stat *sb, const char *what, const char *path, struct sf
 	return SFP_OK;
 }
 
+/*
+ * The directory holding the store must pass check_owner: in a directory others
+ * may write they could also plant the -wal and -shm files SQLite opens beside
+ * it.  Every directory above it must be ours or root's and writable by nobody
+ * else unless sticky (as /tmp is), or someone could rename the store's
+ * directory away and put their own in its place.
+ */
 static enum sfp_status
 check_store_dir(const char *path, struct sfp_fail *f)
 {
-	char copy[PATH_MAX], *dir;
+	char copy[PATH_MAX], real[PATH_MAX], *dir;
 	struct stat sb;
+	enum sfp_status st;
 
 	(void)snprintf(copy, sizeof copy, "%s", path);
 	dir = dirname(copy);
-	if (stat(dir, &sb) == -1)
+	if (realpath(dir, real) == NULL || stat(real, &sb) == -1)
 		return sfp_fail_set(f, SFP_E_INPUT, "replay-store", dir, "%s", strerror(errno));
-	return check_owner(&sb, "its directory", dir, f);
+	if ((st = check_owner(&sb, "its directory", real, f)) != SFP_OK)
+		return st;
+	while (strcmp(real, "/") != 0) {
+		char *slash = strrchr(real, '/');
+		if (slash == real)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(real, &sb) == -1)
+			return sfp_fail_set(f, SFP_E_INPUT, "replay-store", real, "%s", strerror(errno));
+		if ((sb.st_mode & S_ISVTX) == 0 &&
+		    (st = check_owner(&sb, "a directory above it", real, f)) != SFP_OK)
+			return st;
+		if ((sb.st_mode & S_ISVTX) != 0 && sb.st_uid != geteuid() && sb.st_uid != 0)
+			return check_owner(&sb, "a directory above it", real, f);
+	}
+	return SFP_OK;
 }
 
 static enum sfp_status
@@ -175,80 +199,38 @@ open_sqlite(struct sfp_replay *r, const char *path, struct sfp_fail *f)
 	return SFP_OK;
 }
 
-static enum sfp_status
-open_redis(struct sfp_replay *r, const char *url, struct sfp_fail *f)
-{
-	char host[256];
-	const char *p = url + strlen("redis://"), *e;
-	long port = 6379, db = 0;
-	size_t hl;
-	struct timeval tv = { REDIS_TIMEOUT_S, 0 };
-	redisReply *rep;
-
-	if (strchr(p, '@') != NULL)
-		return sfp_fail_set(f, SFP_E_USAGE, "replay-store", NULL,
-		    "no credentials in the redis URL (they would sit on the command line)");
-	e = p + strcspn(p, ":/");
-	hl = (size_t)(e - p);
-	if (hl == 0 || hl >= sizeof host)
-		return sfp_fail_set(f, SFP_E_USAGE, "replay-store", url, "want redis://host:port/db");
-	memcpy(host, p, hl);
-	host[hl] = '\0';
-	if (*e == ':') {
-		char *end;
-		errno = 0;
-		port = strtol(e + 1, &end, 10);
-		if (errno != 0 || end == e + 1 || port < 1 || port > 65535 || (*end != '/' && *end))
-			return sfp_fail_set(f, SFP_E_USAGE, "replay-store", url, "bad port");
-		e = end;
-	}
-	if (*e == '/' && e[1] != '\0') {
-		char *end;
-		errno = 0;
-		db = strtol(e + 1, &end, 10);
-		if (errno != 0 || end == e + 1 || *end != '\0' || db < 0 || db > 1000000)
-			return sfp_fail_set(f, SFP_E_USAGE, "replay-store", url, "bad database number");
-	}
-	r->rc = redisConnectWithTimeout(host, (int)port, tv);
-	if (r->rc == NULL || r->rc->err)
-		return sfp_fail_set(f, SFP_E_TEMP, "replay-store-unreachable", url, "redis: %s",
-		    r->rc != NULL ? r->rc->errstr : "out of memory");
-	(void)redisSetTimeout(r->rc, tv);
-	if (db != 0) {
-		rep = redisCommand(r->rc, "SELECT %ld", db);
-		if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
-			enum sfp_status st = sfp_fail_set(f, rep == NULL ? SFP_E_TEMP : SFP_E_INPUT,
-			    "replay-store", url, "redis: select %ld: %s", db,
-			    rep != NULL ? rep->str : r->rc->errstr);
-			if (rep != NULL)
-				freeReplyObject(rep);
-			return st;
-		}
-		freeReplyObject(rep);
-	}
-	return SFP_OK;
-}
-
 enum sfp_status
-sfp_replay_open(const char *spec, int64_t now, struct sfp_replay **out, struct sfp_fail *f)
+sfp_replay_open(const char *spec, const struct sfp_replay_redis *redis, struct sfp_replay **out,
+    struct sfp_fail *f)
 {
 	struct sfp_replay *r;
 	enum sfp_status st;
 	char path[PATH_MAX];
 
-	(void)now;
 	*out = NULL;
+	if (spec != NULL && spec[0] == '\0')
+		return sfp_fail_set(f, SFP_E_USAGE, NULL, "--replay-store",
+		    "empty (an unset variable?); name the store, or leave the option out for the "
+		    "local default");
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
-	if (spec == NULL || spec[0] == '\0') {
+	if (spec == NULL) {
 		if ((st = sfp_replay_default_path(path, sizeof path, 1, f)) != SFP_OK)
 			goto fail;
 		spec = path;
 	}
 	(void)snprintf(r->name, sizeof r->name, "%s", spec);
-	if (strncmp(spec, "redis://", 8) == 0)
-		st = open_redis(r, spec, f);
-	else
+	if (sfp_redis_is_url(spec)) {
+		struct sfp_redis_opts ro = { spec, NULL, NULL };
+		if (redis != NULL) {
+			ro.auth_file = redis->auth_file;
+			ro.ca_file = redis->ca_file;
+		}
+		st = sfp_redis_connect(&ro, &r->rc, f);
+	} else if (redis != NULL && (redis->auth_file != NULL || redis->ca_file != NULL)) {
+		st = sfp_fail_set(f, SFP_E_USAGE, NULL, NULL,
+		    "--redis-auth and --redis-ca go with a redis store");
+	} else
 		st = open_sqlite(r, spec, f);
 	if (st != SFP_OK)
 		goto fail;
@@ -267,8 +249,7 @@ sfp_replay_close(struct sfp_replay *r)
 	sqlite3_finalize(r->ins);
 	if (r->db != NULL)
 		(void)sqlite3_close(r->db);
-	if (r->rc != NULL)
-		redisFree(r->rc);
+	sfp_redis_free(r->rc);
 	free(r);
 }
 
@@ -374,33 +355,35 @@ static enum sfp_status
 claim_redis(struct sfp_replay *r, const struct sfp_replay_key *keys, size_t n, int *fresh,
     int64_t now, struct sfp_fail *f)
 {
-	char key[1024];
+	char key[1024], at[24];
+	const char *argv[6] = { "SET", key, "1", "NX", "EXAT", at };
+	size_t lens[6] = { 3, 0, 1, 2, 4, 0 };
 	size_t i, sent = 0;
 	enum sfp_status st = SFP_OK;
 
 	(void)now;   /* the server's clock judges the expiry, not ours */
 	for (i = 0; i < n; i++) {
-		long long at = (long long)keys[i].expires;
 		int kl = redis_key(key, sizeof key, &keys[i]);
 		fresh[i] = 0;
 		if (kl < 0) {
 			st = sfp_fail_set(f, SFP_E_INTERNAL, "replay-store", r->name, "key too long");
 			break;
 		}
-		if (redisAppendCommand(r->rc, "SET %b 1 NX EXAT %lld", key, (size_t)kl, at) != REDIS_OK) {
-			st = sfp_fail_set(f, SFP_E_TEMP, "replay-store-unreachable", r->name, "redis: %s",
-			    r->rc->errstr);
+		lens[1] = (size_t)kl;
+		lens[5] = (size_t)snprintf(at, sizeof at, "%lld", (long long)keys[i].expires);
+		if ((st = sfp_redis_append(r->rc, 6, argv, lens, f)) != SFP_OK)
 			break;
-		}
 		sent++;
 	}
 	/* Read every reply sent, even after an error, to keep the pipe in step. */
 	for (i = 0; i < sent; i++) {
 		redisReply *rep = NULL;
-		if (redisGetReply(r->rc, (void **)&rep) != REDIS_OK || rep == NULL) {
-			if (st == SFP_OK)
-				st = sfp_fail_set(f, SFP_E_TEMP, "replay-store-unreachable", r->name,
-				    "redis: %s", r->rc->errstr[0] ? r->rc->errstr : "no reply");
+		struct sfp_fail rf;
+		if (sfp_redis_reply(r->rc, (void **)&rep, &rf) != SFP_OK) {
+			if (st == SFP_OK) {
+				*f = rf;
+				st = rf.status;
+			}
 			break;
 		}
 		if (rep->type == REDIS_REPLY_STATUS && strcmp(rep->str, "OK") == 0)
@@ -408,7 +391,9 @@ claim_redis(struct sfp_replay *r, const struct sfp_replay_key *keys, size_t n, i
 		else if (rep->type == REDIS_REPLY_NIL)
 			fresh[i] = 0;
 		else if (st == SFP_OK)
-			st = sfp_fail_set(f, SFP_E_TEMP, "replay-store", r->name, "redis: %s",
+			st = sfp_fail_set(f, rep->type == REDIS_REPLY_ERROR ?
+			    sfp_redis_error_status(rep->str, SFP_E_TEMP) : SFP_E_TEMP,
+			    "replay-store", r->name, "redis: %s",
 			    rep->type == REDIS_REPLY_ERROR ? rep->str : "unexpected reply");
 		freeReplyObject(rep);
 	}

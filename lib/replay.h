@@ -46,16 +46,27 @@ struct sfp_replay_key {
 	                      * the message's timestamp + SFP_REPLAY_WINDOW */
 };
 
+/* How to reach a Redis store (redis.h): both may be NULL. */
+struct sfp_replay_redis {
+	const char *auth_file;   /* the password, or user and password (0600) */
+	const char *ca_file;     /* trusted CA for rediss:// (default: the system's) */
+};
+
 /*
- * Open the store named by spec: NULL or "" for the default SQLite file under
+ * Open the store named by spec: NULL for the default SQLite file under
  * $SFPIPE_CACHE_DIR, $XDG_CACHE_HOME/sfpipe or ~/.cache/sfpipe (directories
- * created 0700), "redis://host[:port][/db]" for Redis, anything else a SQLite
- * path.  now is used to purge expired entries.  SFP_E_INPUT for a bad spec or
- * an unusable file, SFP_E_TEMP when Redis cannot be reached or the database is
- * locked beyond the busy timeout.
+ * created 0700), "redis://host[:port][/db]" or "rediss://..." (TLS) for Redis,
+ * anything else a SQLite path, whose file and directory must be ours (or
+ * root's) and writable by nobody else, and the directories above them too
+ * unless sticky.  An empty spec is SFP_E_USAGE: it is
+ * what an unset variable in a fleet set-up gives, and a silent local store
+ * would let each machine accept the same message once.  redis may be NULL.
+ * SFP_E_INPUT for an unusable file, SFP_E_TEMP when Redis cannot be reached or
+ * the database is locked beyond the busy timeout, SFP_E_AUTH when Redis refuses
+ * our credentials or TLS verification fails.
  */
-enum sfp_status sfp_replay_open(const char *spec, int64_t now, struct sfp_replay **out,
-    struct sfp_fail *f);
+enum sfp_status sfp_replay_open(const char *spec, const struct sfp_replay_redis *redis,
+    struct sfp_replay **out, struct sfp_fail *f);
 void sfp_replay_close(struct sfp_replay *r);
 
 /* A short description for messages: the path or the redis URL. */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: ISC */
+/* timefmt: ISO 8601 dates and times read and written as Salesforce takes them, and IANA zones. */
 #include "compat.h"
 
 #include <errno.h>
@@ -232,8 +233,8 @@ sfp_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
-static int64_t
-floordiv(int64_t a, int64_t b)
+int64_t
+sfp_floordiv(int64_t a, int64_t b)
 {
 	return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
@@ -270,7 +271,7 @@ posix_offset(const struct tzposix *p, int64_t t)
 
 	if (!p->has_dst)
 		return p->std_off;
-	sfp_civil_from_days(floordiv(t + p->std_off, 86400), &y, &m, &d);
+	sfp_civil_from_days(sfp_floordiv(t + p->std_off, 86400), &y, &m, &d);
 	s = rule_local(&p->start, y) - p->std_off;
 	e = rule_local(&p->end, y) - p->dst_off;
 	if (s < e)
@@ -305,11 +306,15 @@ sfp_tz_offset_at(const struct sfp_tz *z, int64_t t)
 int64_t
 sfp_tz_local_to_utc(const struct sfp_tz *z, int64_t local)
 {
-	long before = sfp_tz_offset_at(z, local - 86400);
-	long after = sfp_tz_offset_at(z, local + 86400);
-	int ok_b = sfp_tz_offset_at(z, local - before) == before;
-	int ok_a = sfp_tz_offset_at(z, local - after) == after;
+	long before, after;
+	int ok_b, ok_a;
 
+	if (z == NULL)
+		return local;
+	before = sfp_tz_offset_at(z, local - 86400);
+	after = sfp_tz_offset_at(z, local + 86400);
+	ok_b = sfp_tz_offset_at(z, local - before) == before;
+	ok_a = sfp_tz_offset_at(z, local - after) == after;
 	if (ok_b && ok_a)
 		return local - (before > after ? before : after);   /* earlier instant */
 	if (ok_b)
@@ -600,9 +605,9 @@ sfp_time_format(const struct sfp_time *t, const struct sfp_tz *zone, enum sfp_ti
 		else if (!t->has_time)
 			return *why = "a date alone has no time of day (add a tz filter for midnight)", -1;
 		else
-			return *why = "no offset and no time zone (add a tz filter)", -1;
-		sfp_civil_from_days(floordiv(utc, 86400), &y, &m, &d);
-		ss = (int)(utc - floordiv(utc, 86400) * 86400);
+			return *why = "no offset and no time zone (add one, such as Z or +01:00, or a tz filter)", -1;
+		sfp_civil_from_days(sfp_floordiv(utc, 86400), &y, &m, &d);
+		ss = (int)(utc - sfp_floordiv(utc, 86400) * 86400);
 		if (y < 1700 || y > 4000)
 			return *why = "year out of range", -1;
 		n = snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y, m, d,
@@ -619,8 +624,8 @@ sfp_time_format(const struct sfp_time *t, const struct sfp_tz *zone, enum sfp_ti
 		local = sfp_days_from_civil(t->year, t->mon, t->day) * 86400 +
 		    t->hour * 3600 + t->min * 60 + t->sec - t->offset;
 		local += sfp_tz_offset_at(zone, local);
-		sfp_civil_from_days(floordiv(local, 86400), &y, &m, &d);
-		ss = (int)(local - floordiv(local, 86400) * 86400);
+		sfp_civil_from_days(sfp_floordiv(local, 86400), &y, &m, &d);
+		ss = (int)(local - sfp_floordiv(local, 86400) * 86400);
 		hh = ss / 3600;
 		mm = ss / 60 % 60;
 		ss %= 60;
@@ -631,4 +636,72 @@ sfp_time_format(const struct sfp_time *t, const struct sfp_tz *zone, enum sfp_ti
 		return snprintf(out, 32, "%04d-%02d-%02d", (int)y, m, d);
 	}
 	return snprintf(out, 32, "%02d:%02d:%02d.%03dZ", hh, mm, ss, t->msec);
+}
+
+/* ---- instants ---- */
+
+/* The wall-clock seconds of t as if it were UTC (a date alone: its midnight). */
+static int64_t
+wall_seconds(const struct sfp_time *t)
+{
+	int64_t s = sfp_days_from_civil(t->year, t->mon, t->day) * 86400;
+
+	if (t->has_time)
+		s += (int64_t)t->hour * 3600 + t->min * 60 + t->sec;
+	return s;
+}
+
+int
+sfp_time_instant(const char *s, const struct sfp_tz *tz, int64_t *out, const char **why)
+{
+	struct sfp_time t;
+
+	if (sfp_time_parse(s, strlen(s), &t, why) != 0)
+		return -1;
+	if (!t.has_date) {
+		*why = "want a date or a date and time";
+		return -1;
+	}
+	if (t.has_offset)
+		*out = wall_seconds(&t) - t.offset;
+	else
+		*out = sfp_tz_local_to_utc(tz, wall_seconds(&t));
+	return 0;
+}
+
+int
+sfp_time_parse_sf_datetime(const char *s, int64_t *out)
+{
+	struct sfp_time t;
+	const char *why;
+
+	if (s == NULL || sfp_time_parse(s, strlen(s), &t, &why) != 0 || !t.has_date ||
+	    !t.has_time || !t.has_offset)
+		return -1;
+	*out = wall_seconds(&t) - t.offset;
+	return 0;
+}
+
+int
+sfp_time_parse_date(const char *s, int64_t *days)
+{
+	struct sfp_time t;
+	const char *why;
+
+	if (s == NULL || sfp_time_parse(s, strlen(s), &t, &why) != 0 || !t.has_date || t.has_time)
+		return -1;
+	*days = sfp_days_from_civil(t.year, t.mon, t.day);
+	return 0;
+}
+
+void
+sfp_time_format_utc(int64_t t, char *out)
+{
+	int64_t days = sfp_floordiv(t, 86400), y;
+	int64_t sod = t - days * 86400;
+	int m, d;
+
+	sfp_civil_from_days(days, &y, &m, &d);
+	(void)snprintf(out, 32, "%04lld-%02d-%02dT%02d:%02d:%02dZ", (long long)y, m, d,
+	    (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
 }

@@ -40,7 +40,7 @@ const char *sfp_tz_name(const struct sfp_tz *z);
 long sfp_tz_offset_at(const struct sfp_tz *z, int64_t t);
 
 /*
- * The UTC instant of a wall-clock time (seconds since the epoch as if the wall
+ * The UTC instant of a wall-clock time (z NULL: the wall clock is UTC) (seconds since the epoch as if the wall
  * clock were UTC).  An ambiguous time (clocks turned back) gives the earlier
  * instant; a time that does not exist (clocks turned forward) is moved later by
  * the length of the gap, as java.time does.
@@ -78,5 +78,26 @@ int sfp_time_format(const struct sfp_time *t, const struct sfp_tz *zone, enum sf
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
 int64_t sfp_days_from_civil(int64_t y, int m, int d);
 void sfp_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+
+/* a / b rounded toward minus infinity (b > 0), e.g. the day of an instant. */
+int64_t sfp_floordiv(int64_t a, int64_t b);
+
+/*
+ * An instant given by a person: an ISO 8601 datetime with offset
+ * ("2026-12-01T09:00:00Z", "...+01:00"), or a date or a datetime without
+ * offset read as wall-clock time in tz (NULL: UTC), a date meaning its
+ * midnight.  Returns 0, or -1 with *why set.
+ */
+int sfp_time_instant(const char *s, const struct sfp_tz *tz, int64_t *out, const char **why);
+
+/* Salesforce's datetime ("2026-12-01T09:00:00.000+0000") to seconds; 0 or -1
+ * (an offset is required: Salesforce always writes one). */
+int sfp_time_parse_sf_datetime(const char *s, int64_t *out);
+
+/* A date alone ("2026-12-01") as days since 1970-01-01; 0 or -1. */
+int sfp_time_parse_date(const char *s, int64_t *days);
+
+/* "2026-12-01T09:00:00Z" into out (at least 32 bytes). */
+void sfp_time_format_utc(int64_t t, char *out);
 
 #endif

@@ -152,6 +152,22 @@ sc('plan-dangling-reference',stdin=P.replace('"Acme"','"@{nope.id}"').encode(),a
 sc('plan-deep-nesting',stdin=('{"id":"bk-1","records":'+'['*3000+']'*3000+'}\n').encode(),args=['--dry-run'])
 sc('operator-field-crlf',stdin=b'',args=['--dry-run','Lead','Last\rName=Lee'])
 sc('operator-soql-like',stdin=b'',args=['--dry-run','Lead',"LastName=x' OR Id!='","Company=Acme"])
+# sf-create --tenants: a plan cannot reach another tenant's org or records
+TSETUP=('umask 077\nmkdir t t/acme t/globex\n'
+    'printf \'{"orgId":"00DHs0000000007MAA","username":"int@acme.example"}\\n\' >t/acme/tenant.json\n'
+    'printf \'{"orgId":"00DHs0000000008MAA","username":"int@globex.example"}\\n\' >t/globex/tenant.json\n'
+    'printf \'{"instanceUrl":"https://acme.my.salesforce.com","clientId":"x","username":"int@acme.example","accessToken":"00D!x"}\\n\' >t/acme/org.json\n'
+    'printf \'{"instanceUrl":"https://globex.my.salesforce.com","clientId":"x","username":"int@globex.example","accessToken":"00D!x"}\\n\' >t/globex/org.json\n')
+TP='{"tenant":"acme","id":"bk-1","records":[{"ref":"lead","sobject":"Lead","upsert":{"field":"Booking_Key__c","value":"acme:bk-1"},"fields":{"LastName":"Lee","Company":"Acme"}}]}\n'
+def st(name,stdin,setup=TSETUP):
+    sc(name,stdin=stdin.encode(),args=['--dry-run','--tenants','t'],setup=setup)
+st('tenant-duplicate-member',TP.replace('{"tenant":"acme"','{"tenant":"globex","tenant":"acme"'))
+st('tenant-name-traversal',TP.replace('"tenant":"acme"','"tenant":"../globex"'))
+st('tenant-name-control',TP.replace('"tenant":"acme"','"tenant":"acme\\n"'))
+st('tenant-name-case',TP.replace('"tenant":"acme"','"Tenant":"acme"'))
+st('tenant-nested-in-record',TP.replace('{"tenant":"acme",','{').replace('"ref":"lead",','"ref":"lead","tenant":"acme",'))
+st('tenant-key-lookalike',TP.replace('"acme:bk-1"','"acmex:bk-1"')+TP.replace('"acme:bk-1"','"ACME:bk-1"')+TP.replace('"acme:bk-1"','"acme:"'))
+st('tenant-dir-symlink',TP,setup=TSETUP+'rm -r t/acme\nln -s globex t/acme\n')
 
 # sf-describe and sf-freebusy: refused before any request
 def sfenv(envv=None):

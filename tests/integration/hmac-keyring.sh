@@ -1,6 +1,10 @@
 # SPDX-License-Identifier: ISC
 # The keyring under attack (issue 16): secrets HMAC cannot tell apart, twelve
-# --new-key runs at once, a FIFO named as the keyring.
+# --new-key runs at once, a FIFO named as the keyring.  One local user
+# suffices for each: the shared secret is a tenant's doing, the lost keys come
+# from one operator's concurrent runs, and the FIFO hung the open before any
+# owner check could run, so the hang itself is what is tested (a FIFO another
+# user owns is refused by that check as well, once it is reached).
 . "$SFP_ROOT/tests/lib.sh"
 
 cd "$T" || exit 1

@@ -3,7 +3,8 @@
 # each message by the clock when it arrives; an id outlives every verifier's
 # tolerance whoever recorded it; Redis keys expire at an absolute time on the
 # server's clock.  Each block replays what the red team did and expects it to
-# fail now.
+# fail now.  One local user suffices: the attacker here is whoever can send or
+# resend a message, and a second verifier is a second process.
 . "$SFP_ROOT/tests/lib.sh"
 
 cd "$T" || exit 1
@@ -32,15 +33,15 @@ STORES="$T/fifo.sqlite redis://127.0.0.1:$rport/3"
 # key had expired).  Now both are refused as stale.
 for store in $STORES; do
 	rm -f in.fifo && mkfifo in.fifo
-	hmac-verify -k keys.json --tolerance 2 --replay-store "$store" <in.fifo >fifo.out 2>fifo.err &
+	hmac-verify -k keys.json --tolerance 3 --replay-store "$store" <in.fifo >fifo.out 2>fifo.err &
 	vpid=$!
 	exec 3>in.fifo
 	t0=$(date +%s)
 	printf '{"fifo":1}' | hmac-sign -k keys.json -t acme --timestamp "$t0" >m1.json
 	printf '{"fifo":2}' | hmac-sign -k keys.json -t acme --timestamp "$t0" >m2.json
 	cat m1.json >&3
-	sleep 4.2
-	cat m1.json m2.json >&3   # a replay of m1 and a message 4 s old, tolerance 2
+	sleep 5.5
+	cat m1.json m2.json >&3   # a replay of m1 and a message 5.5 s old, tolerance 3
 	exec 3>&-
 	wait "$vpid"
 	expect_eq "$(sed -n 1p fifo.out)" '{"fifo":1}' "fifo $store: the fresh message is accepted"

@@ -12,8 +12,15 @@ printf '{"o":1}' >body
 
 if [ "$(id -u)" = 0 ]; then
 	victim=sfpv$$ attacker=sfpa$$
-	useradd --system --no-create-home --shell /usr/sbin/nologin "$victim"
-	useradd --system --no-create-home --shell /usr/sbin/nologin "$attacker"
+	mkuser() {   # another test may hold /etc/passwd's lock for a moment: retry
+		for i in 1 2 3 4 5; do
+			useradd --system --no-create-home --shell /usr/sbin/nologin "$1" 2>/dev/null && return 0
+			sleep 1
+		done
+		t_fail "useradd $1 failed"
+	}
+	mkuser "$victim"
+	mkuser "$attacker"
 	trap 'userdel "$victim" 2>/dev/null; userdel "$attacker" 2>/dev/null' EXIT
 	SH=$(mktemp -d /tmp/sfp-share.XXXXXX) && chmod 1777 "$SH"   # a shared place, as /tmp
 	mkdir "$SH/victim" && chown "$victim" "$SH/victim" && chmod 700 "$SH/victim"
@@ -61,6 +68,11 @@ cp "$SFP_ROOT/examples/keyring.json" keys.json && chmod 600 keys.json
 hmac-sign -k keys.json -t acme <body >m.json
 mkdir grp && chmod 770 grp
 expect_status 3 "a group-writable directory is refused" -- hmac-verify -k keys.json --replay-store "$T/grp/r.sqlite" <m.json
+mkdir -p open/inner && chmod 777 open && chmod 700 open/inner
+expect_status 3 "a directory above the store that others may write is refused" -- hmac-verify -k keys.json --replay-store "$T/open/inner/r.sqlite" <m.json
+expect_match 'a directory above it' "$(cat "$T/err")" "names the directory above"
+mkdir -p sticky/inner && chmod 1777 sticky && chmod 700 sticky/inner
+expect_status 0 "a sticky directory above (as /tmp) is fine" -- hmac-verify -k keys.json --replay-store "$T/sticky/inner/r.sqlite" <m.json
 mkdir mine && chmod 700 mine && : >mine/r.sqlite && chmod 646 mine/r.sqlite
 expect_status 3 "a world-writable store file is refused" -- hmac-verify -k keys.json --replay-store "$T/mine/r.sqlite" <m.json
 expect_match 'chmod go-w' "$(cat "$T/err")" "says how to fix"

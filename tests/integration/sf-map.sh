@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: ISC
 # sf-map: the man page's examples run and give the documented plan, failed
 # bookings reach --rejects whole, a full disk is exit 6, and the example
-# mapping is valid against the catalog the emulator's describe yields.
+# mapping is valid against the catalog the emulator's describe yields, and an
+# untouched sf-describe --template fails --check.
 . "$SFP_ROOT/tests/lib.sh"
 cd "$SFP_ROOT" || exit 1
 
@@ -42,6 +43,22 @@ if command -v sf-describe >/dev/null 2>&1 && [ -n "${SFEMU_URL:-}" ]; then
 			sf-map --check --describe "$T/live.json" examples/mapping.json
 	else
 		t_fail "sf-describe against the emulator: $(head -c 300 "$T/derr")"
+	fi
+	# An untouched template is refused, one problem per placeholder; filled in, it passes.
+	if sf-describe --template Lead Event >"$T/tmpl.json" 2>"$T/derr"; then
+		todo=$(jq '[.records[].fields[] | select(.template == "{{ TODO }}")] | length' "$T/tmpl.json")
+		expect_status 3 "an untouched --template is refused by --check" -- \
+			sf-map --check --describe "$T/live.json" "$T/tmpl.json"
+		expect_eq "$(grep -c 'is a placeholder left by sf-describe --template' "$T/err")" "$todo" \
+			"one problem per placeholder ($todo)"
+		expect_match 'records\[0\]\.fields\.LastName: \{\{ TODO \}\} is a placeholder' "$(cat "$T/err")" \
+			"the problem names the field"
+		jq '(.records[].fields[] | select(.template == "{{ TODO }}") | .template) = "{{ name }}"' \
+			"$T/tmpl.json" >"$T/filled.json"
+		expect_status 0 "the template with its placeholders filled passes --check" -- \
+			sf-map --check --describe "$T/live.json" "$T/filled.json"
+	else
+		t_fail "sf-describe --template against the emulator: $(head -c 300 "$T/derr")"
 	fi
 fi
 t_done

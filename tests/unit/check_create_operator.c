@@ -54,8 +54,9 @@ START_TEST(operator_plan_coerces_by_catalog)
 	    "{\"name\":\"B__c\",\"type\":\"boolean\",\"createable\":true,\"picklist\":[],\"referenceTo\":[]},"
 	    "{\"name\":\"D__c\",\"type\":\"date\",\"createable\":true,\"picklist\":[],\"referenceTo\":[]},"
 	    "{\"name\":\"R__c\",\"type\":\"string\",\"createable\":false,\"picklist\":[],\"referenceTo\":[]}]}");
-	const char *good[] = { "N__c=2.5", "B__c=yes", "D__c=2026-12-01" };
-	const char *bad[] = { "N__c=2x", "B__c=maybe", "D__c=01/12/2026", "R__c=x", "Nope__c=1" };
+	const char *good[] = { "N__c=2.5", "B__c=true", "D__c=2026-12-01" };
+	const char *bad[] = { "N__c=2x", "B__c=maybe", "B__c=yes", "N__c=0x10", "D__c=01/12/2026",
+		"R__c=x", "Nope__c=1" };
 	cJSON *p = NULL;
 	char *s;
 	size_t i;

@@ -297,6 +297,45 @@ START_TEST(tenants_run_routes_each_plan_to_its_org)
 }
 END_TEST
 
+/* Sessions outlive a window: with windows of two plans each window still
+ * sends each org's plans apart, in input order. */
+START_TEST(tenants_run_across_windows)
+{
+	static const char *const want[] = { "acme%3Ab1", "gx%3Ab2", "acme%3Ab3", "gx%3Ab4",
+	    "acme%3Ab5" };
+	struct sfp_create_opts o;
+	struct sfp_tenants *ts = NULL;
+	struct sfp_fail f;
+	enum sfp_status st;
+	cJSON *plans[5], *lines;
+	char *req[6];
+	int n, i;
+
+	tenant("acme", ORG_A, "acme", NULL);
+	tenant("globex", ORG_B, "globex", "gx:");
+	ck_assert_int_eq(sfp_tenants_open(root, &ts, &f), SFP_OK);
+	memset(&o, 0, sizeof o);
+	o.tenants = ts;
+	o.window = 2;
+	plans[0] = plan("acme", "b1", "acme:b1");
+	plans[1] = plan("globex", "b2", "gx:b2");
+	plans[2] = plan("acme", "b3", "acme:b3");
+	plans[3] = plan("globex", "b4", "gx:b4");
+	plans[4] = plan("acme", "b5", "acme:b5");
+	lines = dry_run(&o, plans, 5, &st);
+	ck_assert_int_eq(st, SFP_OK);
+	n = requests(lines, req, 6);
+	ck_assert_int_eq(n, 5);
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(strstr(req[i], want[i]) != NULL, "request %d: %s", i, req[i]);
+		ck_assert_ptr_null(strstr(req[i], i % 2 ? "acme" : "gx%3A"));
+		free(req[i]);
+	}
+	cJSON_Delete(lines);
+	sfp_tenants_free(ts);
+}
+END_TEST
+
 START_TEST(single_org_refuses_other_tenants)
 {
 	struct sfp_create_opts o;
@@ -343,6 +382,7 @@ suite_create_route(void)
 	tcase_add_test(tc, plan_tenant_rules);
 	tcase_add_test(tc, plan_keys_carry_the_prefix);
 	tcase_add_test(tc, tenants_run_routes_each_plan_to_its_org);
+	tcase_add_test(tc, tenants_run_across_windows);
 	tcase_add_test(tc, single_org_refuses_other_tenants);
 	suite_add_tcase(s, tc);
 	return s;

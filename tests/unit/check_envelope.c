@@ -103,6 +103,32 @@ START_TEST(test_verify_order_and_reasons)
 }
 END_TEST
 
+/* The option rules live in one function, which the library applies too: a
+ * caller that skips the program's check is still refused. */
+START_TEST(test_verify_option_rules)
+{
+	struct sfp_hverify_opts o = { .now = 1614265330 };
+	struct sfp_hverify_stats stats = { 0, 0 };
+	struct sfp_fail f;
+	enum sfp_status st;
+	char *out;
+
+	o.headers = "h.txt";
+	ck_assert_int_eq(sfp_hverify_opts_check(&o, &f), SFP_E_USAGE);
+	ck_assert_str_eq(f.message, "--headers needs --tenant");
+	out = verify(V1 "\n", &o, &st, &stats);
+	ck_assert_int_eq(st, SFP_E_USAGE);
+	free(out);
+	o.headers = NULL;
+	o.tolerance = SFP_REPLAY_WINDOW + 1;   /* ids would be forgotten while still acceptable */
+	ck_assert_int_eq(sfp_hverify_opts_check(&o, &f), SFP_E_USAGE);
+	o.tolerance = SFP_REPLAY_WINDOW;
+	ck_assert_int_eq(sfp_hverify_opts_check(&o, &f), SFP_OK);
+	o.tagged = o.envelope = 1;
+	ck_assert_int_eq(sfp_hverify_opts_check(&o, &f), SFP_E_USAGE);
+}
+END_TEST
+
 START_TEST(test_verify_window_and_tenant)
 {
 	struct sfp_hverify_opts o = { .now = 1614265330 + 301 };
@@ -181,6 +207,7 @@ suite_envelope(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_verify_order_and_reasons);
 	tcase_add_test(tc, test_verify_window_and_tenant);
+	tcase_add_test(tc, test_verify_option_rules);
 	tcase_add_test(tc, test_sign_lines);
 	tcase_add_test(tc, test_utf8);
 	tcase_set_timeout(tc, 30);

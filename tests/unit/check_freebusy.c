@@ -18,14 +18,14 @@ at(const char *s)
 	int64_t t;
 	const char *why;
 
-	ck_assert_int_eq(sfp_fb_parse_instant(s, NULL, &t, &why), 0);
+	ck_assert_int_eq(sfp_time_instant(s, NULL, &t, &why), 0);
 	return t;
 }
 
 static const char *
 fmt(int64_t t, char *b)
 {
-	sfp_fb_format_utc(t, b);
+	sfp_time_format_utc(t, b);
 	return b;
 }
 
@@ -72,18 +72,18 @@ START_TEST(times)
 	ck_assert_str_eq(fmt(at("2026-12-01T10:00:00+01:00"), b), "2026-12-01T09:00:00Z");
 	ck_assert_str_eq(fmt(at("2026-12-01"), b), "2026-12-01T00:00:00Z");
 	ck_assert_str_eq(fmt(-1, b), "1969-12-31T23:59:59Z");
-	ck_assert_int_eq(sfp_fb_parse_sf_datetime("2026-12-01T09:00:00.000+0000", &t), 0);
+	ck_assert_int_eq(sfp_time_parse_sf_datetime("2026-12-01T09:00:00.000+0000", &t), 0);
 	ck_assert_str_eq(fmt(t, b), "2026-12-01T09:00:00Z");
-	ck_assert_int_eq(sfp_fb_parse_sf_datetime("2026-12-01T09:00:00", &t), -1);
-	ck_assert_int_eq(sfp_fb_parse_sf_datetime("2026-12-01", &t), -1);
-	ck_assert_int_eq(sfp_fb_parse_sf_datetime(NULL, &t), -1);
-	ck_assert_int_eq(sfp_fb_parse_instant("09:00", NULL, &t, &why), -1);
+	ck_assert_int_eq(sfp_time_parse_sf_datetime("2026-12-01T09:00:00", &t), -1);
+	ck_assert_int_eq(sfp_time_parse_sf_datetime("2026-12-01", &t), -1);
+	ck_assert_int_eq(sfp_time_parse_sf_datetime(NULL, &t), -1);
+	ck_assert_int_eq(sfp_time_instant("09:00", NULL, &t, &why), -1);
 	ck_assert_int_eq(sfp_tz_load("Europe/Oslo", &oslo, &f), SFP_OK);
-	ck_assert_int_eq(sfp_fb_parse_instant("2026-12-01", oslo, &t, &why), 0);
+	ck_assert_int_eq(sfp_time_instant("2026-12-01", oslo, &t, &why), 0);
 	ck_assert_str_eq(fmt(t, b), "2026-11-30T23:00:00Z");
-	ck_assert_int_eq(sfp_fb_parse_instant("2026-07-01T09:00", oslo, &t, &why), 0);
+	ck_assert_int_eq(sfp_time_instant("2026-07-01T09:00", oslo, &t, &why), 0);
 	ck_assert_str_eq(fmt(t, b), "2026-07-01T07:00:00Z");
-	ck_assert_int_eq(sfp_fb_parse_instant("2026-07-01T09:00Z", oslo, &t, &why), 0);
+	ck_assert_int_eq(sfp_time_instant("2026-07-01T09:00Z", oslo, &t, &why), 0);
 	ck_assert_str_eq(fmt(t, b), "2026-07-01T09:00:00Z");
 	sfp_tz_free(oslo);
 }

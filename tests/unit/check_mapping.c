@@ -2,11 +2,14 @@
 #include "compat.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "describe.h"
 #include "mapping.h"
+#include "stream.h"
 
 /* A two-object catalog in describe.h's line format. */
 static const char *const LINES[] = {
@@ -27,6 +30,23 @@ static const char *const LINES[] = {
 	"{\"name\":\"WhoId\",\"type\":\"reference\",\"length\":18,\"createable\":true,"
 	"\"nillable\":true,\"required\":false,\"referenceTo\":[\"Lead\"],\"picklist\":[]},"
 	"{\"name\":\"StartDateTime\",\"type\":\"datetime\",\"createable\":true,"
+	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
+	"{\"name\":\"Subject\",\"type\":\"string\",\"length\":20,\"createable\":true,"
+	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
+	"{\"name\":\"DurationInMinutes\",\"type\":\"int\",\"digits\":8,\"createable\":true,"
+	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
+	"{\"name\":\"ActivityDate\",\"type\":\"date\",\"createable\":true,"
+	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
+	"{\"name\":\"Slot__c\",\"type\":\"time\",\"createable\":true,"
+	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
+	"{\"name\":\"IsPrivate\",\"type\":\"boolean\",\"createable\":true,"
+	"\"nillable\":false,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
+	"{\"name\":\"Topics__c\",\"type\":\"multipicklist\",\"length\":100,\"createable\":true,"
+	"\"nillable\":true,\"required\":false,\"restricted\":true,\"referenceTo\":[],\"picklist\":"
+	"[{\"value\":\"a\",\"active\":true},{\"value\":\"b\",\"active\":true}]},"
+	"{\"name\":\"Locked__c\",\"type\":\"string\",\"length\":20,\"createable\":false,"
+	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
+	"{\"name\":\"Where__c\",\"type\":\"location\",\"createable\":true,"
 	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]}]}",
 };
 
@@ -169,6 +189,328 @@ START_TEST(template_injection_is_impossible)
 }
 END_TEST
 
+/*
+ * Compile problems, one mapping each: the place every problem is reported at
+ * and a piece of its message.  The records use Event (nothing required) so a
+ * mapping has only the problem it shows.
+ */
+#define EV(fields) "{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"fields\":{" fields "}}]}"
+static const struct { const char *json, *place, *says; } PROBLEMS[] = {
+	{ "[]", "", "a mapping is a JSON object" },
+	{ "{\"records\":[],\"extra\":1}", "extra", "unknown key" },
+	{ "{\"records\":[]}", "records", "non-empty list" },
+	{ "{\"id\":\"a..b\",\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"fields\":{}}]}", "id",
+	  "empty name in path" },
+	{ "{\"id\":\"$index\",\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"fields\":{}}]}", "id",
+	  "not a $ variable" },
+	{ "{\"lookups\":[],\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"fields\":{}}]}", "lookups",
+	  "an object of tables" },
+	{ "{\"lookups\":{\"t\":{\"a\":[1]}},\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"fields\":{}}]}",
+	  "lookups.t", "entry \"a\" must be a string" },
+	{ "{\"records\":[{\"ref\":\"1e\",\"sobject\":\"Event\",\"fields\":{}}]}", "records[0].ref",
+	  "starting with a letter" },
+	{ "{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"fields\":{}},"
+	  "{\"ref\":\"e\",\"sobject\":\"Event\",\"fields\":{}}]}", "records[1].ref", "used twice" },
+	{ "{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"fields\":{},\"colour\":1}]}", "records[0]",
+	  "unknown key \"colour\"" },
+	{ "{\"records\":[{\"ref\":\"e\",\"fields\":{}}]}", "records[0]", "needs \"sobject\"" },
+	{ "{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\"}]}", "records[0]", "needs \"fields\"" },
+	{ "{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"as\":\"x\",\"fields\":{}}]}", "records[0]",
+	  "only goes with \"each\"" },
+	{ "{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"each\":\"a[\",\"fields\":{}}]}",
+	  "records[0].each", "path to a list" },
+	{ "{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"each\":\"a\",\"as\":\"index\",\"fields\":{}}]}",
+	  "records[0]", "\"as\" is a name" },
+	{ "{\"id\":5,\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"fields\":{}}]}", "id",
+	  "not a string" },
+	{ "{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"when\":{\"path\":\"a\"},\"fields\":{}}]}",
+	  "records[0].when", "exactly one test" },
+	{ "{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"when\":{\"path\":\"a\",\"like\":1},"
+	  "\"fields\":{}}]}", "records[0].when", "unknown test \"like\"" },
+	{ "{\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\",\"when\":{\"present\":true},\"fields\":{}}]}",
+	  "records[0].when", "needs a \"path\"" },
+	{ EV("\"Nope\":\"x\""), "records[0].fields.Nope", "no field Nope" },
+	{ EV("\"Locked__c\":\"x\""), "records[0].fields.Locked__c", "not createable" },
+	{ EV("\"Where__c\":\"x\""), "records[0].fields.Where__c", "type location is not supported" },
+	{ EV("\"Subject\":\"a\",\"subject\":\"b\""), "records[0].fields.subject", "given twice" },
+	{ EV("\"Subject\":\"{{a | upper:1}}\""), "records[0].fields.Subject", "upper takes no argument" },
+	{ EV("\"Subject\":\"{{a | default}}\""), "records[0].fields.Subject", "default needs a value" },
+	{ EV("\"Subject\":\"{{a | truncate:'x'}}\""), "records[0].fields.Subject",
+	  "positive number of characters" },
+	{ EV("\"DurationInMinutes\":\"{{a | truncate}}\""), "records[0].fields.DurationInMinutes",
+	  "needs a text field" },
+	{ EV("\"Subject\":\"{{a | join:b}}\""), "records[0].fields.Subject", "quoted separator" },
+	{ EV("\"Subject\":\"{{a | lookup:nope}}\""), "records[0].fields.Subject", "no table nope" },
+	{ EV("\"StartDateTime\":\"{{a | tz:'Mars/Base'}}\""), "records[0].fields.StartDateTime", "Mars" },
+	{ EV("\"Subject\":\"{{a | tz}}\""), "records[0].fields.Subject", "tz needs a zone" },
+	{ EV("\"Subject\":\"{{a\""), "records[0].fields.Subject", "column 4: expected '|' or '}}'" },
+	{ EV("\"Subject\":\"{{'a}}\""), "records[0].fields.Subject", "unterminated quote" },
+	{ EV("\"Subject\":\"{{$item.x}}\""), "records[0].fields.Subject",
+	  "only defined in a record with \"each\"" },
+	{ EV("\"Subject\":\"x @{e.id}\""), "records[0].fields.Subject", "reference syntax" },
+	{ EV("\"Subject\":{\"value\":[1]}"), "records[0].fields.Subject", "string, number, boolean or null" },
+	{ EV("\"Subject\":{\"template\":\"x\",\"value\":\"y\"}"), "records[0].fields.Subject",
+	  "one of \"template\" or \"value\"" },
+	{ EV("\"Subject\":{\"required\":1,\"value\":\"y\"}"), "records[0].fields.Subject",
+	  "\"required\" is true or false" },
+	{ EV("\"Subject\":[1]"), "records[0].fields.Subject", "a value is a string" },
+	{ EV("\"Subject\":\"far too long for the field\""), "records[0].fields.Subject",
+	  "the field takes 20" },
+	{ EV("\"IsPrivate\":\"yes\""), "records[0].fields.IsPrivate", "not a boolean" },
+	{ EV("\"WhoId\":\"@{nobody.id}\""), "records[0].fields.WhoId", "unknown record \"nobody\"" },
+	{ EV("\"Subject\":\"@{e.id}\""), "records[0].fields.Subject", "used before it is defined" },
+	{ "{\"records\":[{\"ref\":\"l\",\"sobject\":\"Lead\",\"fields\":{\"LastName\":\"x\"}},"
+	  "{\"ref\":\"e\",\"sobject\":\"Event\",\"fields\":{\"Subject\":\"@{l.id}\"}}]}",
+	  "records[1].fields.Subject", "goes into a lookup field" },
+	{ "{\"records\":[{\"ref\":\"a\",\"sobject\":\"Event\",\"fields\":{}},"
+	  "{\"ref\":\"e\",\"sobject\":\"Event\",\"fields\":{\"WhoId\":\"@{a.id}\"}}]}",
+	  "records[1].fields.WhoId", "cannot refer to Event records" },
+	{ "{\"records\":[{\"ref\":\"l\",\"sobject\":\"Lead\",\"each\":\"xs\",\"fields\":{\"LastName\":\"x\"}},"
+	  "{\"ref\":\"e\",\"sobject\":\"Event\",\"fields\":{\"WhoId\":\"@{l.id}\"}}]}",
+	  "records[1].fields.WhoId", "once per element of a list" },
+	{ "{\"records\":[{\"ref\":\"l\",\"sobject\":\"Lead\",\"upsert\":{\"field\":\"LastName\","
+	  "\"value\":\"x\"},\"fields\":{}}]}", "records[0].upsert", "not an external id field" },
+	{ "{\"lookups\":{\"t\":{\"a\":\"Cold\"}},\"records\":[{\"ref\":\"l\",\"sobject\":\"Lead\","
+	  "\"fields\":{\"LastName\":\"x\",\"Rating\":\"{{r | lookup:t}}\"}}]}",
+	  "records[0].fields.Rating", "lookup t entry \"a\"" },
+};
+
+START_TEST(compile_problem_places)
+{
+	struct sfp_catalog *c = catalog();
+	struct sfp_problems p = { NULL, 0, 0 };
+	struct sfp_mapping *m;
+	size_t k;
+	int seen = 0;
+
+	m = compile(c, PROBLEMS[_i].json, &p, SFP_E_INPUT);
+	ck_assert_ptr_null(m);
+	ck_assert_uint_gt(p.n, 0);
+	for (k = 0; k < p.n; k++) {
+		ck_assert_str_eq(p.v[k].code, "bad-mapping");
+		if (strcmp(p.v[k].place, PROBLEMS[_i].place) == 0 &&
+		    strstr(p.v[k].message, PROBLEMS[_i].says) != NULL)
+			seen = 1;
+	}
+	ck_assert_msg(seen, "%s: wanted \"%s\" at %s; first: %s: %s", PROBLEMS[_i].json,
+	    PROBLEMS[_i].says, PROBLEMS[_i].place, p.v[0].place, p.v[0].message);
+	sfp_problems_fini(&p);
+	sfp_catalog_free(c);
+}
+END_TEST
+
+/*
+ * Applying: one Event field from a value spec and a booking, and the fields
+ * object that comes out, or "!code place" for a refused booking.
+ */
+static const struct { const char *field, *spec, *booking, *want; } APPLIED[] = {
+	{ "Subject", "\"{{a | lower}}\"", "{\"a\":\"MiXed\"}", "{\"Subject\":\"mixed\"}" },
+	{ "Subject", "\"{{a | upper}}\"", "{\"a\":\"MiXed\"}", "{\"Subject\":\"MIXED\"}" },
+	{ "Subject", "\"[{{a | trim}}]\"", "{\"a\":\" \\t x \\n\"}", "{\"Subject\":\"[x]\"}" },
+	{ "Subject", "\"{{a | default:'none'}}\"", "{}", "{\"Subject\":\"none\"}" },
+	{ "Subject", "\"{{a | default:'none'}}\"", "{\"a\":\"\"}", "{\"Subject\":\"none\"}" },
+	{ "Subject", "\"{{a | default:b.c}}\"", "{\"b\":{\"c\":\"deep\"}}", "{\"Subject\":\"deep\"}" },
+	{ "DurationInMinutes", "\"{{a | default:30}}\"", "{}", "{\"DurationInMinutes\":30}" },
+	{ "Subject", "\"{{a | truncate:3}}\"", "{\"a\":\"\\u00e6\\u00f8\\u00e5\\u00e6\"}",
+	  "{\"Subject\":\"\xc3\xa6\xc3\xb8\xc3\xa5\"}" },
+	{ "Subject", "\"{{a | truncate}}\"", "{\"a\":\"abcdefghijklmnopqrstuvwxyz\"}",
+	  "{\"Subject\":\"abcdefghijklmnopqrst\"}" },
+	{ "Subject", "\"{{a}}\"", "{\"a\":\"abcdefghijklmnopqrstuvwxyz\"}", "!STRING_TOO_LONG a" },
+	{ "Subject", "\"{{a | join}}\"", "{\"a\":[\"x\",1,null,\"y\"]}", "{\"Subject\":\"x, 1, y\"}" },
+	{ "Subject", "\"{{a | join:'+'}}\"", "{\"a\":[\"x\",\"y\"]}", "{\"Subject\":\"x+y\"}" },
+	{ "Subject", "\"{{a | join}}\"", "{\"a\":{\"k\":1}}", "!INVALID_TYPE_ON_FIELD_IN_RECORD a" },
+	{ "Subject", "\"{{a}}\"", "{\"a\":[\"x\"]}", "!INVALID_TYPE_ON_FIELD_IN_RECORD a" },
+	{ "Topics__c", "\"{{a}}\"", "{\"a\":[\"a\",\"b\"]}", "{\"Topics__c\":\"a;b\"}" },
+	{ "Topics__c", "\"{{a}}\"", "{\"a\":[\"a\",\"c\"]}", "!INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST a" },
+	{ "Subject", "\"{{a | lookup:kinds}}\"", "{\"a\":\"demo\"}", "{\"Subject\":\"Demo call\"}" },
+	{ "DurationInMinutes", "\"{{a | lookup:minutes}}\"", "{\"a\":2}", "{\"DurationInMinutes\":120}" },
+	{ "Subject", "\"{{a | lookup:kinds}}\"", "{\"a\":\"x\"}", "!no-lookup-match a" },
+	{ "Subject", "\"{{a | lookup:kinds | default:'Other'}}\"", "{\"a\":\"x\"}",
+	  "{\"Subject\":\"Other\"}" },
+	{ "StartDateTime", "\"{{a | tz:z}}\"", "{\"a\":\"2026-01-10T10:00\",\"z\":\"Europe/Oslo\"}",
+	  "{\"StartDateTime\":\"2026-01-10T09:00:00.000Z\"}" },
+	{ "StartDateTime", "\"{{a | tz:z}}\"", "{\"a\":\"2026-01-10T10:00\",\"z\":\"../../etc/passwd\"}",
+	  "!UNKNOWN_TIME_ZONE z" },
+	{ "StartDateTime", "\"{{a}}\"", "{\"a\":\"2026-01-10T10:00\"}", "!bad-date a" },
+	{ "ActivityDate", "\"{{a | tz:'Asia/Tokyo' | date}}\"", "{\"a\":\"2026-01-10T20:00:00Z\"}",
+	  "{\"ActivityDate\":\"2026-01-11\"}" },
+	{ "Subject", "\"at {{a | tz:'Europe/Oslo' | time}}\"", "{\"a\":\"2026-07-01T08:00:00Z\"}",
+	  "{\"Subject\":\"at 10:00:00.000Z\"}" },
+	{ "Slot__c", "\"{{a}}\"", "{\"a\":\"09:30\"}", "{\"Slot__c\":\"09:30:00.000Z\"}" },
+	{ "Subject", "\"{{a | datetime}}\"", "{\"a\":\"soon\"}", "!bad-date a" },
+	{ "Subject", "\"{{a}} / {{b}}\"", "{\"a\":1.5,\"b\":true}", "{\"Subject\":\"1.5 / true\"}" },
+	{ "Subject", "{\"template\":\"{{a}} and {{b}}\",\"default\":\"partial\"}", "{\"a\":\"x\"}",
+	  "{\"Subject\":\"partial\"}" },
+	{ "Subject", "\"{{a}} and {{b}}\"", "{\"a\":\"x\"}", "{}" },
+	{ "Subject", "{\"template\":\"{{a}}\",\"required\":true}", "{}",
+	  "!REQUIRED_FIELD_MISSING a" },
+	{ "Subject", "{\"value\":null}", "{}", "{}" },
+	{ "IsPrivate", "true", "{}", "{\"IsPrivate\":true}" },
+	{ "IsPrivate", "\"{{a}}\"", "{\"a\":false}", "{\"IsPrivate\":false}" },
+	{ "IsPrivate", "\"{{a}}\"", "{\"a\":\"no\"}", "!INVALID_TYPE_ON_FIELD_IN_RECORD a" },
+	{ "DurationInMinutes", "\"{{a}}\"", "{\"a\":\"0x10\"}", "!INVALID_TYPE_ON_FIELD_IN_RECORD a" },
+	{ "DurationInMinutes", "\"{{a}}\"", "{\"a\":45}", "{\"DurationInMinutes\":45}" },
+	{ "Subject", "\"{{a[1].b}}\"", "{\"a\":[{\"b\":\"no\"},{\"b\":\"yes\"}]}",
+	  "{\"Subject\":\"yes\"}" },
+	{ "Subject", "\"{{a['odd key']}}\"", "{\"a\":{\"odd key\":\"ok\"}}", "{\"Subject\":\"ok\"}" },
+	/* references cannot come from data, however they arrive */
+	{ "Subject", "\"{{a}}\"", "{\"a\":\"@{e.id}\"}", "!reference-in-data a" },
+	{ "Subject", "\"x{{a}}\"", "{\"a\":\"@{e.id}\"}", "!reference-in-data a" },
+	{ "Subject", "\"{{a}}{{b}}\"", "{\"a\":\"@\",\"b\":\"{e.id}\"}", "!reference-in-data b" },
+	{ "Subject", "\"{{a | join:''}}\"", "{\"a\":[\"@\",\"{e.id}\"]}", "!reference-in-data a" },
+	{ "Subject", "\"{{a | lower}}\"", "{\"a\":\"@{E.ID}\"}", "!reference-in-data a" },
+	{ "WhoId", "\"{{a}}\"", "{\"a\":\"@{e.id}\"}", "!MALFORMED_ID a" },
+	{ "Subject", "\"{{a}}\"", "{\"a\":\"{{id}}\"}", "{\"Subject\":\"{{id}}\"}" },
+};
+
+START_TEST(apply_results)
+{
+	struct sfp_catalog *c = catalog();
+	struct sfp_problems p = { NULL, 0, 0 };
+	struct sfp_mapping *m;
+	struct sfp_fail f;
+	char json[1024], want[512], *b;
+	const char *got;
+	int n;
+
+	n = snprintf(json, sizeof(json), "{\"lookups\":{\"kinds\":{\"demo\":\"Demo call\"},"
+	    "\"minutes\":{\"2\":120}},\"records\":[{\"ref\":\"e\",\"sobject\":\"Event\","
+	    "\"fields\":{\"%s\":%s}}]}", APPLIED[_i].field, APPLIED[_i].spec);
+	ck_assert_int_lt(n, (int)sizeof(json));
+	m = compile(c, json, &p, SFP_OK);
+	b = malloc(strlen(APPLIED[_i].booking) + 16);
+	ck_assert_ptr_nonnull(b);
+	/* every booking gets an id in front of its members */
+	(void)snprintf(b, strlen(APPLIED[_i].booking) + 16, "{\"id\":\"x\"%s%s",
+	    strcmp(APPLIED[_i].booking, "{}") == 0 ? "" : ",",
+	    strcmp(APPLIED[_i].booking, "{}") == 0 ? "}" : APPLIED[_i].booking + 1);
+	if (APPLIED[_i].want[0] == '!') {
+		const char *sp = strchr(APPLIED[_i].want, ' ');
+		apply(m, b, &f, SFP_E_ITEM);
+		ck_assert_str_eq(f.ref, "e");
+		ck_assert_int_eq((int)strlen(f.code), (int)(sp - APPLIED[_i].want - 1));
+		ck_assert_msg(strncmp(f.code, APPLIED[_i].want + 1, strlen(f.code)) == 0,
+		    "%s: code %s (%s), wanted %s", b, f.code, f.message, APPLIED[_i].want);
+		ck_assert_str_eq(f.place, strcmp(sp + 1, "-") == 0 ? "" : sp + 1);
+		ck_assert_str_eq(f.fields, APPLIED[_i].field);
+	} else {
+		got = apply(m, b, &f, SFP_OK);
+		n = snprintf(want, sizeof(want), "{\"id\":\"x\",\"records\":[{\"ref\":\"e\","
+		    "\"sobject\":\"Event\",\"fields\":%s}]}\n", APPLIED[_i].want);
+		ck_assert_int_lt(n, (int)sizeof(want));
+		ck_assert_str_eq(got, want);
+	}
+	free(b);
+	sfp_mapping_free(m);
+	sfp_catalog_free(c);
+}
+END_TEST
+
+START_TEST(conditions_and_lists)
+{
+	struct sfp_catalog *c = catalog();
+	struct sfp_problems p = { NULL, 0, 0 };
+	struct sfp_fail f;
+	struct sfp_mapping *m = compile(c, "{\"id\":\"meta.key\",\"records\":["
+	    "{\"ref\":\"l\",\"sobject\":\"Lead\",\"when\":{\"path\":\"lead\",\"present\":true},"
+	    " \"fields\":{\"LastName\":\"{{lead}}\"}},"
+	    "{\"ref\":\"hot\",\"sobject\":\"Event\",\"when\":{\"path\":\"kind\",\"equals\":\"hot\"},"
+	    " \"fields\":{\"Subject\":\"hot\",\"WhoId\":\"@{l.id}\"}},"
+	    "{\"ref\":\"cold\",\"sobject\":\"Event\",\"when\":{\"path\":\"kind\",\"not_equals\":\"hot\"},"
+	    " \"fields\":{\"Subject\":\"cold\"}},"
+	    "{\"ref\":\"few\",\"sobject\":\"Event\",\"when\":{\"path\":\"n\",\"in\":[1,2,null]},"
+	    " \"fields\":{\"Subject\":\"few\"}},"
+	    "{\"ref\":\"none\",\"sobject\":\"Event\",\"when\":{\"path\":\"lead\",\"present\":false},"
+	    " \"fields\":{\"Subject\":\"no lead\"}},"
+	    "{\"ref\":\"g\",\"sobject\":\"Event\",\"each\":\"guests\",\"as\":\"guest\","
+	    " \"when\":{\"path\":\"$guest.skip\",\"present\":false},"
+	    " \"fields\":{\"Subject\":\"{{$guest.name}} #{{$index}}\"}}]}", &p, SFP_OK);
+
+	ck_assert_str_eq(apply(m, "{\"meta\":{\"key\":\"k1\"},\"lead\":\"Ng\",\"kind\":\"hot\",\"n\":2,"
+	    "\"guests\":[{\"name\":\"a\"},{\"name\":\"b\",\"skip\":1},{\"name\":\"c\"}]}", &f, SFP_OK),
+	    "{\"id\":\"k1\",\"records\":[{\"ref\":\"l\",\"sobject\":\"Lead\",\"fields\":"
+	    "{\"LastName\":\"Ng\"}},{\"ref\":\"hot\",\"sobject\":\"Event\",\"fields\":{\"Subject\":"
+	    "\"hot\",\"WhoId\":\"@{l.id}\"}},{\"ref\":\"few\",\"sobject\":\"Event\",\"fields\":"
+	    "{\"Subject\":\"few\"}},{\"ref\":\"g_0\",\"sobject\":\"Event\",\"fields\":{\"Subject\":"
+	    "\"a #0\"}},{\"ref\":\"g_2\",\"sobject\":\"Event\",\"fields\":{\"Subject\":\"c #2\"}}]}\n");
+	/* no lead: the reference to it is left out, not dangling; null is in [1,2,null] */
+	ck_assert_str_eq(apply(m, "{\"meta\":{\"key\":9},\"kind\":\"hot\"}", &f, SFP_OK),
+	    "{\"id\":9,\"records\":[{\"ref\":\"hot\",\"sobject\":\"Event\",\"fields\":{\"Subject\":"
+	    "\"hot\"}},{\"ref\":\"few\",\"sobject\":\"Event\",\"fields\":{\"Subject\":\"few\"}},"
+	    "{\"ref\":\"none\",\"sobject\":\"Event\",\"fields\":{\"Subject\":\"no lead\"}}]}\n");
+	apply(m, "{\"meta\":{\"key\":\"k\"},\"guests\":{\"name\":\"a\"}}", &f, SFP_E_ITEM);
+	ck_assert_str_eq(f.code, "not-an-array");
+	ck_assert_str_eq(f.place, "guests");
+	apply(m, "{\"meta\":{}}", &f, SFP_E_ITEM);
+	ck_assert_str_eq(f.code, "missing-id");
+	apply(m, "[1]", &f, SFP_E_ITEM);
+	ck_assert_str_eq(f.code, "bad-booking");
+	{
+		cJSON *b = cJSON_Parse("{\"meta\":{\"key\":true}}");
+		ck_assert_ptr_null(sfp_mapping_booking_id(m, b));
+		cJSON_Delete(b);
+	}
+	sfp_mapping_free(m);
+	sfp_catalog_free(c);
+}
+END_TEST
+
+START_TEST(stream_counts_and_refusals)
+{
+	struct sfp_catalog *c = catalog();
+	struct sfp_problems p = { NULL, 0, 0 };
+	struct sfp_fail f;
+	struct sfp_mapping *m = compile(c, EV("\"DurationInMinutes\":\"{{n}}\""), &p, SFP_OK);
+	const char in[] = "{\"id\":\"a\",\"n\":5}\n{\"id\":\"b\",\"n\":\"x\"}\nnope\n"
+	    "{\"id\":\"c\",\"ok\":false,\"error\":{\"code\":\"replayed\"}}\n";
+	struct sfp_map_counts counts;
+	struct sfp_reader *r;
+	struct sfp_writer out, rej;
+	FILE *fo = tmpfile(), *fr = tmpfile();
+	char buf[2048];
+	size_t n;
+	int fds[2];
+
+	ck_assert_ptr_nonnull(fo);
+	ck_assert_ptr_nonnull(fr);
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(write(fds[1], in, sizeof(in) - 1), (ssize_t)(sizeof(in) - 1));
+	close(fds[1]);
+	r = sfp_reader_new(fds[0], "<test>", NULL);
+	ck_assert_ptr_nonnull(r);
+	sfp_writer_init(&out, fo, "<out>", 0);
+	sfp_writer_init(&rej, fr, "<rejects>", 0);
+	ck_assert_int_eq(sfp_map_stream(m, r, &out, &rej, NULL, NULL, &counts, &f), SFP_E_ITEM);
+	ck_assert_int_eq(sfp_writer_finish(&out, &f), SFP_OK);
+	ck_assert_int_eq(sfp_writer_finish(&rej, &f), SFP_OK);
+	ck_assert_uint_eq(counts.in, 4);
+	ck_assert_uint_eq(counts.ok, 1);
+	ck_assert_uint_eq(counts.failed, 3);
+	ck_assert_uint_eq(counts.passed, 1);
+	rewind(fo);
+	n = fread(buf, 1, sizeof(buf) - 1, fo);
+	buf[n] = '\0';
+	ck_assert_ptr_nonnull(strstr(buf, "{\"id\":\"a\",\"records\":[{\"ref\":\"e\",\"sobject\":"
+	    "\"Event\",\"fields\":{\"DurationInMinutes\":5}}]}\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "{\"id\":\"b\",\"ok\":false,\"error\":{\"code\":"
+	    "\"INVALID_TYPE_ON_FIELD_IN_RECORD\""));
+	ck_assert_ptr_nonnull(strstr(buf, "\"input\":\"nope\"}"));
+	ck_assert_ptr_nonnull(strstr(buf, "{\"id\":\"c\",\"ok\":false,\"error\":{\"code\":\"replayed\"}}"));
+	/* rejects hold the two refused here, not the one passed on */
+	rewind(fr);
+	n = fread(buf, 1, sizeof(buf) - 1, fr);
+	buf[n] = '\0';
+	ck_assert_ptr_nonnull(strstr(buf, "\"id\":\"b\""));
+	ck_assert_ptr_nonnull(strstr(buf, "nope"));
+	ck_assert_ptr_null(strstr(buf, "replayed"));
+	sfp_reader_free(r);
+	fclose(fo);
+	fclose(fr);
+	sfp_mapping_free(m);
+	sfp_catalog_free(c);
+}
+END_TEST
+
 Suite *suite_mapping(void);
 
 Suite *
@@ -181,6 +523,11 @@ suite_mapping(void)
 	tcase_add_test(tc, compile_and_apply);
 	tcase_add_test(tc, all_problems_at_once);
 	tcase_add_test(tc, template_injection_is_impossible);
+	tcase_add_loop_test(tc, compile_problem_places, 0,
+	    (int)(sizeof(PROBLEMS) / sizeof(PROBLEMS[0])));
+	tcase_add_loop_test(tc, apply_results, 0, (int)(sizeof(APPLIED) / sizeof(APPLIED[0])));
+	tcase_add_test(tc, conditions_and_lists);
+	tcase_add_test(tc, stream_counts_and_refusals);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -43,7 +43,7 @@ START_TEST(test_sqlite_claim)
 	int fresh[4];
 	struct stat sb;
 
-	ck_assert_int_eq(sfp_replay_open(path, 500, &r, &f), SFP_OK);
+	ck_assert_int_eq(sfp_replay_open(path, NULL, &r, &f), SFP_OK);
 	ck_assert_int_eq(stat(path, &sb), 0);
 	ck_assert_int_eq(sb.st_mode & 077, 0);
 	ck_assert_int_eq(sfp_replay_claim(r, k, 4, fresh, 500, &f), SFP_OK);
@@ -57,13 +57,13 @@ START_TEST(test_sqlite_claim)
 	sfp_replay_close(r);
 
 	/* after a restart the ids are still known */
-	ck_assert_int_eq(sfp_replay_open(path, 700, &r, &f), SFP_OK);
+	ck_assert_int_eq(sfp_replay_open(path, NULL, &r, &f), SFP_OK);
 	ck_assert_int_eq(sfp_replay_claim(r, k, 3, fresh, 700, &f), SFP_OK);
 	ck_assert_int_eq(fresh[0] + fresh[1] + fresh[2], 0);
 	sfp_replay_close(r);
 
 	/* once expired, the entry is purged and the id may be used again */
-	ck_assert_int_eq(sfp_replay_open(path, 2000, &r, &f), SFP_OK);
+	ck_assert_int_eq(sfp_replay_open(path, NULL, &r, &f), SFP_OK);
 	k[0].expires = 2300;
 	ck_assert_int_eq(sfp_replay_claim(r, k, 1, fresh, 2000, &f), SFP_OK);
 	ck_assert_int_eq(fresh[0], 1);
@@ -80,7 +80,7 @@ START_TEST(test_sqlite_expired_takeover)
 	struct sfp_replay_key k = { "acme", "msg_x", 100 };
 	int fresh;
 
-	ck_assert_int_eq(sfp_replay_open(path, 0, &r, &f), SFP_OK);
+	ck_assert_int_eq(sfp_replay_open(path, NULL, &r, &f), SFP_OK);
 	ck_assert_int_eq(sfp_replay_claim(r, &k, 1, &fresh, 50, &f), SFP_OK);
 	ck_assert_int_eq(fresh, 1);
 	/* the same process, past expiry, without a purge in between */
@@ -114,7 +114,7 @@ START_TEST(test_sqlite_concurrent)
 			int fresh = 0;
 			char c;
 			(void)close(go[1]);
-			if (sfp_replay_open(path, 1, &r, &f) != SFP_OK)
+			if (sfp_replay_open(path, NULL, &r, &f) != SFP_OK)
 				_exit(3);
 			(void)!read(go[0], &c, 1);   /* all start together */
 			if (sfp_replay_claim(r, &k, 1, &fresh, 1, &f) != SFP_OK)
@@ -141,13 +141,16 @@ START_TEST(test_open_errors)
 	struct sfp_fail f;
 	char buf[256];
 
-	ck_assert_int_eq(sfp_replay_open("/nonexistent/dir/x.sqlite", 0, &r, &f), SFP_E_INPUT);
+	ck_assert_int_eq(sfp_replay_open("/nonexistent/dir/x.sqlite", NULL, &r, &f), SFP_E_INPUT);
 	ck_assert_ptr_null(r);
-	ck_assert_int_eq(sfp_replay_open("redis://", 0, &r, &f), SFP_E_USAGE);
-	ck_assert_int_eq(sfp_replay_open("redis://:pw@localhost:1/0", 0, &r, &f), SFP_E_USAGE);
-	ck_assert_int_eq(sfp_replay_open("redis://localhost:x", 0, &r, &f), SFP_E_USAGE);
+	ck_assert_int_eq(sfp_replay_open("redis://", NULL, &r, &f), SFP_E_USAGE);
+	/* an unset $REDIS_URL must not become a silent local store */
+	ck_assert_int_eq(sfp_replay_open("", NULL, &r, &f), SFP_E_USAGE);
+	ck_assert_int_eq(sfp_replay_open("rediss://", NULL, &r, &f), SFP_E_USAGE);
+	ck_assert_int_eq(sfp_replay_open("redis://:pw@localhost:1/0", NULL, &r, &f), SFP_E_USAGE);
+	ck_assert_int_eq(sfp_replay_open("redis://localhost:x", NULL, &r, &f), SFP_E_USAGE);
 	/* nothing listens on port 1: temporary, cron may retry */
-	ck_assert_int_eq(sfp_replay_open("redis://127.0.0.1:1/0", 0, &r, &f), SFP_E_TEMP);
+	ck_assert_int_eq(sfp_replay_open("redis://127.0.0.1:1/0", NULL, &r, &f), SFP_E_TEMP);
 	ck_assert_int_eq(setenv("SFPIPE_CACHE_DIR", dir, 1), 0);
 	ck_assert_int_eq(sfp_replay_default_path(buf, sizeof buf, 0, &f), SFP_OK);
 	ck_assert_str_eq(buf + strlen(dir), "/replay.sqlite");

@@ -110,6 +110,41 @@ START_TEST(civil_days_round_trip)
 }
 END_TEST
 
+START_TEST(instants_for_people_and_salesforce)
+{
+	struct sfp_tz *oslo;
+	struct sfp_fail f;
+	const char *why;
+	char b[32];
+	int64_t t, days;
+
+	ck_assert_int_eq(sfp_time_instant("2026-12-01T10:00:00+01:00", NULL, &t, &why), 0);
+	sfp_time_format_utc(t, b);
+	ck_assert_str_eq(b, "2026-12-01T09:00:00Z");
+	ck_assert_int_eq(sfp_time_instant("09:00", NULL, &t, &why), -1);
+	ck_assert_str_eq(why, "want a date or a date and time");
+	ck_assert_int_eq(sfp_time_instant("2026-13-01", NULL, &t, &why), -1);
+	ck_assert_int_eq(sfp_tz_load("Europe/Oslo", &oslo, &f), SFP_OK);
+	ck_assert_int_eq(sfp_time_instant("2026-12-01", oslo, &t, &why), 0);
+	sfp_time_format_utc(t, b);
+	ck_assert_str_eq(b, "2026-11-30T23:00:00Z");
+	sfp_tz_free(oslo);
+	ck_assert_int_eq(sfp_time_parse_sf_datetime("2026-12-01T09:00:00.000+0100", &t), 0);
+	sfp_time_format_utc(t, b);
+	ck_assert_str_eq(b, "2026-12-01T08:00:00Z");
+	ck_assert_int_eq(sfp_time_parse_sf_datetime("2026-12-01T09:00:00", &t), -1);
+	ck_assert_int_eq(sfp_time_parse_date("2026-12-01", &days), 0);
+	ck_assert_int_eq(days, sfp_days_from_civil(2026, 12, 1));
+	ck_assert_int_eq(sfp_time_parse_date("2026-12-01T00:00", &days), -1);
+	ck_assert_int_eq(sfp_time_parse_date(NULL, &days), -1);
+	sfp_time_format_utc(-1, b);
+	ck_assert_str_eq(b, "1969-12-31T23:59:59Z");
+	ck_assert_int_eq(sfp_floordiv(-1, 86400), -1);
+	ck_assert_int_eq(sfp_floordiv(86400, 86400), 1);
+	ck_assert_int_eq(sfp_tz_local_to_utc(NULL, 1234), 1234);
+}
+END_TEST
+
 Suite *suite_timefmt(void);
 
 Suite *
@@ -124,6 +159,7 @@ suite_timefmt(void)
 	tcase_add_test(tc, named_zones_and_dst);
 	tcase_add_test(tc, zone_names_cannot_escape);
 	tcase_add_test(tc, civil_days_round_trip);
+	tcase_add_test(tc, instants_for_people_and_salesforce);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * mapping_int: the compiled mapping's types, shared by the mapping's parts and
+ * no one else.
+ *
+ *   mapping_parse.c    the template and path language: paths, {{ expr | filter }}
+ *   mapping_compile.c  a mapping (JSON) checked against the catalog into a program
+ *   mapping_apply.c    a booking run through the program into one plan line
+ *   mapping_stream.c   sf-map's stream: bookings in, plans or refusals out
+ *
+ * Field values are coerced by field.c, the rules sf-create's operator form
+ * uses too.
+ */
+#ifndef SFP_MAPPING_INT_H
+#define SFP_MAPPING_INT_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "field.h"
+#include "mapping.h"
+#include "timefmt.h"
+
+#define REF_MAX 40
+#define ZONE_CACHE 8
+
+#define buf_lit(b, s) sfp_buf_put((b), (s), sizeof(s) - 1)
+
+/* ---- the per-booking arena: values made while applying, freed at once ---- */
+
+struct block {
+	struct block *next;
+	size_t used, cap;
+	char data[];
+};
+
+struct arena {
+	struct block *head, *cur;
+};
+
+enum scope { SC_BOOKING, SC_ITEM, SC_INDEX, SC_TENANT };
+
+struct pstep {
+	char *key;      /* NULL: index step */
+	int index;
+};
+
+struct path {
+	enum scope scope;
+	struct pstep *s;
+	size_t n;
+	char *text;     /* as written, for messages */
+};
+
+enum fkind {
+	FK_LOWER, FK_UPPER, FK_TRIM, FK_DEFAULT, FK_TRUNCATE, FK_JOIN, FK_LOOKUP, FK_TZ,
+	FK_DATE, FK_DATETIME, FK_TIME
+};
+
+struct filter {
+	enum fkind k;
+	int has_arg, arg_is_path, arg_is_num;
+	char *arg;          /* literal text */
+	size_t arglen;
+	struct path argpath;
+	long n;
+	const cJSON *table; /* lookup */
+	struct sfp_tz *zone;
+	int miss_ok;        /* a later default handles a lookup miss */
+};
+
+struct expr {
+	int lit;            /* head is a quoted literal */
+	char *text;
+	size_t len;
+	struct path path;
+	struct filter *f;
+	size_t nf;
+};
+
+struct part {
+	int is_expr;
+	char *text;
+	size_t len;
+	struct expr e;
+};
+
+enum vkind { VS_NONE, VS_LITERAL, VS_TEMPLATE, VS_REF };
+
+struct vspec {
+	enum vkind kind;
+	cJSON *literal;     /* owned copy */
+	struct part *p;
+	size_t np;
+	int ref;            /* record index for VS_REF */
+	int required;
+	struct vspec *dflt;
+};
+
+struct fmap {
+	char *name;         /* the catalog's spelling */
+	char *place;        /* records[i].fields.X */
+	struct sfp_field fld;
+	enum sfp_field_kind ty;
+	struct vspec v;
+	char *pre;          /* a constant value already rendered as JSON, or NULL */
+	size_t prelen;
+};
+
+enum ckind { CK_NONE, CK_PRESENT, CK_ABSENT, CK_EQUALS, CK_NOT_EQUALS, CK_IN };
+
+struct cond {
+	enum ckind k;
+	struct path path;
+	cJSON *values;      /* owned: equals value as a one-element array, or the in-list */
+};
+
+struct record {
+	char *ref;
+	char *sobject;
+	char *place;
+	struct cond when;
+	int has_each;
+	struct path each;
+	char *upsert_field;
+	struct fmap upsert;
+	int has_upsert;
+	struct fmap *fields;
+	size_t nf;
+};
+
+struct zslot {
+	char name[SFP_TZ_NAME_MAX + 1];
+	struct sfp_tz *z;
+};
+
+struct sfp_mapping {
+	const struct sfp_catalog *cat;
+	struct path id;
+	cJSON *lookups;     /* owned copy */
+	struct record *r;
+	size_t nr;
+	/* per-run state */
+	struct sfp_buf out;
+	struct arena ar;
+	unsigned char *made; /* per record: created for this booking */
+	struct zslot zc[ZONE_CACHE];
+	unsigned zc_next;
+	char tenant[128];   /* $tenant: the items' authenticated tenant, or "" */
+};
+
+struct ctx {
+	struct sfp_mapping *m;
+	const cJSON *root;
+	const cJSON *item;
+	int index;
+	const struct record *rec;
+	const char *where;  /* booking path last read, for messages */
+	int ref;            /* the value is a reference: 1 + index of the record */
+	char placebuf[256];
+};
+
+struct comp {
+	struct sfp_mapping *m;
+	struct sfp_problems *probs;
+	int oom;
+	const char *as;     /* each-scope variable name */
+	int in_each;
+};
+
+/* ---- mapping_parse.c ---- */
+
+void sfp_map_problem(struct comp *c, const char *place, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+char *sfp_map_strndup(struct comp *c, const char *s, size_t n);
+char *sfp_map_printf(struct comp *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int sfp_map_key_char(char ch);
+/* The whole of s is one path; 0, or -1 with *why. */
+int sfp_map_parse_path_str(struct comp *c, const char *s, struct path *p, const char **why);
+void sfp_map_path_fini(struct path *p);
+/* One {{ expression }} from s[*at] (just after "{{"); on failure *at is left
+ * where the problem is, for the message's column. */
+int sfp_map_parse_expr(struct comp *c, const char *s, size_t len, size_t *at, struct expr *e,
+    const char **why);
+void sfp_map_expr_fini(struct expr *e);
+/* The filters' names, indexed by enum fkind, NULL-terminated. */
+extern const char *const sfp_map_filters[];
+/* The value at p under v, or NULL. */
+const cJSON *sfp_map_walk(const struct path *p, const cJSON *v);
+
+/* ---- mapping_apply.c ---- */
+
+void sfp_map_arena_reset(struct arena *a);
+void sfp_map_arena_free(struct arena *a);
+/* Render v as the JSON value field fm takes, appended to out (see field.h). */
+enum sfp_status sfp_map_coerce(struct ctx *x, const struct fmap *fm, struct sfp_value *v,
+    struct sfp_buf *out, struct sfp_fail *f);
+enum sfp_status sfp_map_oom(struct sfp_fail *f);
+
+#endif

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * num: the one strict parser of whole numbers given as text (options, settings).
+ *
+ * Only "-?[0-9]+" is a number: no leading or trailing space of any kind, no
+ * "+", no hex or octal prefix, nothing after the digits, and the value must lie
+ * in [min, max].  (strtol alone skips leading blanks, tabs and newlines.)
+ */
+#ifndef SFP_NUM_H
+#define SFP_NUM_H
+
+/* 0 with *out set, or -1 when s is not such a number in range (*out untouched). */
+int sfp_parse_long(const char *s, long min, long max, long *out);
+
+#endif
