@@ -97,4 +97,19 @@ enum sfp_status sfp_map_stream(struct sfp_mapping *m, struct sfp_reader *r,
     struct sfp_writer *out, struct sfp_writer *rejects, sfp_map_diag_fn diag, void *ctx,
     struct sfp_map_counts *counts, struct sfp_fail *f);
 
+/*
+ * The rule sfp_map_stream_each applies to each item: SFP_OK with *line, *len
+ * (a plan line of sfp_mapping_apply, valid until the next call) and *tenant
+ * (NULL, or a tenant name put first in the plan); SFP_E_ITEM with err, *id
+ * (borrowed from item, or NULL) and *tenant (NULL when the item has none); any
+ * other status stops the stream.
+ */
+typedef enum sfp_status (*sfp_map_item_fn)(void *fctx, const cJSON *item, const char **tenant,
+    const cJSON **id, const char **line, size_t *len, struct sfp_fail *err);
+
+/* sfp_map_stream with the caller's rule per item (sf-map --tenants). */
+enum sfp_status sfp_map_stream_each(struct sfp_reader *r, sfp_map_item_fn fn, void *fctx,
+    struct sfp_writer *out, struct sfp_writer *rejects, sfp_map_diag_fn diag, void *ctx,
+    struct sfp_map_counts *counts, struct sfp_fail *f);
+
 #endif

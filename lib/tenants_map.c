@@ -2,7 +2,6 @@
 /* tenants_map: a stream of tagged items, each mapped by its own tenant's mapping. */
 #include "compat.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,69 +95,6 @@ tenant_mapping(struct run *rn, const struct sfp_tenant_conf *tc, struct sfp_mapp
 	return SFP_OK;
 }
 
-/* {"tenant"?, "id", "ok":false, "error", "input"} to out and rejects. */
-static enum sfp_status
-write_refusal(struct sfp_writer *out, struct sfp_writer *rejects, const char *tenant,
-    const cJSON *id, const cJSON *input, const char *raw, size_t rawlen,
-    const struct sfp_fail *err, struct sfp_fail *f)
-{
-	enum sfp_status st;
-	cJSON *o, *e;
-
-	if ((o = cJSON_CreateObject()) == NULL)
-		return oom(f);
-	if ((tenant != NULL && cJSON_AddStringToObject(o, "tenant", tenant) == NULL) ||
-	    !cJSON_AddItemToObject(o, "id", id ? cJSON_Duplicate(id, 0) : cJSON_CreateNull()) ||
-	    cJSON_AddFalseToObject(o, "ok") == NULL ||
-	    (e = sfp_fail_to_json(err)) == NULL || !cJSON_AddItemToObject(o, "error", e))
-		goto nomem;
-	if (input != NULL) {
-		if (!cJSON_AddItemReferenceToObject(o, "input", (cJSON *)(uintptr_t)input))
-			goto nomem;
-	} else if ((e = sfp_raw_to_json(raw, raw ? rawlen : 0)) == NULL ||
-	    !cJSON_AddItemToObject(o, "input", e))
-		goto nomem;
-	st = sfp_write_json(out, o, f);
-	if (st == SFP_OK && rejects != NULL)
-		st = sfp_write_json(rejects, o, f);
-	cJSON_Delete(o);
-	return st;
-nomem:
-	cJSON_Delete(o);
-	return oom(f);
-}
-
-/* The plan line of the mapping ("{\"id\":...}\n") with "tenant" put first.
- * Tenant names need no JSON escaping: [A-Za-z0-9._-] only. */
-static enum sfp_status
-write_plan(struct sfp_writer *out, const char *tenant, const char *line, size_t len,
-    struct sfp_fail *f)
-{
-	enum sfp_status st;
-	size_t tlen = strlen(tenant), n = tlen + len + 16;
-	char *buf;
-	cJSON *j;
-	int w;
-
-	if ((buf = malloc(n)) == NULL)
-		return oom(f);
-	w = snprintf(buf, n, "{\"tenant\":\"%s\",%.*s", tenant, (int)(len - 1), line + 1);
-	if (w < 0 || (size_t)w >= n) {
-		free(buf);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "plan", NULL, "plan line too long");
-	}
-	if (!out->pretty)
-		st = sfp_write_raw(out, buf, (size_t)w, f);
-	else if ((j = cJSON_ParseWithLength(buf, (size_t)w)) == NULL)
-		st = oom(f);
-	else {
-		st = sfp_write_json(out, j, f);
-		cJSON_Delete(j);
-	}
-	free(buf);
-	return st;
-}
-
 /* The tenant of a tagged item, or NULL when it is not exactly
  * {"tenant":"...","body":...}. */
 static const char *
@@ -178,46 +114,29 @@ tag_of(const cJSON *item, const cJSON **body)
 	return t->valuestring;
 }
 
+/* sfp_map_stream_each's rule: the item's tenant, its mapping, its plan. */
 static enum sfp_status
-map_item(struct run *rn, cJSON *item, struct sfp_writer *out, struct sfp_writer *rejects,
-    struct sfp_map_counts *counts, struct sfp_fail *f)
+map_item(void *fctx, const cJSON *item, const char **tenant, const cJSON **id, const char **line,
+    size_t *len, struct sfp_fail *err)
 {
+	struct run *rn = fctx;
 	const struct sfp_tenant_conf *tc;
 	struct sfp_mapping *m = NULL;
-	struct sfp_fail err;
-	const cJSON *body = NULL, *id = NULL;
-	const char *tenant, *line;
-	size_t len;
+	const cJSON *body = NULL;
 	enum sfp_status st;
 
-	sfp_fail_clear(&err);
-	if ((tenant = tag_of(item, &body)) == NULL)
-		st = sfp_fail_set(&err, SFP_E_ITEM, "untagged", NULL,
+	*id = NULL;
+	if ((*tenant = tag_of(item, &body)) == NULL)
+		return sfp_fail_set(err, SFP_E_ITEM, "untagged", NULL,
 		    "not a tagged item {\"tenant\":..,\"body\":..} (use hmac-verify --tagged)");
-	else if ((st = sfp_tenants_get(rn->ts, tenant, &tc, &err)) == SFP_OK &&
-	    (st = tenant_mapping(rn, tc, &m, &err)) == SFP_OK) {
-		if (!cJSON_IsObject(body))
-			st = sfp_fail_set(&err, SFP_E_ITEM, "not-a-booking", "body",
-			    "the body is not a booking (a json object)");
-		else {
-			id = sfp_mapping_booking_id(m, body);
-			st = sfp_mapping_apply(m, body, &line, &len, &err);
-		}
-	}
-	if (st == SFP_OK) {
-		counts->ok++;
-		return write_plan(out, tenant, line, len, f);
-	}
-	if (st != SFP_E_ITEM) {
-		*f = err;
+	if ((st = sfp_tenants_get(rn->ts, *tenant, &tc, err)) != SFP_OK ||
+	    (st = tenant_mapping(rn, tc, &m, err)) != SFP_OK)
 		return st;
-	}
-	counts->failed++;
-	if (rn->diag != NULL)
-		rn->diag(rn->ctx, id, &err);
-	if (st == SFP_E_ITEM && err.status == SFP_E_ITEM && strcmp(err.code, "untagged") == 0)
-		tenant = NULL;
-	return write_refusal(out, rejects, tenant, id, item, NULL, 0, &err, f);
+	if (!cJSON_IsObject(body))
+		return sfp_fail_set(err, SFP_E_ITEM, "not-a-booking", "body",
+		    "the body is not a booking (a json object)");
+	*id = sfp_mapping_booking_id(m, body);
+	return sfp_mapping_apply(m, body, line, len, err);
 }
 
 enum sfp_status
@@ -226,52 +145,10 @@ sfp_tenants_map_stream(struct sfp_tenants *ts, struct sfp_reader *r, struct sfp_
     struct sfp_fail *f)
 {
 	struct run rn = { ts, NULL, 0, diag, ctx };
-	enum sfp_status st, worst = SFP_OK;
-	struct sfp_fail err;
-	cJSON *item;
+	enum sfp_status st;
 	size_t i;
 
-	memset(counts, 0, sizeof(*counts));
-	for (;;) {
-		item = NULL;
-		sfp_fail_clear(&err);
-		st = sfp_reader_next(r, &item, &err);
-		if (st == SFP_OK && item == NULL)
-			break;
-		if (st == SFP_E_ITEM) {
-			const char *raw;
-			size_t rawlen;
-			counts->in++, counts->failed++;
-			worst = SFP_E_ITEM;
-			if (diag != NULL)
-				diag(ctx, NULL, &err);
-			raw = sfp_reader_raw(r, &rawlen);
-			if ((st = write_refusal(out, rejects, NULL, NULL, NULL, raw, rawlen, &err, f)) !=
-			    SFP_OK)
-				goto done;
-			continue;
-		}
-		if (st != SFP_OK) {
-			*f = err;
-			goto done;
-		}
-		counts->in++;
-		if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(item, "ok"))) {
-			counts->failed++, counts->passed++;
-			worst = SFP_E_ITEM;
-			st = sfp_write_json(out, item, f);
-		} else {
-			unsigned long failed = counts->failed;
-			st = map_item(&rn, item, out, rejects, counts, f);
-			if (counts->failed != failed)
-				worst = SFP_E_ITEM;
-		}
-		cJSON_Delete(item);
-		if (st != SFP_OK)
-			goto done;
-	}
-	st = worst;
-done:
+	st = sfp_map_stream_each(r, map_item, &rn, out, rejects, diag, ctx, counts, f);
 	for (i = 0; i < rn.n; i++) {
 		sfp_mapping_free(rn.v[i].m);
 		sfp_catalog_free(rn.v[i].cat);
