@@ -195,6 +195,16 @@ expect_eq "$(jq -r '"\(.user) \(.ok != false) \(.error.code // "")"' "$T/out" | 
 	"$(o initech admin_user_id) false not-bound-user,$(o initech user_id) true ," \
 	"its own user answered, the other refused"
 
+# --- examples/tenants: its files load, and its mappings compile and key by tenant ---
+cp -r "$EX/tenants" example-tenants
+chmod -R go-w example-tenants
+for t in acme globex; do cp "$EX/describe.json" "example-tenants/$t/describe.json"; done
+for t in acme globex; do jq -c --arg t "$t" '{tenant: $t, body: .}' "$EX/booking.json"; done >ex.jsonl
+expect_status 0 "examples/tenants maps the example booking for both tenants" -- \
+	sf-map --tenants example-tenants <ex.jsonl
+expect_eq "$(jq -r '"\(.tenant) \(.records[0].upsert.value)"' "$T/out" | tr '\n' ,)" \
+	"acme acme:bk-1042,globex globex:bk-1042," "each example tenant's keys start with its name"
+
 # --- trust: a tenants directory others may write is refused whole ---
 chmod 770 tenants
 expect_status 3 "a group-writable tenants directory is refused" -- sf-map --tenants tenants </dev/null
