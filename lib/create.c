@@ -2,24 +2,13 @@
 /* create: the operator form of sf-create: one record from Field=Value arguments. */
 #include "compat.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "create.h"
 #include "field.h"
-#include "http.h"
 #include "plan.h"
-
-/* The plan's rule for API names, under the name the operator form uses. */
-static int api_name_ok(const char *s)
-{
-	return sfp_plan_api_name_ok(s);
-}
 
 /* ---- the operator form ---- */
 
@@ -43,7 +32,7 @@ static enum sfp_status split_assign(const char *arg, char *name, size_t cap, con
 		    "%.64s: expected Field=Value", arg);
 	memcpy(name, arg, (size_t)(eq - arg));
 	name[eq - arg] = '\0';
-	if (!api_name_ok(name))
+	if (!sfp_plan_api_name_ok(name))
 		return sfp_fail_set(f, SFP_E_USAGE, "usage", NULL, "%.64s: not a field api name", name);
 	*val = eq + 1;
 	return SFP_OK;
@@ -59,7 +48,7 @@ enum sfp_status sfp_create_operator_plan(const struct sfp_catalog *cat, const ch
 	size_t i;
 
 	*plan = NULL;
-	if (!api_name_ok(sobject)) {
+	if (!sfp_plan_api_name_ok(sobject)) {
 		cJSON_Delete(p);
 		return sfp_fail_set(f, SFP_E_USAGE, "usage", NULL, "%.64s: not an sobject api name",
 		    sobject);

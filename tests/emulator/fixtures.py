@@ -3,9 +3,9 @@
 
 The describe JSON is built here from field definitions rather than stored as
 big files: every field carries the full 57-key property set a real v59+
-describe has (salesforce-rest.md section 3.2), with the values real describes
-show for each type (section 3.3).  Objects get the 45 top-level describe keys
-(section 3.1) and the 28-key describeGlobal entry (section 2).
+describe has (DescribeSObjectResult's Field, README "Sources"), with the
+values real describes show for each type.  Objects get the 45 top-level
+describe keys and the 28-key describeGlobal entry.
 
 Field-level security is applied per user by Describe.fields_for() in
 emu/describe.py using PROFILES below.

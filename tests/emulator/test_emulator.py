@@ -2,8 +2,8 @@
 """Tests for the sfpipe Salesforce emulator: each endpoint's documented example,
 its error cases, every fault kind, and a curl call by a Salesforce host name.
 
-Run by ./run-tests (and so by `make check`).  Section numbers refer to
-/work/shared/salesforce-rest.md.
+Run by ./run-tests (and so by `make check`).  README.md names the Salesforce
+documentation each behaviour follows.
 """
 import base64
 import gzip
@@ -823,7 +823,7 @@ class TestGraph(Base):
         self.assertEqual(ev["WhoId"], cr[0]["body"]["id"])
         self.assertEqual(self.records("EventRelation")[0]["fields"]["EventId"],
                          cr[1]["body"]["id"])
-        self.assertEqual(admin("GET", "stats")[1]["api_calls"], 1)  # one call (6.6)
+        self.assertEqual(admin("GET", "stats")[1]["api_calls"], 1)  # one call
 
     def test_failed_node_rolls_back_graph(self):
         st, _, js = self.req("POST", "composite/graph", {"graphs": [
@@ -1479,7 +1479,9 @@ class TestOrgs(unittest.TestCase):
             self.assertEqual(o["host"], name + ".my.salesforce.com")
             self.assertIn("%s:%s:127.0.0.1" % (o["host"], port), env["SF_RESOLVE"])
             self.assertEqual(env[p + "INSTANCE_URL"], "https://%s:%s" % (o["host"], port))
-            for k in ("ORG_ID", "CLIENT_ID", "CLIENT_SECRET_FILE", "REFRESH_TOKEN_FILE",
+            self.assertEqual(o["resolve"].split(",")[0], "%s:%s:127.0.0.1" % (o["host"], port))
+            self.assertIn("login.salesforce.com:%s:127.0.0.1" % port, o["resolve"])
+            for k in ("RESOLVE", "ORG_ID", "CLIENT_ID", "CLIENT_SECRET_FILE", "REFRESH_TOKEN_FILE",
                       "JWT_KEY_FILE", "USERNAME", "USER_ID", "ADMIN_USERNAME",
                       "ADMIN_USER_ID"):
                 self.assertEqual(env[p + k], o[k.lower()], k)
@@ -1513,6 +1515,13 @@ class TestOrgs(unittest.TestCase):
             self.assertTrue(ident["urls"]["rest"].startswith(o["instance_url"]))
             # the same flow at the org's own My Domain gives the same org
             st, _, js = self.login(name, host=o["host"])
+            self.assertEqual((st, js["instance_url"]), (200, o["instance_url"]), js)
+            # and with the client's credentials in HTTP Basic on the login host
+            with open(o["client_secret_file"]) as f:
+                basic = base64.b64encode(("%s:%s" % (o["client_id"], f.read())).encode())
+            st, _, js = self.call("login.salesforce.com", "POST", "/services/oauth2/token",
+                                  form={"grant_type": "client_credentials"},
+                                  headers={"Authorization": "Basic " + basic.decode()})
             self.assertEqual((st, js["instance_url"]), (200, o["instance_url"]), js)
 
     def test_a_token_of_one_org_is_refused_by_another(self):
@@ -1619,6 +1628,39 @@ class TestOrgs(unittest.TestCase):
         for bad in ({"name": "hooli"}, {"name": "Bad-Name"}, {"name": "x", "colour": 1}):
             self.assertEqual(self.admin("POST", "orgs", bad)[0], 400, bad)
         self.assertEqual(self.admin("GET", "stats", org="nosuch")[0], 404)
+
+    def test_admin_token_comes_from_the_users_org(self):
+        g = self.orgs["globex"]
+        st, js = self.admin("POST", "token", {"username": g["admin_username"]})
+        self.assertEqual(st, 200, js)
+        self.assertEqual(js["id"].rsplit("/", 2)[1:], [g["org_id"], g["admin_user_id"]])
+        tok = js["access_token"]
+        self.assertEqual(self.call(g["host"], "GET", V + "/limits", tok)[0], 200)
+        self.assertEqual(self.call("acme.my.salesforce.com", "GET", V + "/limits", tok)[0], 401)
+
+
+class TestOrgsFile(unittest.TestCase):
+    def test_orgs_and_their_settings_from_a_json_file(self):
+        d = warm_copy("sfemu-orgsfile-")
+        spec = os.path.join(d, "orgs-spec.json")
+        with open(spec, "w") as f:
+            json.dump({"orgs": [{"name": "hooli", "daily_limit": 7},
+                                {"name": "acme", "daily_limit": 3}]}, f)
+        try:
+            st = subprocess.run([EMUCTL, "start", d, "--orgs", spec],
+                                stdout=subprocess.DEVNULL).returncode
+            self.assertEqual(st, 0)
+            env = load_env(d)
+            self.assertEqual(env["SFEMU_ORGS"], "acme hooli")   # the default org first
+            limits = {}
+            for name in ("acme", "hooli"):
+                c = Client("emu.my.salesforce.com", env)
+                limits[name] = c.request("GET", "/__emu/stats?org=" + name)[2]["daily_limit"]
+                c.close()
+            self.assertEqual(limits, {"acme": 3, "hooli": 7})
+        finally:
+            subprocess.run([EMUCTL, "stop", d])
+            shutil.rmtree(d, ignore_errors=True)
 
 
 SF_TIME_RE = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000"

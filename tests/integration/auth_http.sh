@@ -31,6 +31,9 @@ PY
 for target in https://evil.example/services/data/v62.0/sobjects/Lead/describe \
 	https://login.salesforce.com.evil.example/x http://acme.my.salesforce.com/x; do
 	: >"$T/log"
+	# The background start truncates the port file later, on its own time: a
+	# stale port from the last round must not be read as this server's.
+	rm -f "$T/port"
 	python3 "$T/srv.py" "$SFEMU_DIR" "$T/log" "$target" >"$T/port" &
 	pid=$!
 	for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.2; done

@@ -114,6 +114,7 @@ def admin(orgs, org, method, path, query, body):
                                      "profile": u["profile"]} for u in org.users.values()]})
     if p == "/__emu/token" and method == "POST":
         uname = (data or {}).get("username") or org.integration["Username"]
+        org = orgs.by_username.get(uname, org)   # a username names its org
         u = org.by_username.get(uname)
         if not u:
             return Resp(400, {"error": "unknown user"})

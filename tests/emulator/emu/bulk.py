@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""Bulk API 2.0 ingest jobs (section 10)."""
+"""Bulk API 2.0 ingest jobs."""
 import csv
 import email.parser
 import email.policy
@@ -44,7 +44,7 @@ def bulk(ctx, method, parts, body, hdr):
         content = None
         ctype = hdr.get("Content-Type") or ""
         if ctype.lower().startswith("multipart/form-data"):
-            # small loads: job and CSV in one request, straight to UploadComplete (10.1)
+            # small loads: job and CSV in one request, straight to UploadComplete
             body, content = multipart_job(ctype, body)
         data, _ = jbody(body)
         if not isinstance(data, dict):

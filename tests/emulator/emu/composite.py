@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""Composite resources: graph (6.1), composite (6.2) and batch (6.5)."""
+"""Composite resources: graph, composite and batch."""
 import re
 import urllib.parse
 
@@ -323,7 +323,7 @@ def composite(ctx, method, body):
 
 
 def batch(ctx, method, body):
-    """Composite Batch (6.5): independent subrequests, each one counted (6.6)."""
+    """Composite Batch: independent subrequests, each one an API call."""
     if method != "POST":
         raise method_not_allowed(method, "POST")
     data, _ = jbody(body)

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""OAuth 2.0 (section 8): the token endpoint's flows, revoke, introspect, and
+"""OAuth 2.0: the token endpoint's flows, revoke, introspect, and
 the identity URL; the bearer token of a request."""
 import base64
 import hashlib
@@ -54,14 +54,7 @@ class Tokens:
         if gt == "urn:ietf:params:oauth:grant-type:jwt-bearer":
             return self.jwt_grant(form.get("assertion", ""))
         if gt == "client_credentials":
-            cid, sec = form.get("client_id"), form.get("client_secret")
-            auth = headers.get("Authorization", "")
-            if auth.startswith("Basic "):
-                try:
-                    cid, sec = base64.b64decode(auth[6:]).decode().split(":", 1)
-                    cid, sec = urllib.parse.unquote(cid), urllib.parse.unquote(sec)
-                except (ValueError, UnicodeDecodeError):
-                    raise OAuthError("invalid_client", "invalid client credentials")
+            cid, sec = client_credentials(form, headers)
             if cid != self.client_id:
                 raise OAuthError("invalid_client_id", "client identifier invalid")
             if not sec or not hmac.compare_digest(sec, self.client_secret):
@@ -141,6 +134,19 @@ class Tokens:
     def has_token(self, tok):
         """tok is an access or refresh token this org issued (valid or not)."""
         return tok in self.tokens or tok in self.refresh_tokens
+
+
+def client_credentials(form, headers):
+    """(client id, secret) of a client credentials request: HTTP Basic, or the
+    form's client_id and client_secret."""
+    auth = headers.get("Authorization", "")
+    if not auth.startswith("Basic "):
+        return form.get("client_id"), form.get("client_secret")
+    try:
+        cid, sec = base64.b64decode(auth[6:]).decode().split(":", 1)
+    except (ValueError, UnicodeDecodeError):
+        raise OAuthError("invalid_client", "invalid client credentials")
+    return urllib.parse.unquote(cid), urllib.parse.unquote(sec)
 
 
 def bearer(headers):
@@ -238,14 +244,10 @@ def login_org(orgs, path, body, headers):
             return ((isinstance(sub, str) and orgs.by_username.get(sub)) or
                     (isinstance(iss, str) and orgs.by_client_id.get(iss)) or orgs.default)
         if gt == "client_credentials":
-            cid = form.get("client_id")
-            auth = headers.get("Authorization", "")
-            if auth.startswith("Basic "):
-                try:
-                    cid = urllib.parse.unquote(base64.b64decode(auth[6:]).decode()
-                                               .split(":", 1)[0])
-                except (ValueError, UnicodeDecodeError):
-                    return orgs.default
+            try:
+                cid = client_credentials(form, headers)[0]
+            except OAuthError:
+                return orgs.default
             return orgs.by_client_id.get(cid) or orgs.default
         if gt == "refresh_token":
             return orgs.token_org(form.get("refresh_token")) or orgs.default

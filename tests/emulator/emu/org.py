@@ -25,8 +25,8 @@ DEFAULT_ORG = "acme"
 # My Domain, Lightning); all but the last are JWT audiences too
 DEFAULT_ORG_HOSTS = ("acme.my.site.com", "acme--dev.sandbox.my.salesforce.com",
                      "acme.lightning.force.com")
-# per-org settings (orgs JSON, POST /__emu/orgs) and the config key each sets
-SETTINGS = {"daily_limit": "daily_limit", "latency_ms": "latency_ms"}
+# an org's own settings (orgs JSON, POST /__emu/orgs): config keys, and faults
+ORG_SETTINGS = ("daily_limit", "latency_ms", "faults")
 
 
 @functools.lru_cache(maxsize=None)
@@ -114,14 +114,18 @@ class Org(Store, Describe, Validate, Records, Faults, Tokens):
         for k, v in (settings or {}).items():
             if k == "faults":
                 self.set_faults(v)
-            elif k in SETTINGS:
-                self.config[SETTINGS[k]] = int(v)
+            elif k in ORG_SETTINGS:
+                self.config[k] = int(v)
 
     def describe_org(self):
         """What a test needs to configure a client of this org (DIR/orgs.json)."""
         f = self.files
+        # what an org file's resolve setting needs: its own hosts and the login
+        # hosts (not every org's: a client of one org reaches no other)
+        resolve = ",".join("%s:%d:127.0.0.1" % (h, self.port) for h in self.hosts + (
+            "login.salesforce.com", "test.salesforce.com"))
         return {"name": self.name, "host": self.host, "hosts": list(self.hosts),
-                "instance_url": self.instance_url, "org_id": self.org_id,
+                "resolve": resolve, "instance_url": self.instance_url, "org_id": self.org_id,
                 "client_id": self.client_id,
                 "client_secret_file": os.path.join(f, "client_secret"),
                 "refresh_token_file": os.path.join(f, "refresh_token"),

@@ -6,7 +6,7 @@ import re
 import threading
 
 from .oauth import bearer, login_org
-from .org import DEFAULT_ORG, Org
+from .org import DEFAULT_ORG, ORG_SETTINGS, Org
 
 # a My Domain name: its host is NAME.my.salesforce.com, its variables
 # SFEMU_ORG_<NAME>_... (so no '-', which a My Domain could have)
@@ -35,7 +35,7 @@ class Orgs:
             raise ValueError("org name must match [a-z][a-z0-9]{0,39} (not emu): %r" % (name,))
         if (name == DEFAULT_ORG) != (not self.all):
             raise ValueError("the default org, %s, is the first one" % DEFAULT_ORG)
-        unknown = set(settings or {}) - {"daily_limit", "latency_ms", "faults"}
+        unknown = set(settings or {}) - set(ORG_SETTINGS)
         if unknown:
             raise ValueError("unknown org settings: %s" % ", ".join(sorted(unknown)))
         with self.lock:  # POST /__emu/orgs: one at a time

@@ -40,6 +40,11 @@ def comparable(f, v):
     return v.lower()
 
 
+# field types whose SOQL literals are not quoted, and the literal kind each takes
+UNQUOTED_LITERALS = {"datetime": "datetime", "date": "date", "int": "num", "double": "num",
+                     "currency": "num", "percent": "num", "boolean": "bool"}
+
+
 def literal_value(f, lit, q):
     t = f["type"]
     bad = SFError(400, "INVALID_FIELD", "\n%s\n\nvalue of filter criterion for field '%s' must "
@@ -47,20 +52,9 @@ def literal_value(f, lit, q):
                   % (q, f["name"], {"datetime": "dateTime"}.get(t, t)))
     if lit.kind == "null":
         return None
-    if t == "datetime":
-        if lit.kind != "datetime":
-            raise bad
-        return lit.value
-    if t == "date":
-        if lit.kind != "date":
-            raise bad
-        return lit.value
-    if t in ("int", "double", "currency", "percent"):
-        if lit.kind != "num":
-            raise bad
-        return lit.value
-    if t == "boolean":
-        if lit.kind != "bool":
+    kind = UNQUOTED_LITERALS.get(t)
+    if kind is not None:
+        if lit.kind != kind:
             raise bad
         return lit.value
     if lit.kind != "str":

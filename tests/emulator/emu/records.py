@@ -18,7 +18,7 @@ class Records:
     """Record writes (a mixin of org.Org, on Store, Describe and Validate)."""
 
     def complete_record(self, sobject, rid, vals, user, existing=None):
-        """Defaults, derived and audit fields (section 7 for Event).  A new record
+        """Defaults, derived and audit fields (Event's times).  A new record
         differs from the defaults only in vals and NEW_RECORD_KEYS (dump_fields)."""
         now = now_sf()
         if existing:
@@ -102,9 +102,11 @@ class Records:
                           "insufficient access rights on object id", [])
         vals = self.check_fields(ctx, sobject, body, op, raw, csv_mode)
         if ctx.take_lock_fault():
+            # the contended row named by an id no record gets (generated ids
+            # count from 1), so it never coincides with a record of the test
             raise SFError(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to "
                           "this record or 1 records: %s" % make_id(
-                              self.objects[sobject]["prefix"], 1, self.pod), [])
+                              self.objects[sobject]["prefix"], 0, self.pod), [])
         rid = vals.pop("Id", None) if op == "seed" else None
         explicit = bool(rid)
         rid = norm_id(rid) if rid else self.next_id(sobject)
@@ -229,7 +231,7 @@ def sobject_resource(ctx, method, parts, body, body_text, hdr, qs):
             org.delete(rid)
             return Resp(204)
         raise method_not_allowed(method, "GET,PATCH,HEAD,DELETE")
-    # /sobjects/{S}/{Field}/{value}: upsert by external ID (section 4.2)
+    # /sobjects/{S}/{Field}/{value}: upsert by external ID
     field, value = parts[1], "/".join(parts[2:])
     if method == "PATCH":
         data, raw = parsed(body, body_text)

@@ -85,7 +85,7 @@ def serve(org, h, method, path, query, body, entry):
         raise Cut()
     if "unavailable" in kinds:
         if any(f["spec"].get("html") for f in faults if f["kind"] == "unavailable"):
-            # edge/maintenance pages are not JSON (5.1)
+            # edge/maintenance pages are not JSON
             return Resp(503, "<html><head><title>Service Unavailable</title></head><body>"
                         "<h1>Service Unavailable</h1><p>The server is temporarily unable to "
                         "service your request. Please try again later.</p></body></html>",

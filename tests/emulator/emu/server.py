@@ -229,7 +229,8 @@ def write_env(d, port, orgs):
     for o in orgs.all:
         desc = o.describe_org()
         p = "SFEMU_ORG_%s_" % o.name.upper()
-        env += [(p + "HOST", desc["host"]), (p + "INSTANCE_URL", desc["instance_url"]),
+        env += [(p + "HOST", desc["host"]), (p + "RESOLVE", desc["resolve"]),
+                (p + "INSTANCE_URL", desc["instance_url"]),
                 (p + "ORG_ID", desc["org_id"]), (p + "CLIENT_ID", desc["client_id"]),
                 (p + "CLIENT_SECRET_FILE", desc["client_secret_file"]),
                 (p + "REFRESH_TOKEN_FILE", desc["refresh_token_file"]),

@@ -36,7 +36,7 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_sf_datetime(s):
-    """Accepted input forms (3.4): yyyy-MM-ddTHH:mm:ss[.SSS](Z|+HH:MM). -> aware dt"""
+    """Accepted input forms: yyyy-MM-ddTHH:mm:ss[.SSS](Z|+HH:MM). -> aware dt"""
     m = DT_RE.match(s) if isinstance(s, str) else None
     if not m:
         return None

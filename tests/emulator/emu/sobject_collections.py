@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""sObject Collections (6.3): create, update, delete, retrieve and upsert up to 200 records."""
+"""sObject Collections: create, update, delete, retrieve and upsert up to 200 records."""
 from .context import NO_TX
 from .errors import SFError, method_not_allowed, not_found
 from .ids import norm_id

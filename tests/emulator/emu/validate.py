@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: ISC
-"""Field values checked and coerced as Salesforce does on a write (sections 3.4, 4, 5.4)."""
+"""Field values checked and coerced as Salesforce does on a write."""
 import datetime as dt
 import re
 
