@@ -3,11 +3,22 @@
 # Modules and programs are found by wildcard, so adding lib/foo.c or bin/bar.c
 # needs no edit here.
 
-PREFIX    ?= /usr/local
-BINDIR    ?= $(PREFIX)/bin
-MANPREFIX ?= $(PREFIX)/share/man
-COMPDIR   ?= $(PREFIX)/share/bash-completion/completions
-DESTDIR   ?=
+# One version, in one place: the file VERSION.  Built from a git checkout, the
+# programs say which revision too ("0.2.0 (git abc1234)"); a tarball has no .git.
+VERSION  := $(shell cat VERSION)
+GITREV   := $(shell [ -e .git ] && git rev-parse --short HEAD 2>/dev/null)
+FULLVERSION = $(VERSION)$(if $(GITREV), (git $(GITREV)))
+
+PREFIX        ?= /usr/local
+BINDIR        ?= $(PREFIX)/bin
+LIBDIR        ?= $(PREFIX)/lib
+MANPREFIX     ?= $(PREFIX)/share/man
+COMPDIR       ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR        ?= $(PREFIX)/share/doc/sfpipe
+SYSCONFDIR    ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+LOCALSTATEDIR ?= $(if $(filter /usr,$(PREFIX)),/var,$(PREFIX)/var)
+UNITDIR       ?= $(LIBDIR)/systemd/system
+DESTDIR       ?=
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -18,6 +29,9 @@ LDFLAGS ?=
 DEBS = build-essential pkg-config libcurl4-openssl-dev libcjson-dev libsodium-dev \
        libssl-dev libsqlite3-dev libhiredis-dev check mandoc python3 openssl curl \
        redis-server redis-tools jq sqlite3 tzdata clang llvm libclang-rt-14-dev valgrind strace
+
+# What tests/package.sh (the Debian package's test, run by .ci/run) needs besides.
+PACKAGE_DEBS = debhelper dpkg-dev lintian fakeroot adduser
 
 PKGS = libcurl libcjson libsodium openssl sqlite3 hiredis
 WARN = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion \
@@ -36,7 +50,7 @@ PKGCF  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKGLIB := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECKCF  := $(shell pkg-config --cflags check 2>/dev/null)
 CHECKLIB := $(shell pkg-config --libs check 2>/dev/null)
-ALLCFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) $(PKGCF) -Ilib -MMD -MP
+ALLCFLAGS = $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(PKGCF) -Ilib -MMD -MP
 ALLLDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 LIB_SRC  = $(wildcard lib/*.c)
@@ -60,6 +74,16 @@ build/mode: FORCE
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) $(CHECKCF) -c -o $@ $<
+
+# The version is compiled into one object; build/<mode>/version remembers the
+# string it was built with, so a new commit rebuilds lib/version.o alone.
+$(BUILD)/version: FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(FULLVERSION)" ] || echo "$(FULLVERSION)" > $@
+
+$(BUILD)/lib/version.o: lib/version.c $(BUILD)/version
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -DSFP_VERSION_STRING='"$(FULLVERSION)"' -c -o $@ $<
 
 $(LIB): $(LIB_OBJ) build/mode
 	rm -f $@
@@ -96,6 +120,11 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash examples/demo.sh
 
+# Build the Debian package and install, upgrade and purge it here (root; CI).
+package: deps
+	@sh tests/deps.sh $(PACKAGE_DEBS)
+	@bash tests/package.sh
+
 bench: deps all
 	@sh tests/bench/run-all
 
@@ -105,22 +134,53 @@ fuzz:
 lint:
 	@sh tests/lint.sh
 
+# Paths in the example files and units follow the directories given here.
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g'
+UNITS = $(wildcard examples/systemd/*.service examples/systemd/*.timer)
+# Example configuration under SYSCONFDIR/sfpipe: *.example files only, and an
+# existing one is never overwritten (it may be the operator's edited copy).
+CONF_EXAMPLES = env org.json mapping.json
+
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man7 $(DESTDIR)$(COMPDIR)
-	for p in $(PROGS); do cp -f $$p $(DESTDIR)$(BINDIR)/ && chmod 755 $(DESTDIR)$(BINDIR)/$${p#bin/}; done
-	for m in $(wildcard man/*.1); do cp -f $$m $(DESTDIR)$(MANPREFIX)/man1/ && chmod 644 $(DESTDIR)$(MANPREFIX)/man1/$${m#man/}; done
-	for m in $(wildcard man/*.7); do cp -f $$m $(DESTDIR)$(MANPREFIX)/man7/ && chmod 644 $(DESTDIR)$(MANPREFIX)/man7/$${m#man/}; done
-	if [ -f examples/completion.bash ]; then for p in $(PROGS); do cp -f examples/completion.bash $(DESTDIR)$(COMPDIR)/$${p#bin/}; done; fi
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man7 $(DESTDIR)$(COMPDIR) \
+	    $(DESTDIR)$(LIBDIR)/sfpipe $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/sfpipe
+	for p in $(PROGS); do install -m 755 $$p $(DESTDIR)$(BINDIR)/; done
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANPREFIX)/man1/
+	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(MANPREFIX)/man7/
+	for p in $(PROGS); do install -m 644 examples/completion.bash $(DESTDIR)$(COMPDIR)/$${p#bin/}; done
+	sed -e '1s|^#!/usr/bin/env bash|#!/bin/bash|' examples/pipeline.sh > $(DESTDIR)$(LIBDIR)/sfpipe/pipeline
+	chmod 755 $(DESTDIR)$(LIBDIR)/sfpipe/pipeline
+	for u in $(UNITS); do $(SUBST) $$u > $(DESTDIR)$(UNITDIR)/$${u##*/} && chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+	$(SUBST) examples/crontab > $(DESTDIR)$(DOCDIR)/examples/crontab
+	for f in booking.json bookings.jsonl describe.json keyring.json mapping.json org.json; do \
+	    install -m 644 examples/$$f $(DESTDIR)$(DOCDIR)/examples/; done
+	install -m 644 README.md NEWS $(DESTDIR)$(DOCDIR)/
+	for f in $(CONF_EXAMPLES); do t=$(DESTDIR)$(SYSCONFDIR)/sfpipe/$$f.example; \
+	    [ -e $$t ] || { $(SUBST) examples/$$f > $$t && chmod 644 $$t; }; done
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$${p#bin/} $(DESTDIR)$(COMPDIR)/$${p#bin/}; done
 	for m in $(MANS); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$${m#man/} $(DESTDIR)$(MANPREFIX)/man7/$${m#man/}; done
+	rm -f $(DESTDIR)$(LIBDIR)/sfpipe/pipeline
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+	rm -rf $(DESTDIR)$(DOCDIR)
+	# An example the operator has edited is theirs: only unchanged ones go.
+	for f in $(CONF_EXAMPLES); do t=$(DESTDIR)$(SYSCONFDIR)/sfpipe/$$f.example; \
+	    $(SUBST) examples/$$f | cmp -s - $$t && rm -f $$t; done; true
+	-rmdir $(DESTDIR)$(LIBDIR)/sfpipe $(DESTDIR)$(SYSCONFDIR)/sfpipe 2>/dev/null
+
+# A reproducible source tarball of the committed tree: git archive stamps each
+# file with the commit's time, gzip -n leaves out its own name and time.
+dist:
+	git archive --format=tar --prefix=sfpipe-$(VERSION)/ HEAD | gzip -n -9 > sfpipe-$(VERSION).tar.gz
+	@echo sfpipe-$(VERSION).tar.gz
 
 clean:
 	rm -rf build $(LIB) $(PROGS)
 
 FORCE:
-.PHONY: all check unit demo bench fuzz lint install uninstall clean deps FORCE
+.PHONY: all check unit demo bench fuzz lint install uninstall dist package clean deps FORCE
 .PRECIOUS: $(BUILD)/%.o
 
 -include $(shell find build -name '*.d' 2>/dev/null)

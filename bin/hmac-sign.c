@@ -20,7 +20,7 @@ static void
 usage(FILE *fp)
 {
 	(void)fprintf(fp,
-	    "usage: hmac-sign -k keyring -t tenant [-l | --raw] [-H] [--id id] [--timestamp secs] [--pretty]\n"
+	    "usage: hmac-sign -k keyring -t tenant [-l | --raw] [-Hq] [--id id] [--timestamp secs] [--pretty]\n"
 	    "       hmac-sign -k keyring -t tenant --scheme rfc9421 --method M --url URL\n"
 	    "       hmac-sign -k keyring -t tenant --new-key [--key-id id]\n"
 	    "  -k, --keyring FILE   keyring (JSON, mode 0600)\n"
@@ -34,6 +34,7 @@ usage(FILE *fp)
 	    "      --method M, --url URL   the request RFC 9421 signs\n"
 	    "      --new-key        add a fresh 32-byte secret for the tenant (never shown)\n"
 	    "      --key-id ID      id of the new key (default: the UTC time)\n"
+	    "  -q, --quiet          only errors on stderr\n"
 	    "  -h, --help, -V, --version\n%s", SFP_EXIT_HELP);
 }
 
@@ -47,7 +48,7 @@ main(int argc, char **argv)
 		{ "scheme", required_argument, NULL, 'S' }, { "method", required_argument, NULL, 'm' },
 		{ "url", required_argument, NULL, 'u' }, { "new-key", no_argument, NULL, 'n' },
 		{ "key-id", required_argument, NULL, 'K' }, { "pretty", no_argument, NULL, 'p' },
-		{ "raw", no_argument, NULL, 'r' },
+		{ "raw", no_argument, NULL, 'r' }, { "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -60,7 +61,7 @@ main(int argc, char **argv)
 
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
-	while ((c = getopt_long(argc, argv, "k:t:lHhV", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:t:lHqhV", lo, NULL)) != -1) {
 		switch (c) {
 		case 'k': o.keyring = optarg; break;
 		case 't': o.tenant = optarg; break;
@@ -88,6 +89,7 @@ main(int argc, char **argv)
 		case 'n': new_key = 1; break;
 		case 'K': key_id = optarg; break;
 		case 'p': o.pretty = 1; break;
+		case 'q': sfp_cli_set_quiet(); break;
 		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;

@@ -38,6 +38,7 @@ usage(FILE *fp)
 	    "      --rejects FILE      also append refusals to FILE\n"
 	    "      --now N             take N as the time (tests)\n"
 	    "      --batch N           ids per replay-store commit (default 4096)\n"
+	    "  -q, --quiet             only errors on stderr\n"
 	    "  -h, --help, -V, --version\n%s", SFP_EXIT_HELP);
 }
 
@@ -54,7 +55,8 @@ main(int argc, char **argv)
 		{ "pretty", no_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
 		{ "raw", no_argument, NULL, 'W' }, { "tagged", no_argument, NULL, 'G' },
 		{ "redis-auth", required_argument, NULL, 'A' }, { "redis-ca", required_argument, NULL, 'C' },
-		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
+		{ "version", no_argument, NULL, 'V' }, { "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct sfp_hverify_opts o = { .now = -1 };
 	struct sfp_hverify_stats stats = { 0, 0 };
@@ -65,7 +67,7 @@ main(int argc, char **argv)
 
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
-	while ((c = getopt_long(argc, argv, "k:t:ehV", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:t:eqhV", lo, NULL)) != -1) {
 		switch (c) {
 		case 'k': o.keyring = optarg; break;
 		case 't': o.tenant = optarg; break;
@@ -84,6 +86,7 @@ main(int argc, char **argv)
 		case 'r': o.replay_store = optarg; break;
 		case 'R': o.rejects = optarg; break;
 		case 'p': o.pretty = 1; break;
+		case 'q': sfp_cli_set_quiet(); break;
 		case 'W': o.raw = 1; break;
 		case 'A': o.redis.auth_file = optarg; break;
 		case 'C': o.redis.ca_file = optarg; break;
@@ -118,7 +121,7 @@ main(int argc, char **argv)
 	}
 	st = sfp_hmac_verify_run(&o, STDIN_FILENO, stdout, &stats, &f);
 	if (st == SFP_E_ITEM)
-		(void)fprintf(stderr, "%s: %zu of %zu refused (see stdout)\n", prog, stats.refused,
+		sfp_cli_note(prog, "%zu of %zu refused (see stdout)", stats.refused,
 		    stats.refused + stats.accepted);
 	else if (st != SFP_OK)
 		sfp_fail_print(&f, prog, stderr);

@@ -10,9 +10,11 @@
 #include "cli.h"
 #include "create.h"
 #include "exit.h"
+#include "report.h"
 static const char *prog = "sf-create";
 struct sfcreate_opts {
 	struct sfp_create_main m;
+	const char *report;
 	long jobs, pct;
 	struct sfp_create_opts c;
 };
@@ -20,11 +22,11 @@ static void
 usage(FILE *fp)
 {
 	(void)fprintf(fp,
-	    "usage: %s [-nb] [-j N] [-m PCT] [-r FILE] [-o FILE] [-t NAME] [-p] < plans\n"
-	    "       %s -T DIR [-nb] [-j N] [-m PCT] [-r FILE] [-p] < plans\n"
+	    "usage: %s [-nbq] [-j N] [--max-api-usage PCT] [-r FILE] [-o FILE] [-t NAME] [-p] < plans\n"
+	    "       %s -T DIR [-nbq] [-j N] [--max-api-usage PCT] [-r FILE] [-p] < plans\n"
 	    "       %s [-n] [-u Field=Value] [-d FILE] [-o FILE] SOBJECT Field=Value...\n"
 	    "  -j, --jobs N             requests in flight at once, 1 to 16 (default 4)\n"
-	    "  -m, --max-api-usage PCT  stop before the org's daily api usage passes PCT %%\n"
+	    "      --max-api-usage PCT  stop before the org's daily api usage passes PCT %%\n"
 	    "  -r, --rejects FILE       also append failed and unsent plans to FILE\n"
 	    "  -n, --dry-run            print the requests that would be sent; send nothing\n"
 	    "  -b, --bulk               one-record plans without references via Bulk API 2.0\n"
@@ -34,8 +36,9 @@ usage(FILE *fp)
 	    "  -T, --tenants DIR        each plan to its own tenant's org (see sfpipe(7))\n"
 	    "  -t, --tenant NAME        without -T: the one tenant plans may name\n"
 	    "  -p, --pretty             indent the output for people\n"
-	    "  -h, --help               this help\n"
-	    "  -V, --version            the version\n" SFP_EXIT_HELP, prog, prog, prog);
+	    "      --report FILE        the run's summary for machines: JSON, or Prometheus if *.prom\n"
+	    "  -q, --quiet              only errors on stderr (no progress, no summary)\n"
+	    "  -h, --help, -V, --version\n" SFP_EXIT_HELP, prog, prog, prog);
 }
 static void
 progress(void *ctx, const struct sfp_create_stats *st)
@@ -55,11 +58,12 @@ main(int argc, char *argv[])
 		{ "org", required_argument, NULL, 'o' }, { "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ "bulk", no_argument, NULL, 'b' }, { "tenants", required_argument, NULL, 'T' },
-		{ "tenant", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 }
+		{ "tenant", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
+		{ "report", required_argument, NULL, 'R' }, { NULL, 0, NULL, 0 }
 	};
 	struct sfcreate_opts o;
 	struct sfp_create_stats stats;
-	struct sfp_fail f;
+	struct sfp_fail f, rf;
 	enum sfp_status st;
 	long v = 0;
 	int ch;
@@ -68,12 +72,12 @@ main(int argc, char *argv[])
 	sfp_fail_clear(&f);
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
-	while ((ch = getopt_long(argc, argv, "+j:m:r:nbu:d:o:T:t:phV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+j:r:nbu:d:o:T:t:pqhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': case 'm':
 			if (sfp_parse_long(optarg, 1, ch == 'j' ? 16 : 100, &v) != 0) {
-				sfp_cli_usage_error(prog, "-%c %s: expected a number from 1 to %d",
-				    ch, optarg, ch == 'j' ? 16 : 100);
+				sfp_cli_usage_error(prog, "--%s %s: expected a number from 1 to %d",
+				    ch == 'j' ? "jobs" : "max-api-usage", optarg, ch == 'j' ? 16 : 100);
 				return SFP_EXIT_USAGE;
 			}
 			*(ch == 'j' ? &o.jobs : &o.pct) = v;
@@ -87,6 +91,8 @@ main(int argc, char *argv[])
 		case 'T': o.m.tenants = optarg; break;
 		case 't': o.c.tenant = optarg; break;
 		case 'p': o.m.pretty = 1; break;
+		case 'q': sfp_cli_set_quiet(); break;
+		case 'R': o.report = optarg; break;
 		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;
@@ -103,18 +109,14 @@ main(int argc, char *argv[])
 		o.m.sobject = argv[optind], o.m.assign = (const char *const *)(argv + optind + 1),
 		    o.m.nassign = (size_t)(argc - optind - 1);
 	o.c.jobs = (size_t)o.jobs, o.c.max_api_usage = (int)o.pct;
-	o.c.progress = isatty(STDERR_FILENO) ? progress : NULL, o.c.progress_ctx = stderr;
+	o.c.progress = isatty(STDERR_FILENO) && !sfp_cli_is_quiet() ? progress : NULL, o.c.progress_ctx = stderr;
 	st = sfp_create_main(&o.m, &o.c, &stats, &f);
 	if (o.c.progress)
 		(void)fputc('\n', stderr);
-	if (!o.c.dry_run && stats.api_max > 0)   /* usage after the run, for cron logs */
-		(void)fprintf(stderr, "%s: %lu of %lu plans failed; api usage: %ld/%ld (%.1f%%), "
-		    "%lu requests sent\n", prog, stats.failed, stats.plans, stats.api_used,
-		    stats.api_max, 100.0 * (double)stats.api_used / (double)stats.api_max,
-		    stats.requests);
-	else if (!o.c.dry_run && stats.sessions > 0)   /* each org's usage is its own */
-		(void)fprintf(stderr, "%s: %lu of %lu plans failed; %lu requests sent over %lu org "
-		    "sessions\n", prog, stats.failed, stats.plans, stats.requests, stats.sessions);
+	if (!o.c.dry_run && sfp_report_create(prog, o.report, o.c.tenant, &stats, &rf) != SFP_OK) {
+		sfp_fail_print(&rf, prog, stderr);
+		st = sfp_status_worst(st, SFP_E_IO);
+	}
 	if (st != SFP_OK && st != SFP_E_ITEM)
 		sfp_fail_print(&f, prog, stderr);
 	st = sfp_status_worst(st, sfp_cli_finish_stdout(prog));

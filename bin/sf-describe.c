@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "exit.h"
+#include "describe_fetch.h"
 #include "org.h"
 #include "sfapi.h"
 #include "stream.h"
@@ -20,8 +21,8 @@ usage(FILE *fp)
 {
 	(void)fprintf(fp,
 	    "usage: sf-describe [--org file] [--flow name] [--no-cache] [--offline]\n"
-	    "                   [--raw | --template] [--createable] [--pretty] [sobject ...]\n"
-	    "       sf-describe --tenants DIR [--flow name] [--no-cache] [sobject ...]\n"
+	    "                   [--raw | --template] [--createable] [--pretty] [-q] [sobject ...]\n"
+	    "       sf-describe --tenants DIR [--flow name] [--no-cache] [-q] [sobject ...]\n"
 	    "  (no sobject)     the sObjects the user can see, one line each\n"
 	    "      --org FILE   org settings (JSON; sf org display --json accepted)\n"
 	    "      --flow NAME  token, jwt, refresh or client (default: from the settings)\n"
@@ -33,6 +34,7 @@ usage(FILE *fp)
 	    "      --pretty     indented JSON for people\n"
 	    "      --tenants DIR  refresh every DIR/<tenant>/describe.json (default: the\n"
 	    "                   sObjects of its mapping.json); one line per tenant\n"
+	    "  -q, --quiet      only errors on stderr (no cache notes)\n"
 	    "  -h, --help, -V, --version\n%s", SFP_EXIT_HELP);
 }
 
@@ -51,7 +53,7 @@ note(void *ctx, const char *sobject, const struct sfp_cache_info *info, const st
 	if (info->source == 0)
 		return;
 	if (info->age_s >= 0)
-		(void)fprintf(stderr, "%s: %s: from the cache, %ldh%02ldm old (%s)\n", prog, sobject,
+		sfp_cli_note(prog, "%s: from the cache, %ldh%02ldm old (%s)", sobject,
 		    info->age_s / 3600, info->age_s / 60 % 60,
 		    info->source == 1 ? "not modified since" : "offline, not revalidated");
 }
@@ -77,7 +79,7 @@ tenants_run(const char *dir, const char *const *sobjects, size_t n, int flags, c
 		    f);
 	sfp_tenants_free(ts);
 	if (st == SFP_E_ITEM)
-		(void)fprintf(stderr, "%s: some tenants' catalogs were not refreshed\n", prog);
+		sfp_cli_note(prog, "some tenants' catalogs were not refreshed");
 	return st;
 }
 
@@ -91,7 +93,7 @@ main(int argc, char **argv)
 		{ "template", no_argument, NULL, 't' }, { "pretty", no_argument, NULL, 'p' },
 		{ "tenants", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+		{ "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 }
 	};
 	struct sfp_describe_opts o = { 0 };
 	const char *org_file = NULL, *flow = NULL, *tenants = NULL;
@@ -104,7 +106,7 @@ main(int argc, char **argv)
 
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
-	while ((c = getopt_long(argc, argv, "hV", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qhV", lo, NULL)) != -1) {
 		switch (c) {
 		case 'o': org_file = optarg; break;
 		case 'F': flow = optarg; break;
@@ -115,6 +117,7 @@ main(int argc, char **argv)
 		case 't': o.template_ = 1; break;
 		case 'p': pretty = 1; break;
 		case 'T': tenants = optarg; break;
+		case 'q': sfp_cli_set_quiet(); break;
 		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;

@@ -22,19 +22,19 @@ usage(FILE *fp)
 {
 	(void)fprintf(fp,
 	    "usage: %s --from TIME --to TIME [--tz ZONE] [--slots MINUTES [--hours HH:MM-HH:MM]\n"
-	    "       [--days DAYS]] [--org FILE | --tenant NAME [--tenants DIR]] [--pretty]\n"
+	    "       [--days DAYS]] [--org FILE | --tenant NAME [--tenants DIR]] [--pretty] [-q]\n"
 	    "       [USERID ...] [< userids]\n"
 	    "  -f, --from TIME      start of the window (ISO 8601; without offset: in ZONE)\n"
-	    "  -t, --to TIME        end of the window, at most 366 days after --from\n"
+	    "      --to TIME        end of the window, at most 366 days after --from\n"
 	    "  -z, --tz ZONE        the hosts' time zone for all-day events and hours (UTC)\n"
 	    "  -s, --slots MINUTES  also list free slots of this length (5-1440)\n"
-	    "  -H, --hours RANGE    working hours for slots (09:00-17:00)\n"
-	    "  -d, --days DAYS      working days for slots (mon-fri; e.g. mon,wed or all)\n"
+	    "      --hours RANGE    working hours for slots (09:00-17:00)\n"
+	    "      --days DAYS      working days for slots (mon-fri; e.g. mon,wed or all)\n"
 	    "  -o, --org FILE       org settings (see sfpipe(7))\n"
-	    "  -n, --tenant NAME    act for tenant NAME of --tenants DIR (or SFPIPE_TENANTS)\n"
+	    "      --tenant NAME    act for tenant NAME of --tenants DIR (or SFPIPE_TENANTS)\n"
 	    "  -p, --pretty         indent the output for people\n"
-	    "  -h, --help           this help\n"
-	    "  -V, --version        the version\n" SFP_EXIT_HELP, prog);
+	    "  -q, --quiet          only errors on stderr\n"
+	    "  -h, --help, -V, --version\n" SFP_EXIT_HELP, prog);
 }
 
 static enum sfp_status
@@ -55,7 +55,7 @@ run(const struct sfp_fb_args *a, const char *orgfile, const char *const tenant[2
 	struct sfp_sf *sf = NULL;
 	struct sfp_writer w;
 	enum sfp_status st;
-	char place[32];
+	char place[32], self[19];
 	size_t refused = 0;
 	int i;
 
@@ -79,14 +79,19 @@ run(const struct sfp_fb_args *a, const char *orgfile, const char *const tenant[2
 	st = tenant[1] != NULL ? sfp_tenant_org_for(tenant[0], tenant[1], &org, f) :
 	    sfp_org_load(&org, orgfile, NULL, 0, f);
 	sfp_writer_init(&w, stdout, "<stdout>", pretty);
-	/* A bound mailbox asks only about its own user (nothing is sent for others). */
+	/* A bound mailbox asks only about its own user (nothing is sent for others,
+	 * not even the login when no host is left). */
 	if (st == SFP_OK && org.user_id[0] != '\0')
 		st = sfp_fb_keep_bound(&u, org.user_id, &w, &refused, f);
 	if (st == SFP_OK)
 		st = sfp_sf_open(&org, &sf, f);
 	sfp_org_fini(&org);
-	if (st == SFP_OK && u.n > 0)
+	/* Logged in first: whose calendar the session sees in full depends on who it is. */
+	if (st == SFP_OK && u.n > 0 && (st = sfp_sf_login(sf, f)) == SFP_OK) {
+		sfp_sf_user_id(sf, self);
+		o.self_id = self;
 		st = sfp_freebusy_run(&u, &o, query, sf, &w, NULL, f);
+	}
 	if (st == SFP_OK && refused > 0)
 		st = sfp_fail_set(f, SFP_E_ITEM, "not-bound-user", NULL,
 		    "%zu hosts refused: not the mailbox's user", refused);
@@ -110,7 +115,7 @@ main(int argc, char *argv[])
 		{ "org", required_argument, NULL, 'o' }, { "pretty", no_argument, NULL, 'p' },
 		{ "tenant", required_argument, NULL, 'n' }, { "tenants", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+		{ "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 }
 	};
 	struct sfp_fb_args o = { NULL, NULL, NULL, NULL, NULL, NULL };
 	const char *org = NULL, *tenant[2] = { NULL, NULL };
@@ -121,7 +126,7 @@ main(int argc, char *argv[])
 
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
-	while ((ch = getopt_long(argc, argv, "f:t:z:s:H:d:o:n:phV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "f:z:s:o:pqhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f': o.from = optarg; break;
 		case 't': o.to = optarg; break;
@@ -132,6 +137,7 @@ main(int argc, char *argv[])
 		case 'o': org = optarg; break;
 		case 'T': case 'n': tenant[ch == 'n'] = optarg; break;
 		case 'p': pretty = 1; break;
+		case 'q': sfp_cli_set_quiet(); break;
 		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;

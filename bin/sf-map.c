@@ -32,11 +32,11 @@ usage(FILE *fp)
 	    "  -d, --describe FILE  the field catalog written by sf-describe\n"
 	    "  -m, --mapping FILE   the mapping (see sf-map(1))\n"
 	    "  -c, --check          check the mapping against the catalog and stop\n"
-	    "  -t, --tenants DIR    each tagged item mapped by DIR/<tenant>/mapping.json\n"
+	    "  -T, --tenants DIR    each tagged item mapped by DIR/<tenant>/mapping.json\n"
 	    "  -r, --rejects FILE   also append every failed booking to FILE\n"
 	    "  -p, --pretty         indent the output for people\n"
-	    "  -h, --help           this help\n"
-	    "  -V, --version        the version\n" SFP_EXIT_HELP, prog, prog, prog);
+	    "  -q, --quiet          only errors on stderr (no summary)\n"
+	    "  -h, --help, -V, --version\n" SFP_EXIT_HELP, prog, prog, prog);
 }
 
 static void
@@ -103,8 +103,7 @@ run(const struct sfmap_opts *o, struct sfp_fail *f)
 		rfp = NULL;
 	}
 	if (st == SFP_E_ITEM)
-		(void)fprintf(stderr, "%s: %lu of %lu bookings failed\n", prog, counts.failed,
-		    counts.in);
+		sfp_cli_note(prog, "%lu of %lu bookings failed", counts.failed, counts.in);
 done:
 	if (rfp != NULL)
 		(void)fclose(rfp);
@@ -120,8 +119,9 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "describe", required_argument, NULL, 'd' }, { "mapping", required_argument, NULL, 'm' },
-		{ "check", no_argument, NULL, 'c' }, { "tenants", required_argument, NULL, 't' },
+		{ "check", no_argument, NULL, 'c' }, { "tenants", required_argument, NULL, 'T' },
 		{ "rejects", required_argument, NULL, 'r' }, { "pretty", no_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -132,14 +132,15 @@ main(int argc, char *argv[])
 
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
-	while ((ch = getopt_long(argc, argv, "d:m:ct:r:phV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:m:cT:r:pqhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': o.describe = optarg; break;
 		case 'm': o.mapping = optarg; break;
 		case 'c': o.check = 1; break;
-		case 't': o.tenants = optarg; break;
+		case 'T': o.tenants = optarg; break;
 		case 'r': o.rejects = optarg; break;
 		case 'p': o.pretty = 1; break;
+		case 'q': sfp_cli_set_quiet(); break;
 		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;

@@ -10,24 +10,39 @@
 # bookings and creates the records, then shows what exists in the org, what
 # was refused and why, and the API calls spent.  Exit 0 when all of that came
 # out as it should.  The emulator stops on exit, Ctrl-C included.
+#
+# Every command after a "$ " is printed exactly as it is then run, in the
+# demo's directory, so it can be copied.  DEMO_KEEP=DIR keeps everything the
+# demo made in DIR (a new or empty directory); NO_COLOR turns colour off.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 EX="$ROOT/examples"
 export PATH="$ROOT/bin:$PATH"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/sfpipe-demo.XXXXXX")
+if [ -n "${DEMO_KEEP:-}" ]; then
+	mkdir -p "$DEMO_KEEP" && WORK=$(cd "$DEMO_KEEP" && pwd) || exit 6
+	if [ -n "$(ls -A "$WORK")" ]; then echo "demo: DEMO_KEEP=$DEMO_KEEP: not empty" >&2; exit 2; fi
+else
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/sfpipe-demo.XXXXXX")
+fi
 export SFPIPE_CACHE_DIR="$WORK/cache"
 
 cleanup() {
 	"$ROOT/tests/emulator/emuctl" stop "$WORK/emu" >/dev/null 2>&1
-	rm -rf "$WORK"
+	if [ -n "${DEMO_KEEP:-}" ]; then echo "demo: everything it made is kept in $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'echo; echo "demo: interrupted"; exit 130' INT TERM
 
-if [ -t 1 ]; then B=$'\e[1m' D=$'\e[2m' R=$'\e[0m'; else B= D= R=; fi
+# Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org).
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then B=$'\e[1m' D=$'\e[2m' R=$'\e[0m'; else B= D= R=; fi
 step() { printf '\n%s== %s%s\n' "$B" "$*" "$R"; }
-run() { printf '%s$ %s%s\n' "$D" "$*" "$R"; }
+# run 'COMMAND': print it, then run exactly that text in the demo's directory;
+# the exit status of each command of a pipeline is left in .pipestatus.
+run() {
+	printf '%s$ %s%s\n' "$D" "$1" "$R"
+	(cd "$WORK" && eval "$1"$'\n''_st=("${PIPESTATUS[@]}"); echo "${_st[*]}" >.pipestatus; exit "${_st[-1]}"')
+}
 problems=0
 # expect DESC GOT WANT: the demo checks the story it tells.
 expect() {
@@ -53,47 +68,38 @@ echo "org:  $SF_INSTANCE_URL (integration user $SF_USERNAME, JWT bearer flow)"
 
 step "1. The partner portal signs four bookings for tenant acme (hmac-sign)"
 cp "$EX/keyring.json" "$WORK/keys.json" && chmod 600 "$WORK/keys.json"
-run "hmac-sign --keyring keys.json --tenant acme --lines < bookings.jsonl > spool.jsonl"
-hmac-sign --keyring "$WORK/keys.json" --tenant acme --lines \
-	<"$EX/bookings.jsonl" >"$WORK/signed.jsonl" || exit 6
-# An attacker changes the company in bk-1043's body, and sends bk-1042 again.
-sed -n 1,1p "$WORK/signed.jsonl" >"$WORK/spool.jsonl"
-sed -n 2,2p "$WORK/signed.jsonl" | sed 's/Initech/Evil Corp/' >>"$WORK/spool.jsonl"
-sed -n '3,$p' "$WORK/signed.jsonl" >>"$WORK/spool.jsonl"
-sed -n 1,1p "$WORK/signed.jsonl" >>"$WORK/spool.jsonl"
+cp "$EX/bookings.jsonl" "$EX/mapping.json" "$WORK/"
+run "hmac-sign --keyring keys.json --tenant acme --lines < bookings.jsonl > signed.jsonl" || exit 6
+echo "An attacker changes the company in bk-1043's body, and sends bk-1042 again:"
+run "{ sed -n 1p signed.jsonl; sed -n 2p signed.jsonl | sed 's/Initech/Evil Corp/'; sed -n '3,\$p' signed.jsonl; sed -n 1p signed.jsonl; } > spool.jsonl"
 echo "spool: $(wc -l <"$WORK/spool.jsonl") envelopes, bk-1043 altered in transit, bk-1042 sent twice"
 
 step "2. The receiving server verifies them (hmac-verify)"
-run "hmac-verify --keyring keys.json < spool.jsonl > bookings.jsonl"
-hmac-verify --keyring "$WORK/keys.json" --replay-store "$WORK/replay.db" \
-	<"$WORK/spool.jsonl" >"$WORK/verify.out" 2>"$WORK/verify.err"
+run "hmac-verify --keyring keys.json < spool.jsonl > verify.out 2> verify.err"
 rc=$?
-echo "exit $rc (1: some refused); refusals:"
-grep '"ok":false' "$WORK/verify.out" | jq -r '"  tenant \(.tenant // "?") message \(.id // "?")  \(.error.code): \(.error.message)"'
+echo "exit $rc (1: some refused); refusals, by the booking each message carries:"
+# The booking id of a refused message is what its (unverified) body claims.
+grep '"ok":false' "$WORK/verify.out" | jq -r '"  booking \((.input.body | if type == "string" then (fromjson? // {}) else . end | .id) // "?")  \(.error.code): \(.error.message)  (tenant \(.tenant // "?"), message \(.id // "?"))"'
 grep -v '"ok":false' "$WORK/verify.out" >"$WORK/verified.jsonl"
 expect "hmac-verify exit" "$rc" 1
 expect "refused as bad-signature" "$(grep -c '"code":"bad-signature"' "$WORK/verify.out")" 1
 expect "refused as replayed" "$(grep -c '"code":"replayed"' "$WORK/verify.out")" 1
 
 step "3. What may the integration user see and create? (sf-describe)"
-run "sf-describe Lead Event EventRelation Booking__c > describe.json"
-sf-describe Lead Event EventRelation Booking__c >"$WORK/describe.json" 2>"$WORK/describe.err" || {
+run "sf-describe Lead Event EventRelation Booking__c > describe.json 2> describe.err" || {
 	cat "$WORK/describe.err" >&2; exit 5; }
 jq -r '"  \(.name): \(.fields | length) fields visible, \([.fields[] | select(.createable)] | length) createable, required on create: \([.fields[] | select(.required) | .name] | join(", ") | if . == "" then "none" else . end)"' "$WORK/describe.json"
 echo "  (hidden from this user: Lead.AnnualRevenue, Lead.Rating; read-only: Lead.NumberOfEmployees)"
 
 step "4. Is the customer's mapping valid for this user? (sf-map --check)"
-run "sf-map --check --describe describe.json --mapping mapping.json"
-sf-map --check --describe "$WORK/describe.json" --mapping "$EX/mapping.json" && echo "  mapping OK"
+run "sf-map --check --describe describe.json --mapping mapping.json" && echo "  mapping OK"
 
 step "5. Bookings into plans (sf-map), plans into records (sf-create)"
-run "sf-map --describe describe.json --mapping mapping.json < bookings.jsonl | sf-create --rejects rejects.jsonl > results.jsonl"
-sf-map --describe "$WORK/describe.json" --mapping "$EX/mapping.json" <"$WORK/verified.jsonl" 2>"$WORK/map.err" |
-	sf-create --rejects "$WORK/rejects.jsonl" >"$WORK/results.jsonl" 2>"$WORK/create.err"
-rcs=("${PIPESTATUS[@]}")
+run "sf-map --describe describe.json --mapping mapping.json < verified.jsonl 2> map.err | sf-create --rejects rejects.jsonl > results.jsonl 2> create.err"
+read -r -a rcs <"$WORK/.pipestatus"
 echo "sf-map exit ${rcs[0]}, sf-create exit ${rcs[1]} (1: some bookings failed, each reported)"
-jq -r 'if .ok then "  \(.id)  created: \([.records | to_entries[] | "\(.key)=\(.value.id)"] | join(" "))"
-       else "  \(.id)  FAILED \(.error.code) at \(.error.place // .error.ref // "?"): \(.error.message)" end' \
+jq -r 'if .ok then "  booking \(.id)  created: \([.records | to_entries[] | "\(.key)=\(.value.id)"] | join(" "))"
+       else "  booking \(.id)  FAILED \(.error.code) at \(.error.place // .error.ref // "?"): \(.error.message)" end' \
 	"$WORK/results.jsonl"
 expect "bookings created" "$(grep -c '"ok":true' "$WORK/results.jsonl")" 2
 expect "bookings failed in mapping" "$(grep -c '"ok":false' "$WORK/results.jsonl")" 1

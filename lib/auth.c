@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 #include "compat.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -173,6 +179,8 @@ hint_for(enum sfp_flow flow, const char *err, const char *desc)
 		    "SF_CLIENT_ID and SF_CLIENT_SECRET_FILE" : "SF_CLIENT_ID";
 	if (contains_ci(desc, "audience"))
 		return "SF_AUDIENCE";
+	if (contains_ci(desc, "not supported on this domain"))
+		return "SF_INSTANCE_URL or SF_LOGIN_URL: this flow works only on the org's my domain";
 	if (contains_ci(desc, "client credentials user"))
 		return "the connected app's run-as user";
 	if (contains_ci(desc, "approved"))
@@ -269,15 +277,26 @@ form_adds(struct form *fm, const char *key, const char *val)
 
 /* ---- the flows ---- */
 
+/* A token response (or the cache file, which has the same shape) into out.
+ * When refresh_out is not NULL and the response carries a refresh_token (the
+ * connected app rotates refresh tokens), *refresh_out is a new secret holding
+ * it. */
 static enum sfp_status
 parse_token(const struct sfp_org *org, char *body, size_t len, struct sfp_token *out,
-    struct sfp_fail *f)
+    struct sfp_secret **refresh_out, struct sfp_fail *f)
 {
 	cJSON *j;
-	const cJSON *at, *iu, *id, *ia;
+	const cJSON *at, *iu, *id, *ia, *rt;
 	enum sfp_status st = SFP_OK;
 
 	j = cJSON_ParseWithLength(body, len);
+	rt = cJSON_GetObjectItemCaseSensitive(j, "refresh_token");
+	if (refresh_out != NULL && cJSON_IsString(rt) && rt->valuestring[0] != '\0') {
+		st = sfp_secret_from_bytes(rt->valuestring, strlen(rt->valuestring), refresh_out, f);
+		sodium_memzero(rt->valuestring, strlen(rt->valuestring));
+		if (st != SFP_OK)
+			goto out;
+	}
 	at = cJSON_GetObjectItemCaseSensitive(j, "access_token");
 	iu = cJSON_GetObjectItemCaseSensitive(j, "instance_url");
 	id = cJSON_GetObjectItemCaseSensitive(j, "id");
@@ -320,7 +339,8 @@ out:
 }
 
 static enum sfp_status
-run_flow(struct sfp_http *h, const struct sfp_org *org, struct sfp_token *out, struct sfp_fail *f)
+run_flow(struct sfp_http *h, const struct sfp_org *org, struct sfp_token *out,
+    struct sfp_secret **refresh_out, struct sfp_fail *f)
 {
 	struct form fm = { NULL, 0, FORM_MAX };
 	struct sfp_secret *s = NULL;
@@ -389,7 +409,7 @@ run_flow(struct sfp_http *h, const struct sfp_org *org, struct sfp_token *out, s
 		st = sfp_auth_fail_from_response(org->flow, resp.status, resp.body, resp.body_len, f);
 		goto out;
 	}
-	st = parse_token(org, resp.body, resp.body_len, out, f);
+	st = parse_token(org, resp.body, resp.body_len, out, refresh_out, f);
 out:
 	if (resp.body != NULL)
 		sodium_memzero(resp.body, resp.body_len);
@@ -436,7 +456,7 @@ cache_load(const struct sfp_org *org, struct sfp_token *out)
 		return SFP_E_INPUT;
 	if ((st = sfp_cache_read(path, 1024 * 1024, &buf, &len, NULL, &ignore)) != SFP_OK)
 		return st;
-	st = parse_token(org, buf, len, out, &ignore);
+	st = parse_token(org, buf, len, out, NULL, &ignore);
 	sodium_memzero(buf, len);
 	free(buf);
 	if (st == SFP_OK)
@@ -594,15 +614,140 @@ check_identity(struct sfp_http *h, const struct sfp_org *org, const struct sfp_t
 	return st;
 }
 
+/* 1 when a and b hold the same token (either may be NULL). */
+static int
+same_token(const struct sfp_token *a, const struct sfp_token *b)
+{
+	return a != NULL && b != NULL && a->access_token != NULL && b->access_token != NULL &&
+	    a->access_token->len == b->access_token->len &&
+	    sodium_memcmp(a->access_token->bytes, b->access_token->bytes, a->access_token->len) == 0;
+}
+
+/* ---- refresh token rotation ---- */
+
+/*
+ * With refresh token rotation on, each refresh answers a new refresh token and
+ * invalidates the one sent
+ * (https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_refresh_token_flow.htm&type=5).
+ * So a refresh is read, sent and replaced under an exclusive lock on the
+ * refresh token file: two programs refreshing at once would otherwise both
+ * send the same token, and the second, refused, would lose the org.  The file
+ * is replaced by rename, so a waiter that wakes holding the lock of a file no
+ * longer at the path locks the new one instead.
+ */
+static enum sfp_status
+lock_refresh_file(const char *path, int *fd_out, struct sfp_fail *f)
+{
+	struct stat held, now;
+	int fd, tries;
+
+	*fd_out = -1;
+	for (tries = 0; tries < 100; tries++) {
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd == -1)
+			return sfp_fail_set(f, SFP_E_INPUT, "secret-file", "SF_REFRESH_TOKEN_FILE",
+			    "%.200s: %s", path, strerror(errno));
+		while (flock(fd, LOCK_EX) == -1) {
+			if (errno != EINTR) {
+				int e = errno;
+				(void)close(fd);
+				return sfp_fail_set(f, SFP_E_IO, "lock", "SF_REFRESH_TOKEN_FILE",
+				    "%.200s: cannot lock: %s", path, strerror(e));
+			}
+		}
+		if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_ino == now.st_ino &&
+		    held.st_dev == now.st_dev) {
+			*fd_out = fd;
+			return SFP_OK;
+		}
+		(void)close(fd);      /* replaced while we waited: lock the new file */
+	}
+	return sfp_fail_set(f, SFP_E_TEMP, "lock", "SF_REFRESH_TOKEN_FILE",
+	    "%.200s: replaced too often while waiting for its lock", path);
+}
+
+/* Keep the rotated refresh token for next time: the old one is dead now. */
+static enum sfp_status
+store_rotated(const char *path, const struct sfp_secret *rt, struct sfp_fail *f)
+{
+	enum sfp_status st = sfp_secret_write_file(path, rt->bytes, rt->len, 1, f);
+	char why[128];
+
+	if (st != SFP_OK) {
+		(void)snprintf(why, sizeof(why), "%.100s", f != NULL ? f->message : "");
+		(void)sfp_fail_set(f, SFP_E_IO, "rotated-token-lost", "SF_REFRESH_TOKEN_FILE",
+		    "refresh token: the org rotated the refresh token but %.200s could not be "
+		    "replaced (%.100s); authorize the connected app again", path, why);
+	}
+	return st;
+}
+
+/* The refresh flow under the file's lock: a token a concurrent program got
+ * while we waited (in the cache and not `stale`) is taken as it is; else the
+ * refresh runs and a rotated refresh token replaces the file. */
+static enum sfp_status
+refresh_locked(struct sfp_http *h, const struct sfp_org *org, const struct sfp_token *stale,
+    struct sfp_token *out, struct sfp_fail *f)
+{
+	char real[PATH_MAX];
+	struct sfp_secret *rotated = NULL;
+	struct sfp_secret *sent = NULL;
+	struct sfp_org locked;
+	enum sfp_status st;
+	int fd;
+
+	/* A symlinked file is replaced at its target, so the link keeps working. */
+	if (realpath(org->refresh_token_file, real) == NULL)
+		return sfp_fail_set(f, SFP_E_INPUT, "secret-file", "SF_REFRESH_TOKEN_FILE",
+		    "%.200s: %s", org->refresh_token_file, strerror(errno));
+	if ((st = lock_refresh_file(real, &fd, f)) != SFP_OK)
+		return st;
+	if (cache_load(org, out) == SFP_OK && (stale == NULL || !same_token(out, stale))) {
+		(void)close(fd);      /* releases the lock */
+		/* a concurrent program's token: checked like any cached one */
+		if ((st = check_identity(h, org, out, 0, f)) != SFP_OK)
+			sfp_token_fini(out);
+		return st;
+	}
+	sfp_token_fini(out);
+	locked = *org;
+	if (strlen(real) >= sizeof(locked.refresh_token_file)) {
+		(void)close(fd);
+		return sfp_fail_set(f, SFP_E_INPUT, "secret-file", "SF_REFRESH_TOKEN_FILE",
+		    "path too long");
+	}
+	memcpy(locked.refresh_token_file, real, strlen(real) + 1);
+	st = run_flow(h, &locked, out, &rotated, f);
+	if (st == SFP_OK && rotated != NULL &&
+	    sfp_secret_from_file(real, 0, &sent, f) == SFP_OK &&
+	    (sent->len != rotated->len || sodium_memcmp(sent->bytes, rotated->bytes, sent->len) != 0))
+		st = store_rotated(real, rotated, f);
+	/* The rotated refresh token is kept above even when the identity check
+	 * fails (the one sent is dead either way); the access token of another
+	 * org or user is neither cached nor handed out. */
+	if (st == SFP_OK)
+		st = check_identity(h, org, out, 1, f);
+	if (st == SFP_OK)
+		cache_store(org, out);
+	else
+		sfp_token_fini(out);
+	sfp_secret_free(sent);
+	sfp_secret_free(rotated);
+	(void)close(fd);
+	return st;
+}
+
 /* A fresh token from the org through the configured flow, kept in the cache
  * for the next program (both the first login and a renewal end here). */
 static enum sfp_status
-fetch_and_cache(struct sfp_http *h, const struct sfp_org *org, struct sfp_token *out,
-    struct sfp_fail *f)
+fetch_and_cache(struct sfp_http *h, const struct sfp_org *org, const struct sfp_token *stale,
+    struct sfp_token *out, struct sfp_fail *f)
 {
 	enum sfp_status st;
 
-	if ((st = run_flow(h, org, out, f)) != SFP_OK ||
+	if (org->flow == SFP_FLOW_REFRESH)
+		return refresh_locked(h, org, stale, out, f);
+	if ((st = run_flow(h, org, out, NULL, f)) != SFP_OK ||
 	    (st = check_identity(h, org, out, 1, f)) != SFP_OK) {
 		sfp_token_fini(out);
 		return st;
@@ -636,7 +781,7 @@ sfp_auth_get(struct sfp_http *h, const struct sfp_org *org, struct sfp_token *ou
 		return st;
 	}
 	sfp_token_fini(out);
-	return fetch_and_cache(h, org, out, f);
+	return fetch_and_cache(h, org, NULL, out, f);
 }
 
 enum sfp_status
@@ -652,10 +797,7 @@ sfp_auth_renew(struct sfp_http *h, const struct sfp_org *org, const struct sfp_t
 		    "access token: the org refused the given token (expired or revoked); "
 		    "get a new one (check SF_ACCESS_TOKEN)");
 	if (cache_load(org, out) == SFP_OK) {
-		if (stale == NULL || stale->access_token == NULL ||
-		    out->access_token->len != stale->access_token->len ||
-		    sodium_memcmp(out->access_token->bytes, stale->access_token->bytes,
-		    out->access_token->len) != 0) {
+		if (stale == NULL || stale->access_token == NULL || !same_token(out, stale)) {
 			/* a concurrent program already renewed it */
 			enum sfp_status st = check_identity(h, org, out, 0, f);
 			if (st != SFP_OK)
@@ -666,5 +808,5 @@ sfp_auth_renew(struct sfp_http *h, const struct sfp_org *org, const struct sfp_t
 			(void)sfp_cache_remove(path, &ignore);
 	}
 	sfp_token_fini(out);
-	return fetch_and_cache(h, org, out, f);
+	return fetch_and_cache(h, org, stale, out, f);
 }

@@ -35,8 +35,8 @@ int sfp_bulk_eligible(const cJSON *plan)
 {
 	const cJSON *fl;
 
-	if (sfp_plan_nodes(plan) != 1)
-		return 0;
+	if (sfp_plan_nodes(plan) != 1 || cJSON_GetObjectItemCaseSensitive(rec0(plan), "id"))
+		return 0;   /* an update by id travels as a graph node */
 	cJSON_ArrayForEach(fl, cJSON_GetObjectItemCaseSensitive(rec0(plan), "fields")) {
 		if (cJSON_IsObject(fl) || cJSON_IsArray(fl))
 			return 0;
@@ -339,7 +339,10 @@ static enum sfp_status join(const char *csv, size_t len, int ok, const cJSON *co
 				sfp_fail_set(&fails[at], SFP_E_ITEM, cells[1], NULL, "%s",
 				    colon ? colon + 1 : cells[1]);
 				snprintf(fails[at].ref, sizeof fails[at].ref, "%s", ref);
-				out[at] = SFP_OUT_FAILED;
+				/* A failed row was not written: one failed for a passing
+				 * reason (UNABLE_TO_LOCK_ROW) is sent again. */
+				out[at] = sfp_sf_status_for_code(400, cells[1], NULL) == SFP_E_TEMP ?
+				    SFP_OUT_RESEND : SFP_OUT_FAILED;
 			}
 		}
 		for (j = 0; j < m; j++)
@@ -355,7 +358,7 @@ enum sfp_status sfp_bulk_run(struct sfp_sf *sf, const cJSON *const *plans, size_
 	const cJSON *r0 = rec0(plans[0]);
 	const char *key = key_field(r0), *state = "";
 	struct sfp_buf csv = SFP_BUF_INIT;
-	char **keys = calloc(n, sizeof *keys), path[256], id[64] = "", *job = NULL;
+	char **keys = calloc(n, sizeof *keys), path[256], id[64] = "", final[32] = "", *job = NULL;
 	struct ent *ents = calloc(n, sizeof *ents);
 	unsigned char *seen = calloc(n, 1);
 	struct sfp_sf_resp rs;
@@ -415,6 +418,7 @@ enum sfp_status sfp_bulk_run(struct sfp_sf *sf, const cJSON *const *plans, size_
 		sleep_ms(wait);
 		wait = wait * 2 > 1000 ? 1000 : wait * 2;
 	}
+	snprintf(final, sizeof final, "%s", state);   /* rs is reused below */
 	for (i = 0; i < n; i++)
 		ents[i] = (struct ent){ keys[i], i };
 	qsort(ents, n, sizeof *ents, ent_cmp);
@@ -432,7 +436,16 @@ enum sfp_status sfp_bulk_run(struct sfp_sf *sf, const cJSON *const *plans, size_
 	if (join(rs.body ? rs.body : "", rs.body_len, 0, plans, ents, n, seen, out, records,
 	    fails) != SFP_OK)
 		st = sfp_fail_set(f, SFP_E_TEMP, "bad-response", NULL, "malformed results csv");
-	/* Rows in neither list (a Failed job's unprocessed rows) stay TRANSIENT. */
+	/* A Failed or Aborted job lists the rows it never processed
+	 * (unprocessedrecords): those in neither list were not written, and are
+	 * sent again; after JobComplete such a row's fate is unknown. */
+	if (st == SFP_OK && (!strcmp(final, "Failed") || !strcmp(final, "Aborted")))
+		for (i = 0; i < n; i++)
+			if (!seen[i]) {
+				out[i] = SFP_OUT_RESEND;
+				sfp_fail_set(&fails[i], SFP_E_TEMP, "UNPROCESSED", NULL,
+				    "the bulk job %s before processing this row", final);
+			}
 done:
 	sfp_sf_resp_fini(&rs);
 	if (keys)

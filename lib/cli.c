@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: ISC */
+/* cli: what every program's main does the same way (start, version, usage, stdout, diagnostics). */
+/* fopencookie(3): stdout and stderr pass through the write functions below. */
+#define _GNU_SOURCE 1
 #include "compat.h"
 
 #include <curl/curl.h>
@@ -10,9 +13,183 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+
+/* Diagnostics: -q drops notes; SFPIPE_LOG (or systemd's JOURNAL_STREAM) says
+ * how each stderr line begins. */
+enum log_form { LOG_PLAIN, LOG_TIMESTAMPS, LOG_JOURNAL };
+static enum log_form log_form;
+static int quiet;
+static int line_priority = 3;   /* syslog priority of the stderr line being written: err */
+static int at_line_start = 1;
+
+static int
+write_all(int fd, const char *buf, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, buf, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += w, n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* A reader that has gone (`sf-describe | head`) ends the program as it ends
+ * coreutils and jq: at once, quietly, by SIGPIPE (status 141 in a shell).  Only
+ * stdout does this: SIGPIPE stays ignored for sockets, where a closed peer is
+ * an error to report. */
+static _Noreturn void
+die_of_sigpipe(void)
+{
+	sigset_t set;
+
+	(void)fflush(stderr);
+	(void)signal(SIGPIPE, SIG_DFL);
+	(void)sigemptyset(&set);
+	(void)sigaddset(&set, SIGPIPE);
+	(void)sigprocmask(SIG_UNBLOCK, &set, NULL);
+	(void)raise(SIGPIPE);
+	_exit(128 + SIGPIPE);
+}
+
+static ssize_t
+stdout_write(void *cookie, const char *buf, size_t n)
+{
+	(void)cookie;
+	if (write_all(STDOUT_FILENO, buf, n) != 0) {
+		if (errno == EPIPE)
+			die_of_sigpipe();
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
+/* Each stderr line goes out in one write(2), after its prefix: an RFC 3339 UTC
+ * time for a log file, or "<N>" (syslog priority) that journald reads. */
+static ssize_t
+stderr_write(void *cookie, const char *buf, size_t n)
+{
+	char line[4096];
+	size_t i = 0, pre, seg;
+	const char *nl;
+	struct timespec ts;
+	struct tm tm;
+
+	(void)cookie;
+	while (i < n) {
+		pre = 0;
+		if (at_line_start && log_form == LOG_JOURNAL) {
+			pre = (size_t)snprintf(line, sizeof line, "<%d>", line_priority);
+		} else if (at_line_start && log_form == LOG_TIMESTAMPS) {
+			(void)clock_gettime(CLOCK_REALTIME, &ts);
+			pre = gmtime_r(&ts.tv_sec, &tm) != NULL ?
+			    strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%SZ ", &tm) : 0;
+		}
+		nl = memchr(buf + i, '\n', n - i);
+		seg = nl != NULL ? (size_t)(nl - buf) + 1 - i : n - i;
+		if (seg > sizeof line - pre)
+			seg = sizeof line - pre;
+		memcpy(line + pre, buf + i, seg);
+		if (write_all(STDERR_FILENO, line, pre + seg) != 0)
+			return i > 0 ? (ssize_t)i : -1;
+		at_line_start = line[pre + seg - 1] == '\n';
+		if (at_line_start)
+			line_priority = 3;
+		i += seg;
+	}
+	return (ssize_t)n;
+}
+
+static int
+stream_close(void *cookie)
+{
+	(void)cookie;
+	return 0;
+}
+
+/* systemd names the journal stream it gave as stderr in JOURNAL_STREAM ("dev:ino"). */
+static int
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
+static int
+streams_start(const char *prog)
+{
+	static const cookie_io_functions_t out_io = { NULL, stdout_write, NULL, stream_close };
+	static const cookie_io_functions_t err_io = { NULL, stderr_write, NULL, stream_close };
+	const char *form = getenv("SFPIPE_LOG");
+	FILE *fp;
+
+	if (form == NULL || *form == '\0')
+		log_form = stderr_is_journal() ? LOG_JOURNAL : LOG_PLAIN;
+	else if (strcmp(form, "journal") == 0)
+		log_form = LOG_JOURNAL;
+	else if (strcmp(form, "timestamps") == 0)
+		log_form = LOG_TIMESTAMPS;
+	else if (strcmp(form, "plain") == 0)
+		log_form = LOG_PLAIN;
+	else {
+		(void)fprintf(stderr, "%s: SFPIPE_LOG: want plain, timestamps or journal\n", prog);
+		return -1;
+	}
+	if ((fp = fopencookie(NULL, "w", out_io)) == NULL)
+		return -1;
+	(void)setvbuf(fp, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ);
+	stdout = fp;
+	if (log_form != LOG_PLAIN) {
+		if ((fp = fopencookie(NULL, "w", err_io)) == NULL)
+			return -1;
+		(void)setvbuf(fp, NULL, _IOLBF, BUFSIZ);
+		stderr = fp;
+	}
+	return 0;
+}
+
+void
+sfp_cli_set_quiet(void)
+{
+	quiet = 1;
+}
+
+int
+sfp_cli_is_quiet(void)
+{
+	return quiet;
+}
+
+void
+sfp_cli_note(const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	(void)fflush(stderr);
+	line_priority = 5;   /* notice: a normal but significant condition */
+	(void)fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	(void)vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	(void)fputc('\n', stderr);
+	(void)fflush(stderr);
+}
 
 int
 sfp_cli_start(const char *prog)
@@ -28,6 +205,8 @@ sfp_cli_start(const char *prog)
 		}
 	}
 	(void)signal(SIGPIPE, SIG_IGN);
+	if (streams_start(prog) != 0)
+		return -1;
 	if (sodium_init() < 0) {
 		(void)fprintf(stderr, "%s: libsodium failed to initialise\n", prog);
 		return -1;

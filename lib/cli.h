@@ -3,8 +3,11 @@
  * cli: what every program's main does the same way.
  *
  * sfp_cli_start makes sure fds 0-2 are open (a closed stdout must not become
- * the first file we open), ignores SIGPIPE (a closed pipe is then a write error
- * we report, not a silent death), initialises libsodium and libcurl once.
+ * the first file we open), ignores SIGPIPE (a closed socket is then an error
+ * we report, not a silent death) except on stdout, where a reader that has gone
+ * ends the program quietly by SIGPIPE, as coreutils and jq end; it reads
+ * SFPIPE_LOG (plain, timestamps, journal) for how stderr lines begin, and
+ * initialises libsodium and libcurl once.
  * sfp_cli_finish flushes and checks stdout, turning a full disk into exit 6.
  */
 #ifndef SFP_CLI_H
@@ -24,6 +27,13 @@ void sfp_cli_version(const char *prog);
 /* Print "prog: message" to stderr for a usage error; the caller exits 2. */
 void sfp_cli_usage_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+
+/* -q: sfp_cli_note then prints nothing; errors still do. */
+void sfp_cli_set_quiet(void);
+int sfp_cli_is_quiet(void);
+
+/* "prog: message" on stderr for what is not an error (journal priority notice). */
+void sfp_cli_note(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Flush and check stdout; returns the status to fold into the exit code. */
 enum sfp_status sfp_cli_finish_stdout(const char *prog);

@@ -15,6 +15,9 @@
 #define _DEFAULT_SOURCE 1
 #endif
 
-#define SFP_VERSION "0.1.0"
+/* The version: the file VERSION, with the git revision appended when built from
+ * a checkout ("0.2.0 (git abc1234)"); lib/version.c holds it. */
+extern const char sfp_version[];
+#define SFP_VERSION sfp_version
 
 #endif

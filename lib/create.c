@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "create.h"
+#include "describe_fetch.h"
 #include "field.h"
 #include "plan.h"
 

@@ -65,6 +65,7 @@ struct sfp_create_stats {
 	unsigned long requests;     /* graph requests sent (each one API call) */
 	unsigned long rounds;       /* rounds of requests */
 	unsigned long resent;       /* plans sent again (rolled back or transient) */
+	unsigned long unsent;       /* of failed: plans to send again as they are, next run */
 	long api_used, api_max;     /* last Sforce-Limit-Info, -1 when unknown (and with tenants) */
 	unsigned long sessions;     /* with tenants: org sessions opened (one per org and user) */
 	double elapsed_s;

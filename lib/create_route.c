@@ -41,6 +41,13 @@ enum sfp_status sfp_create_plan_keys(const cJSON *plan, const struct sfp_tenant_
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(up, "value");
 		const cJSON *ref = cJSON_GetObjectItemCaseSensitive(rec, "ref");
 
+		/* An id names no tenant: another tenant's record could be updated. */
+		if (cJSON_GetObjectItemCaseSensitive(rec, "id")) {
+			sfp_fail_set(f, SFP_E_ITEM, "foreign-key", NULL, "record %s: a tenant's plan "
+			    "updates records by its upsert keys, not by id", cJSON_IsString(ref) ?
+			    ref->valuestring : "?");
+			return SFP_E_ITEM;
+		}
 		if (!up || (cJSON_IsString(v) && sfp_tenant_key_ok(tc, v->valuestring)))
 			continue;
 		sfp_fail_set(f, SFP_E_ITEM, "foreign-key", NULL, "record %s: the upsert key "

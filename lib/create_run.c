@@ -87,6 +87,7 @@ void sfp_run_plan_failed(struct run *R, struct item *it, const struct sfp_fail *
 	/* Unsent or temporarily refused plans can be sent again as they are; an
 	 * outcome that is unknown, or a refusal of the data, needs a person. */
 	it->resend = e->status == SFP_E_TEMP && strcmp(e->code, "OUTCOME_UNKNOWN") != 0;
+	R->st->unsent += it->resend ? 1 : 0;
 	if (set_result(R, it, r) < 0)
 		R->worst = sfp_status_worst(R->worst, SFP_E_INTERNAL);
 	R->worst = sfp_status_worst(R->worst, e->status == SFP_E_TEMP ? SFP_E_TEMP : SFP_E_ITEM);

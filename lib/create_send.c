@@ -324,6 +324,8 @@ static void bulk_pass(struct run *R, struct item **all, size_t n)
 				records[k] = NULL;
 			} else if (out[k] == SFP_OUT_FAILED) {
 				sfp_run_plan_failed(R, it, &fails[k]);
+			} else if (out[k] == SFP_OUT_RESEND) {
+				R->st->resent++;     /* not written: the rounds send it again */
 			} else if (!sfp_plan_all_upsert(it->plan)) {
 				struct sfp_fail u;
 

@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <errno.h>
 
+#include <sodium.h>
+
 #include "describe.h"
 #include "stream.h"
 
@@ -86,6 +88,8 @@ field_entry(const cJSON *raw)
 			goto oom;
 	}
 	if (!copy_str_or_null(e, "relationshipName", jstr(raw, "relationshipName")) ||
+	    !copy_str_or_null(e, "controllerName", jstr(raw, "controllerName")) ||
+	    !cJSON_AddBoolToObject(e, "dependentPicklist", jbool(raw, "dependentPicklist")) ||
 	    (pl = cJSON_AddArrayToObject(e, "picklist")) == NULL)
 		goto oom;
 	cJSON_ArrayForEach(pv, cJSON_GetObjectItemCaseSensitive(raw, "picklistValues")) {
@@ -94,7 +98,8 @@ field_entry(const cJSON *raw)
 		if (!copy_str_or_null(item, "value", jstr(pv, "value")) ||
 		    !copy_str_or_null(item, "label", jstr(pv, "label")) ||
 		    !cJSON_AddBoolToObject(item, "active", jbool(pv, "active")) ||
-		    !cJSON_AddBoolToObject(item, "default", jbool(pv, "defaultValue")))
+		    !cJSON_AddBoolToObject(item, "default", jbool(pv, "defaultValue")) ||
+		    !copy_str_or_null(item, "validFor", jstr(pv, "validFor")))
 			goto oom;
 	}
 	return e;
@@ -295,6 +300,7 @@ sfp_catalog_field(const struct sfp_catalog *c, const char *sobject, const char *
 		out->restricted = jbool(e, "restricted");
 		out->reference_to = cJSON_GetObjectItemCaseSensitive(e, "referenceTo");
 		out->picklist = cJSON_GetObjectItemCaseSensitive(e, "picklist");
+		out->controller_name = jstr(e, "controllerName");
 		out->json = e;
 		return 1;
 	}
@@ -311,4 +317,61 @@ const cJSON *
 sfp_catalog_at(const struct sfp_catalog *c, size_t i)
 {
 	return i < c->n ? c->lines[i] : NULL;
+}
+
+/* The position of value in a picklist array, or -1. */
+static int
+picklist_index(const cJSON *pl, const char *value)
+{
+	const cJSON *e;
+	const char *v;
+	int i = 0;
+
+	cJSON_ArrayForEach(e, pl) {
+		v = jstr(e, "value");
+		if (v != NULL && strcmp(v, value) == 0)
+			return i;
+		i++;
+	}
+	return -1;
+}
+
+int
+sfp_catalog_dependent_valid(const struct sfp_catalog *c, const char *sobject,
+    const char *field, const char *value, const char *controller_value)
+{
+	struct sfp_field dep, ctl;
+	unsigned char bits[64];
+	const cJSON *entry;
+	const char *b64;
+	size_t nbits = 0;
+	int di, ci;
+
+	if (!sfp_catalog_field(c, sobject, field, &dep) || dep.controller_name == NULL ||
+	    !sfp_catalog_field(c, sobject, dep.controller_name, &ctl))
+		return -1;
+	if ((di = picklist_index(dep.picklist, value)) < 0)
+		return -1;
+	/* A dependent value with no controlling value has no column to be in. */
+	if (controller_value == NULL)
+		return 0;
+	/* A checkbox controls by false (bit 0) and true (bit 1); a picklist by the
+	 * position of its value in its describe. */
+	if (strcmp(ctl.type, "boolean") == 0)
+		ci = strcmp(controller_value, "true") == 0 ? 1 :
+		    strcmp(controller_value, "false") == 0 ? 0 : -1;
+	else
+		ci = picklist_index(ctl.picklist, controller_value);
+	if (ci < 0)
+		return -1;
+	entry = cJSON_GetArrayItem(dep.picklist, di);
+	if ((b64 = jstr(entry, "validFor")) == NULL)
+		return -1;
+	if (sodium_base642bin(bits, sizeof(bits), b64, strlen(b64), NULL, &nbits, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0)
+		return -1;
+	/* Bits read from the most significant bit of the first byte on. */
+	if ((size_t)ci / 8 >= nbits)
+		return 0;
+	return (bits[ci / 8] & (0x80u >> (ci % 8))) != 0;
 }

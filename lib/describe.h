@@ -15,8 +15,9 @@
  *      "updateable":true,"nillable":false,"defaultedOnCreate":false,
  *      "required":true,"externalId":false,"unique":false,
  *      "idLookup":false,"restricted":false,"referenceTo":[],
- *      "relationshipName":null,
- *      "picklist":[{"value":"Web","label":"Web","active":true,"default":false}]}]}
+ *      "relationshipName":null,"controllerName":null,"dependentPicklist":false,
+ *      "picklist":[{"value":"Web","label":"Web","active":true,"default":false,
+ *        "validFor":null}]}]}
  * "required" is createable && !nillable && !defaultedOnCreate (salesforce-rest.md
  * section 3.5); "picklist" and "referenceTo" are present (possibly empty) on
  * every field; "type" is Salesforce's field type ("string", "reference",
@@ -41,7 +42,8 @@ struct sfp_field {
 	int createable, updateable, nillable, defaulted_on_create, required;
 	int external_id, unique, restricted;
 	const cJSON *reference_to;   /* array of sObject names */
-	const cJSON *picklist;       /* array of {value,label,active,default} */
+	const cJSON *picklist;       /* array of {value,label,active,default,validFor} */
+	const char *controller_name; /* a dependent picklist's controlling field, or NULL */
 	const cJSON *json;           /* the whole catalog entry */
 };
 
@@ -66,6 +68,20 @@ const cJSON *sfp_catalog_sobject(const struct sfp_catalog *c, const char *sobjec
 /* Fill *out for sobject.field (case-insensitive).  Returns 1 if found, 0 if not. */
 int sfp_catalog_field(const struct sfp_catalog *c, const char *sobject, const char *field,
     struct sfp_field *out);
+
+/*
+ * Dependent picklists: whether value of the dependent picklist sobject.field
+ * goes with controller_value of its controlling field (NULL when that field is
+ * empty; "true"/"false" for a checkbox controller).  Decided by the value's
+ * validFor bitmap: bit i (most significant bit of the first byte first) set
+ * means valid for the controller's i-th picklist value, or for false (0) and
+ * true (1) of a checkbox
+ * (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_describesobjects_describesobjectresult.htm).
+ * 1: valid; 0: not valid (Salesforce refuses it on a restricted picklist);
+ * -1: not known (no controller, a value not in the catalog, no validFor).
+ */
+int sfp_catalog_dependent_valid(const struct sfp_catalog *c, const char *sobject,
+    const char *field, const char *value, const char *controller_value);
 
 /* Number of sObjects and the i-th one's line, for iteration in load order. */
 size_t sfp_catalog_count(const struct sfp_catalog *c);

@@ -472,6 +472,7 @@ sb_ids(struct sfp_buf *b, char (*ids)[SFP_ID_LEN + 1], size_t n)
 struct dist {
 	char id18[SFP_ID_LEN + 1];
 	struct sfp_spans busy, free_;
+	int hidden;   /* may hold private events the running user cannot see */
 };
 
 struct rel {
@@ -705,6 +706,9 @@ spans_json(const struct sfp_spans *s)
 	return a;
 }
 
+#define HIDDEN_REASON "private events of this host are hidden from the integration user " \
+	"(it needs View All Data or Modify All Data): neither busy nor free is known"
+
 static enum sfp_status
 write_user(const struct sfp_fb_user *u, const struct dist *d, int slots, struct sfp_writer *w,
     struct sfp_fail *f)
@@ -719,6 +723,18 @@ write_user(const struct sfp_fb_user *u, const struct dist *d, int slots, struct 
 		cJSON_Delete(tag);
 		cJSON_Delete(o);
 		return oom(f);
+	}
+	/* A calendar seen only in part is never reported: a private meeting in
+	 * the hidden part would read as free time. */
+	if (d->hidden) {
+		if (cJSON_AddStringToObject(o, "user", u->given) == NULL ||
+		    cJSON_AddStringToObject(o, "unknown", HIDDEN_REASON) == NULL) {
+			cJSON_Delete(o);
+			return oom(f);
+		}
+		st = sfp_write_json(w, o, f);
+		cJSON_Delete(o);
+		return st;
 	}
 	if (cJSON_AddStringToObject(o, "user", u->given) == NULL ||
 	    (busy = spans_json(&d->busy)) == NULL) {
@@ -736,12 +752,51 @@ write_user(const struct sfp_fb_user *u, const struct dist *d, int slots, struct 
 	return st;
 }
 
+/*
+ * Salesforce hides an Event marked private (IsPrivate) from every user but its
+ * owner, unless the user has View All Data or Modify All Data
+ * (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_event.htm):
+ * the queries simply do not return it.  So unless the running user has one of
+ * those permissions (UserPermissionAccess holds the running user's own,
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_userpermissionaccess.htm),
+ * every host but the running user is marked hidden.  A permission that cannot
+ * be read counts as absent; only a temporary or session failure stops the run.
+ */
+static enum sfp_status
+mark_hidden(struct run *r, struct sfp_fail *f)
+{
+	static const char soql[] =
+	    "SELECT PermissionsViewAllData, PermissionsModifyAllData FROM UserPermissionAccess";
+	const char *self = r->o->self_id != NULL ? r->o->self_id : "";
+	struct sfp_fail ignore;
+	cJSON *recs = NULL;
+	const cJSON *row;
+	enum sfp_status st;
+	int all = 0;
+	size_t i;
+
+	r->queries++;
+	st = r->query(r->qctx, soql, &recs, &ignore);
+	if (st == SFP_E_TEMP || st == SFP_E_AUTH || st == SFP_E_INTERNAL || st == SFP_E_IO) {
+		*f = ignore;
+		return st;
+	}
+	row = st == SFP_OK ? cJSON_GetArrayItem(recs, 0) : NULL;
+	all = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(row, "PermissionsViewAllData")) ||
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(row, "PermissionsModifyAllData"));
+	cJSON_Delete(recs);
+	for (i = 0; i < r->nd; i++)
+		r->d[i].hidden = !all && strcmp(r->d[i].id18, self) != 0;
+	return SFP_OK;
+}
+
 enum sfp_status
 sfp_freebusy_run(const struct sfp_fb_users *u, const struct sfp_fb_opts *o,
     sfp_fb_query_fn query, void *qctx, struct sfp_writer *w, unsigned *queries,
     struct sfp_fail *f)
 {
 	struct run r;
+	size_t hidden = 0;
 	size_t i, n = SFP_FB_EVENTS_PER_QUERY > SFP_FB_USERS_PER_QUERY ?
 	    SFP_FB_EVENTS_PER_QUERY : SFP_FB_USERS_PER_QUERY;
 	enum sfp_status st;
@@ -772,8 +827,8 @@ sfp_freebusy_run(const struct sfp_fb_users *u, const struct sfp_fb_opts *o,
 		sfp_spans_init(&r.d[i].busy);
 		sfp_spans_init(&r.d[i].free_);
 	}
-	if (r.nd > 0 && ((st = owned(&r, f)) != SFP_OK || (st = invitations(&r, f)) != SFP_OK ||
-	    (st = invited_events(&r, f)) != SFP_OK))
+	if (r.nd > 0 && ((st = mark_hidden(&r, f)) != SFP_OK || (st = owned(&r, f)) != SFP_OK ||
+	    (st = invitations(&r, f)) != SFP_OK || (st = invited_events(&r, f)) != SFP_OK))
 		goto out;
 	for (i = 0; i < r.nd; i++) {
 		sfp_spans_merge(&r.d[i].busy);
@@ -788,7 +843,12 @@ sfp_freebusy_run(const struct sfp_fb_users *u, const struct sfp_fb_opts *o,
 		d = bsearch(&key, r.d, r.nd, sizeof(*r.d), dist_cmp);
 		if ((st = write_user(&u->v[i], d, o->slot_min > 0, w, f)) != SFP_OK)
 			goto out;
+		hidden += d->hidden;
 	}
+	if (hidden > 0)
+		st = sfp_fail_set(f, SFP_E_ITEM, "calendar-hidden", NULL,
+		    "%zu of %zu hosts written as unknown: private events hidden from the "
+		    "integration user", hidden, u->n);
 out:
 	if (queries != NULL)
 		*queries = r.queries;

@@ -29,6 +29,13 @@
  * Busy spans are merged (overlapping and touching ones become one), clipped to
  * the window, and written in UTC, one JSON line per input user, in input order.
  *
+ * Private events: Salesforce returns an Event marked private only to its owner
+ * and to users with View All Data or Modify All Data.  The run first reads the
+ * running user's own permissions (UserPermissionAccess); without either, every
+ * host but the running user (opts->self_id) is written as
+ * {"user":"005...","unknown":"<why>"}, never with busy or free times, and the
+ * run ends SFP_E_ITEM (exit 1) after writing every line.
+ *
  * Free slots: the working hours of each chosen weekday (in opts->tz), cut into
  * consecutive slots of slot_min minutes from the start of the hours, keeping
  * those that lie inside the window and touch no busy span.
@@ -144,6 +151,7 @@ struct sfp_fb_opts {
 	const struct sfp_tz *tz;   /* the hosts' time zone; NULL: UTC */
 	long slot_min;             /* 0: no free slots */
 	struct sfp_hours hours;    /* with slot_min */
+	const char *self_id;       /* the running user's 18-character id; NULL: unknown */
 };
 
 #define SFP_FB_MAX_WINDOW_DAYS 366
@@ -175,7 +183,8 @@ struct sfp_writer;
 /*
  * Query, compute and write one line per user in u, in order:
  *   {"id":<tag>,"user":"005...","busy":[{"start":"...Z","end":"...Z"},...],
- *    "free":[...]}   ("id" only when tagged, "free" only with slot_min).
+ *    "free":[...]}   ("id" only when tagged, "free" only with slot_min),
+ *   or {"id":<tag>,"user":"005...","unknown":"..."} for a hidden calendar.
  * A query failure stops the run with its status before anything is written.
  * *queries (may be NULL) counts the queries run.
  */

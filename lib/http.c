@@ -16,11 +16,28 @@
 #define DEFAULT_MAX_BODY (64u * 1024u * 1024u)
 #define MAX_PARALLEL 16
 
-/* Registrable Salesforce domains; any host equal to one of these or ending in
- * "." + one of these is allowed (design.md, salesforce-rest.md 8.8). */
+/*
+ * The domains an API client of Salesforce talks to; any host equal to one of
+ * these or ending in "." + one of these is allowed.  Sources: Salesforce's
+ * "Allow the Required Domains" list
+ * (https://help.salesforce.com/s/articleView?id=000003652&type=1) and its
+ * "My Domain URL Formats"
+ * (https://help.salesforce.com/s/articleView?id=xcloud.domain_name_app_url_changes.htm&type=5):
+ *   salesforce.com      login, test, My Domains (*.my.salesforce.com, sandbox,
+ *                       scratch, develop ...), instances (na1.salesforce.com)
+ *   salesforce.mil      Government Cloud Plus My Domains (*.my.salesforce.mil)
+ *   cloudforce.com      the older My Domain suffix
+ *   force.com           legacy site and instance hosts (*.force.com)
+ *   my.site.com, siteforce.com, salesforce-sites.com, salesforce-experience.com:
+ *                       Experience Cloud and Salesforce Sites hosts
+ * UI-only domains (visualforce.com, salesforce-setup.com, lightning.com,
+ * crmforce.mil) serve no API and stay out.  A site on the customer's own
+ * domain is none of these: the operator names it for that org (the org file's
+ * "siteHost", passed as opts->site_host), and only that handle may contact it.
+ */
 static const char *const allowed_suffixes[] = {
-	"salesforce.com", "force.com", "siteforce.com", "my.site.com",
-	"salesforce-sites.com", "salesforce-experience.com", NULL
+	"salesforce.com", "salesforce.mil", "cloudforce.com", "force.com", "siteforce.com",
+	"my.site.com", "salesforce-sites.com", "salesforce-experience.com", NULL
 };
 
 struct sfp_http {
@@ -29,6 +46,7 @@ struct sfp_http {
 	struct curl_slist *resolve;
 	char *ca_file;
 	char *user_agent;
+	char *site_host;      /* the org's own site host (opts->site_host), or NULL */
 	long connect_timeout_ms, timeout_ms, backoff_base_ms, backoff_max_ms;
 	int max_retries;
 	long api_used, api_max;
@@ -51,20 +69,31 @@ struct xfer {
 /* ---- allowlist ---- */
 
 int
-sfp_http_host_allowed(const char *host)
+sfp_http_host_name_ok(const char *host)
 {
-	size_t hl, sl, i;
+	size_t hl, i;
 
 	if (host == NULL || host[0] == '\0')
 		return 0;
 	hl = strlen(host);
-	if (host[hl - 1] == '.')       /* a trailing dot would dodge suffix checks */
+	if (hl > 253 || host[0] == '.' || host[hl - 1] == '.')   /* a trailing dot would dodge suffix checks */
 		return 0;
 	for (i = 0; i < hl; i++) {
 		unsigned char c = (unsigned char)host[i];
 		if (!(isalnum(c) || c == '-' || c == '.'))
 			return 0;
 	}
+	return strchr(host, '.') != NULL;
+}
+
+int
+sfp_http_host_allowed(const char *host)
+{
+	size_t hl, sl, i;
+
+	if (!sfp_http_host_name_ok(host))
+		return 0;
+	hl = strlen(host);
 	for (i = 0; allowed_suffixes[i] != NULL; i++) {
 		sl = strlen(allowed_suffixes[i]);
 		if (hl == sl && strcasecmp(host, allowed_suffixes[i]) == 0)
@@ -76,8 +105,22 @@ sfp_http_host_allowed(const char *host)
 	return 0;
 }
 
+/* 1 when host is the org's own site host (site may be NULL or ""). */
+static int
+is_site_host(const char *host, const char *site)
+{
+	return site != NULL && site[0] != '\0' && host != NULL && strcasecmp(host, site) == 0 &&
+	    sfp_http_host_name_ok(site);
+}
+
 enum sfp_status
 sfp_http_check_url(const char *url, struct sfp_fail *f)
+{
+	return sfp_http_check_url_site(url, NULL, f);
+}
+
+enum sfp_status
+sfp_http_check_url_site(const char *url, const char *site_host, struct sfp_fail *f)
 {
 	CURLU *u;
 	char *scheme = NULL, *host = NULL, *user = NULL;
@@ -107,7 +150,7 @@ sfp_http_check_url(const char *url, struct sfp_fail *f)
 		goto out;
 	}
 	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    !sfp_http_host_allowed(host)) {
+	    (!sfp_http_host_allowed(host) && !is_site_host(host, site_host))) {
 		st = sfp_fail_set(f, SFP_E_INPUT, "host-refused", NULL,
 		    "refused host %.200s: not a salesforce host", host != NULL ? host : "(none)");
 		goto out;
@@ -264,7 +307,7 @@ parse_resolve(struct sfp_http *h, const char *spec, struct sfp_fail *f)
 				    "bad host in %.100s", entry);
 			memcpy(host, hp, hl);
 			host[hl] = '\0';
-			if (!sfp_http_host_allowed(host))
+			if (!sfp_http_host_allowed(host) && !is_site_host(host, h->site_host))
 				return sfp_fail_set(f, SFP_E_INPUT, "host-refused", "SF_RESOLVE",
 				    "refused host %.100s: not a salesforce host", host);
 			hl = strspn(colon + 1, "0123456789");
@@ -319,6 +362,15 @@ sfp_http_new(const struct sfp_http_opts *opts, struct sfp_http **out, struct sfp
 		if ((h->ca_file = dupstr(ca)) == NULL)
 			goto oom;
 	}
+	if (opts->site_host != NULL && opts->site_host[0] != '\0') {
+		if (!sfp_http_host_name_ok(opts->site_host)) {
+			st = sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "siteHost",
+			    "not a host name");
+			goto fail;
+		}
+		if ((h->site_host = dupstr(opts->site_host)) == NULL)
+			goto oom;
+	}
 	res = opts->resolve != NULL ? opts->resolve : getenv("SF_RESOLVE");
 	if (res != NULL && (st = parse_resolve(h, res, f)) != SFP_OK)
 		goto fail;
@@ -357,6 +409,7 @@ sfp_http_free(struct sfp_http *h)
 	curl_slist_free_all(h->resolve);
 	free(h->ca_file);
 	free(h->user_agent);
+	free(h->site_host);
 	free(h);
 }
 
@@ -670,11 +723,11 @@ judge(struct sfp_http *h, CURL *easy, struct xfer *x, CURLcode cc, enum sfp_stat
 }
 
 static enum sfp_status
-precheck(const struct sfp_http_req *req, struct sfp_fail *f)
+precheck(const struct sfp_http *h, const struct sfp_http_req *req, struct sfp_fail *f)
 {
 	if (req == NULL || req->method == NULL || req->url == NULL)
 		return sfp_fail_set(f, SFP_E_INTERNAL, "bad-request", NULL, "incomplete request");
-	return sfp_http_check_url(req->url, f);
+	return sfp_http_check_url_site(req->url, h->site_host, f);
 }
 
 enum sfp_status
@@ -688,7 +741,7 @@ sfp_http_do(struct sfp_http *h, const struct sfp_http_req *req, struct sfp_http_
 
 	resp_reset(resp);
 	resp->attempts = 0;
-	if ((st = precheck(req, f)) != SFP_OK)
+	if ((st = precheck(h, req, f)) != SFP_OK)
 		return st;
 	memset(&x, 0, sizeof(x));
 	x.req = req;
@@ -742,7 +795,7 @@ sfp_http_do_many(struct sfp_http *h, const struct sfp_http_req *reqs, struct sfp
 		xs[i].req = &reqs[i];
 		xs[i].resp = &resps[i];
 		xs[i].max_body = reqs[i].max_body != 0 ? reqs[i].max_body : DEFAULT_MAX_BODY;
-		sts[i] = precheck(&reqs[i], &fails[i]);
+		sts[i] = precheck(h, &reqs[i], &fails[i]);
 		if (sts[i] != SFP_OK)
 			xs[i].done = 1;
 		else

@@ -51,6 +51,9 @@ struct sfp_http_opts {
 	const char *ca_file;      /* NULL: $SF_CA_FILE, else the system store */
 	const char *resolve;      /* NULL: $SF_RESOLVE; "host:port:addr[,host:port:addr...]" */
 	const char *user_agent;   /* NULL: "sfpipe/<version>" */
+	const char *site_host;    /* NULL, or one more host this handle may contact: the
+	                           * org's Experience Cloud site on its own domain, as
+	                           * the org file names it (never the environment) */
 };
 
 /* Fill o with the defaults above. */
@@ -66,10 +69,18 @@ void sfp_http_free(struct sfp_http *h);
 /* 1 when host (no port, no brackets) is a Salesforce host we may contact. */
 int sfp_http_host_allowed(const char *host);
 
+/* 1 when host is a plain DNS name: letters, digits, '-' and '.', at least one
+ * dot, none at either end. */
+int sfp_http_host_name_ok(const char *host);
+
 /* SFP_OK when url is https:// to an allowed host (userinfo refused, port
  * allowed); otherwise SFP_E_INPUT, code "host-refused", message names the URL's
  * host (never its query string). */
 enum sfp_status sfp_http_check_url(const char *url, struct sfp_fail *f);
+
+/* The same, also allowing site_host (NULL or "": none) as the URL's host. */
+enum sfp_status sfp_http_check_url_site(const char *url, const char *site_host,
+    struct sfp_fail *f);
 
 struct sfp_http_req {
 	const char *method;            /* "GET", "POST", "PATCH", "PUT", "DELETE", "HEAD" */

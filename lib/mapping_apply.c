@@ -577,6 +577,58 @@ cond_holds(struct ctx *x, const struct cond *c)
 	return c->k == CK_NOT_EQUALS;
 }
 
+/* The text of a picklist or checkbox value as the dependency bitmap is read
+ * (sfp_catalog_dependent_valid), or NULL when v has none. */
+static const char *
+dependency_key(const struct sfp_value *v, char *buf, size_t n)
+{
+	if (v->kind == SFP_VALUE_BOOL)
+		return v->b ? "true" : "false";
+	if (v->kind != SFP_VALUE_TEXT || v->len == 0 || v->len >= n)
+		return NULL;
+	memcpy(buf, v->s, v->len);
+	buf[v->len] = '\0';
+	return buf;
+}
+
+/* A restricted dependent picklist's value must be one its controlling field's
+ * value allows: Salesforce refuses the pair otherwise
+ * (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST).  The rule is the catalog's
+ * (sfp_catalog_dependent_valid); this only finds the record's two values. */
+static enum sfp_status
+check_dependents(struct ctx *x, const struct record *r, struct sfp_fail *f)
+{
+	char dbuf[256], cbuf[256];
+	const char *dv, *cv;
+	struct sfp_value v, cvv;
+	enum sfp_status st;
+	size_t i, k;
+
+	for (i = 0; i < r->nf; i++) {
+		const struct fmap *fm = &r->fields[i], *ctl = NULL;
+		if (fm->fld.controller_name == NULL || !fm->fld.restricted)
+			continue;
+		for (k = 0; k < r->nf; k++)
+			if (strcasecmp(r->fields[k].name, fm->fld.controller_name) == 0)
+				ctl = &r->fields[k];
+		cvv.kind = SFP_VALUE_MISSING;
+		if (ctl != NULL && (st = eval_spec(x, &ctl->v, &cvv, ctl->name, f)) != SFP_OK)
+			return st;
+		cv = dependency_key(&cvv, cbuf, sizeof(cbuf));
+		/* the dependent last, so a refusal's place is its value's path */
+		if ((st = eval_spec(x, &fm->v, &v, fm->name, f)) != SFP_OK)
+			return st;
+		if ((dv = dependency_key(&v, dbuf, sizeof(dbuf))) == NULL)
+			continue;
+		if (sfp_catalog_dependent_valid(x->m->cat, r->sobject, fm->name, dv, cv) == 0)
+			return item_fail(x, f, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", fm->name,
+			    "\"%.60s\" of the dependent picklist %s is not valid when %s is %s%.60s%s",
+			    dv, fm->name, fm->fld.controller_name, cv ? "\"" : "",
+			    cv ? cv : "empty", cv ? "\"" : "");
+	}
+	return SFP_OK;
+}
+
 static enum sfp_status
 emit_record(struct ctx *x, const struct record *r, int *first, struct sfp_fail *f)
 {
@@ -624,7 +676,7 @@ emit_record(struct ctx *x, const struct record *r, int *first, struct sfp_fail *
 			any = 1;
 	}
 	buf_lit(out, "}}");
-	return SFP_OK;
+	return check_dependents(x, r, f);
 }
 
 const cJSON *

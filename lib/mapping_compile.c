@@ -546,6 +546,32 @@ compile_record(struct comp *c, size_t i, const cJSON *j)
 			fm->place = NULL;
 		}
 	}
+	/* A restricted dependent picklist set to a constant: its pair with a
+	 * constant (or absent) controller is checked now, at --check;
+	 * check_dependents (mapping_apply.c) does the others per booking. */
+	for (size_t d = 0; d < r->nf; d++) {
+		const struct fmap *fm = &r->fields[d], *ctl = NULL;
+		const char *cv = NULL;
+		size_t m2;
+		if (fm->fld.controller_name == NULL || !fm->fld.restricted ||
+		    fm->v.kind != VS_LITERAL || !cJSON_IsString(fm->v.literal))
+			continue;
+		for (m2 = 0; m2 < r->nf; m2++)
+			if (strcasecmp(r->fields[m2].name, fm->fld.controller_name) == 0)
+				ctl = &r->fields[m2];
+		if (ctl != NULL && ctl->v.kind != VS_LITERAL)
+			continue;
+		if (ctl != NULL && cJSON_IsString(ctl->v.literal))
+			cv = ctl->v.literal->valuestring;
+		else if (ctl != NULL && cJSON_IsBool(ctl->v.literal))
+			cv = cJSON_IsTrue(ctl->v.literal) ? "true" : "false";
+		if (sfp_catalog_dependent_valid(c->m->cat, r->sobject, fm->name,
+		    fm->v.literal->valuestring, cv) == 0)
+			sfp_map_problem(c, fm->place, "\"%s\" of the dependent picklist %s is not valid "
+			    "when %s is %s%s%s (salesforce refuses the pair)", fm->v.literal->valuestring,
+			    fm->name, fm->fld.controller_name, cv ? "\"" : "", cv ? cv : "empty",
+			    cv ? "\"" : "");
+	}
 	/* Every required-on-create field must be filled. */
 	{
 		const cJSON *fl = cJSON_GetObjectItemCaseSensitive(sol, "fields");

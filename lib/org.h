@@ -3,14 +3,16 @@
  * org: which Salesforce org, which user, which OAuth flow, where the secrets are.
  *
  * Settings are layered: the environment first, then an `--org FILE` (JSON), then
- * command-line flags, each layer overriding the one before.  Names (design.md
- * "Configuration"):
+ * command-line flags, each layer overriding the one before.  Names:
  *   SF_INSTANCE_URL, SF_LOGIN_URL (default https://login.salesforce.com),
  *   SF_TOKEN_URL (default: SF_LOGIN_URL + /services/oauth2/token),
- *   SF_AUDIENCE (JWT aud; default: SF_LOGIN_URL's origin for login/test.salesforce.com,
- *     else the login URL as given: the My Domain or Experience Cloud site URL),
+ *   SF_AUDIENCE (JWT aud; default from SF_LOGIN_URL as the Salesforce CLI
+ *     derives it: https://test.salesforce.com for a sandbox host, the URL as given
+ *     for an Experience Cloud site, else https://login.salesforce.com; never a
+ *     My Domain, which Salesforce refuses as an audience),
  *   SF_CLIENT_ID, SF_USERNAME, SF_JWT_KEY_FILE, SF_CLIENT_SECRET_FILE,
- *   SF_REFRESH_TOKEN_FILE, SF_ACCESS_TOKEN, SF_API_VERSION (default 62.0),
+ *   SF_REFRESH_TOKEN_FILE, SF_ACCESS_TOKEN, SF_API_VERSION (default 62.0;
+ *     versions Salesforce has retired, 30.0 and older, are refused),
  *   SF_AUTH_FLOW (token|jwt|refresh|client), SF_CA_FILE, SF_RESOLVE,
  *   SF_ORG_ID, SF_USER_ID (the identity binding: when set, every token must
  *     belong to this org and user; see auth.h),
@@ -22,9 +24,20 @@
  * jwtKeyFile, clientSecretFile, refreshTokenFile, accessToken, apiVersion,
  * flow, orgId, userId); the JSON printed by `sf org display --json` and
  * `sf org auth show-access-token --json` ({"status":0,"result":{...}}) is accepted
- * too.  A file holding an access token must be mode 0600 (as a secret file).  A
- * token shown as redacted by the Salesforce CLI is refused with a message saying
- * so and how to get the real one.
+ * too, from a file or a pipe (/dev/stdin, <(sf ...), "-").  A file holding an
+ * access token must be mode 0600 (as a secret file; a pipe must be the user's
+ * own and closed to others).  A token the Salesforce CLI shows redacted (as `sf
+ * org display --json` now does) counts as no token: the rest of the file is
+ * used, and when no credential is left the error says what to run instead.
+ * The sf CLI's own environment names SF_ORG_INSTANCE_URL and SF_ORG_API_VERSION
+ * stand in for SF_INSTANCE_URL and SF_API_VERSION when those are unset.
+ *
+ * An Experience Cloud site on the customer's own domain (not a Salesforce
+ * domain, so refused by the http allowlist) can be the login URL only when the
+ * org file names its host: "siteHost":"community.example.com".  That name is
+ * taken from an org file and nowhere else (no environment variable, no flag),
+ * so nothing but the operator's own settings file widens where credentials
+ * may go, and it widens it for that org only.
  *
  * The flow, when not named, is chosen by what is present: access token > JWT key
  * > refresh token > client secret.
@@ -68,9 +81,11 @@ struct sfp_org {
 	char ca_file[SFP_ORG_PATH];
 	char resolve[2048];
 	char cache_dir[SFP_ORG_PATH];     /* resolved by sfp_org_finish */
+	char site_host[256];              /* org file "siteHost": the org's own site host, or "" */
 	enum sfp_flow flow;
 	int no_cache;                     /* --no-cache: keep nothing on disk */
 	char source[SFP_ORG_PATH];        /* where the last layer came from, for messages */
+	int token_redacted;               /* a token given was the sf CLI's redacted stand-in */
 };
 
 void sfp_org_init(struct sfp_org *o);

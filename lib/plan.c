@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "plan.h"
+#include "sfid.h"
 
 /* ---- the plan format ---- */
 
@@ -53,6 +54,7 @@ struct refscan {
 	int max;                /* deepest record named so far */
 	const char *bad;        /* first unknown name, for the message */
 	size_t badlen;
+	int to_update;          /* bad names a record updated by its id */
 };
 
 /* Index of the record called name[0..len) among the first upto, or -1. */
@@ -85,9 +87,12 @@ static int scan_string(const char *s, struct refscan *rs)
 			continue;
 		}
 		at = find_ref(rs->records, rs->upto, n, (size_t)(e - n));
-		if (at < 0) {
+		/* A record updated by its id answers no body to refer to (204). */
+		if (at < 0 || cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rs->records,
+		    (int)at), "id") != NULL) {
 			rs->bad = n;
 			rs->badlen = (size_t)(e - n);
+			rs->to_update = at >= 0;
 			return 0;
 		}
 		if (rs->depth[at] > rs->max)
@@ -166,9 +171,10 @@ enum sfp_status sfp_plan_check(const cJSON *plan, struct sfp_fail *f)
 			if (cJSON_IsArray(fl))
 				return bad_plan(f, ref, "record %s: a field value cannot be an array", ref);
 			if (!scan_value(fl, &rs)) {
-				sfp_fail_set(f, SFP_E_ITEM, "bad-plan", NULL,
-				    "record %s: field %s: @{%.*s.} names no earlier record", ref,
-				    fl->string, (int)(rs.badlen > 64 ? 64 : rs.badlen), rs.bad);
+				sfp_fail_set(f, SFP_E_ITEM, "bad-plan", NULL, rs.to_update ?
+				    "record %s: field %s: @{%.*s.} is updated by its id: give that "
+				    "id itself" : "record %s: field %s: @{%.*s.} names no earlier record",
+				    ref, fl->string, (int)(rs.badlen > 64 ? 64 : rs.badlen), rs.bad);
 				if (f)
 					snprintf(f->ref, sizeof f->ref, "%s", ref);
 				return SFP_E_ITEM;
@@ -178,11 +184,28 @@ enum sfp_status sfp_plan_check(const cJSON *plan, struct sfp_fail *f)
 		if (depth[i] > SFP_GRAPH_MAX_DEPTH)
 			return bad_plan(f, ref, "record %s: references nest deeper than 15", ref);
 		up = cJSON_GetObjectItemCaseSensitive(rec, "upsert");
+		if (cJSON_GetObjectItemCaseSensitive(rec, "id") != NULL) {
+			const char *rid = str_of(rec, "id"), *want = sfp_plan_key_prefix(so);
+
+			if (up)
+				return bad_plan(f, ref, "record %s: \"id\" and \"upsert\" together: "
+				    "a record is updated by its id or upserted by a key, not both", ref);
+			if (!rid || !sfp_sfid_valid(rid, NULL))
+				return bad_plan(f, ref, "record %s: \"id\" must be a salesforce id "
+				    "(15 or 18 letters and digits)", ref);
+			if (want && strncmp(rid, want, 3) != 0)
+				return bad_plan(f, ref, "record %s: id %.18s is not a %s id (those "
+				    "start with %s)", ref, rid, so, want);
+		}
 		if (up) {
 			const cJSON *val = cJSON_GetObjectItemCaseSensitive(up, "value");
 
 			if (!cJSON_IsObject(up) || !sfp_plan_api_name_ok(str_of(up, "field")))
 				return bad_plan(f, ref, "record %s: \"upsert\" needs a \"field\" api name", ref);
+			if (strcasecmp(str_of(up, "field"), "Id") == 0)
+				return bad_plan(f, ref, "record %s: no upsert by Id (Id is no external "
+				    "id field); to update a record whose id is known give "
+				    "\"id\":\"<Id>\" in place of \"upsert\"", ref);
 			if (!(cJSON_IsString(val) && val->valuestring[0]) &&
 			    !(cJSON_IsNumber(val) && isfinite(val->valuedouble)))
 				return bad_plan(f, ref, "record %s: \"upsert\" needs a non-empty \"value\"", ref);
@@ -203,10 +226,33 @@ int sfp_plan_all_upsert(const cJSON *plan)
 {
 	const cJSON *rec;
 
+	/* an update by id is as safe to send again as an upsert */
 	cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(plan, "records"))
-		if (!cJSON_GetObjectItemCaseSensitive(rec, "upsert"))
+		if (!cJSON_GetObjectItemCaseSensitive(rec, "upsert") &&
+		    !cJSON_GetObjectItemCaseSensitive(rec, "id"))
 			return 0;
 	return 1;
+}
+
+/*
+ * The key prefix of standard objects' ids (an id's first three characters name
+ * its object), from Salesforce's "Standard Field Record ID Prefix Decoder"
+ * (https://help.salesforce.com/s/articleView?id=000385203&type=1).  Custom
+ * objects' prefixes differ per org: for them the org checks.
+ */
+const char *sfp_plan_key_prefix(const char *sobject)
+{
+	static const struct { const char *sobject, *prefix; } known[] = {
+		{ "Account", "001" }, { "Contact", "003" }, { "Opportunity", "006" },
+		{ "Lead", "00Q" }, { "Task", "00T" }, { "Event", "00U" }, { "User", "005" },
+		{ "Case", "500" }, { "Campaign", "701" }, { "Contract", "800" },
+	};
+	size_t i;
+
+	for (i = 0; sobject && i < sizeof known / sizeof known[0]; i++)
+		if (strcasecmp(sobject, known[i].sobject) == 0)
+			return known[i].prefix;
+	return NULL;
 }
 
 /* ---- packing ---- */
@@ -228,8 +274,8 @@ static int kinds_add(struct kinds *ks, const cJSON *plan)
 	const cJSON *rec;
 
 	cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(plan, "records")) {
-		struct kind k = { cJSON_GetObjectItemCaseSensitive(rec, "upsert") != NULL,
-		    str_of(rec, "sobject") };
+		struct kind k = { cJSON_GetObjectItemCaseSensitive(rec, "upsert") != NULL ||
+		    cJSON_GetObjectItemCaseSensitive(rec, "id") != NULL, str_of(rec, "sobject") };
 		size_t j;
 
 		for (j = 0; j < t.n; j++)
@@ -394,6 +440,9 @@ static cJSON *node_of(const char *data_path, const cJSON *rec, size_t num)
 		if (url_encode(raw, val, sizeof val) < 0)
 			goto oom;
 		snprintf(url, sizeof url, "%s/sobjects/%s/%s/%s", data_path, so, key, val);
+	} else if (str_of(rec, "id")) {
+		/* an update of a record known by its id (checked: letters and digits) */
+		snprintf(url, sizeof url, "%s/sobjects/%s/%s", data_path, so, str_of(rec, "id"));
 	} else {
 		snprintf(url, sizeof url, "%s/sobjects/%s", data_path, so);
 	}
@@ -404,7 +453,7 @@ static cJSON *node_of(const char *data_path, const cJSON *rec, size_t num)
 			goto oom;
 		cJSON_AddItemToObject(body, fl->string, c);
 	}
-	if (!cJSON_AddStringToObject(node, "method", up ? "PATCH" : "POST") ||
+	if (!cJSON_AddStringToObject(node, "method", up || str_of(rec, "id") ? "PATCH" : "POST") ||
 	    !cJSON_AddStringToObject(node, "url", url) ||
 	    !cJSON_AddStringToObject(node, "referenceId", ref))
 		goto oom;
@@ -538,6 +587,20 @@ static int is_halted(const cJSON *body)
 	return c && strcmp(c, "PROCESSING_HALTED") == 0;
 }
 
+/* The "id" of the plan's record ref, or NULL. */
+static const char *record_id(const cJSON *plan, const char *ref)
+{
+	const cJSON *rec;
+
+	cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(plan, "records")) {
+		const char *r = str_of(rec, "ref");
+
+		if (r && ref && strcmp(r, ref) == 0)
+			return str_of(rec, "id");
+	}
+	return NULL;
+}
+
 enum sfp_status sfp_graph_read(const cJSON *resp, const cJSON *const *plans, const size_t *num,
     size_t n, enum sfp_outcome *out, cJSON **records, struct sfp_fail *fails)
 {
@@ -581,6 +644,8 @@ enum sfp_status sfp_graph_read(const cJSON *resp, const cJSON *const *plans, con
 				const cJSON *cr8 = cJSON_GetObjectItemCaseSensitive(body, "created");
 				cJSON *r;
 
+				if (!id)     /* 204: an update by id names its record in the plan */
+					id = record_id(plans[at], ref);
 				if (!id) {   /* 204 from an old API version: the id is in Location */
 					const char *loc = str_of(cJSON_GetObjectItemCaseSensitive(node,
 					    "httpHeaders"), "Location");

@@ -38,8 +38,11 @@
  * "records" a non-empty array of at most 500 records, each with a unique "ref"
  * ([A-Za-z0-9][A-Za-z0-9_]*, at most 40), an "sobject" (an API name), "fields"
  * an object, an optional "upsert" {"field": name, "value": non-empty string or
- * number}; every "@{ref." names an earlier record of the plan; chains at most
- * 15 deep.  SFP_E_ITEM with code "bad-plan" and the place in f otherwise.
+ * number} (not by Id) or instead an "id": the record's Salesforce id, which
+ * updates that record (PATCH .../sobjects/X/<id>; of X's key prefix where
+ * sfp_plan_key_prefix knows it); every "@{ref." names an earlier record of the
+ * plan, not one updated by id; chains at most 15 deep.  SFP_E_ITEM with code
+ * "bad-plan" and the place in f otherwise.
  */
 enum sfp_status sfp_plan_check(const cJSON *plan, struct sfp_fail *f);
 
@@ -47,7 +50,12 @@ enum sfp_status sfp_plan_check(const cJSON *plan, struct sfp_fail *f);
  * underscores, at most 80. */
 int sfp_plan_api_name_ok(const char *s);
 
-/* Records in a (checked) plan, and 1 when every one of them has an upsert key. */
+/* The key prefix ("001") of a standard sObject's ids, or NULL when not known
+ * here (custom objects: it differs per org). */
+const char *sfp_plan_key_prefix(const char *sobject);
+
+/* Records in a (checked) plan, and 1 when every one of them has an upsert key
+ * or is an update by id (either may be sent again without a duplicate). */
 size_t sfp_plan_nodes(const cJSON *plan);
 int sfp_plan_all_upsert(const cJSON *plan);
 

@@ -72,6 +72,25 @@ const char *sfp_sf_instance_url(struct sfp_sf *sf);
 const char *sfp_sf_api_version(const struct sfp_sf *sf);
 const char *sfp_sf_data_path(const struct sfp_sf *sf);
 
+/* The API version a REST resource (a data path such as "composite/graph",
+ * relative or absolute) first exists in, or 0 when it is older than every
+ * version still served.  sfp_sf_request refuses a resource the session's
+ * version lacks: SFP_E_INPUT, code "not-in-api-version", naming both. */
+int sfp_sf_resource_since(const char *path);
+
+/* The session's settings (its own copy of the org), and whether it is a dry
+ * run (sfp_sf_set_dry_run): for modules that build on the session. */
+const struct sfp_org *sfp_sf_org(const struct sfp_sf *sf);
+int sfp_sf_is_dry_run(const struct sfp_sf *sf);
+
+/* 1 when the session's API version is major.0 or later. */
+int sfp_sf_api_at_least(const struct sfp_sf *sf, int major);
+
+/* The logged-in user's 18-character User id, as the token's identity URL
+ * (".../id/00D.../005...") names it, into out; "" when not logged in or the
+ * flow gives no identity (a given access token). */
+void sfp_sf_user_id(struct sfp_sf *sf, char out[19]);
+
 struct sfp_sf_req {
 	const char *method;            /* "GET", "POST", "PATCH", "PUT", "DELETE" */
 	const char *path;              /* see above */
@@ -147,34 +166,6 @@ enum sfp_status sfp_sf_fail_from(long http_status, const cJSON *json, const char
 /* Status for one Salesforce errorCode at an HTTP status (see the table above). */
 enum sfp_status sfp_sf_status_for_code(long http_status, const char *code, const char *message);
 
-/* ---- describe, with the If-Modified-Since cache ---- */
-
-enum {
-	SFP_DESCRIBE_OFFLINE = 1,    /* answer only from the cache; a miss is an error */
-	SFP_DESCRIBE_NO_CACHE = 2    /* neither read nor write the cache */
-};
-
-struct sfp_cache_info {
-	int source;                  /* 0 fetched, 1 cache revalidated (304), 2 cache offline */
-	long age_s;                  /* age of the cached copy in seconds, -1 when fetched */
-	char last_modified[64];
-};
-
-/*
- * Salesforce's describe of one sObject (a new tree, caller frees), cached per
- * org, user and API version under <cache_dir>/describe/.  With a cached copy the
- * request carries If-Modified-Since and a 304 answers from the cache.
- * Unknown sObject: SFP_E_ITEM with the org's error (code NOT_FOUND).
- * OFFLINE with nothing cached: SFP_E_INPUT code "not-cached".
- * info may be NULL when the caller does not want to know where it came from.
- */
-enum sfp_status sfp_sf_describe(struct sfp_sf *sf, const char *sobject, int flags, cJSON **out,
-    struct sfp_cache_info *info, struct sfp_fail *f);
-
-/* describeGlobal (GET sobjects/), same caching; *out is the whole response. */
-enum sfp_status sfp_sf_describe_global(struct sfp_sf *sf, int flags, cJSON **out,
-    struct sfp_cache_info *info, struct sfp_fail *f);
-
 /*
  * SOQL: run the query and follow nextRecordsUrl until done; *records is a new
  * array of every record (caller frees).  max_records 0 means no limit (else
@@ -182,35 +173,5 @@ enum sfp_status sfp_sf_describe_global(struct sfp_sf *sf, int flags, cJSON **out
  */
 enum sfp_status sfp_sf_query(struct sfp_sf *sf, const char *soql, size_t max_records,
     cJSON **records, struct sfp_fail *f);
-
-/* ---- sf-describe, as a library call ---- */
-
-struct sfp_writer;
-
-struct sfp_describe_opts {
-	int flags;           /* SFP_DESCRIBE_OFFLINE, SFP_DESCRIBE_NO_CACHE */
-	int raw;             /* Salesforce's own describe instead of the catalog line */
-	int createable;      /* keep only the fields the user can set on create */
-	int template_;       /* print a starting sf-map mapping instead */
-};
-
-/* Told about each sObject: where its describe came from (f NULL), or why it
- * failed (f set; the result line is written too).  For the program's stderr. */
-typedef void (*sfp_describe_note_fn)(void *ctx, const char *sobject,
-    const struct sfp_cache_info *info, const struct sfp_fail *f);
-
-/*
- * What sf-describe does.  n == 0: describeGlobal, one line per sObject the user
- * can see ({"name","label","labelPlural","keyPrefix","custom","createable",
- * "updateable","deletable","queryable"}).  Otherwise one line per name, in
- * order: the catalog line (describe.h), the raw describe (raw), or with
- * template_ a single mapping object covering every name.  An sObject that fails
- * alone (unknown, not visible) gets {"name":..,"error":{..}} and the run goes on
- * (the result is then SFP_E_ITEM); a failure of the whole run (authentication,
- * network, limits) stops at once with its status.  Lines go to w.
- */
-enum sfp_status sfp_sf_describe_run(struct sfp_sf *sf, const char *const *names, size_t n,
-    const struct sfp_describe_opts *o, struct sfp_writer *w, sfp_describe_note_fn note,
-    void *ctx, struct sfp_fail *f);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "describe_fetch.h"
 #include "secret.h"
 #include "tenants_describe.h"
 

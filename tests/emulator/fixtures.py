@@ -44,6 +44,25 @@ def pl(*values, default=None):
              "validFor": None, "value": v} for v in values]
 
 
+def valid_for(indexes):
+    """A dependent picklist value's validFor: base64 of a bitmap where bit i
+    (most significant bit of the first byte first) is set when the value goes
+    with the controlling field's i-th value (false, true for a checkbox)."""
+    import base64
+    n = max(indexes) // 8 + 1 if indexes else 1
+    b = bytearray(n)
+    for i in indexes:
+        b[i // 8] |= 0x80 >> (i % 8)
+    return base64.b64encode(bytes(b)).decode()
+
+
+def dependent(*entries, controlling):
+    """Picklist values (value, controlling value, ...) of a dependent picklist."""
+    return [{"active": True, "defaultValue": False, "label": e[0],
+             "validFor": valid_for([controlling.index(c) for c in e[1:]]), "value": e[0]}
+            for e in entries]
+
+
 def F(name, type_, label=None, **kw):
     """One describe field with every key present and type-appropriate values."""
     custom = name.endswith("__c")
@@ -401,8 +420,33 @@ def booking():
           relationshipName="Lead__r", relationshipOrder=None),
         F("Status__c", "picklist", label="Status", restrictedPicklist=True,
           picklistValues=pl("Booked", "Rescheduled", "Cancelled")),
-        F("Notes__c", "textarea", label="Notes", length=32768),
+        # a controlling picklist and a restricted dependent one: each Office__c
+        # value's validFor has the bit of the Region__c values it goes with
+        F("Region__c", "picklist", label="Region", restrictedPicklist=True,
+          picklistValues=pl("EMEA", "AMER", "APAC")),
+        F("Office__c", "picklist", label="Office", restrictedPicklist=True,
+          dependentPicklist=True, controllerName="Region__c",
+          picklistValues=dependent(("London", "EMEA"), ("Oslo", "EMEA"),
+                                   ("New York", "AMER"), ("Tokyo", "APAC"),
+                                   ("Remote", "EMEA", "AMER", "APAC"),
+                                   controlling=("EMEA", "AMER", "APAC"))),
+        F("Notes__c", "textarea", label="Notes", length=32768,
+          inlineHelpText="Anything the host should know before the meeting."),
         F("Amount__c", "currency", label="Amount", precision=16, scale=2),
+        # field types and properties real describes carry: a time, a
+        # geolocation (compound, with its two components), a formula, a
+        # default given by a formula
+        F("Start_Time__c", "time", label="Start Time"),
+        F("Venue__c", "location", label="Venue", displayLocationInDecimal=True),
+        F("Venue__Latitude__s", "double", label="Venue (Latitude)", precision=18, scale=15,
+          compoundFieldName="Venue__c"),
+        F("Venue__Longitude__s", "double", label="Venue (Longitude)", precision=18, scale=15,
+          compoundFieldName="Venue__c"),
+        F("Amount_Label__c", "string", label="Amount Label", length=1300, calculated=True,
+          calculatedFormula="IF(ISBLANK(Amount__c), 'free', TEXT(Amount__c))",
+          defaultedOnCreate=False, formulaTreatNullNumberAsZero=False),
+        F("Reminder_Days__c", "double", label="Reminder Days", precision=3, scale=0,
+          defaultValueFormula="3", defaultedOnCreate=True),
         F("Meeting_Date__c", "date", label="Meeting Date"),
         F("Starts_At__c", "datetime", label="Starts At"),
         F("Internal_Notes__c", "textarea", label="Internal Notes", length=32768),
@@ -424,7 +468,8 @@ OBJECTS = {
 
 # Per-user field-level security.  Keys are "Object.Field".
 PROFILES = {
-    "System Administrator": {"hidden": set(), "readonly": set(), "no_create": set()},
+    "System Administrator": {"hidden": set(), "readonly": set(), "no_create": set(),
+                             "view_all_data": True},
     "Integration User": {
         "hidden": {"Lead.AnnualRevenue", "Lead.Rating", "Booking__c.Internal_Notes__c"},
         "readonly": {"Lead.NumberOfEmployees", "Booking__c.Amount__c"},

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: ISC
 # Authentication against the emulator over HTTPS: every flow, every refusal
-# named, the transparent renewal of an expired session, the token cache under
-# concurrency, and no secret in any message.
+# named, the JWT audience and client credentials host Salesforce requires,
+# refresh token rotation (also under concurrency), the transparent renewal of
+# an expired session, the token cache under concurrency, and no secret in any
+# message.
 . "$SFP_ROOT/tests/lib.sh"
 need_emulator
 export SFPIPE_CACHE_DIR="$T/cache"
@@ -31,7 +33,9 @@ chmod 644 "$T/org.json"
 expect_status 3 "--org holding a token readable by others is refused" -- \
 	sf-describe --org "$T/org.json" Lead
 jq '.result.accessToken = "[REDACTED]"' "$T/org.json" >"$T/red.json" && chmod 600 "$T/red.json"
-expect_status 3 "a redacted token is refused" -- sf-describe --org "$T/red.json" Lead
+# With no other credential, a redacted token is refused (tests/integration/sf-cli.sh has the rest).
+expect_status 3 "a redacted token is refused" -- \
+	env -u SF_JWT_KEY_FILE -u SF_REFRESH_TOKEN_FILE -u SF_CLIENT_SECRET_FILE sf-describe --org "$T/red.json" Lead
 expect_match 'redacted' "$(cat "$T/err")" "the redacted token is named as such"
 
 # --- refusals: exit 5 and a line naming the cause --------------------------
@@ -100,6 +104,65 @@ if "$SFP_ROOT/tests/emulator/emuctl" start "$T/emu2" >/dev/null 2>&1; then
 else
 	t_fail "second emulator did not start"
 fi
+
+# --- what Salesforce takes at its token endpoint ------------------------------
+port=${SF_LOGIN_URL##*:}
+# JWT: the audience is login.salesforce.com even when the login URL (and so the
+# token endpoint) is the My Domain; a My Domain as aud is refused.
+SF_LOGIN_URL=https://acme.my.salesforce.com:$port expect_status 0 \
+	"jwt with the My Domain as login URL" -- sf-describe --no-cache --flow jwt Lead
+SF_AUDIENCE=https://acme.my.salesforce.com expect_status 5 "a My Domain audience is refused" -- \
+	sf-describe --no-cache --flow jwt Lead
+expect_match 'audience is invalid \(check SF_AUDIENCE\)' "$(cat "$T/err")" "the org's refusal named"
+# Client credentials work only at the org's My Domain: refused before sending.
+before=$(tok_requests)
+env -u SF_INSTANCE_URL sf-describe --no-cache --flow client Lead >"$T/out" 2>"$T/err"
+expect_eq "$?" 3 "client credentials without a My Domain: exit 3"
+expect_match "^sf-describe: SF_INSTANCE_URL: client credentials work only on the org's my domain" \
+	"$(cat "$T/err")" "the message names the My Domain and the setting"
+SF_TOKEN_URL=https://login.salesforce.com:$port/services/oauth2/token expect_status 3 \
+	"client credentials at login.salesforce.com" -- sf-describe --no-cache --flow client Lead
+expect_match 'SF_TOKEN_URL: .*not on login.salesforce.com' "$(cat "$T/err")" "names SF_TOKEN_URL"
+expect_eq "$(tok_requests)" "$before" "neither was sent"
+# Versions Salesforce has retired are refused in configuration.
+before=$(emu_admin GET /__emu/stats | jq .requests)
+SF_API_VERSION=30.0 expect_status 3 "api version 30.0" -- sf-describe --no-cache Lead
+expect_match '^sf-describe: SF_API_VERSION: api version 30.0 is retired' "$(cat "$T/err")" \
+	"a retired version named as such"
+expect_eq "$(emu_admin GET /__emu/stats | jq .requests)" "$before" "nothing sent"
+
+# --- refresh token rotation ---------------------------------------------------
+# With rotation on, each refresh answers a new refresh token and the one sent
+# dies: the new one must replace the file, or the next refresh fails.
+emu_admin POST /__emu/refresh_token '{}' | jq -j .refresh_token >"$T/rt"
+chmod 600 "$T/rt"
+rt0=$(cat "$T/rt")
+emu_admin POST /__emu/config '{"rotate_refresh_tokens":1}' >/dev/null
+SF_REFRESH_TOKEN_FILE=$T/rt expect_status 0 "first refresh, rotation on" -- \
+	sf-describe --no-cache --flow refresh Lead
+rt1=$(cat "$T/rt")
+expect_eq "$([ -n "$rt1" ] && [ "$rt1" != "$rt0" ] && echo rotated)" rotated "the file holds the new token"
+expect_eq "$(stat -c %a "$T/rt")" 600 "and stays 0600"
+SF_REFRESH_TOKEN_FILE=$T/rt expect_status 0 "second refresh uses the rotated token" -- \
+	sf-describe --no-cache --flow refresh Lead
+expect_eq "$([ "$(cat "$T/rt")" != "$rt1" ] && echo rotated)" rotated "rotated again"
+# Programs refreshing at once take turns on the file's lock: none sends a dead token.
+for i in 1 2 3 4 5 6; do
+	SF_REFRESH_TOKEN_FILE=$T/rt sf-describe --no-cache --flow refresh Lead >"$T/r$i.out" 2>"$T/r$i.err" &
+done
+rc=0; for i in 1 2 3 4 5 6; do wait -n || rc=1; done
+expect_eq "$rc" 0 "six concurrent refreshes all succeed"
+SF_REFRESH_TOKEN_FILE=$T/rt expect_status 0 "the token left in the file is live" -- \
+	sf-describe --no-cache --flow refresh Lead
+expect_eq "$(find "$T" -maxdepth 1 -name 'rt.tmp.*' | wc -l)" 0 "no temporary file left"
+# A symlinked file is replaced at its target; the link stays.
+ln -s rt "$T/rt-link"
+SF_REFRESH_TOKEN_FILE=$T/rt-link expect_status 0 "rotation through a symlink" -- \
+	sf-describe --no-cache --flow refresh Lead
+expect_eq "$([ -L "$T/rt-link" ] && [ "$(cat "$T/rt-link")" = "$(cat "$T/rt")" ] && echo kept)" kept \
+	"the link kept, pointing at the new token"
+expect_no_match "$(cat "$T/rt")" "$(cat "$T"/r*.err "$T/err")" "no refresh token in any message"
+emu_admin POST /__emu/config '{"rotate_refresh_tokens":0}' >/dev/null
 
 # --- renewal of an expired session ----------------------------------------
 expect_status 0 "warm the token cache" -- sf-describe --no-cache Lead

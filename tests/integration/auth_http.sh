@@ -48,7 +48,8 @@ for target in https://evil.example/services/data/v62.0/sobjects/Lead/describe \
 	expect_eq "$(wc -l <"$T/log")" 1 "one request only, to the instance ($host)"
 	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 done
-expect_eq "$(jq -r .ua "$T/log")" "sfpipe/$(sf-describe --version | awk '{print $2}')" "User-Agent sfpipe/<version>"
+# A checkout adds the revision as a User-Agent comment: "sfpipe/0.2.0 (git abc1234)" (RFC 9110 10.1.5).
+expect_eq "$(jq -r .ua "$T/log")" "sfpipe/$(sf-describe --version | cut -d " " -f 2-)" "User-Agent sfpipe/<version>"
 expect_match 'gzip' "$(jq -r .ae "$T/log")" "Accept-Encoding offers gzip"
 expect_no_match 'notarealtoken' "$(cat "$T/err")" "the token is not in the message"
 t_done

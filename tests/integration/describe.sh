@@ -32,6 +32,26 @@ expect_eq "$(jq -r '[.fields[] | select(.required) | .name] | sort | join(",")' 
 	"Company,LastName" "required on create: Company, LastName"
 expect_eq "$(field "$T/lead" Status | jq -r '[.picklist[] | select(.default) | .value] | join(",")')" \
 	"Open - Not Contacted" "picklist default flag"
+# Field types and properties real describes carry: a formula is neither
+# createable nor required, a default given by formula makes a field optional,
+# a geolocation's components are plain doubles, a time keeps its type; and the
+# dependency of a picklist on another.
+expect_eq "$(field "$T/bk" Amount_Label__c | jq -c '[.type, .createable, .required]')" \
+	'["string",false,false]' "formula field: not createable, not required"
+expect_eq "$(field "$T/bk" Reminder_Days__c | jq -c '[.defaultedOnCreate, .required]')" \
+	'[true,false]' "default by formula: not required"
+expect_eq "$(field "$T/bk" Venue__Latitude__s | jq -c '[.type, .createable, .scale]')" \
+	'["double",true,15]' "geolocation component: a createable double"
+expect_eq "$(field "$T/bk" Start_Time__c | jq -r .type)" time "time field"
+expect_eq "$(field "$T/bk" Office__c | jq -c '[.controllerName, .dependentPicklist]')" \
+	'["Region__c",true]' "a dependent picklist keeps its controller"
+# The oldest version still served has a smaller key set (no actionOverrides
+# before 32.0): the catalog is the same.
+SF_API_VERSION=31.0 sf-describe --no-cache Lead Booking__c >"$T/v31" 2>"$T/err"
+expect_eq "$?" 0 "describe at 31.0"
+expect_eq "$(jq -c 'del(.fields[].label)' "$T/v31" | md5sum)" "$(jq -c 'select(.name == "Lead" or .name == "Booking__c") | del(.fields[].label)' "$T/out" | md5sum)" \
+	"the catalog at 31.0 equals the one at 62.0"
+
 # The administrator sees what the integration user does not (JWT sub).
 SF_USERNAME=$SFEMU_ADMIN_USERNAME expect_status 0 "describe as the administrator" -- \
 	sf-describe --no-cache Lead

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: ISC
 # sf-freebusy against the emulator: merged busy spans from owned events and
 # accepted invitations, all-day events in the host's zone, paging past one
-# page, a malicious id refused before any request, free slots, and that no
-# word of an event's private text ever reaches stdout or stderr.
+# page, a malicious id refused before any request, free slots, a host whose
+# private events are hidden written as unknown, and that no word of an
+# event's private text ever reaches stdout or stderr.
 . "$SFP_ROOT/tests/lib.sh"
 need_emulator
 
@@ -41,7 +42,7 @@ expect_eq "$(cat "$T/out")" \
 	"overlaps merged, free and declined left out, accepted and unanswered invitations busy"
 expect_eq "$(wc -c <"$T/err")" 0 "nothing on stderr"
 calls1=$(emu_admin GET /__emu/stats | jq .api_calls)
-expect_eq "$((calls1 - calls0))" 3 "three queries: owned events, invitations, invited events"
+expect_eq "$((calls1 - calls0))" 4 "four queries: permissions, owned events, invitations, invited events"
 expect_no_match 'PRIVATE|Merger|salary' "$(cat "$T/out" "$T/err")" "no private text in the output"
 log=$(emu_admin GET '/__emu/log?limit=3' | jq -r '.requests[].path')
 expect_no_match 'Subject|Location|Description|Who|What' "$log" "the queries never ask for private fields"
@@ -104,6 +105,20 @@ expect_eq "$(jq '.busy|length' "$T/out")" 250 "every event of both pages"
 more=$(emu_admin GET '/__emu/log?limit=10' | jq '[.requests[].path|select(test("/query/"))]|length')
 expect_eq "$more" 1 "nextRecordsUrl followed once"
 expect_no_match 'PRIVATE' "$(cat "$T/out" "$T/err")" "no private text after paging either"
+
+# Private events: without View All Data the integration user is not shown
+# another user's private events (Ann's 09:30-11:00 meeting), so Ann is written
+# as unknown, never with free time; its own calendar (ORG) is answered.
+emu_admin POST /__emu/config '{"integration_view_all_data":0}' >/dev/null
+expect_status 1 "a host whose private events are hidden" -- \
+	sf-freebusy "${W[@]}" --slots 60 "$ANN" "$ORG"
+expect_eq "$(jq -c "select(.user == \"$ANN\") | [has(\"unknown\"), has(\"busy\"), has(\"free\")]" "$T/out")" \
+	'[true,false,false]' "Ann unknown: neither busy nor free"
+expect_eq "$(jq -c "select(.user == \"$ORG\") | [has(\"unknown\"), (.busy | length) > 0, has(\"free\")]" "$T/out")" \
+	'[false,true,true]' "the integration user's own calendar answered"
+expect_match '^sf-freebusy: .*private events hidden' "$(cat "$T/err")" "the refusal says why"
+expect_eq "$(wc -l <"$T/err")" 1 "in one line"
+emu_admin POST /__emu/config '{"integration_view_all_data":1}' >/dev/null
 
 # Faults: an unavailable org is temporary (exit 4); a full disk is exit 6.
 emu_admin POST /__emu/faults '{"rules":[{"kind":"unavailable","count":20,"path":"/query"}]}' >/dev/null

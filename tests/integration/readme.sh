@@ -26,6 +26,11 @@ covered=(
 	"make lint"
 	"make bench"
 	"make fuzz"
+	"make dist"
+	"dpkg-buildpackage -us -uc -b"
+	"cp /etc/sfpipe/env.example /etc/sfpipe/env"
+	"systemctl enable --now sfpipe.timer sfpipe-describe.timer"
+	"journalctl -u sfpipe.service"
 	"umask 077"
 	"openssl req -x509 -newkey rsa:2048 -nodes -days 730 -subj \"/CN=sfpipe\" -keyout sfpipe-jwt.key -out sfpipe-jwt.crt"
 )
@@ -50,6 +55,23 @@ expect_status 0 "make lint" -- make -s -C "$R" lint
 # What they run exists and starts: make bench with no benchmark selected.
 expect_status 0 "make bench runs its driver (BENCH=none: none selected)" -- env BENCH=none make -s -C "$R" bench
 [ -f "$R/tests/fuzz/run" ] && t_ok "make fuzz's driver exists" || t_fail "tests/fuzz/run is missing"
+
+# make dist: the tarball of the committed tree (tests/package.sh also builds
+# from it and checks it is reproducible).
+expect_status 0 "make dist" -- make -s -C "$R" dist
+v=$(cat "$R/VERSION")
+expect_match "^sfpipe-$v/Makefile\$" "$(tar -tzf "$R/sfpipe-$v.tar.gz" 2>/dev/null)" "make dist packs the tree under sfpipe-VERSION/"
+rm -f "$R/sfpipe-$v.tar.gz"
+# dpkg-buildpackage and the systemd/journalctl lines need root, systemd and
+# the package's build dependencies: tests/package.sh (run by .ci/run through
+# `make package`) builds and installs the package and checks the units and
+# the example settings; here, that what they name exists.
+for u in sfpipe.timer sfpipe-describe.timer sfpipe.service; do
+	[ -f "$R/examples/systemd/$u" ] && t_ok "README's $u exists" || t_fail "README names $u, which is not in examples/systemd"
+done
+[ -f "$R/examples/env" ] && grep -q 'env' "$R/Makefile" && t_ok "env.example is installed from examples/env" ||
+	t_fail "no examples/env for /etc/sfpipe/env.example"
+[ -x "$R/debian/rules" ] && t_ok "debian/rules exists for dpkg-buildpackage" || t_fail "no debian/rules"
 
 # The certificate for the JWT bearer flow, as the setup section makes it.
 (

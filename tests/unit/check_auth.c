@@ -169,6 +169,10 @@ START_TEST(oauth_errors_name_cause_and_setting)
 	b = "{\"error\":\"invalid_grant\",\"error_description\":\"no client credentials user enabled\"}";
 	sfp_auth_fail_from_response(SFP_FLOW_CLIENT, 400, b, strlen(b), &f);
 	ck_assert_ptr_nonnull(strstr(f.message, "run-as user"));
+	/* Client credentials refused on a host other than the org's My Domain. */
+	b = "{\"error\":\"invalid_grant\",\"error_description\":\"request not supported on this domain\"}";
+	sfp_auth_fail_from_response(SFP_FLOW_CLIENT, 400, b, strlen(b), &f);
+	ck_assert_ptr_nonnull(strstr(f.message, "works only on the org's my domain"));
 	b = "<html>maintenance</html>";
 	ck_assert_int_eq(sfp_auth_fail_from_response(SFP_FLOW_JWT, 503, b, strlen(b), &f), SFP_E_TEMP);
 	b = "{\"error\":\"rate_limit_exceeded\",\"error_description\":\"slow down\"}";

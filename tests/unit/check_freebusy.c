@@ -259,7 +259,7 @@ END_TEST
 
 START_TEST(opts_check)
 {
-	struct sfp_fb_opts o = { 0, 0, NULL, 0, { 540, 1020, 0x1f } };
+	struct sfp_fb_opts o = { 0, 0, NULL, 0, { 540, 1020, 0x1f }, NULL };
 	struct sfp_fail f;
 
 	o.from = at("2026-12-01");
@@ -370,6 +370,8 @@ struct fake {
 	int n;
 	const char *owned, *rels, *events;
 	int fail_at;
+	const char *perms;   /* the UserPermissionAccess answer; NULL: View All Data */
+	int perm_queries;    /* not counted in n, so the event queries keep their numbers */
 };
 
 static enum sfp_status
@@ -377,6 +379,14 @@ fake_query(void *ctx, const char *soql, cJSON **records, struct sfp_fail *f)
 {
 	struct fake *k = ctx;
 	const char *ans = "[]";
+
+	if (strstr(soql, "FROM UserPermissionAccess") != NULL) {
+		k->perm_queries++;
+		*records = cJSON_Parse(k->perms != NULL ? k->perms :
+		    "[{\"PermissionsViewAllData\":true,\"PermissionsModifyAllData\":false}]");
+		ck_assert_ptr_nonnull(*records);
+		return SFP_OK;
+	}
 
 	if (k->n < 8)
 		(void)snprintf(k->soql[k->n], sizeof(k->soql[0]), "%s", soql);
@@ -393,11 +403,13 @@ fake_query(void *ctx, const char *soql, cJSON **records, struct sfp_fail *f)
 	return SFP_OK;
 }
 
+static const char *fake_self;   /* the running user's id for run_fake, or NULL */
+
 static char *
 run_fake(struct fake *k, const char *const *ids, size_t n, long slots, enum sfp_status want)
 {
 	struct sfp_fb_users u;
-	struct sfp_fb_opts o = { 0, 0, NULL, 0, { 540, 1020, 0x1f } };
+	struct sfp_fb_opts o = { 0, 0, NULL, 0, { 540, 1020, 0x1f }, NULL };
 	struct sfp_writer w;
 	struct sfp_fail f;
 	char *buf = NULL;
@@ -409,13 +421,14 @@ run_fake(struct fake *k, const char *const *ids, size_t n, long slots, enum sfp_
 	o.from = at("2026-12-01T00:00:00Z");
 	o.to = at("2026-12-02T00:00:00Z");
 	o.slot_min = slots;
+	o.self_id = fake_self;
 	sfp_fb_users_init(&u);
 	for (i = 0; i < n; i++)
 		ck_assert_int_eq(sfp_fb_users_add(&u, ids[i], strlen(ids[i]), NULL, "t", &f), SFP_OK);
 	sfp_writer_init(&w, fp, "<mem>", 0);
 	ck_assert_int_eq(sfp_freebusy_run(&u, &o, fake_query, k, &w, &q, &f), want);
 	ck_assert_int_eq(sfp_writer_finish(&w, &f), SFP_OK);
-	ck_assert_uint_eq(q, (unsigned)k->n);
+	ck_assert_uint_eq(q, (unsigned)(k->n + k->perm_queries));
 	fclose(fp);
 	sfp_fb_users_fini(&u);
 	return buf;
@@ -548,6 +561,43 @@ END_TEST
 
 Suite *suite_freebusy(void);
 
+/* Without View All Data (or Modify All Data) the running user does not see
+ * other users' private events: those hosts are written as unknown, never as
+ * free, and the run ends SFP_E_ITEM; the running user's own calendar is
+ * complete and reported. */
+START_TEST(run_private_events_hidden)
+{
+	struct fake k;
+	const char *ids[] = { ANN, BOB };
+	char *out;
+
+	memset(&k, 0, sizeof(k));
+	k.owned = k.rels = k.events = "[]";
+	k.perms = "[{\"PermissionsViewAllData\":false,\"PermissionsModifyAllData\":false}]";
+	fake_self = "005Hs0000000003IAA";
+	out = run_fake(&k, ids, 2, 30, SFP_E_ITEM);
+	fake_self = NULL;
+	ck_assert_ptr_nonnull(strstr(out, "{\"user\":\"005Hs0000000003IAA\",\"busy\":[],\"free\":["));
+	ck_assert_ptr_nonnull(strstr(out, "{\"user\":\"005Hs0000000004IAA\",\"unknown\":"));
+	ck_assert_ptr_null(strstr(strstr(out, "005Hs0000000004IAA"), "\"free\""));
+	ck_assert_int_eq(k.perm_queries, 1);
+	free(out);
+	/* Modify All Data sees them too; a permission that cannot be read does not. */
+	memset(&k, 0, sizeof(k));
+	k.owned = k.rels = k.events = "[]";
+	k.perms = "[{\"PermissionsViewAllData\":false,\"PermissionsModifyAllData\":true}]";
+	out = run_fake(&k, ids, 2, 0, SFP_OK);
+	ck_assert_ptr_null(strstr(out, "unknown"));
+	free(out);
+	memset(&k, 0, sizeof(k));
+	k.owned = k.rels = k.events = "[]";
+	k.perms = "[]";
+	out = run_fake(&k, ids, 2, 0, SFP_E_ITEM);
+	ck_assert_ptr_nonnull(strstr(out, "{\"user\":\"005Hs0000000003IAA\",\"unknown\":"));
+	free(out);
+}
+END_TEST
+
 Suite *
 suite_freebusy(void)
 {
@@ -568,6 +618,7 @@ suite_freebusy(void)
 	tcase_add_test(tc, run_owned_and_invited);
 	tcase_add_test(tc, run_slots_and_failures);
 	tcase_add_test(tc, run_chunks_long_lists);
+	tcase_add_test(tc, run_private_events_hidden);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return s;

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "http.h"
 #include "org.h"
 
 static const char *const vars[] = {
@@ -28,6 +29,15 @@ clean_env(void)
 	for (i = 0; vars[i] != NULL; i++)
 		unsetenv(vars[i]);
 	setenv("SFPIPE_CACHE_DIR", "/tmp/sfpipe-check-org", 1);
+}
+
+/* A clean environment with a given token for the org acme.my.salesforce.com. */
+static void
+token_env(void)
+{
+	clean_env();
+	setenv("SF_ACCESS_TOKEN", "00Dxx!AQabcdefghijklmnopqrstuvwxyz", 1);
+	setenv("SF_INSTANCE_URL", "https://acme.my.salesforce.com", 1);
 }
 
 static void
@@ -52,6 +62,7 @@ START_TEST(flow_chosen_by_what_is_set)
 	setenv("SF_CLIENT_ID", "cid", 1);
 	setenv("SF_USERNAME", "u@x", 1);
 	setenv("SF_CLIENT_SECRET_FILE", "/s", 1);
+	setenv("SF_INSTANCE_URL", "https://acme.my.salesforce.com", 1);
 	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_OK);
 	ck_assert_int_eq(o.flow, SFP_FLOW_CLIENT);
 	sfp_org_fini(&o);
@@ -216,6 +227,197 @@ START_TEST(org_files)
 }
 END_TEST
 
+/* The JWT audience is never a My Domain: login, test (sandboxes) or the
+ * Experience Cloud site, as the Salesforce CLI maps login URLs; the token
+ * endpoint stays where the login URL points. */
+START_TEST(jwt_audience_mapped_like_the_cli)
+{
+	static const char *const cases[][3] = {
+		{ "https://login.salesforce.com", "https://login.salesforce.com",
+		  "https://login.salesforce.com/services/oauth2/token" },
+		{ "https://login.salesforce.com:8443", "https://login.salesforce.com",
+		  "https://login.salesforce.com:8443/services/oauth2/token" },
+		{ "https://acme.my.salesforce.com", "https://login.salesforce.com",
+		  "https://acme.my.salesforce.com/services/oauth2/token" },
+		{ "https://acme-dev-ed.develop.my.salesforce.com", "https://login.salesforce.com",
+		  "https://acme-dev-ed.develop.my.salesforce.com/services/oauth2/token" },
+		{ "https://test.salesforce.com", "https://test.salesforce.com",
+		  "https://test.salesforce.com/services/oauth2/token" },
+		{ "https://acme--dev.sandbox.my.salesforce.com", "https://test.salesforce.com",
+		  "https://acme--dev.sandbox.my.salesforce.com/services/oauth2/token" },
+		{ "https://acme--uat.cs42.my.salesforce.com", "https://test.salesforce.com",
+		  "https://acme--uat.cs42.my.salesforce.com/services/oauth2/token" },
+		{ "https://acme.my.site.com/customers", "https://acme.my.site.com/customers",
+		  "https://acme.my.site.com/customers/services/oauth2/token" },
+	};
+	struct sfp_org o;
+	struct sfp_fail f;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		clean_env();
+		setenv("SF_CLIENT_ID", "cid", 1);
+		setenv("SF_USERNAME", "u@x", 1);
+		setenv("SF_JWT_KEY_FILE", "/k", 1);
+		setenv("SF_LOGIN_URL", cases[i][0], 1);
+		ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_OK);
+		ck_assert_str_eq(o.audience, cases[i][1]);
+		ck_assert_str_eq(o.token_url, cases[i][2]);
+		sfp_org_fini(&o);
+	}
+	/* Government Cloud Plus documents no audience: it must be named. */
+	clean_env();
+	setenv("SF_CLIENT_ID", "cid", 1);
+	setenv("SF_USERNAME", "u@x", 1);
+	setenv("SF_JWT_KEY_FILE", "/k", 1);
+	setenv("SF_LOGIN_URL", "https://acme.my.salesforce.mil", 1);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.place, "SF_AUDIENCE");
+	sfp_org_fini(&o);
+}
+END_TEST
+
+/* Client credentials only on the My Domain: a generic login host is refused
+ * before anything is sent, naming the setting to change. */
+START_TEST(client_credentials_need_my_domain)
+{
+	struct sfp_org o;
+	struct sfp_fail f;
+
+	clean_env();
+	setenv("SF_CLIENT_ID", "cid", 1);
+	setenv("SF_CLIENT_SECRET_FILE", "/s", 1);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.place, "SF_INSTANCE_URL");
+	ck_assert_ptr_nonnull(strstr(f.message, "my domain"));
+	sfp_org_fini(&o);
+	setenv("SF_INSTANCE_URL", "https://acme.my.salesforce.com", 1);
+	setenv("SF_TOKEN_URL", "https://test.salesforce.com/services/oauth2/token", 1);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.place, "SF_TOKEN_URL");
+	ck_assert_ptr_nonnull(strstr(f.message, "test.salesforce.com"));
+	sfp_org_fini(&o);
+	unsetenv("SF_TOKEN_URL");
+	setenv("SF_LOGIN_URL", "https://acme--dev.sandbox.my.salesforce.com", 1);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_OK);
+	ck_assert_str_eq(o.token_url, "https://acme--dev.sandbox.my.salesforce.com/services/oauth2/token");
+	sfp_org_fini(&o);
+}
+END_TEST
+
+/* Versions Salesforce has retired (30.0 and older since Summer '25) are
+ * refused in configuration; the oldest live one is taken. */
+START_TEST(retired_api_versions_refused)
+{
+	static const char *const retired[] = { "30.0", "v30", "21.0", "7.0", "20", NULL };
+	struct sfp_org o;
+	struct sfp_fail f;
+	size_t i;
+
+	for (i = 0; retired[i] != NULL; i++) {
+		token_env();
+		setenv("SF_API_VERSION", retired[i], 1);
+		ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
+		ck_assert_str_eq(f.code, "retired-version");
+		ck_assert_ptr_nonnull(strstr(f.message, "retired"));
+		sfp_org_fini(&o);
+	}
+	token_env();
+	setenv("SF_API_VERSION", "31.0", 1);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_OK);
+	ck_assert_str_eq(o.api_version, "31.0");
+	sfp_org_fini(&o);
+}
+END_TEST
+
+/* Every documented Salesforce API domain is accepted as an org's URL, and
+ * look-alikes are not. */
+START_TEST(documented_salesforce_hosts_accepted)
+{
+	static const char *const ok[] = {
+		"https://acme.my.salesforce.mil", "https://acme--dev.sandbox.my.salesforce.mil",
+		"https://acme.cloudforce.com", "https://acme.my.salesforce.com",
+		"https://acme.my.site.com", "https://acme.my.salesforce-sites.com",
+		"https://acme.salesforce-experience.com", NULL
+	};
+	static const char *const bad[] = {
+		"https://acme.salesforce.mil.evil.example", "https://evilcloudforce.com",
+		"https://acme.visualforce.com", "https://acme.salesforce-setup.com", NULL
+	};
+	struct sfp_org o;
+	struct sfp_fail f;
+	size_t i;
+
+	for (i = 0; ok[i] != NULL; i++) {
+		token_env();
+		setenv("SF_INSTANCE_URL", ok[i], 1);
+		ck_assert_msg(sfp_org_load(&o, NULL, NULL, 0, &f) == SFP_OK, "%s: %s", ok[i],
+		    f.message);
+		sfp_org_fini(&o);
+	}
+	for (i = 0; bad[i] != NULL; i++) {
+		token_env();
+		setenv("SF_INSTANCE_URL", bad[i], 1);
+		ck_assert_msg(sfp_org_load(&o, NULL, NULL, 0, &f) == SFP_E_INPUT, "%s", bad[i]);
+		ck_assert_str_eq(f.code, "host-refused");
+		sfp_org_fini(&o);
+	}
+}
+END_TEST
+
+/* A site on the customer's own domain works only when the org file names its
+ * host ("siteHost"), for that org: never from the environment alone. */
+START_TEST(site_host_only_from_the_org_file)
+{
+	char dir[] = "/tmp/sfp-org-site-XXXXXX", path[64];
+	struct sfp_http_opts ho;
+	struct sfp_http *h = NULL;
+	struct sfp_org o;
+	struct sfp_fail f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	(void)snprintf(path, sizeof(path), "%s/org.json", dir);
+	clean_env();
+	setenv("SF_CLIENT_ID", "cid", 1);
+	setenv("SF_USERNAME", "u@x", 1);
+	setenv("SF_JWT_KEY_FILE", "/k", 1);
+	setenv("SF_LOGIN_URL", "https://community.example.org/partners", 1);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "host-refused");
+	sfp_org_fini(&o);
+	/* There is no environment name for it. */
+	setenv("SF_SITE_HOST", "community.example.org", 1);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
+	sfp_org_fini(&o);
+	unsetenv("SF_SITE_HOST");
+	write_file(path, "{\"siteHost\":\"community.example.org\"}", 0600);
+	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_OK);
+	ck_assert_str_eq(o.site_host, "community.example.org");
+	ck_assert_str_eq(o.audience, "https://community.example.org/partners");
+	ck_assert_str_eq(o.token_url, "https://community.example.org/partners/services/oauth2/token");
+	/* The session's http handle may contact that host, another handle not. */
+	sfp_http_opts_default(&ho);
+	ho.site_host = o.site_host;
+	ck_assert_int_eq(sfp_http_new(&ho, &h, &f), SFP_OK);
+	sfp_http_free(h);
+	ck_assert_int_eq(sfp_http_check_url_site(o.token_url, o.site_host, &f), SFP_OK);
+	ck_assert_int_eq(sfp_http_check_url(o.token_url, &f), SFP_E_INPUT);
+	ck_assert_int_eq(sfp_http_check_url_site("https://other.example.org", o.site_host, &f),
+	    SFP_E_INPUT);
+	sfp_org_fini(&o);
+	/* A URL, a port or junk instead of a host name is refused. */
+	write_file(path, "{\"siteHost\":\"https://community.example.org\"}", 0600);
+	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_E_INPUT);
+	ck_assert_ptr_nonnull(strstr(f.message, "siteHost"));
+	sfp_org_fini(&o);
+	write_file(path, "{\"siteHost\":\"community.example.org:443\"}", 0600);
+	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_E_INPUT);
+	sfp_org_fini(&o);
+	(void)unlink(path);
+	(void)rmdir(dir);
+}
+END_TEST
+
 Suite *suite_org(void);
 Suite *
 suite_org(void)
@@ -228,6 +430,11 @@ suite_org(void)
 	tcase_add_test(tc, foreign_urls_refused);
 	tcase_add_test(tc, missing_settings_named);
 	tcase_add_test(tc, org_files);
+	tcase_add_test(tc, jwt_audience_mapped_like_the_cli);
+	tcase_add_test(tc, client_credentials_need_my_domain);
+	tcase_add_test(tc, retired_api_versions_refused);
+	tcase_add_test(tc, documented_salesforce_hosts_accepted);
+	tcase_add_test(tc, site_host_only_from_the_org_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -82,6 +82,8 @@ hook(void *ctx, const char *method, const char *url, const char *body)
 	s->n++;
 }
 
+static const char *dry_version = "61.0";
+
 static struct sfp_sf *
 open_dry(struct seen *s)
 {
@@ -92,7 +94,7 @@ open_dry(struct seen *s)
 	ck_assert_int_ge(sodium_init(), 0);
 	sfp_org_init(&o);
 	(void)snprintf(o.instance_url, sizeof(o.instance_url), "https://acme.my.salesforce.com");
-	(void)snprintf(o.api_version, sizeof(o.api_version), "61.0");
+	(void)snprintf(o.api_version, sizeof(o.api_version), "%s", dry_version);
 	o.flow = SFP_FLOW_JWT;        /* would need a key: the dry run must not log in */
 	o.no_cache = 1;
 	o.ca_file[0] = '\0';
@@ -173,6 +175,50 @@ START_TEST(dry_run_many_in_order)
 END_TEST
 
 Suite *suite_sfapi(void);
+/* A resource is asked for only at a version that has it: Composite Graph from
+ * 50.0, sObject Collections from 42.0, Bulk API 2.0 from 41.0. */
+START_TEST(resources_gated_by_api_version)
+{
+	struct seen s;
+	struct sfp_sf *sf;
+	struct sfp_sf_req rq = { .method = "POST", .path = "composite/graph", .body = "{}" };
+	struct sfp_sf_resp rs;
+	struct sfp_fail f;
+
+	ck_assert_int_eq(sfp_sf_resource_since("composite/graph"), 50);
+	ck_assert_int_eq(sfp_sf_resource_since("/services/data/v49.0/composite/graph"), 50);
+	ck_assert_int_eq(sfp_sf_resource_since("composite/sobjects/Lead/Key__c"), 42);
+	ck_assert_int_eq(sfp_sf_resource_since("jobs/ingest/750x/batches"), 41);
+	ck_assert_int_eq(sfp_sf_resource_since("composite"), 0);
+	ck_assert_int_eq(sfp_sf_resource_since("sobjects/Lead"), 0);
+	sfp_sf_resp_init(&rs);
+	dry_version = "49.0";
+	sf = open_dry(&s);
+	ck_assert_int_eq(sfp_sf_request(sf, &rq, &rs, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "not-in-api-version");
+	ck_assert_ptr_nonnull(strstr(f.message, "needs api version 50.0"));
+	ck_assert_ptr_nonnull(strstr(f.message, "49.0"));
+	rq.path = "composite/sobjects";
+	ck_assert_int_eq(sfp_sf_request(sf, &rq, &rs, &f), SFP_OK);
+	ck_assert_int_eq(s.n, 1);
+	sfp_sf_close(sf);
+	dry_version = "41.0";
+	sf = open_dry(&s);
+	ck_assert_int_eq(sfp_sf_request(sf, &rq, &rs, &f), SFP_E_INPUT);
+	rq.path = "jobs/ingest";
+	ck_assert_int_eq(sfp_sf_request(sf, &rq, &rs, &f), SFP_OK);
+	sfp_sf_close(sf);
+	dry_version = "50.0";
+	sf = open_dry(&s);
+	rq.path = "composite/graph";
+	ck_assert_int_eq(sfp_sf_request(sf, &rq, &rs, &f), SFP_OK);
+	ck_assert_int_eq(s.n, 1);
+	sfp_sf_close(sf);
+	dry_version = "61.0";
+	sfp_sf_resp_fini(&rs);
+}
+END_TEST
+
 Suite *
 suite_sfapi(void)
 {
@@ -183,6 +229,7 @@ suite_sfapi(void)
 	tcase_add_test(tc, statuses);
 	tcase_add_test(tc, dry_run_sends_nothing);
 	tcase_add_test(tc, dry_run_many_in_order);
+	tcase_add_test(tc, resources_gated_by_api_version);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -29,8 +29,10 @@ for name in names:
             "externalId": f["externalId"], "unique": f["unique"], "idLookup": f["idLookup"],
             "restricted": f["restrictedPicklist"], "referenceTo": f["referenceTo"],
             "relationshipName": f["relationshipName"],
+            "controllerName": f["controllerName"], "dependentPicklist": f["dependentPicklist"],
             "picklist": [{"value": p["value"], "label": p["label"], "active": p["active"],
-                          "default": p["defaultValue"]} for p in f["picklistValues"]],
+                          "default": p["defaultValue"], "validFor": p["validFor"]}
+                         for p in f["picklistValues"]],
         })
     print(json.dumps({"name": name, "label": label, "keyPrefix": prefix,
                       "custom": name.endswith("__c"),

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: ISC
 """The admin API under /__emu/ (no auth, not counted): orgs, and per org its
-stats, records, log, reset, config, faults, sessions, users, tokens."""
+stats, records, log, reset, config, faults, sessions, users, tokens, refresh
+tokens."""
 import json
 import re
 import urllib.parse
@@ -120,4 +121,12 @@ def admin(orgs, org, method, path, query, body):
             return Resp(400, {"error": "unknown user"})
         with org.lock:
             return Resp(200, org.token_response(u, "api"))
+    if p == "/__emu/refresh_token" and method == "POST":
+        # a new refresh token, as a user authorizing the connected app gets one
+        uname = (data or {}).get("username") or org.integration["Username"]
+        u = org.by_username.get(uname)
+        if not u:
+            return Resp(400, {"error": "unknown user"})
+        with org.lock:
+            return Resp(200, {"refresh_token": org.new_refresh(u)})
     return Resp(404, {"error": "no such admin resource"})

@@ -201,13 +201,31 @@ def process_job(org, job, delay):
         job["batches"] = (len(data) + 9999) // 10000
         ctx = Ctx(org, job["user"], str(job["apiVersion"]))
         obj = job["object"]
-    for row in data:
+    fail = org.take_fault("bulk_job_fail")
+    fail_at = int(fail["spec"].get("after", 0)) if fail else None
+    for i, row in enumerate(data):
         # one row at a time under the lock, so a big job does not stall other clients
         with org.lock:
-            if job.get("abort"):
+            if job.get("abort") or (fail_at is not None and i >= fail_at):
                 job["unprocessed"].append(row)
                 continue
+            if org.take_fault("bulk_row_lock"):
+                # the row is not written; Salesforce's failed result for it
+                job["bad"].append((None, "UNABLE_TO_LOCK_ROW:unable to obtain exclusive "
+                                   "access to this record or 1 records: %s" % make_id(
+                                       org.objects[obj]["prefix"], 1), row))
+                job["processed"] += 1
+                continue
             bulk_row(org, ctx, job, obj, header, row)
+    if fail_at is not None:
+        with org.lock:
+            # a job that fails part way: the rows after it stay unprocessed
+            job["failed_n"] = len(job["bad"])
+            job["state"] = "Failed"
+            job["errorMessage"] = "InternalServerError : the job failed while processing"
+            job["systemModstamp"] = now_sf()
+            job["ms"] = int((time.time() - t0) * 1000)
+        return
     with org.lock:
         job["failed_n"] = len(job["bad"])
         if job.get("abort"):

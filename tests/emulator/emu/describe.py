@@ -15,6 +15,15 @@ class Describe:
     def profile(self, user):
         return fixtures.PROFILES[user["profile"]]
 
+    def sees_all_data(self, user):
+        """The user's View All Data or Modify All Data permission: System
+        Administrators have it; the Integration User profile as the config
+        says (integration_view_all_data, on unless a test turns it off)."""
+        if self.profile(user).get("view_all_data"):
+            return True
+        return user["profile"] == "Integration User" and bool(
+            self.config.get("integration_view_all_data"))
+
     def obj_name(self, name):
         return self.lower_objects.get(name.lower())
 
@@ -72,7 +81,7 @@ class Describe:
     def describe(self, user, name, v):
         g = self.global_entry(user, name, v)
         fields, _, _ = self.fields_for(user, name)
-        children = []
+        children = standard_children(name)
         for cname, co in sorted(self.objects.items()):
             for f in co["fields"]:
                 if name in f["referenceTo"] and f["name"] not in (
@@ -122,7 +131,34 @@ class Describe:
                          uiEditTemplate="https://%s/{ID}/e" % self.host,
                          uiNewRecord="https://%s/%s/e" % (self.host, g["keyPrefix"])),
         })
+        # the key set of the version asked for: actionOverrides exists from
+        # 32.0 (DescribeSObjectResult, SOAP API Developer Guide)
+        if int(v.lstrip("v").split(".")[0]) < 32:
+            del d["actionOverrides"]
         return d
+
+
+def standard_children(name):
+    """Child relationships every real describe of these objects lists besides
+    those of the org's own fields: files, attachments, notes and field history
+    for all, and the activities that name a Lead or Contact (WhoId) or another
+    record (WhatId)."""
+    hist = (name[:-3] + "__History", "ParentId") if name.endswith("__c") else (
+        name + "History", name + "Id")
+    rows = [("AttachedContentDocument", "LinkedEntityId", "AttachedContentDocuments", True),
+            ("Attachment", "ParentId", "Attachments", True),
+            (hist[0], hist[1], "Histories", True),
+            ("Note", "ParentId", "Notes", True)]
+    if name in ("Lead", "Contact"):
+        rows += [("Task", "WhoId", "Tasks", True)]
+    elif name not in ("Event", "EventRelation", "User"):
+        rows += [("Task", "WhatId", "Tasks", True)]
+    if name in ("Event", "EventRelation", "User"):
+        rows = [r for r in rows if r[2] != "Histories"]
+    return [{"cascadeDelete": cascade, "childSObject": child, "deprecatedAndHidden": False,
+             "field": field, "junctionIdListNames": [], "junctionReferenceTo": [],
+             "relationshipName": rel, "restrictedDelete": False}
+            for child, field, rel, cascade in rows]
 
 
 def conditional(org, hdr, make):

@@ -5,6 +5,9 @@ import re
 
 from .errors import SFError
 
+# faults that strike while a Bulk API job is processed, not on a request
+JOB_KINDS = ("bulk_row_lock", "bulk_job_fail")
+
 
 class Faults:
     """The org's fault rules (a mixin of org.Org: self.faults, self.stats_lock)."""
@@ -12,7 +15,8 @@ class Faults:
     def set_faults(self, spec):
         rules = spec.get("rules", []) if isinstance(spec, dict) else spec
         kinds = {"latency", "unavailable", "lock", "concurrent_limit", "daily_limit",
-                 "expired_session", "cut_before", "cut_after"}
+                 "expired_session", "cut_before", "cut_after", "bulk_row_lock",
+                 "bulk_job_fail"}
         out = []
         for r in rules:
             if r.get("kind") not in kinds:
@@ -30,6 +34,8 @@ class Faults:
         fired = []
         with self.stats_lock:
             for r in self.faults:
+                if r["kind"] in JOB_KINDS:
+                    continue           # these strike inside a job: take_fault
                 if r["method"] and r["method"] != method:
                     continue
                 if not r["path"].search(path):
@@ -45,6 +51,25 @@ class Faults:
                         continue
                 fired.append(r)
         return fired
+
+    def take_fault(self, kind):
+        """One occurrence of a rule of this kind (by its count or rate), for
+        faults that strike inside a job rather than a request: the rule, or
+        None."""
+        with self.stats_lock:
+            for r in self.faults:
+                if r["kind"] != kind:
+                    continue
+                if r["count"] is not None:
+                    if r["count"] <= 0:
+                        continue
+                    r["count"] -= 1
+                elif r["rate"] is not None and r["rng"].random() >= r["rate"]:
+                    continue
+                self.counters["faults_injected"][kind] = (
+                    self.counters["faults_injected"].get(kind, 0) + 1)
+                return r
+        return None
 
     def count_fault(self, kind):
         with self.stats_lock:

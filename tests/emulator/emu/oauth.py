@@ -42,18 +42,59 @@ class Tokens:
                 "signature": sig, "scope": scope, "instance_url": self.instance_url,
                 "id": ident, "token_type": "Bearer", "issued_at": issued}
 
-    def audiences(self):
-        auds = set()
-        for h in LOGIN_HOSTS + self.audience_hosts:
-            for suffix in ("", ":%d" % self.port):
-                auds.add("https://%s%s" % (h, suffix))
-        return auds
+    def audience_ok(self, aud):
+        """Salesforce takes as the JWT bearer aud claim only
+        https://login.salesforce.com (https://test.salesforce.com for a
+        sandbox) or the Experience Cloud site URL: never a My Domain, even one
+        the assertion is posted to.  This org is a production org, so test is
+        refused too.  The emulator's port is no part of a real URL, so each is
+        taken with or without it; a site URL also with its path prefix."""
+        if not isinstance(aud, str):
+            return False
+        a = aud.rstrip("/")
+        if a in ("https://login.salesforce.com", "https://login.salesforce.com:%d" % self.port):
+            return True
+        # the org's Experience Cloud site: the only audience besides login
+        for h in (x for x in self.hosts if x.endswith(".my.site.com")):
+            for origin in ("https://%s" % h, "https://%s:%d" % (h, self.port)):
+                if a == origin or a.startswith(origin + "/"):
+                    return True
+        return False
+
+    def generic_login_host(self, headers):
+        """The request came to login.salesforce.com or test.salesforce.com."""
+        host = headers.get("Host", "").split(":")[0].lower()
+        return host in LOGIN_HOSTS
+
+    def refresh_grant(self, form):
+        cid = form.get("client_id")
+        if cid is not None and cid != self.client_id:
+            raise OAuthError("invalid_client_id", "client identifier invalid")
+        sec = form.get("client_secret")
+        if sec is not None and not hmac.compare_digest(sec, self.client_secret):
+            raise OAuthError("invalid_client", "invalid client credentials")
+        sent = form.get("refresh_token", "")
+        rt = self.refresh_tokens.get(sent)
+        if not rt or not rt["valid"]:
+            raise OAuthError("invalid_grant", "expired access/refresh token")
+        if not self.config.get("rotate_refresh_tokens"):
+            return self.token_response(rt["user"], "api refresh_token", refresh=sent)
+        # Rotation: a new refresh token with the access token, and the one
+        # sent is dead from now on (access tokens it issued stay valid).
+        rt["valid"] = False
+        new = self.new_refresh(rt["user"])
+        out = self.token_response(rt["user"], "api refresh_token", refresh=new)
+        out["refresh_token"] = new
+        return out
 
     def oauth_token(self, form, headers):
         gt = form.get("grant_type")
         if gt == "urn:ietf:params:oauth:grant-type:jwt-bearer":
             return self.jwt_grant(form.get("assertion", ""))
         if gt == "client_credentials":
+            if self.generic_login_host(headers):
+                # only the org's My Domain knows which org's app is meant
+                raise OAuthError("invalid_grant", "request not supported on this domain")
             cid, sec = client_credentials(form, headers)
             if cid != self.client_id:
                 raise OAuthError("invalid_client_id", "client identifier invalid")
@@ -61,17 +102,7 @@ class Tokens:
                 raise OAuthError("invalid_client", "invalid client credentials")
             return self.token_response(self.integration, "api")
         if gt == "refresh_token":
-            cid = form.get("client_id")
-            if cid is not None and cid != self.client_id:
-                raise OAuthError("invalid_client_id", "client identifier invalid")
-            sec = form.get("client_secret")
-            if sec is not None and not hmac.compare_digest(sec, self.client_secret):
-                raise OAuthError("invalid_client", "invalid client credentials")
-            rt = self.refresh_tokens.get(form.get("refresh_token", ""))
-            if not rt or not rt["valid"]:
-                raise OAuthError("invalid_grant", "expired access/refresh token")
-            return self.token_response(rt["user"], "api refresh_token",
-                                       refresh=form.get("refresh_token"))
+            return self.refresh_grant(form)
         if gt in (None, ""):
             raise OAuthError("unsupported_grant_type", "grant type not supported")
         raise OAuthError("unsupported_grant_type", "grant type not supported")
@@ -95,9 +126,7 @@ class Tokens:
             raise OAuthError("invalid_grant", "invalid assertion")
         aud = claims.get("aud")
         auds = aud if isinstance(aud, list) else [aud]
-        ok = self.audiences()
-        if not any(isinstance(a, str) and (a.rstrip("/") in ok or any(
-                a.startswith(o + "/") for o in ok)) for a in auds):
+        if not any(self.audience_ok(a) for a in auds):
             raise OAuthError("invalid_grant", "audience is invalid")
         exp = claims.get("exp")
         if not isinstance(exp, (int, float)) or isinstance(exp, bool):

@@ -22,7 +22,7 @@ from .validate import Validate
 DEFAULT_DAILY_LIMIT = 15000
 DEFAULT_ORG = "acme"
 # the extra host names of the default org (Experience Cloud site, sandbox
-# My Domain, Lightning); all but the last are JWT audiences too
+# My Domain, Lightning); the site is a JWT audience (oauth.Tokens.audience_ok)
 DEFAULT_ORG_HOSTS = ("acme.my.site.com", "acme--dev.sandbox.my.salesforce.com",
                      "acme.lightning.force.com")
 # an org's own settings (orgs JSON, POST /__emu/orgs): config keys, and faults
@@ -65,7 +65,6 @@ class Org(Store, Describe, Validate, Records, Faults, Tokens):
         self.jwt_pub = rsa_public_from_cert_pem(read_text(os.path.join(d, "jwt_cert.pem")))
         self.host = "%s.my.salesforce.com" % name
         self.hosts = (self.host,) + (DEFAULT_ORG_HOSTS if index == 0 else ())
-        self.audience_hosts = self.hosts[:3]
         self.login_url = "https://login.salesforce.com:%d" % port
         self.instance_url = "https://%s:%d" % (self.host, port)
         self.objects = fixture_objects()
@@ -148,9 +147,14 @@ class Org(Store, Describe, Validate, Records, Faults, Tokens):
                 self.faults = []
                 # speculate_always: every graph and collections request goes
                 # through a helper process, not only concurrent ones (tests)
+                # rotate_refresh_tokens: the connected app's "Enable Refresh
+                # Token Rotation" (off by default, as in Salesforce);
+                # integration_view_all_data: the Integration User profile's
+                # View All Data (System Administrators always have it)
                 self.config = {"daily_limit": DEFAULT_DAILY_LIMIT, "latency_ms": 0,
                                "query_batch": 2000, "bulk_delay_ms": 0,
-                               "speculate_always": 0}
+                               "speculate_always": 0, "rotate_refresh_tokens": 0,
+                               "integration_view_all_data": 1}
                 self.log = collections.deque(maxlen=5000)
                 self.req_seq = 0
             self.jobs = {}

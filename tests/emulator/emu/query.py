@@ -117,6 +117,8 @@ def query_resource(ctx, q, hdr):
         ast = soql.parse(q)
     except soql.SoqlError as e:
         raise SFError(400, e.code, e.message)
+    if ast["object"][1].lower() == "userpermissionaccess":
+        return user_permission_access(ctx, ast, q)
     sobject = org.obj_name(ast["object"][1])
     if not sobject:
         tok = ast["object"]
@@ -129,6 +131,11 @@ def query_resource(ctx, q, hdr):
     pred = compile_where(org, ctx, sobject, ast["where"], q) if ast["where"] else None
     order = [(soql_field(org, ctx, sobject, t, q), desc, nl) for t, desc, nl in ast["order"]]
     rows = [r["fields"] for r in org.all_records(sobject)]
+    if sobject == "Event" and not org.sees_all_data(ctx.user):
+        # a private event is its owner's alone unless the user has View All
+        # Data or Modify All Data: others' queries do not find it
+        me = ctx.user["Id"][:15]
+        rows = [r for r in rows if not r.get("IsPrivate") or (r.get("OwnerId") or "")[:15] == me]
     if pred:
         rows = [r for r in rows if pred(r)]
     for f, desc, nulls_last in reversed(order):
@@ -149,6 +156,24 @@ def query_resource(ctx, q, hdr):
         if m:
             batch = max(200, min(2000, int(m.group(1))))
     return query_page(ctx, records, 0, batch, None)
+
+
+PERMISSION_FIELDS = ("PermissionsViewAllData", "PermissionsModifyAllData")
+
+
+def user_permission_access(ctx, ast, q):
+    """UserPermissionAccess: one row, the querying user's own permissions
+    (only the two this org models)."""
+    all_data = ctx.org.sees_all_data(ctx.user)
+    row = {"attributes": {"type": "UserPermissionAccess"}}
+    for t in ast["fields"]:
+        name = next((n for n in ("Id",) + PERMISSION_FIELDS if n.lower() == t[1].lower()), None)
+        if name is None:
+            raise SFError(400, "INVALID_FIELD", "\n%s\n%s^\nERROR at Row:1:Column:%d\nNo such "
+                          "column '%s' on entity 'UserPermissionAccess'."
+                          % (q, " " * t[2], t[2] + 1, t[1]))
+        row[name] = None if name == "Id" else all_data
+    return query_page(ctx, [row], 0, 2000, None)
 
 
 def query_page(ctx, records, start, batch, locator):

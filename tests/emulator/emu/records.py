@@ -126,7 +126,8 @@ class Records:
         so, existing = self.get_record(rid)
         if so != sobject:
             raise not_found()
-        vals = self.check_fields(ctx, sobject, body, "update", raw, csv_mode)
+        vals = self.check_fields(ctx, sobject, body, "update", raw, csv_mode,
+                                 existing=existing)
         if ctx.take_lock_fault():
             raise SFError(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to "
                           "this record or 1 records: %s" % rid, [])

@@ -178,6 +178,13 @@ def data_api(ctx, h, method, rest, query, body):
         with org.lock:
             return sobject_resource(ctx, method, parts[1:], body, body_text, hdr, qs)
     if head == "composite":
+        # resources newer than the version asked for do not exist there:
+        # Composite Graph from 50.0, sObject Collections from 42.0
+        major = int(ctx.version.split(".")[0])
+        if len(parts) >= 2 and (parts[1] == "graph" and major < 50 or
+                                parts[1] == "sobjects" and major < 42):
+            raise not_found()
+
         def native():
             if len(parts) == 1:
                 return composite(ctx, method, body)

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: ISC
 """Field values checked and coerced as Salesforce does on a write."""
+import base64
 import datetime as dt
 import re
 
@@ -176,6 +177,33 @@ class Validate:
                                   % (label, p), [name])
         return sval
 
+    def check_dependent(self, f, out, existing, by_lower):
+        """A restricted dependent picklist's value must be valid for the value
+        of its controlling field (this write's, else the record's): its
+        validFor bitmap has the bit of that controlling value.  With no
+        controlling value no dependent value is valid."""
+        ctl_name = f.get("controllerName")
+        val = out.get(f["name"])
+        if not ctl_name or not f["restrictedPicklist"] or val is None:
+            return
+        ctl = by_lower.get(ctl_name.lower())
+        cval = out[ctl_name] if ctl_name in out else (existing or {}).get(ctl_name)
+        ok = False
+        if ctl is not None and cval is not None:
+            if ctl["type"] == "boolean":
+                idx = 1 if cval is True else 0
+            else:
+                vals = [p["value"] for p in ctl["picklistValues"]]
+                idx = vals.index(cval) if cval in vals else -1
+            entry = next((p for p in f["picklistValues"] if p["value"] == val), None)
+            if idx >= 0 and entry is not None and entry.get("validFor"):
+                bits = base64.b64decode(entry["validFor"])
+                ok = idx // 8 < len(bits) and bool(bits[idx // 8] & (0x80 >> (idx % 8)))
+        if not ok:
+            raise SFError(400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                          "%s: bad value for restricted picklist field: %s"
+                          % (f["label"], val), [f["name"]])
+
     def resolve_rel(self, user, f, val):
         """Lead__r: {"Booking_Key__c": "bk-1"} -> Lead id."""
         if not isinstance(val, dict):
@@ -243,6 +271,8 @@ class Validate:
                 out[f["name"]] = self.resolve_rel(user, f, val)
             else:
                 out[f["name"]] = self.coerce(f, val, csv_mode, raw)
+        for f, _ in targets:
+            self.check_dependent(f, out, existing, by_lower)
         if op == "create":
             req = self._required.get((user["profile"], sobject))
             if req is None:

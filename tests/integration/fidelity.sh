@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# What Salesforce refuses, refused by sfpipe too, against an emulator that
+# refuses it as Salesforce does (tests/emulator/README.md, "Fidelity"):
+# Composite Graph below API version 50.0, a restricted dependent picklist
+# value its controlling value does not allow (through sf-describe's catalog),
+# Bulk API 2.0 rows that were not written (a row lock, a failed job) sent
+# again, and a record known only by its Id updated by it.
+. "$SFP_ROOT/tests/lib.sh"
+need_emulator
+cd "$T" || exit 1
+
+plan='{"id":"fid-1","records":[{"ref":"lead","sobject":"Lead","upsert":{"field":"Booking_Key__c","value":"fid-1"},"fields":{"LastName":"Lee","Company":"Acme"}}]}'
+calls() { emu_admin GET /__emu/stats | jq -r .api_calls; }
+
+# --- Composite Graph exists from API version 50.0 ----------------------------
+before=$(calls)
+printf '%s\n' "$plan" | SF_API_VERSION=49.0 sf-create >out 2>err
+expect_eq "$?" 3 "sf-create at 49.0: configuration unusable (exit 3)"
+expect_match 'composite/graph needs api version 50.0 or later; SF_API_VERSION is 49.0' "$(cat err)" \
+	"the message names the resource and both versions"
+expect_eq "$(( $(calls) - before ))" 0 "no graph sent to a version without it"
+expect_eq "$(emu_admin GET '/__emu/records?sobject=Lead&Booking_Key__c=fid-1' | jq '.records | length')" 0 \
+	"nothing written"
+printf '%s\n' "$plan" | SF_API_VERSION=50.0 sf-create >out 2>err
+expect_eq "$?" 0 "sf-create at 50.0 sends the graph"
+expect_eq "$(emu_admin GET '/__emu/records?sobject=Lead&Booking_Key__c=fid-1' | jq '.records | length')" 1 \
+	"and the record is written"
+
+# --- dependent picklists, from the org's own describe -------------------------
+expect_status 0 "describe Booking__c" -- sf-describe Booking__c
+cp "$T/out" catalog.json
+expect_eq "$(jq -c '.fields[] | select(.name == "Office__c") | [.controllerName, .dependentPicklist, ([.picklist[].validFor] | join(" "))]' catalog.json)" \
+	'["Region__c",true,"gA== gA== QA== IA== 4A=="]' "the catalog keeps controllerName and validFor"
+cat >mapping.json <<'M'
+{"id": "id", "records": [{"ref": "b", "sobject": "Booking__c",
+  "upsert": {"field": "Booking_Key__c", "value": "{{id}}"},
+  "fields": {"Region__c": "{{region}}", "Office__c": "{{office}}"}}]}
+M
+printf '%s\n' '{"id":"fid-2","region":"EMEA","office":"Oslo"}' \
+	'{"id":"fid-3","region":"AMER","office":"Oslo"}' '{"id":"fid-4","office":"Tokyo"}' >bookings.jsonl
+sf-map --describe catalog.json --rejects rejects.jsonl mapping.json <bookings.jsonl >plans.jsonl 2>err
+expect_eq "$?" 1 "sf-map: the two pairs Salesforce refuses fail"
+expect_eq "$(jq -r 'select(.ok != false) | .id' plans.jsonl | tr '\n' ' ')" "fid-2 " "the valid pair mapped"
+expect_eq "$(jq -r .error.place rejects.jsonl | tr '\n' ' ')" "office office " "each refusal placed at the dependent value"
+expect_eq "$(jq -r '.error.code' rejects.jsonl | sort -u)" "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST" \
+	"the refusals carry Salesforce's code"
+expect_match 'not valid when Region__c is "AMER"' "$(jq -r .error.message rejects.jsonl)" \
+	"the refusal names the controlling value"
+jq -c 'select(.ok != false)' plans.jsonl >valid.jsonl
+expect_status 0 "the valid plan is accepted by the org" -- sf-create <valid.jsonl
+# The emulator refuses what sf-map refused: sent raw, the org answers the same.
+bad='{"id":"fid-3","records":[{"ref":"b","sobject":"Booking__c","upsert":{"field":"Booking_Key__c","value":"fid-3"},"fields":{"Region__c":"AMER","Office__c":"Oslo"}}]}'
+printf '%s\n' "$bad" | sf-create >out 2>err
+expect_eq "$?" 1 "the same pair sent raw fails at the org"
+expect_match 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST' "$(cat out err)" "with the same code"
+# --check refuses a constant pair.
+cat >const.json <<'M'
+{"id": "id", "records": [{"ref": "b", "sobject": "Booking__c",
+  "fields": {"Region__c": "APAC", "Office__c": "London"}}]}
+M
+expect_status 3 "--check refuses a constant pair Salesforce refuses" -- \
+	sf-map --check --describe catalog.json const.json
+expect_match 'Office__c.*not valid when Region__c is "APAC"' "$(cat "$T/err")" "naming the field and value"
+# --- a record known only by its Id is updated by it ---------------------------
+L=$(emu_admin POST /__emu/records '{"sobject":"Lead","fields":{"LastName":"Byid","Company":"Old Co"}}' | jq -r .id)
+E=$(emu_admin POST /__emu/records '{"sobject":"Event","fields":{"Subject":"x","StartDateTime":"2026-12-01T09:00:00Z","DurationInMinutes":30}}' | jq -r .id)
+upd="{\"id\":\"byid-1\",\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"id\":\"$L\",\"fields\":{\"Company\":\"New Co\"}}]}"
+printf '%s\n' "$upd" >upd.jsonl
+expect_status 0 "a plan updates a Lead by its Id" -- sf-create <upd.jsonl
+expect_eq "$(jq -c '.records.lead | [.id, .created]' "$T/out")" "[\"$L\",false]" "the result names the Lead, not created"
+expect_eq "$(emu_admin GET "/__emu/records?sobject=Lead&LastName=Byid" | jq -c '[.records[] | .fields.Company]')" \
+	'["New Co"]' "the one Lead updated, none created"
+expect_status 0 "sent again: the same update" -- sf-create <upd.jsonl
+expect_eq "$(emu_admin GET "/__emu/records?sobject=Lead&LastName=Byid" | jq '.records | length')" 1 "still one Lead"
+expect_match '"method":"PATCH","url":"/services/data/v[0-9.]+/sobjects/Lead/'"$L"'"' \
+	"$(sf-create -n <upd.jsonl 2>&1)" "sent as a graph node PATCH .../sobjects/Lead/<id>"
+# Refused before sending: an upsert by Id, an id of another object, @{ref.id} of it.
+printf '%s\n' "{\"id\":\"byid-2\",\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"upsert\":{\"field\":\"Id\",\"value\":\"$L\"},\"fields\":{\"Company\":\"X\"}}]}" \
+	"{\"id\":\"byid-3\",\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"id\":\"$E\",\"fields\":{\"Company\":\"X\"}}]}" \
+	"{\"id\":\"byid-4\",\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",\"id\":\"$L\",\"fields\":{\"Company\":\"X\"}},{\"ref\":\"ev\",\"sobject\":\"Event\",\"fields\":{\"WhoId\":\"@{lead.id}\",\"Subject\":\"y\",\"StartDateTime\":\"2026-12-01T09:00:00Z\",\"DurationInMinutes\":30}}]}" >bad.jsonl
+before=$(calls)
+expect_status 1 "three plans refused" -- sf-create <bad.jsonl
+expect_match 'no upsert by Id.*give "id":"<Id>" in place of "upsert"' "$(jq -r 'select(.id == "byid-2") | .error.message' "$T/out")" \
+	"an upsert by Id points to \"id\""
+expect_match "is not a Lead id \\(those start with 00Q\\)" "$(jq -r 'select(.id == "byid-3") | .error.message' "$T/out")" \
+	"an Event id for a Lead refused"
+expect_match 'is updated by its id: give that id itself' "$(jq -r 'select(.id == "byid-4") | .error.message' "$T/out")" \
+	"@{ref.id} of an updated record refused"
+expect_eq "$(( $(calls) - before ))" 0 "none of them sent"
+expect_eq "$(emu_admin GET "/__emu/records?sobject=Lead&LastName=Byid" | jq -r '.records[0].fields.Company')" "New Co" \
+	"the Lead untouched"
+
+# --- Bulk API 2.0: rows not written are sent again ------------------------------
+# bulk N PREFIX [upsert]: N one-record Lead plans, plain creates unless upsert.
+bulk() {
+	awk -v n="$1" -v p="$2" -v up="${3:-}" 'BEGIN { for (i = 1; i <= n; i++) {
+		printf "{\"id\":\"%s-%d\",\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\",", p, i
+		if (up) printf "\"upsert\":{\"field\":\"Booking_Key__c\",\"value\":\"%s-%d\"},", p, i
+		printf "\"fields\":{\"LastName\":\"%s-%d\",\"Company\":\"Acme\"}}]}\n", p, i } }'
+}
+# leads PREFIX: how many Leads, and how many distinct names, start with PREFIX-
+leads() {
+	emu_admin GET '/__emu/records?sobject=Lead' |
+		jq -r --arg p "$1-" '[.records[].fields.LastName | select(startswith($p))] | "\(length) \(unique | length)"'
+}
+# A row the job failed with UNABLE_TO_LOCK_ROW was not written: sent again.
+emu_admin POST /__emu/faults '{"rules":[{"kind":"bulk_row_lock","count":2}]}' >/dev/null
+bulk 12 lk >lk.jsonl
+expect_status 0 "--bulk: rows failed with UNABLE_TO_LOCK_ROW are sent again" -- sf-create --bulk <lk.jsonl
+expect_eq "$(jq -r .ok "$T/out" | sort | uniq -c | tr -s ' ')" " 12 true" "every plan ok"
+expect_eq "$(leads lk)" "12 12" "each Lead written once"
+emu_admin DELETE /__emu/faults >/dev/null
+# A job that fails part way leaves rows unprocessed: they were not written, so
+# they are sent again, plain creates included (not "outcome unknown").
+emu_admin POST /__emu/faults '{"rules":[{"kind":"bulk_job_fail","count":1,"after":3}]}' >/dev/null
+bulk 10 un >un.jsonl
+expect_status 0 "--bulk: a failed job's unprocessed rows are sent again" -- sf-create --bulk <un.jsonl
+expect_no_match 'OUTCOME_UNKNOWN' "$(cat "$T/out" "$T/err")" "no outcome unknown"
+expect_eq "$(leads un)" "10 10" "each Lead written once"
+emu_admin POST /__emu/faults '{"rules":[{"kind":"bulk_job_fail","count":1,"after":2}]}' >/dev/null
+bulk 8 uu up >uu.jsonl
+expect_status 0 "--bulk: the same with upserts" -- sf-create --bulk <uu.jsonl
+expect_eq "$(leads uu)" "8 8" "each upserted Lead once"
+emu_admin DELETE /__emu/faults >/dev/null
+t_done
