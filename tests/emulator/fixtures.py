@@ -258,6 +258,10 @@ def lead():
         F("NumberOfEmployees", "int", label="Employees", digits=8),
         F("IsConverted", "boolean", label="Converted", updateable=False),
         F("ConvertedDate", "date", label="Converted Date", createable=False, updateable=False),
+        F("ConvertedAccountId", "reference", label="Converted Account ID", createable=False,
+          updateable=False, referenceTo=["Account"], relationshipName="ConvertedAccount"),
+        F("ConvertedContactId", "reference", label="Converted Contact ID", createable=False,
+          updateable=False, referenceTo=["Contact"], relationshipName="ConvertedContact"),
         F("IsUnreadByOwner", "boolean", label="Unread By Owner"),
         F("LastActivityDate", "date", label="Last Activity", createable=False,
           updateable=False),
@@ -450,6 +454,8 @@ def booking():
         F("Meeting_Date__c", "date", label="Meeting Date"),
         F("Starts_At__c", "datetime", label="Starts At"),
         F("Internal_Notes__c", "textarea", label="Internal Notes", length=32768),
+        # the booking's version as its source numbers it: newest wins
+        F("Version__c", "double", label="Version", precision=18, scale=0),
         F("LastActivityDate", "date", label="Last Activity Date", createable=False,
           updateable=False),
     ] + tail

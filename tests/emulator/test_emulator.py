@@ -903,7 +903,7 @@ class TestGraph(Base):
                                   {"Status": "Open - Not Contacted"})[0], 204)
         rec = self.records("Lead")[0]
         f = rec["fields"]
-        self.assertEqual(len(f), 39)
+        self.assertEqual(len(f), 41)  # with ConvertedAccountId, ConvertedContactId
         self.assertEqual((f["Status"], f["IsConverted"], f["Rating"], f["LastName"]),
                          ("Open - Not Contacted", False, None, "Lee"))
         self.assertEqual(rec["writes"], 2)
@@ -1373,6 +1373,277 @@ class TestQuery(Base):
                          400, "INVALID_FIELD")
         # hidden field is no column for the integration user
         self.assertError(self.q("SELECT AnnualRevenue FROM Lead"), 400, "INVALID_FIELD")
+
+
+class TestLifecycle(Base):
+    """What a booking's life needs: deletes, lookups, converted leads, event rules."""
+
+    LEAD = {"LastName": "Lee", "Company": "Globex", "Email": "Lee@Globex.example"}
+    T0, T30, T45 = "2026-12-01T09:00:00Z", "2026-12-01T09:30:00Z", "2026-12-01T09:45:00Z"
+
+    def make(self, sobject, fields):
+        st, _, js = self.req("POST", "sobjects/" + sobject, fields)
+        self.assertEqual(st, 201, js)
+        return js["id"]
+
+    def event(self, **kw):
+        return self.make("Event", dict({"Subject": "Demo", "StartDateTime": self.T0,
+                                        "EndDateTime": self.T30}, **kw))
+
+    def host(self):
+        return admin("GET", "records?sobject=User&Username=bob.host@acme.example")[1][
+            "records"][0]["Id"]
+
+    def fields(self, sobject, rid):
+        return [r for r in self.records(sobject) if r["Id"] == rid][0]["fields"]
+
+    def graph(self, nodes, gid="g"):
+        st, _, js = self.req("POST", "composite/graph", {"graphs": [
+            {"graphId": gid, "compositeRequest": nodes}]})
+        self.assertEqual(st, 200, js)
+        return js["graphs"][0]
+
+    def q(self, soql):
+        st, _, js = self.req("GET", "query?q=" + urllib.parse.quote(soql))
+        self.assertEqual(st, 200, js)
+        return sorted(r["Id"] for r in js["records"])
+
+    def test_delete_by_id_then_the_record_is_deleted(self):
+        lid = self.make("Lead", self.LEAD)
+        st, _, js = self.req("DELETE", "sobjects/Lead/" + lid)
+        self.assertEqual((st, js), (204, None))
+        self.assertEqual(self.records("Lead"), [])
+        e = self.assertError(self.req("DELETE", "sobjects/Lead/" + lid), 404,
+                             "ENTITY_IS_DELETED")
+        self.assertEqual(e["message"], "entity is deleted")
+        self.assertError(self.req("PATCH", "sobjects/Lead/" + lid, {"Company": "x"}), 404,
+                         "ENTITY_IS_DELETED")
+        self.assertError(self.req("GET", "sobjects/Lead/" + lid), 404, "NOT_FOUND")
+        # an id that never was: NOT_FOUND
+        other = lid[:-6] + "zzzAAA"
+        self.assertIn(self.req("DELETE", "sobjects/Lead/" + other)[0], (400, 404))
+        self.assertEqual(self.q("SELECT Id FROM Lead"), [])
+
+    def test_delete_by_external_id(self):
+        bid = self.make("Booking__c", {"Booking_Key__c": "acme:bk-1"})
+        self.make("Booking__c", {"Booking_Key__c": "acme:bk-2"})
+        st, _, _ = self.req("DELETE", "sobjects/Booking__c/Booking_Key__c/ACME:BK-1")
+        self.assertEqual(st, 204)
+        self.assertEqual([r["fields"]["Booking_Key__c"] for r in self.records("Booking__c")],
+                         ["acme:bk-2"])
+        self.assertError(self.req("DELETE", "sobjects/Booking__c/Booking_Key__c/acme:bk-1"),
+                         404, "NOT_FOUND")
+        self.assertError(self.req("DELETE", "sobjects/Booking__c/Notes__c/x"), 404,
+                         "NOT_FOUND")
+        # the key is free again: an upsert creates a new record
+        st, _, js = self.req("PATCH", "sobjects/Booking__c/Booking_Key__c/acme:bk-1", {})
+        self.assertEqual((st, js["created"]), (201, True))
+        self.assertNotEqual(js["id"], bid)
+
+    def test_deleting_an_event_deletes_its_relations(self):
+        lid = self.make("Lead", self.LEAD)
+        eid, keep = self.event(WhoId=lid), self.event()
+        host = self.host()
+        for e in (eid, keep):
+            self.make("EventRelation", {"EventId": e, "RelationId": host})
+        self.make("EventRelation", {"EventId": eid, "RelationId": lid})
+        self.assertEqual(self.req("DELETE", "sobjects/Event/" + eid)[0], 204)
+        self.assertEqual([r["fields"]["EventId"] for r in self.records("EventRelation")],
+                         [keep])
+        self.assertEqual(len(self.records("Lead")), 1)  # the person stays
+
+    def test_delete_nodes_in_a_graph_roll_back_with_it(self):
+        eid = self.event(Booking_Key__c="bk-9")
+        rel = self.make("EventRelation", {"EventId": eid, "RelationId": self.host()})
+        g = self.graph([
+            {"method": "DELETE", "url": V + "/sobjects/EventRelation/" + rel,
+             "referenceId": "gone"},
+            {"method": "PATCH", "url": V + "/sobjects/Event/Booking_Key__c/bk-9",
+             "referenceId": "ev", "body": {"ShowAs": "Maybe"}}])
+        self.assertFalse(g["isSuccessful"])
+        self.assertEqual(len(self.records("EventRelation")), 1)   # rolled back
+        g = self.graph([
+            {"method": "DELETE", "url": V + "/sobjects/EventRelation/" + rel,
+             "referenceId": "gone"},
+            {"method": "DELETE", "url": V + "/sobjects/Event/Booking_Key__c/bk-9",
+             "referenceId": "ev"}], gid="g2")
+        self.assertTrue(g["isSuccessful"], g)
+        r = g["graphResponse"]["compositeResponse"]
+        self.assertEqual([(n["httpStatusCode"], n["body"]) for n in r], [(204, None)] * 2)
+        self.assertEqual((self.records("Event"), self.records("EventRelation")), ([], []))
+        g = self.graph([{"method": "DELETE", "url": V + "/sobjects/Event/" + eid,
+                         "referenceId": "again"}], gid="g3")
+        self.assertEqual(g["graphResponse"]["compositeResponse"][0]["body"][0]["errorCode"],
+                         "ENTITY_IS_DELETED")
+
+    def test_collections_delete(self):
+        a, b = self.make("Lead", self.LEAD), self.make("Lead", dict(self.LEAD, Email=None))
+        self.assertEqual(self.req("DELETE", "sobjects/Lead/" + b)[0], 204)
+        st, _, js = self.req("DELETE", "composite/sobjects?allOrNone=true&ids=%s,%s" % (a, b))
+        self.assertEqual(st, 200)
+        self.assertEqual([x["success"] for x in js], [False, False])
+        self.assertEqual([x["errors"][0]["statusCode"] for x in js],
+                         ["ALL_OR_NONE_OPERATION_ROLLED_BACK", "ENTITY_IS_DELETED"])
+        self.assertEqual(len(self.records("Lead")), 1)
+        st, _, js = self.req("DELETE", "composite/sobjects?ids=%s,%s" % (a, b))
+        self.assertEqual([(x["success"], x.get("id")) for x in js], [(True, a), (False, None)])
+        self.assertEqual(self.records("Lead"), [])
+
+    def test_lookup_queries(self):
+        ann = self.make("Contact", {"LastName": "Ann", "Email": "ann@acme.example"})
+        lee = self.make("Lead", dict(self.LEAD, Booking_Key__c="bk-1"))
+        self.make("Lead", {"LastName": "Obi", "Company": "X", "Email": "obi@x.example"})
+        self.assertEqual(self.q("SELECT Id, Email FROM Contact WHERE Email IN "
+                                "('ANN@acme.example', 'nobody@x.example')"), [ann])
+        self.assertEqual(self.q("SELECT Id FROM Lead WHERE Email IN ('lee@globex.example') "
+                                "AND IsConverted = false"), [lee])
+        self.assertEqual(self.q("SELECT Id FROM Lead WHERE Booking_Key__c = 'BK-1'"), [lee])
+        self.assertEqual(self.q("SELECT Id FROM Lead WHERE Id IN ('%s')" % lee[:15]), [lee])
+        self.assertEqual(self.q("SELECT Id, ConvertedContactId FROM Lead WHERE "
+                                "ConvertedContactId != null"), [])
+        e1, e2 = self.event(WhoId=ann), self.event()
+        r1 = self.make("EventRelation", {"EventId": e1, "RelationId": lee})
+        r2 = self.make("EventRelation", {"EventId": e2, "RelationId": ann})
+        self.assertEqual(self.q("SELECT Id, EventId, RelationId FROM EventRelation WHERE "
+                                "EventId IN ('%s', '%s')" % (e1, e2)), sorted([r1, r2]))
+        self.assertEqual(self.q("SELECT Id FROM EventRelation WHERE RelationId = '%s'"
+                                % ann), [r2])
+        self.assertEqual(self.q("SELECT Id FROM Event WHERE WhoId = '%s'" % ann), [e1])
+
+    def test_queries_go_in_composite_not_in_a_graph(self):
+        self.make("Lead", self.LEAD)
+        url = V + "/query?q=" + urllib.parse.quote("SELECT Id FROM Lead")
+        st, _, js = self.req("POST", "composite", {"compositeRequest": [
+            {"method": "GET", "url": url, "referenceId": "leads"}]})
+        self.assertEqual(js["compositeResponse"][0]["body"]["totalSize"], 1)
+        g = self.graph([{"method": "GET", "url": url, "referenceId": "leads"}])
+        self.assertFalse(g["isSuccessful"])
+        self.assertEqual(g["graphResponse"]["compositeResponse"][0]["body"][0]["errorCode"],
+                         "INVALID_INPUT")
+        g = self.graph([{"method": "POST", "url": V + "/composite/sobjects",
+                         "referenceId": "c", "body": {"records": []}}], gid="g2")
+        self.assertFalse(g["isSuccessful"])
+
+    def test_lead_conversion(self):
+        lid = self.make("Lead", dict(self.LEAD, Booking_Key__c="bk-1", FirstName="Lee"))
+        eid = self.event(WhoId=lid)
+        rel = self.make("EventRelation", {"EventId": eid, "RelationId": lid})
+        st, js = admin("POST", "convert_lead", {"leadId": lid})
+        self.assertEqual(st, 200, js)
+        lead = self.fields("Lead", lid)
+        self.assertEqual((lead["IsConverted"], lead["ConvertedContactId"],
+                          lead["ConvertedAccountId"], lead["Status"]),
+                         (True, js["contactId"], js["accountId"], "Closed - Converted"))
+        self.assertIsNotNone(lead["ConvertedDate"])
+        c = self.fields("Contact", js["contactId"])
+        self.assertEqual((c["LastName"], c["FirstName"], c["Email"], c["AccountId"]),
+                         ("Lee", "Lee", "Lee@Globex.example", js["accountId"]))
+        self.assertEqual(self.fields("Account", js["accountId"])["Name"], "Globex")
+        self.assertEqual(self.fields("Event", eid)["WhoId"], js["contactId"])
+        self.assertEqual(self.fields("EventRelation", rel)["RelationId"], js["contactId"])
+        self.assertEqual(self.q("SELECT Id FROM Lead WHERE IsConverted = true AND "
+                                "ConvertedContactId = '%s'" % js["contactId"]), [lid])
+        # a converted lead takes no write and no new reference
+        for resp in (self.req("PATCH", "sobjects/Lead/" + lid, {"Company": "New"}),
+                     self.req("PATCH", "sobjects/Lead/Booking_Key__c/bk-1", {"Company": "N"}),
+                     self.req("POST", "sobjects/Event", {
+                         "Subject": "x", "StartDateTime": self.T0, "DurationInMinutes": 5,
+                         "WhoId": lid}),
+                     self.req("POST", "sobjects/EventRelation", {"EventId": eid,
+                                                                 "RelationId": lid})):
+            e = self.assertError(resp, 400, "CANNOT_UPDATE_CONVERTED_LEAD")
+            self.assertEqual(e["message"], "cannot reference converted lead")
+        self.assertEqual(self.fields("Lead", lid)["Company"], "Globex")
+        st, js2 = admin("POST", "convert_lead", {"leadId": lid})
+        self.assertEqual((st, js2[0]["errorCode"]), (400, "CANNOT_UPDATE_CONVERTED_LEAD"))
+        # into an existing contact and account
+        other = self.make("Lead", {"LastName": "Obi", "Company": "X"})
+        st, js3 = admin("POST", "convert_lead", {"leadId": other, "contactId": js["contactId"],
+                                                 "accountId": js["accountId"]})
+        self.assertEqual((st, js3["contactId"]), (200, js["contactId"]))
+        self.assertEqual((len(self.records("Contact")), len(self.records("Account"))), (1, 1))
+
+    def test_an_event_about_a_lead_relates_to_nothing_else(self):
+        lid = self.make("Lead", self.LEAD)
+        cid = self.make("Contact", {"LastName": "Ann"})
+        bid = self.make("Booking__c", {"Booking_Key__c": "bk-1"})
+        e = self.assertError(self.req("POST", "sobjects/Event", {
+            "Subject": "x", "StartDateTime": self.T0, "DurationInMinutes": 30,
+            "WhoId": lid, "WhatId": bid}), 400, "FIELD_INTEGRITY_EXCEPTION", ["WhatId"])
+        self.assertIn("lead", e["message"])
+        eid = self.event(WhoId=cid, WhatId=bid)            # a contact's may
+        lead_event = self.event(WhoId=lid)
+        self.assertError(self.req("PATCH", "sobjects/Event/" + lead_event, {"WhatId": bid}),
+                         400, "FIELD_INTEGRITY_EXCEPTION")
+        self.assertError(self.req("PATCH", "sobjects/Event/" + eid, {"WhoId": lid}),
+                         400, "FIELD_INTEGRITY_EXCEPTION")
+        self.assertEqual(self.req("PATCH", "sobjects/Event/" + eid,
+                                  {"WhoId": lid, "WhatId": None})[0], 204)
+
+    def test_one_relation_per_person_and_event(self):
+        eid, host = self.event(), self.host()
+        rel = self.make("EventRelation", {"EventId": eid, "RelationId": host})
+        e = self.assertError(self.req("POST", "sobjects/EventRelation", {
+            "EventId": eid, "RelationId": host, "Status": "Accepted"}), 400, "DUPLICATE_VALUE")
+        self.assertIn("duplicate value found", e["message"])
+        g = self.graph([{"method": "POST", "url": V + "/sobjects/EventRelation",
+                         "referenceId": "r", "body": {"EventId": eid, "RelationId": host}}])
+        self.assertFalse(g["isSuccessful"])
+        self.make("EventRelation", {"EventId": self.event(), "RelationId": host})  # other event
+        self.assertEqual(self.req("DELETE", "sobjects/EventRelation/" + rel)[0], 204)
+        self.make("EventRelation", {"EventId": eid, "RelationId": host})  # free again
+        self.assertEqual(len(self.records("EventRelation")), 2)
+
+    def test_a_reschedule_moves_end_and_duration(self):
+        eid = self.event(Booking_Key__c="bk-1")
+        # 30 -> 45 minutes, by id and by upsert key
+        self.assertEqual(self.req("PATCH", "sobjects/Event/" + eid, {
+            "StartDateTime": "2026-12-02T10:00:00Z", "EndDateTime": "2026-12-02T10:45:00Z"}
+        )[0], 204)
+        f = self.fields("Event", eid)
+        self.assertEqual((f["DurationInMinutes"], f["ActivityDate"], f["EndDateTime"]),
+                         (45, "2026-12-02", "2026-12-02T10:45:00.000+0000"))
+        st, _, js = self.req("PATCH", "sobjects/Event/Booking_Key__c/bk-1", {
+            "StartDateTime": self.T0, "EndDateTime": self.T30})
+        self.assertEqual((st, js["created"]), (200, False))
+        self.assertEqual(self.fields("Event", eid)["DurationInMinutes"], 30)
+        # a new start alone keeps the duration; a new duration moves the end
+        self.req("PATCH", "sobjects/Event/" + eid, {"StartDateTime": "2026-12-01T11:00:00Z"})
+        f = self.fields("Event", eid)
+        self.assertEqual((f["EndDateTime"], f["DurationInMinutes"]),
+                         ("2026-12-01T11:30:00.000+0000", 30))
+        self.req("PATCH", "sobjects/Event/" + eid, {"DurationInMinutes": 60})
+        self.assertEqual(self.fields("Event", eid)["EndDateTime"],
+                         "2026-12-01T12:00:00.000+0000")
+        self.assertError(self.req("PATCH", "sobjects/Event/" + eid, {
+            "EndDateTime": self.T45, "DurationInMinutes": 5, "StartDateTime": self.T0}),
+            400, "FIELD_INTEGRITY_EXCEPTION", ["DurationInMinutes"])
+        self.assertError(self.req("PATCH", "sobjects/Event/" + eid, {
+            "EndDateTime": "2026-11-30T09:00:00Z"}), 400, "FIELD_INTEGRITY_EXCEPTION")
+
+    def test_event_subtype_is_set_once(self):
+        f = [x for x in self.req("GET", "sobjects/Event/describe")[2]["fields"]
+             if x["name"] == "EventSubtype"][0]
+        self.assertEqual((f["createable"], f["updateable"]), (True, False))
+        st, _, js = self.req("PATCH", "sobjects/Event/Booking_Key__c/bk-1", {
+            "Subject": "x", "StartDateTime": self.T0, "DurationInMinutes": 30,
+            "EventSubtype": "Event"})
+        self.assertEqual(st, 201, js)
+        # the same upsert again updates, and an update may not set it
+        self.assertError(self.req("PATCH", "sobjects/Event/Booking_Key__c/bk-1", {
+            "Subject": "x", "EventSubtype": "Event"}), 400, "INVALID_FIELD_FOR_INSERT_UPDATE",
+            ["EventSubtype"])
+        self.assertError(self.req("PATCH", "sobjects/Event/" + js["id"], {
+            "EventSubtype": "Event"}), 400, "INVALID_FIELD_FOR_INSERT_UPDATE")
+        self.assertEqual(self.req("PATCH", "sobjects/Event/Booking_Key__c/bk-1", {
+            "Subject": "y"})[0], 200)
+
+    def test_a_cancelled_booking_shows_free(self):
+        eid = self.event(ShowAs="Busy")
+        self.assertEqual(self.req("PATCH", "sobjects/Event/" + eid, {"ShowAs": "Free"})[0],
+                         204)
+        self.assertEqual(self.fields("Event", eid)["ShowAs"], "Free")
+        self.assertEqual(self.q("SELECT Id FROM Event WHERE ShowAs != 'Free'"), [])
 
 
 class TestFaults(Base):
@@ -2057,9 +2328,15 @@ class TestReplay(unittest.TestCase):
         self.assertIsNone(self.concurrent.apply_speculation(self.ctx(), second, 0))
         self.assertEqual(self.owner.seq_booking, 1)
 
-    def test_a_query_node_is_left_to_the_owner(self):
-        self.assertIsNone(self.helper_run([{"graphId": "q", "compositeRequest": [{
-            "method": "GET", "url": V + "/query?q=SELECT+Id+FROM+Lead", "referenceId": "q"}]}]))
+    def test_a_query_node_fails_its_graph_in_the_helper_too(self):
+        # a graph node may not query (Composite Subrequest); the helper answers
+        # as the owner would, without reaching the query resource
+        answer = self.helper_run([{"graphId": "q", "compositeRequest": [{
+            "method": "GET", "url": V + "/query?q=SELECT+Id+FROM+Lead", "referenceId": "q"}]}])
+        body = json.loads(self.concurrent.apply_speculation(self.ctx(), answer, 0).body)
+        self.assertFalse(body["graphs"][0]["isSuccessful"])
+        node = body["graphs"][0]["graphResponse"]["compositeResponse"][0]
+        self.assertEqual(node["body"][0]["errorCode"], "INVALID_INPUT")
 
     def test_new_records_store_what_differs_from_the_defaults(self):
         # insert stores only NEW_RECORD_KEYS and the given values (dump_fields);

@@ -12,7 +12,8 @@ plan=$(cat "$T/out")
 expect_eq "$(printf '%s\n' "$plan" | wc -l | tr -d ' ')" 1 "one plan line for one booking"
 expect_match '"id":"bk-1042","records":\[\{"ref":"lead","sobject":"Lead","upsert":\{"field":"Booking_Key__c","value":"acme:bk-1042"\}' "$plan" "lead upserted on the booking key"
 expect_match '"StartDateTime":"2026-12-01T09:00:00.000Z"' "$plan" "Berlin 10:00 is 09:00 UTC"
-expect_match '"WhoId":"@\{lead.id\}","WhatId":"@\{booking.id\}"' "$plan" "event refers to lead and booking"
+expect_match '"WhoId":"@\{lead.id\}"' "$plan" "event refers to the lead"
+expect_no_match '"WhatId"' "$plan" "an event about a lead relates to nothing else"
 expect_match '"ref":"guest_0","sobject":"EventRelation"' "$plan" "an EventRelation for the attendee with a user id"
 expect_no_match '"ref":"guest_1"' "$plan" "none for the attendee without one"
 

@@ -74,6 +74,15 @@ def admin(orgs, org, method, path, query, body):
             except SFError as e:
                 return Resp(400, e.array())
             return Resp(201, {"id": rid, "Id": rid})
+    if p == "/__emu/convert_lead" and method == "POST":
+        d = data if isinstance(data, dict) else {}
+        try:
+            with org.lock, org.tx():
+                return Resp(200, org.convert_lead(Ctx(org, org.admin, API_VERSION),
+                                                  d.get("leadId"), d.get("accountId"),
+                                                  d.get("contactId")))
+        except SFError as e:
+            return Resp(400, e.array())
     if p == "/__emu/log" and method == "GET":
         n = int(qs.get("limit", 100))
         items = list(org.log)[-n:]

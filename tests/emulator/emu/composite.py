@@ -93,6 +93,30 @@ def run_sub(ctx, method, url, body):
     return r.status, r.body, ({"Location": loc} if loc is not None else {})
 
 
+# the only resources a graph node may name, with their methods (Composite
+# Subrequest of the Composite Graph resource): sObject, sObject Rows, sObject
+# Rows by External ID
+GRAPH_NODE_RES = (
+    (re.compile(r"^/services/data/v[\d.]+/sobjects/\w+/?(?:\?.*)?$"), ("POST",)),
+    (re.compile(r"^/services/data/v[\d.]+/sobjects/\w+/[^/?]+/?(?:\?.*)?$"),
+     ("DELETE", "GET", "PATCH")),
+    (re.compile(r"^/services/data/v[\d.]+/sobjects/\w+/\w+/[^?]+(?:\?.*)?$"),
+     ("DELETE", "GET", "PATCH", "POST")),
+)
+
+
+def check_graph_node(method, url):
+    """A query, a collection or any other resource fails its node [exp: code]."""
+    for rx, methods in GRAPH_NODE_RES:
+        if rx.match(url or ""):
+            if method in methods:
+                return
+            break
+    raise SFError(400, "INVALID_INPUT", "%s %s is not supported in a composite graph: a "
+                  "node may only create, read, update, upsert or delete an sObject record"
+                  % (method, url))
+
+
 def halted(ref):
     return {"body": [{"errorCode": "PROCESSING_HALTED", "message": HALTED_MSG}],
             "httpHeaders": {}, "httpStatusCode": 400, "referenceId": ref}
@@ -172,6 +196,7 @@ def run_graphs(ctx, graphs, out):
                             nbody = resolve_refs(n.get("body"), results)
                         else:  # nothing to resolve (bodies are never changed)
                             url, nbody = n.get("url"), n.get("body")
+                        check_graph_node(n.get("method"), url)
                         st, rb, hh = run_sub(ctx, n.get("method"), url, nbody)
                     except RefError as e:
                         failed = (i, 400, [{"errorCode": "INVALID_REFERENCE", "message":

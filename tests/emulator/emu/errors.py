@@ -37,3 +37,13 @@ def not_found():
 def method_not_allowed(method, allowed):
     return SFError(405, "METHOD_NOT_ALLOWED", "HTTP Method '%s' not allowed. Allowed are %s"
                    % (method, allowed))
+
+
+def entity_is_deleted():
+    """A record in the Recycle Bin, written to or deleted again."""
+    return SFError(404, "ENTITY_IS_DELETED", "entity is deleted", [])
+
+
+def converted_lead():
+    """A converted lead written to, or named by a new reference."""
+    return SFError(400, "CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead", [])

@@ -9,6 +9,7 @@ import time
 
 import fixtures
 
+from .convert import Convert
 from .describe import Describe
 from .faults import Faults
 from .ids import make_id, pod
@@ -36,7 +37,7 @@ def fixture_objects():
             for name, (prefix, label, plural, builder) in fixtures.OBJECTS.items()}
 
 
-class Org(Store, Describe, Validate, Records, Faults, Tokens):
+class Org(Store, Describe, Validate, Records, Convert, Faults, Tokens):
     """One org's data and accounting; its behaviour comes from the mixins.
 
     d is the emulator's DIR; the default org (index 0, "acme") keeps its
@@ -140,6 +141,7 @@ class Org(Store, Describe, Validate, Records, Faults, Tokens):
         with self.lock:
             self.db.execute("DELETE FROM records WHERE fixture = 0")
             self.db.execute("DELETE FROM keys WHERE id NOT IN (SELECT id FROM records)")
+            self.db.execute("DELETE FROM deleted")
             with self.stats_lock:
                 self.counters = {"api_calls": 0, "requests": 0, "by_endpoint": {},
                                  "faults_injected": {}, "speculated": 0,

@@ -6,7 +6,8 @@ import itertools
 import re
 
 from .describe import conditional
-from .errors import SFError, method_not_allowed, not_found
+from .errors import (SFError, converted_lead, entity_is_deleted, method_not_allowed,
+                     not_found)
 from .ids import make_id, norm_id
 from .resp import Resp, parsed
 from .sftime import fmt_sf_datetime, now_sf, stored_dt
@@ -23,6 +24,8 @@ class Records:
         now = now_sf()
         if existing:
             rec = dict(existing)
+            if sobject == "Event":
+                self.event_times_follow(rec, vals)
         else:
             # field values are scalars, so a shallow copy of the defaults is enough
             rec = dict(self.template(sobject)[0])
@@ -43,7 +46,37 @@ class Records:
             self.derive_event(rec)
         return rec
 
+    @staticmethod
+    def event_times_follow(rec, vals):
+        """An update that moves an event: the stored end or duration that vals
+        does not set follows the new times, as DurationInMinutes and
+        EndDateTime describe each other (Event object reference).  A new start
+        alone keeps the duration and moves the end."""
+        given = vals.keys() & {"StartDateTime", "ActivityDateTime", "EndDateTime",
+                               "DurationInMinutes"}
+        if not given:
+            return
+        if "EndDateTime" in given and "DurationInMinutes" not in given:
+            rec["DurationInMinutes"] = None
+        elif "EndDateTime" not in given:
+            rec["EndDateTime"] = None
+        # StartDateTime and ActivityDateTime are the same instant: a new one
+        # replaces both
+        if "StartDateTime" in given and "ActivityDateTime" not in given:
+            rec["ActivityDateTime"] = None
+        elif "ActivityDateTime" in given and "StartDateTime" not in given:
+            rec["StartDateTime"] = None
+
+    def check_event_who_what(self, rec):
+        """An event about a lead is related to nothing else (Event object
+        reference, WhatId: if WhoId is a lead, WhatId must be empty)."""
+        who, what = rec.get("WhoId"), rec.get("WhatId")
+        if who and what and who[:3] == self.objects["Lead"]["prefix"]:
+            raise SFError(400, "FIELD_INTEGRITY_EXCEPTION", "Related To ID: You can't "
+                          "relate a lead to another record.", ["WhatId"])
+
     def derive_event(self, rec):
+        self.check_event_who_what(rec)
         start = rec.get("StartDateTime") or rec.get("ActivityDateTime")
         if rec.get("IsAllDayEvent"):
             day = rec.get("ActivityDate") or (start[:10] if start else None)
@@ -112,6 +145,11 @@ class Records:
         rid = norm_id(rid) if rid else self.next_id(sobject)
         rec = self.complete_record(sobject, rid, vals, ctx.user)
         self.check_unique(sobject, rec, rid, checked)
+        if sobject == "EventRelation" and self.relation_exists(rec):
+            # one relation per person and event (EventRelation object reference);
+            # Salesforce names neither the field nor the record
+            raise SFError(400, "DUPLICATE_VALUE", "duplicate value found: <unknown> "
+                          "duplicates value on record with id: <unknown>", [])
         self.seq += 1
         self.db.execute(INSERT_RECORD_SQL,
                         (rid, sobject, self.dump_fields(
@@ -125,7 +163,9 @@ class Records:
     def update(self, ctx, sobject, rid, body, raw=None, csv_mode=False):
         so, existing = self.get_record(rid)
         if so != sobject:
-            raise not_found()
+            raise entity_is_deleted() if self.is_deleted(rid) else not_found()
+        if sobject == "Lead" and existing.get("IsConverted"):
+            raise converted_lead()
         vals = self.check_fields(ctx, sobject, body, "update", raw, csv_mode,
                                  existing=existing)
         if ctx.take_lock_fault():
@@ -167,6 +207,13 @@ class Records:
                               [f["name"]])
             b[f["name"]] = value
         return self.insert(ctx, sobject, b, raw, csv_mode, checked=f["name"]), True
+
+    def delete_record(self, ctx, rid):
+        """DELETE of one record (sObject Rows, by external ID, collections)."""
+        if ctx.take_lock_fault():
+            raise SFError(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access "
+                          "to this record or 1 records: %s" % rid, [])
+        self.delete(rid)
 
     def view(self, user, sobject, rec, v, names=None):
         fields, by_lower, _ = self.fields_for(user, sobject)
@@ -212,6 +259,8 @@ def sobject_resource(ctx, method, parts, body, body_text, hdr, qs):
         so, rec = org.get_record(rid) if rid else (None, None)
         if so != sobject:
             if rid and rid[:3] == org.objects[sobject]["prefix"]:
+                if method in ("PATCH", "DELETE") and org.is_deleted(rid):
+                    raise entity_is_deleted()
                 raise not_found()
             if rid is None and not re.match(r"^[A-Za-z0-9]{15,18}$", parts[1]):
                 raise not_found()
@@ -226,10 +275,8 @@ def sobject_resource(ctx, method, parts, body, body_text, hdr, qs):
                 org.update(ctx, sobject, rid, data, raw)
             return Resp(204)
         if method == "DELETE":
-            if ctx.take_lock_fault():
-                raise SFError(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access "
-                              "to this record or 1 records: %s" % rid, [])
-            org.delete(rid)
+            with ctx.write_tx():
+                org.delete_record(ctx, rid)
             return Resp(204)
         raise method_not_allowed(method, "GET,PATCH,HEAD,DELETE")
     # /sobjects/{S}/{Field}/{value}: upsert by external ID
@@ -266,6 +313,7 @@ def sobject_resource(ctx, method, parts, body, body_text, hdr, qs):
                               for m in matches])
         if method == "GET":
             return Resp(200, org.view(ctx.user, sobject, org.get_record(matches[0])[1], ctx.v))
-        org.delete(matches[0])
+        with ctx.write_tx():
+            org.delete_record(ctx, matches[0])
         return Resp(204)
     raise method_not_allowed(method, "GET,PATCH,DELETE,HEAD")

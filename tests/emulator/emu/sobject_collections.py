@@ -77,7 +77,7 @@ def run_collection(ctx, items, aon, upsert, sobject=None, field=None):
                     if not so:
                         raise SFError(400, "ENTITY_IS_DELETED" if rid else "MALFORMED_ID",
                                       "entity is deleted" if rid else "malformed id %s" % r, [])
-                    org.delete(rid)
+                    org.delete_record(ctx, rid)
                     res = {"id": rid, "success": True, "errors": []}
                 else:
                     if not isinstance(r, dict):

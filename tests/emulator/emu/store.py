@@ -21,6 +21,13 @@ NEW_RECORD_KEYS = ("Id", "CreatedDate", "CreatedById", "OwnerId", "LastModifiedD
 
 MISSING = object()
 
+# key index rows of an EventRelation that are not fields (write_keys)
+RELATION_OF, RELATION_PAIR = "(EventId)", "(EventId,RelationId)"
+
+
+def relation_pair(rec):
+    return "%s|%s" % (rec["EventId"], rec["RelationId"])
+
 
 def open_db(path):
     """A new, empty records database at path."""
@@ -42,6 +49,10 @@ def open_db(path):
     db.execute("CREATE TABLE keys (sobject TEXT, field TEXT, val TEXT, id TEXT)")
     db.execute("CREATE INDEX kv ON keys(sobject, field, val)")
     db.execute("CREATE INDEX ki ON keys(id)")
+    # deleted records (the Recycle Bin): a second delete, an update or an
+    # upsert by id of one answers ENTITY_IS_DELETED rather than NOT_FOUND
+    db.execute("DROP TABLE IF EXISTS deleted")
+    db.execute("CREATE TABLE deleted (id TEXT PRIMARY KEY, sobject TEXT)")
     return db
 
 
@@ -151,12 +162,35 @@ class Store:
             self.db.execute("DELETE FROM keys WHERE id=?", (rid,))
         rows = [(sobject, f["name"], self.key_val(f, rec[f["name"]]), rid)
                 for f in self.keyed_fields(sobject) if rec.get(f["name"]) not in (None, "")]
+        if sobject == "EventRelation":
+            # not fields: an event's relations (deleted with it) and the pair
+            # (EventId, RelationId) that may occur once; norm_id keeps 18 characters
+            rows.append((sobject, RELATION_OF, rec["EventId"], rid))
+            rows.append((sobject, RELATION_PAIR, relation_pair(rec), rid))
         if rows:
             self.db.executemany("INSERT INTO keys VALUES (?,?,?,?)", rows)
 
     def delete(self, rid):
+        """Moves the record to the Recycle Bin; an Event takes its EventRelations
+        with it."""
+        so = self.db.execute("SELECT sobject FROM records WHERE id=?", (rid,)).fetchone()
+        if so and so[0] == "Event":
+            for (er,) in self.db.execute("SELECT id FROM keys WHERE sobject='EventRelation' "
+                                         "AND field=? AND val=?", (RELATION_OF, rid)).fetchall():
+                self.delete(er)
         self.db.execute("DELETE FROM records WHERE id=?", (rid,))
         self.db.execute("DELETE FROM keys WHERE id=?", (rid,))
+        if so:
+            self.db.execute("INSERT OR REPLACE INTO deleted VALUES (?,?)", (rid, so[0]))
+
+    def is_deleted(self, rid):
+        return self.db.execute("SELECT 1 FROM deleted WHERE id=?", (rid,)).fetchone() is not None
+
+    def relation_exists(self, rec):
+        """The EventRelation already relating rec's EventId and RelationId, or None."""
+        r = self.db.execute("SELECT id FROM keys WHERE sobject='EventRelation' AND field=? "
+                            "AND val=?", (RELATION_PAIR, relation_pair(rec))).fetchone()
+        return r[0] if r else None
 
     def find_by(self, sobject, f, value):
         if f["name"] == "Id":

@@ -2,9 +2,10 @@
 """Field values checked and coerced as Salesforce does on a write."""
 import base64
 import datetime as dt
+import json
 import re
 
-from .errors import SFError
+from .errors import SFError, converted_lead
 from .ids import EXTRA_PREFIXES, norm_id
 from .sftime import DATE_RE, fmt_sf_datetime, parse_sf_datetime
 
@@ -151,10 +152,16 @@ class Validate:
             tlabel = target["label"] if target and len(f["referenceTo"]) == 1 else f["label"]
             raise SFError(400, "MALFORMED_ID", "%s: id value of incorrect type: %s"
                           % (tlabel if rid is None else f["label"], val), [f["name"]])
-        if rid[:3] in self.prefix_to_obj and not self.db.execute(
-                "SELECT 1 FROM records WHERE id=?", (rid,)).fetchone():
-            raise SFError(400, "INVALID_CROSS_REFERENCE_KEY",
-                          "invalid cross reference id", [f["name"]])
+        if rid[:3] in self.prefix_to_obj:
+            row = self.db.execute("SELECT fields FROM records WHERE id=?", (rid,)).fetchone()
+            if not row:
+                raise SFError(400, "INVALID_CROSS_REFERENCE_KEY",
+                              "invalid cross reference id", [f["name"]])
+            # after conversion only the lead's contact and account can be named
+            # (Salesforce Help 000384333)
+            if rid[:3] == self.objects["Lead"]["prefix"] and json.loads(row[0]).get(
+                    "IsConverted"):
+                raise converted_lead()
         return rid
 
     def coerce_str(self, f, sval):
