@@ -59,7 +59,7 @@ LIB      = lib/libsfpipe.a
 PROG_SRC = $(wildcard bin/*.c)
 PROGS    = $(PROG_SRC:.c=)
 UNIT_SRC = $(wildcard tests/unit/check_*.c)
-UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/%.o)
+UNIT_OBJ = $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/unit/testutil.o
 UNIT     = $(BUILD)/tests/unit/runner
 MANS     = $(wildcard man/*.1 man/*.7)
 
@@ -98,6 +98,10 @@ $(BUILD)/tests/unit/suites.h: FORCE
 	@mkdir -p $(@D)
 	@printf '%s\n' $(patsubst tests/unit/check_%.c,'SUITE(%)',$(UNIT_SRC)) > $@.tmp
 	@cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
+
+# The suites include tests/unit/testutil.h, which declares them from suites.h.
+$(UNIT_OBJ): $(BUILD)/tests/unit/suites.h
+$(UNIT_OBJ): CHECKCF += -I$(BUILD)/tests/unit
 
 $(BUILD)/tests/unit/runner.o: tests/unit/runner.c $(BUILD)/tests/unit/suites.h
 	@mkdir -p $(@D)

@@ -90,8 +90,8 @@ main(int argc, char **argv)
 		case 'K': key_id = optarg; break;
 		case 'p': o.pretty = 1; break;
 		case 'q': sfp_cli_set_quiet(); break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
+		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
+		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;
 		}
 	}
@@ -118,7 +118,7 @@ main(int argc, char **argv)
 		    cJSON_AddStringToObject(out, "key_id", id) == NULL ||
 		    cJSON_AddStringToObject(out, "keyring", o.keyring) == NULL ||
 		    (s = cJSON_PrintUnformatted(out)) == NULL))
-			st = sfp_fail_set(&f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+			st = sfp_fail_oom(&f, NULL);
 		if (s != NULL)
 			(void)printf("%s\n", s);
 		cJSON_free(s);
@@ -128,7 +128,7 @@ main(int argc, char **argv)
 	}
 	if (st != SFP_OK && st != SFP_E_ITEM)
 		sfp_fail_print(&f, prog, stderr);
-	st = sfp_status_worst(st, sfp_cli_finish_stdout(prog));
+	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));
 	rc = sfp_exit_code(st);
 	sfp_cli_end();
 	return rc;

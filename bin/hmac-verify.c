@@ -105,8 +105,8 @@ main(int argc, char **argv)
 			else
 				o.batch = (size_t)v;
 			break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
+		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
+		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;
 		}
 	}
@@ -125,7 +125,7 @@ main(int argc, char **argv)
 		    stats.refused + stats.accepted);
 	else if (st != SFP_OK)
 		sfp_fail_print(&f, prog, stderr);
-	st = sfp_status_worst(st, sfp_cli_finish_stdout(prog));
+	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));
 	rc = sfp_exit_code(st);
 	sfp_cli_end();
 	return rc;

@@ -118,8 +118,8 @@ main(int argc, char **argv)
 		case 'p': pretty = 1; break;
 		case 'T': tenants = optarg; break;
 		case 'q': sfp_cli_set_quiet(); break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
+		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
+		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;
 		}
 	}
@@ -151,10 +151,10 @@ done:
 		sfp_fail_print(&f, prog, stderr);
 	{
 		struct sfp_fail wf;
-		st = sfp_status_worst(st, sfp_writer_finish(&w, &wf));
+		st = sfp_status_worst(st, sfp_writer_fini(&w, &wf));
 	}
 	sfp_sf_close(sf);
-	st = sfp_status_worst(st, sfp_cli_finish_stdout(prog));
+	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));
 	rc = sfp_exit_code(st);
 	sfp_cli_end();
 	return rc;

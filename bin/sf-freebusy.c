@@ -71,7 +71,7 @@ run(const struct sfp_fb_args *a, const char *orgfile, const char *const tenant[2
 		}
 	}
 	if (nids == 0 && (r = sfp_reader_new(STDIN_FILENO, "<stdin>", NULL)) == NULL) {
-		st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		st = sfp_fail_oom(f, NULL);
 		goto out;
 	}
 	if (nids == 0 && (st = sfp_fb_users_read(&u, r, "<stdin>", f)) != SFP_OK)
@@ -95,7 +95,7 @@ run(const struct sfp_fb_args *a, const char *orgfile, const char *const tenant[2
 	if (st == SFP_OK && refused > 0)
 		st = sfp_fail_set(f, SFP_E_ITEM, "not-bound-user", NULL,
 		    "%zu hosts refused: not the mailbox's user", refused);
-	if (sfp_writer_finish(&w, st == SFP_OK ? f : NULL) != SFP_OK)
+	if (sfp_writer_fini(&w, st == SFP_OK ? f : NULL) != SFP_OK)
 		st = sfp_status_worst(st, SFP_E_IO);
 out:
 	sfp_sf_close(sf);
@@ -138,8 +138,8 @@ main(int argc, char *argv[])
 		case 'T': case 'n': tenant[ch == 'n'] = optarg; break;
 		case 'p': pretty = 1; break;
 		case 'q': sfp_cli_set_quiet(); break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
+		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
+		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;
 		}
 	}
@@ -151,7 +151,7 @@ main(int argc, char *argv[])
 	st = run(&o, org, tenant, pretty, argv + optind, argc - optind, &f);
 	if (st != SFP_OK)
 		sfp_fail_print(&f, prog, stderr);
-	st = sfp_status_worst(st, sfp_cli_finish_stdout(prog));
+	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));
 	sfp_cli_end();
 	return sfp_exit_code(st);
 }

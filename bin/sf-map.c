@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "describe.h"
 #include "exit.h"
+#include "file.h"
 #include "mapping.h"
 #include "stream.h"
 #include "tenants_map.h"
@@ -81,12 +82,10 @@ run(const struct sfmap_opts *o, struct sfp_fail *f)
 	sfp_problems_fini(&probs);
 	if (st != SFP_OK || o->check)
 		goto done;
-	if (o->rejects != NULL && (rfp = fopen(o->rejects, "a")) == NULL) {
-		st = sfp_fail_set(f, SFP_E_IO, "io", o->rejects, "cannot open: %s", strerror(errno));
+	if (o->rejects != NULL && (st = sfp_file_fopen_append(o->rejects, &rfp, f)) != SFP_OK)
 		goto done;
-	}
 	if ((r = sfp_reader_new(STDIN_FILENO, "<stdin>", NULL)) == NULL) {
-		st = sfp_fail_set(f, SFP_E_INTERNAL, "out-of-memory", NULL, "out of memory");
+		st = sfp_fail_oom(f, NULL);
 		goto done;
 	}
 	sfp_writer_init(&out, stdout, "<stdout>", o->pretty);
@@ -94,10 +93,10 @@ run(const struct sfmap_opts *o, struct sfp_fail *f)
 		sfp_writer_init(&rej, rfp, o->rejects, 0);
 	st = ts != NULL ? sfp_tenants_map_stream(ts, r, &out, rfp ? &rej : NULL, diag, NULL, &counts,
 	    f) : sfp_map_stream(m, r, &out, rfp ? &rej : NULL, diag, NULL, &counts, f);
-	if (sfp_writer_finish(&out, st == SFP_OK || st == SFP_E_ITEM ? f : NULL) != SFP_OK)
+	if (sfp_writer_fini(&out, st == SFP_OK || st == SFP_E_ITEM ? f : NULL) != SFP_OK)
 		st = sfp_status_worst(st, SFP_E_IO);
 	if (rfp != NULL) {
-		if (sfp_writer_finish(&rej, st == SFP_OK || st == SFP_E_ITEM ? f : NULL) != SFP_OK ||
+		if (sfp_writer_fini(&rej, st == SFP_OK || st == SFP_E_ITEM ? f : NULL) != SFP_OK ||
 		    fclose(rfp) != 0)
 			st = sfp_status_worst(st, SFP_E_IO);
 		rfp = NULL;
@@ -141,8 +140,8 @@ main(int argc, char *argv[])
 		case 'r': o.rejects = optarg; break;
 		case 'p': o.pretty = 1; break;
 		case 'q': sfp_cli_set_quiet(); break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
+		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
+		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;
 		}
 	}
@@ -167,7 +166,7 @@ main(int argc, char *argv[])
 	st = run(&o, &f);
 	if (st != SFP_OK && st != SFP_E_ITEM)
 		sfp_fail_print(&f, prog, stderr);
-	st = sfp_status_worst(st, sfp_cli_finish_stdout(prog));
+	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));
 	sfp_cli_end();
 	return sfp_exit_code(st);
 }

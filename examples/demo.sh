@@ -64,6 +64,9 @@ if ! "$ROOT/tests/emulator/emuctl" start "$WORK/emu" >"$WORK/emu.log" 2>&1; then
 	exit 6
 fi
 set -a; . "$WORK/emu/env"; set +a
+# The emulator's CA file, its loopback address (SF_RESOLVE) and its port are
+# test settings: sfpipe honours them only with this switch (sfpipe(7) TESTING).
+export SFPIPE_TEST_EMULATOR=1
 echo "org:  $SF_INSTANCE_URL (integration user $SF_USERNAME, JWT bearer flow)"
 
 step "1. The partner portal signs four bookings for tenant acme (hmac-sign)"

@@ -49,7 +49,7 @@ b64url(const unsigned char *in, size_t len, char **out, struct sfp_fail *f)
 
 	*out = malloc(cap);
 	if (*out == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	(void)sodium_bin2base64(*out, cap, in, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	return SFP_OK;
 }
@@ -141,7 +141,7 @@ sfp_auth_jwt_assertion(const struct sfp_org *org, time_t now, struct sfp_secret 
 	}
 	goto out;
 oom:
-	st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+	st = sfp_fail_oom(f, NULL);
 out:
 	EVP_MD_CTX_free(md);
 	EVP_PKEY_free(key);
@@ -355,7 +355,7 @@ run_flow(struct sfp_http *h, const struct sfp_org *org, struct sfp_token *out,
 	sfp_http_resp_init(&resp);
 	fm.buf = sodium_malloc(fm.cap);
 	if (fm.buf == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	fm.buf[0] = '\0';
 	switch (org->flow) {
 	case SFP_FLOW_JWT:
@@ -525,7 +525,7 @@ get_as(struct sfp_http *h, const struct sfp_token *t, const char *url, cJSON **o
 	if ((st = sfp_http_check_url(url, f)) != SFP_OK)
 		return st;
 	if ((bearer = sodium_malloc(cap)) == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	(void)snprintf(bearer, cap, "Authorization: Bearer %s", (const char *)t->access_token->bytes);
 	hdrs[0] = bearer;
 	memset(&req, 0, sizeof(req));

@@ -376,7 +376,7 @@ enum sfp_status sfp_bulk_run(struct sfp_sf *sf, const cJSON *const *plans, size_
 		    "the bulk job did not report this row");
 	}
 	if (!keys || !ents || !seen || !j) {
-		st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		st = sfp_fail_oom(f, NULL);
 		goto done;
 	}
 	if ((st = build(plans, n, &csv, keys)) != SFP_OK) {
@@ -390,7 +390,7 @@ enum sfp_status sfp_bulk_run(struct sfp_sf *sf, const cJSON *const *plans, size_
 	cJSON_AddStringToObject(j, "contentType", "CSV");
 	cJSON_AddStringToObject(j, "lineEnding", "LF");
 	if (!(job = cJSON_PrintUnformatted(j))) {
-		st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		st = sfp_fail_oom(f, NULL);
 		goto done;
 	}
 	if ((st = call(sf, "POST", "jobs/ingest", job, NULL, 0, &rs, calls, f)) != SFP_OK)

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "cache.h"
+#include "file.h"
 
 int
 sfp_cache_default_dir(const char *configured, char *out, size_t n)
@@ -54,7 +55,32 @@ sfp_cache_mkdir(const char *dir, struct sfp_fail *f)
 	}
 	if (stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode))
 		return sfp_fail_set(f, SFP_E_IO, "cache", dir, "not a directory");
-	return SFP_OK;
+	/* A directory another user owns or may write lets that user delete, swap
+	 * or plant what we keep in it: refuse it, whoever made it. */
+	return sfp_file_check_dir(dir, f);
+}
+
+/* The directory of a cache file (dir/sub) and the cache directory above it
+ * (dir), as sfp_cache_path lays them out: both must be private. */
+static enum sfp_status
+check_cache_dirs(const char *path, struct sfp_fail *f)
+{
+	char d[4096];
+	const char *slash = strrchr(path, '/');
+	char *up;
+	size_t n;
+	enum sfp_status st;
+
+	if (slash == NULL || (n = (size_t)(slash - path)) == 0 || n >= sizeof(d))
+		return sfp_fail_set(f, SFP_E_IO, "cache", path, "bad cache path");
+	memcpy(d, path, n);
+	d[n] = '\0';
+	if ((st = sfp_file_check_dir(d, f)) != SFP_OK)
+		return st;
+	if ((up = strrchr(d, '/')) == NULL || up == d)
+		return SFP_OK;
+	*up = '\0';
+	return sfp_file_check_dir(d, f);
 }
 
 int
@@ -85,6 +111,7 @@ sfp_cache_read(const char *path, size_t max, char **buf, size_t *len, time_t *mt
 	struct stat sb;
 	char *p = NULL;
 	size_t got = 0;
+	enum sfp_status st;
 	ssize_t r;
 	int fd;
 
@@ -95,6 +122,10 @@ sfp_cache_read(const char *path, size_t max, char **buf, size_t *len, time_t *mt
 		if (errno == ENOENT)
 			return sfp_fail_set(f, SFP_E_INPUT, "miss", path, "not cached");
 		return sfp_fail_set(f, SFP_E_IO, "cache", path, "%s", strerror(errno));
+	}
+	if ((st = check_cache_dirs(path, f)) != SFP_OK) {
+		(void)close(fd);
+		return st;
 	}
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) || (sb.st_mode & 077) != 0 ||
 	    sb.st_uid != geteuid()) {
@@ -111,7 +142,7 @@ sfp_cache_read(const char *path, size_t max, char **buf, size_t *len, time_t *mt
 	p = malloc((size_t)sb.st_size + 1);
 	if (p == NULL) {
 		(void)close(fd);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	}
 	while (got < (size_t)sb.st_size) {
 		r = read(fd, p + got, (size_t)sb.st_size - got);
@@ -137,50 +168,26 @@ sfp_cache_read(const char *path, size_t max, char **buf, size_t *len, time_t *mt
 enum sfp_status
 sfp_cache_write(const char *path, const void *buf, size_t len, struct sfp_fail *f)
 {
-	char dir[4096], tmp[4200];
+	char dir[4096], *up;
 	const char *slash = strrchr(path, '/');
-	const unsigned char *p = buf;
-	size_t off = 0;
 	enum sfp_status st;
-	ssize_t w;
-	int fd;
 
 	if (slash == NULL || (size_t)(slash - path) >= sizeof(dir))
 		return sfp_fail_set(f, SFP_E_IO, "cache", path, "bad cache path");
 	memcpy(dir, path, (size_t)(slash - path));
 	dir[slash - path] = '\0';
-	if ((st = sfp_cache_mkdir(dir, f)) != SFP_OK)
+	/* The cache directory first, checked, and only then its subdirectory in
+	 * it: nothing is created inside a directory another user controls. */
+	if ((up = strrchr(dir, '/')) != NULL && up != dir) {
+		*up = '\0';
+		st = sfp_cache_mkdir(dir, f);
+		*up = '/';
+		if (st != SFP_OK)
+			return st;
+	}
+	if ((st = sfp_cache_mkdir(dir, f)) != SFP_OK || (st = check_cache_dirs(path, f)) != SFP_OK)
 		return st;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
-		return sfp_fail_set(f, SFP_E_IO, "cache", path, "bad cache path");
-	fd = mkstemp(tmp);      /* mode 0600, O_EXCL */
-	if (fd == -1)
-		return sfp_fail_set(f, SFP_E_IO, "cache", path, "%s", strerror(errno));
-	while (off < len) {
-		w = write(fd, p + off, len - off);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail;
-		off += (size_t)w;
-	}
-	if (fchmod(fd, 0600) == -1 || fsync(fd) == -1)
-		goto fail;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	if (rename(tmp, path) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	return SFP_OK;
-fail:
-	st = sfp_fail_set(f, SFP_E_IO, "cache", path, "cannot write: %s", strerror(errno));
-	if (fd != -1)
-		(void)close(fd);
-	(void)unlink(tmp);
-	return st;
+	return sfp_file_write_atomic(path, buf, len, 1, f);
 }
 
 enum sfp_status

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -205,6 +206,19 @@ sfp_cli_start(const char *prog)
 		}
 	}
 	(void)signal(SIGPIPE, SIG_IGN);
+	/* Access tokens, JWT assertions and keys pass through memory we cannot
+	 * all wipe (libcurl's request buffer, TLS records, HTTP/2 header tables):
+	 * a core file would carry them (25 copies of the token in one core of
+	 * sf-create).  So no core file, and no other process of this user reads
+	 * our memory through ptrace or /proc/PID/mem.  Before any secret is read. */
+	{
+		struct rlimit nocore = { 0, 0 };
+		if (setrlimit(RLIMIT_CORE, &nocore) == -1 || SFP_SET_NOT_DUMPABLE() == -1) {
+			(void)fprintf(stderr, "%s: cannot disable core dumps: %s\n", prog,
+			    strerror(errno));
+			return -1;
+		}
+	}
 	if (streams_start(prog) != 0)
 		return -1;
 	if (sodium_init() < 0) {
@@ -243,7 +257,7 @@ sfp_cli_usage_error(const char *prog, const char *fmt, ...)
 }
 
 enum sfp_status
-sfp_cli_finish_stdout(const char *prog)
+sfp_cli_close_stdout(const char *prog)
 {
 	int bad;
 

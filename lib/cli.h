@@ -5,10 +5,16 @@
  * sfp_cli_start makes sure fds 0-2 are open (a closed stdout must not become
  * the first file we open), ignores SIGPIPE (a closed socket is then an error
  * we report, not a silent death) except on stdout, where a reader that has gone
- * ends the program quietly by SIGPIPE, as coreutils and jq end; it reads
- * SFPIPE_LOG (plain, timestamps, journal) for how stderr lines begin, and
- * initialises libsodium and libcurl once.
- * sfp_cli_finish flushes and checks stdout, turning a full disk into exit 6.
+ * ends the program quietly by SIGPIPE, as coreutils and jq end; it turns core
+ * dumps off (RLIMIT_CORE 0, and not dumpable: secrets pass through memory we
+ * cannot all wipe), reads SFPIPE_LOG (plain, timestamps, journal) for how
+ * stderr lines begin, and initialises libsodium and libcurl once.
+ * sfp_cli_close_stdout flushes, checks and closes stdout, turning a full disk
+ * into exit 6.
+ *
+ * Names: "fini" releases caller storage (sfp_writer_fini flushes and checks
+ * first), "close" ends a stream or handle, "complete" fills in derived
+ * settings (sfp_org_complete); "finish" is kept for the end of a run.
  */
 #ifndef SFP_CLI_H
 #define SFP_CLI_H
@@ -35,7 +41,7 @@ int sfp_cli_is_quiet(void);
 /* "prog: message" on stderr for what is not an error (journal priority notice). */
 void sfp_cli_note(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Flush and check stdout; returns the status to fold into the exit code. */
-enum sfp_status sfp_cli_finish_stdout(const char *prog);
+/* Flush, check and close stdout; returns the status to fold into the exit code. */
+enum sfp_status sfp_cli_close_stdout(const char *prog);
 
 #endif

@@ -20,4 +20,14 @@
 extern const char sfp_version[];
 #define SFP_VERSION sfp_version
 
+/* Mark the process not dumpable: no core file, no ptrace or /proc/PID/mem by
+ * other processes of the same user.  Linux has prctl(2); elsewhere the zero
+ * RLIMIT_CORE set next to it is what stops core files. */
+#ifdef __linux__
+#include <sys/prctl.h>
+#define SFP_SET_NOT_DUMPABLE() prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L)
+#else
+#define SFP_SET_NOT_DUMPABLE() 0
+#endif
+
 #endif

@@ -98,7 +98,7 @@ enum sfp_status sfp_create_operator_plan(const struct sfp_catalog *cat, const ch
 fail:
 	cJSON_Delete(p);
 	if (st == SFP_E_INTERNAL)
-		sfp_fail_set(f, st, "oom", NULL, "out of memory");
+		(void)sfp_fail_oom(f, NULL);
 	return st;
 }
 
@@ -126,7 +126,7 @@ enum sfp_status sfp_create_operator(struct sfp_sf *sf, const char *catalog_path,
 			return rs;
 		if (!(cat = sfp_catalog_new())) {
 			cJSON_Delete(line);
-			return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+			return sfp_fail_oom(f, NULL);
 		}
 		if ((rs = sfp_catalog_add_take(cat, line, f)) != SFP_OK) {
 			sfp_catalog_free(cat);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "create.h"
+#include "file.h"
 
 /* The one org's session (NULL for a dry run without settings). */
 static enum sfp_status open_org(const char *path, int dry_run, struct sfp_sf **sf,
@@ -39,10 +40,8 @@ enum sfp_status sfp_create_main(const struct sfp_create_main *m, struct sfp_crea
 		s = open_org(m->org, o->dry_run, &sf, f);
 	if (s != SFP_OK)
 		return s;
-	if (m->rejects && !(rfp = fopen(m->rejects, "a"))) {
-		s = sfp_fail_set(f, SFP_E_IO, "io", m->rejects, "cannot open: %s", strerror(errno));
+	if (m->rejects && (s = sfp_file_fopen_append(m->rejects, &rfp, f)) != SFP_OK)
 		goto done;
-	}
 	sfp_writer_init(&out, stdout, "<stdout>", m->pretty);
 	if (rfp)
 		sfp_writer_init(&rej, rfp, m->rejects, 0);
@@ -50,12 +49,12 @@ enum sfp_status sfp_create_main(const struct sfp_create_main *m, struct sfp_crea
 		s = sfp_create_operator(sf, m->describe, m->sobject, m->assign, m->nassign,
 		    m->upsert, &out, rfp ? &rej : NULL, o, st, f);
 	else if (!(r = sfp_reader_new(STDIN_FILENO, "<stdin>", NULL)))
-		s = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		s = sfp_fail_oom(f, NULL);
 	else
 		s = sfp_create_run(sf, r, &out, rfp ? &rej : NULL, o, st, f);
-	if (sfp_writer_finish(&out, s == SFP_OK || s == SFP_E_ITEM ? f : NULL) != SFP_OK)
+	if (sfp_writer_fini(&out, s == SFP_OK || s == SFP_E_ITEM ? f : NULL) != SFP_OK)
 		s = sfp_status_worst(s, SFP_E_IO);
-	if (rfp && sfp_writer_finish(&rej, s == SFP_OK || s == SFP_E_ITEM ? f : NULL) != SFP_OK)
+	if (rfp && sfp_writer_fini(&rej, s == SFP_OK || s == SFP_E_ITEM ? f : NULL) != SFP_OK)
 		s = sfp_status_worst(s, SFP_E_IO);
 done:
 	if (rfp && fclose(rfp) != 0)

@@ -140,7 +140,7 @@ enum sfp_status sfp_run_route(struct run *R, struct item *it, struct sfp_fail *f
 	if ((st = sfp_create_plan_keys(it->plan, tc, f)) != SFP_OK)
 		return st;
 	if (!(it->lane = lane_for(R, tc)))
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	if (it->lane->open_st != SFP_OK) {
 		*f = it->lane->open_fail;
 		return SFP_E_ITEM;

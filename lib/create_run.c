@@ -281,7 +281,7 @@ enum sfp_status sfp_create_run(struct sfp_sf *sf, struct sfp_reader *in, struct 
 
 	run_init(&R, sf, out, rejects, o, st ? st : &local);
 	if (!items)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	sfp_fail_clear(&inf);
 	for (;;) {
 		cJSON *v = NULL;
@@ -300,7 +300,7 @@ enum sfp_status sfp_create_run(struct sfp_sf *sf, struct sfp_reader *in, struct 
 		raw = sfp_reader_raw(in, &len);
 		if (add_item(&R, &items[n], v, raw, len, &e) < 0) {
 			n++;
-			rs = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+			rs = sfp_fail_oom(f, NULL);
 			break;
 		}
 		/* There is work: log in while the rest of the window is read and
@@ -345,12 +345,12 @@ enum sfp_status sfp_create_one_take(struct sfp_sf *sf, cJSON *plan, struct sfp_w
 	run_init(&R, sf, out, rejects, o, st ? st : &local);
 	if (!text) {
 		cJSON_Delete(plan);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	}
 	if (add_item(&R, &it, plan, text, strlen(text), NULL) < 0) {
 		free(text);
 		item_fini(&it);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	}
 	free(text);
 	rs = run_window(&R, &it, 1, f);

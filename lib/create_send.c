@@ -102,7 +102,7 @@ static enum sfp_status write_request(struct run *R, const cJSON *body, struct sf
 	    !cJSON_AddStringToObject(o, "path", path) ||
 	    !cJSON_AddItemToObject(o, "body", cJSON_Duplicate(body, 1))) {
 		cJSON_Delete(o);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	}
 	st = sfp_write_json(R->out, o, f);
 	cJSON_Delete(o);
@@ -269,7 +269,7 @@ out:
 	free(outc); free(pf);
 	return ret;
 oom:
-	ret = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+	ret = sfp_fail_oom(f, NULL);
 	goto out;
 }
 
@@ -353,7 +353,7 @@ static enum sfp_status send_items(struct run *R, struct item **all, size_t n, st
 	size_t i, np;
 
 	if (!pend)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	if (R->o->bulk && R->sf && !R->o->dry_run && !R->stopped)
 		bulk_pass(R, all, n);
 	for (;;) {
@@ -413,7 +413,7 @@ static enum sfp_status send_lanes(struct run *R, struct item **all, size_t n, st
 
 	if (!shares || !(p.work = calloc(R->nlanes, sizeof *p.work))) {
 		free(shares);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	}
 	for (k = 0; k < R->nlanes; k++) {
 		struct lane *L = R->lanes[k];
@@ -464,7 +464,7 @@ enum sfp_status sfp_run_send(struct run *R, struct item *items, size_t n, struct
 	size_t i;
 
 	if (!all)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	for (i = 0; i < n; i++)
 		all[i] = &items[i];
 	st = R->nlanes ? send_lanes(R, all, n, f) : send_items(R, all, n, f);

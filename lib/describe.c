@@ -74,7 +74,8 @@ field_entry(const cJSON *raw)
 	    !cJSON_AddBoolToObject(e, "updateable", jbool(raw, "updateable")) ||
 	    !cJSON_AddBoolToObject(e, "nillable", nillable) ||
 	    !cJSON_AddBoolToObject(e, "defaultedOnCreate", defaulted) ||
-	    /* salesforce-rest.md 3.5: what must be given on create */
+	    /* what a create must give: the field is createable, cannot be null and
+	     * gets no default (describe's nillable and defaultedOnCreate) */
 	    !cJSON_AddBoolToObject(e, "required", createable && !nillable && !defaulted) ||
 	    !cJSON_AddBoolToObject(e, "externalId", jbool(raw, "externalId")) ||
 	    !cJSON_AddBoolToObject(e, "unique", jbool(raw, "unique")) ||
@@ -144,7 +145,7 @@ sfp_catalog_from_describe(const cJSON *d, cJSON **out, struct sfp_fail *f)
 	return SFP_OK;
 oom:
 	cJSON_Delete(line);
-	return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", name, "out of memory");
+	return sfp_fail_oom(f, name);
 }
 
 struct sfp_catalog *
@@ -205,7 +206,7 @@ sfp_catalog_add_take(struct sfp_catalog *c, cJSON *line, struct sfp_fail *f)
 		size_t ncap = c->cap ? c->cap * 2 : 8;
 		if ((nl = realloc(c->lines, ncap * sizeof(*nl))) == NULL) {
 			cJSON_Delete(line);
-			return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+			return sfp_fail_oom(f, NULL);
 		}
 		c->lines = nl;
 		c->cap = ncap;
@@ -229,7 +230,7 @@ sfp_catalog_load(const char *path, struct sfp_catalog **out, struct sfp_fail *f)
 	/* Raw describes of large objects run to a few MiB. */
 	struct sfp_reader_opts opts = { 64u * 1024u * 1024u, 0 };
 	if ((c = sfp_catalog_new()) == NULL || (r = sfp_reader_new(fd, path, &opts)) == NULL) {
-		st = sfp_fail_set(f, SFP_E_INTERNAL, "nomem", path, "out of memory");
+		st = sfp_fail_oom(f, path);
 		goto out;
 	}
 	for (;;) {

@@ -18,8 +18,9 @@
  *      "relationshipName":null,"controllerName":null,"dependentPicklist":false,
  *      "picklist":[{"value":"Web","label":"Web","active":true,"default":false,
  *        "validFor":null}]}]}
- * "required" is createable && !nillable && !defaultedOnCreate (salesforce-rest.md
- * section 3.5); "picklist" and "referenceTo" are present (possibly empty) on
+ * "required" is createable && !nillable && !defaultedOnCreate: a create must
+ * give the field (describe's field properties:
+ * https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_describesobjects_describesobjectresult.htm); "picklist" and "referenceTo" are present (possibly empty) on
  * every field; "type" is Salesforce's field type ("string", "reference",
  * "datetime", "picklist", ...).
  *

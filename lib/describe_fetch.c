@@ -152,7 +152,7 @@ from_cache:
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(cached, "describe");
 		*out = cJSON_Duplicate(d, 1);
 		if (*out == NULL) {
-			st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+			st = sfp_fail_oom(f, NULL);
 			goto out;
 		}
 		if (cJSON_IsNumber(fetched))
@@ -298,7 +298,7 @@ template_add(cJSON *records, const cJSON *cat, struct sfp_fail *f)
 oom:
 	cJSON_Delete(fm);
 	cJSON_Delete(rec);
-	return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+	return sfp_fail_oom(f, NULL);
 }
 
 static enum sfp_status
@@ -310,7 +310,7 @@ error_line(struct sfp_writer *w, const char *name, const struct sfp_fail *err, s
 	if (o == NULL || e == NULL || add_str(o, "name", name) != SFP_OK ||
 	    !cJSON_AddItemToObject(o, "error", e)) {
 		cJSON_Delete(o);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	}
 	st = sfp_write_json(w, o, f);
 	cJSON_Delete(o);
@@ -342,7 +342,7 @@ sfp_sf_describe_run(struct sfp_sf *sf, const char *const *names, size_t n,
 			note(ctx, "describeGlobal", &info, NULL);
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(d, "sobjects")) {
 			if ((line = global_line(e)) == NULL) {
-				st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+				st = sfp_fail_oom(f, NULL);
 				break;
 			}
 			if (o->createable && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(line,
@@ -366,7 +366,7 @@ sfp_sf_describe_run(struct sfp_sf *sf, const char *const *names, size_t n,
 		    "fields you need") != SFP_OK ||
 		    (records = cJSON_AddArrayToObject(tmpl, "records")) == NULL) {
 			cJSON_Delete(tmpl);
-			return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+			return sfp_fail_oom(f, NULL);
 		}
 	}
 	for (i = 0; i < n; i++) {

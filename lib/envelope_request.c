@@ -225,7 +225,7 @@ sfp_env_verify_request(struct vctx *c, int in_fd, struct sfp_fail *f)
 		if (env == NULL || copy == NULL) {
 			free(copy);
 			cJSON_Delete(env);
-			st = sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+			st = sfp_fail_oom(f, NULL);
 			goto out;
 		}
 		memcpy(copy, body, len);

@@ -50,7 +50,7 @@ sign_refusal(struct sfp_writer *w, const char *line, size_t len, unsigned long l
 	    cJSON_AddStringToObject(e, "message", "body is not valid utf-8 without nul bytes") == NULL ||
 	    cJSON_AddStringToObject(e, "place", place) == NULL) {
 		cJSON_Delete(o);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	}
 	(void)line;
 	(void)len;   /* the bytes cannot be put in JSON; the place says which line */
@@ -102,7 +102,7 @@ sign_one(const struct sfp_hsign_opts *o, const struct sfp_tenant *t, const struc
 		return write_text(w, line, f);
 	}
 	if ((copy = malloc(len + 1)) == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	memcpy(copy, body, len);
 	copy[len] = '\0';
 	env = cJSON_CreateObject();
@@ -113,7 +113,7 @@ sign_one(const struct sfp_hsign_opts *o, const struct sfp_tenant *t, const struc
 	    cJSON_AddStringToObject(env, "body", copy) == NULL) {
 		free(copy);
 		cJSON_Delete(env);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	}
 	free(copy);
 	st = sfp_write_json(w, env, f);
@@ -194,7 +194,7 @@ sfp_hmac_sign_run(const struct sfp_hsign_opts *o, int in_fd, FILE *out, struct s
 out:
 	{
 		struct sfp_fail f2;
-		enum sfp_status st2 = sfp_writer_finish(&w, &f2);
+		enum sfp_status st2 = sfp_writer_fini(&w, &f2);
 		if (st == SFP_OK && st2 != SFP_OK) {
 			*f = f2;
 			st = st2;

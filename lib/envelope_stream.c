@@ -142,7 +142,7 @@ sfp_env_verify_stream(struct vctx *c, int in_fd, struct sfp_fail *f)
 	int fatal = 0, ended = 0;
 
 	if (qp == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 #define q (*qp)
 	(void)pthread_mutex_init(&q.mu, NULL);
 	(void)pthread_cond_init(&q.nonempty, NULL);
@@ -152,7 +152,7 @@ sfp_env_verify_stream(struct vctx *c, int in_fd, struct sfp_fail *f)
 	q.r = calloc(QCAP, sizeof *q.r);
 	if (q.reader == NULL || q.r == NULL) {
 		queue_free(qp);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	}
 	if (pthread_create(&th, NULL, produce, qp) != 0) {
 		queue_free(qp);

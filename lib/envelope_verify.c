@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "envelope_int.h"
+#include "file.h"
 
 int64_t
 sfp_envelope_now(int64_t given)
@@ -171,7 +172,7 @@ write_tagged(struct vctx *c, const struct item *it, struct sfp_fail *f)
 
 	cJSON_Delete(t);
 	if (ts == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	if ((st = sfp_write_raw(&c->w, TAG_HEAD, sizeof TAG_HEAD - 1, f)) == SFP_OK &&
 	    (st = sfp_write_raw(&c->w, ts, strlen(ts), f)) == SFP_OK &&
 	    (st = sfp_write_raw(&c->w, TAG_MID, sizeof TAG_MID - 1, f)) == SFP_OK &&
@@ -188,7 +189,7 @@ write_refusal(struct vctx *c, struct item *it, struct sfp_fail *f)
 	enum sfp_status st;
 
 	if (o == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	if (it->id != NULL)
 		(void)cJSON_AddStringToObject(o, "id", it->id);
 	else
@@ -237,7 +238,7 @@ write_accepted(struct vctx *c, struct item *it, struct sfp_fail *f)
 			if (o == NULL || s == NULL) {
 				free(s);
 				cJSON_Delete(o);
-				return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+				return sfp_fail_oom(f, NULL);
 			}
 			memcpy(s, it->body, it->bodylen);
 			s[it->bodylen] = '\0';
@@ -362,7 +363,7 @@ sfp_hmac_verify_run(const struct sfp_hverify_opts *o, int in_fd, FILE *out,
 	c.keys = calloc(c.cap, sizeof *c.keys);
 	c.fresh = calloc(c.cap, sizeof *c.fresh);
 	if (c.items == NULL || c.keys == NULL || c.fresh == NULL) {
-		st = sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		st = sfp_fail_oom(f, NULL);
 		goto out;
 	}
 	if ((st = sfp_keyring_load(o->keyring, &c.kr, f)) != SFP_OK)
@@ -370,13 +371,8 @@ sfp_hmac_verify_run(const struct sfp_hverify_opts *o, int in_fd, FILE *out,
 	if ((st = sfp_replay_open(o->replay_store, &o->redis, &c.rs, f)) != SFP_OK)
 		goto out;
 	if (o->rejects != NULL) {
-		int fd = open(o->rejects, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd == -1 || (c.rej = fdopen(fd, "a")) == NULL) {
-			st = sfp_fail_set(f, SFP_E_IO, "rejects", o->rejects, "%s", strerror(errno));
-			if (fd != -1)
-				(void)close(fd);
+		if ((st = sfp_file_fopen_append(o->rejects, &c.rej, f)) != SFP_OK)
 			goto out;
-		}
 		sfp_writer_init(&c.rw, c.rej, o->rejects, 0);
 	}
 	if (o->headers != NULL)
@@ -386,13 +382,13 @@ sfp_hmac_verify_run(const struct sfp_hverify_opts *o, int in_fd, FILE *out,
 out:
 	{
 		struct sfp_fail f2;
-		enum sfp_status st2 = sfp_writer_finish(&c.w, &f2);
+		enum sfp_status st2 = sfp_writer_fini(&c.w, &f2);
 		if (st == SFP_OK && st2 != SFP_OK) {
 			*f = f2;
 			st = st2;
 		}
 		if (c.rej != NULL) {
-			st2 = sfp_writer_finish(&c.rw, &f2);
+			st2 = sfp_writer_fini(&c.rw, &f2);
 			if (fclose(c.rej) != 0 && st2 == SFP_OK)
 				st2 = sfp_fail_set(&f2, SFP_E_IO, "rejects", o->rejects, "%s",
 				    strerror(errno));

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The exit table shared by every program (design.md, "Exit codes").  Never
+ * The exit table shared by every program (sfpipe(7), EXIT STATUS).  Never
  * renumber: cron jobs and scripts test these values.
  */
 #ifndef SFP_EXIT_H

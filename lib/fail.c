@@ -51,6 +51,12 @@ sfp_fail_set(struct sfp_fail *f, enum sfp_status st, const char *code, const cha
 	return st;
 }
 
+enum sfp_status
+sfp_fail_oom(struct sfp_fail *f, const char *place)
+{
+	return sfp_fail_set(f, SFP_E_INTERNAL, SFP_OOM, place, "out of memory");
+}
+
 void
 sfp_fail_wrap_place(struct sfp_fail *f, const char *outer)
 {

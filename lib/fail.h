@@ -38,6 +38,9 @@ struct sfp_fail {
 	char message[512];  /* one line, lowercase, no trailing period */
 };
 
+/* The one code for running out of memory, in result JSON and messages. */
+#define SFP_OOM "oom"
+
 /* Reset to "no error". */
 void sfp_fail_clear(struct sfp_fail *f);
 
@@ -50,10 +53,14 @@ void sfp_fail_clear(struct sfp_fail *f);
 enum sfp_status sfp_fail_set(struct sfp_fail *f, enum sfp_status st, const char *code,
     const char *place, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* Out of memory: SFP_E_INTERNAL, code SFP_OOM, message "out of memory";
+ * place may be NULL.  Every allocation failure is reported through this. */
+enum sfp_status sfp_fail_oom(struct sfp_fail *f, const char *place);
+
 /* Prefix the place with "outer: " (e.g. a plan id in front of a record ref). */
 void sfp_fail_wrap_place(struct sfp_fail *f, const char *outer);
 
-/* The process exit code for a status (design.md's table). */
+/* The process exit code for a status (the table in exit.h and sfpipe(7)). */
 int sfp_exit_code(enum sfp_status st);
 
 /* Which of two statuses decides the exit code of a run: the more serious one. */

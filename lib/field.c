@@ -137,7 +137,7 @@ refuse(struct sfp_fail *f, const char *code, const char *field, const char *fmt,
 static enum sfp_status
 oom(struct sfp_fail *f)
 {
-	return sfp_fail_set(f, SFP_E_INTERNAL, "out-of-memory", NULL, "out of memory");
+	return sfp_fail_oom(f, NULL);
 }
 
 int

@@ -16,7 +16,7 @@
 static enum sfp_status
 oom(struct sfp_fail *f)
 {
-	return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+	return sfp_fail_oom(f, NULL);
 }
 
 /* ---- spans ---- */

@@ -8,9 +8,14 @@
 #include <strings.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "file.h"
 #include "http.h"
 
 #define DEFAULT_MAX_BODY (64u * 1024u * 1024u)
@@ -123,7 +128,7 @@ enum sfp_status
 sfp_http_check_url_site(const char *url, const char *site_host, struct sfp_fail *f)
 {
 	CURLU *u;
-	char *scheme = NULL, *host = NULL, *user = NULL;
+	char *scheme = NULL, *host = NULL, *user = NULL, *port = NULL;
 	enum sfp_status st = SFP_OK;
 
 	if (url == NULL || url[0] == '\0')
@@ -133,7 +138,7 @@ sfp_http_check_url_site(const char *url, const char *site_host, struct sfp_fail 
 		    "refused: only https:// urls are allowed");
 	u = curl_url();
 	if (u == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
 		st = sfp_fail_set(f, SFP_E_INPUT, "host-refused", NULL, "refused: malformed url");
 		goto out;
@@ -155,10 +160,20 @@ sfp_http_check_url_site(const char *url, const char *site_host, struct sfp_fail 
 		    "refused host %.200s: not a salesforce host", host != NULL ? host : "(none)");
 		goto out;
 	}
+	/* Salesforce serves its APIs on 443 only; another port can only be a
+	 * mistake or somebody else's server.  The emulator's port is allowed in
+	 * test mode, where the test CA is the only one trusted. */
+	if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK && strcmp(port, "443") != 0 &&
+	    !sfp_http_test_mode()) {
+		st = sfp_fail_set(f, SFP_E_INPUT, "host-refused", NULL,
+		    "refused port %.20s: salesforce is reached on 443 only", port);
+		goto out;
+	}
 out:
 	curl_free(scheme);
 	curl_free(host);
 	curl_free(user);
+	curl_free(port);
 	curl_url_cleanup(u);
 	return st;
 }
@@ -251,6 +266,22 @@ dupstr(const char *s)
 	return p;
 }
 
+/* Free a header list, wiping each header first: one of them is
+ * "Authorization: Bearer <token>", and curl_slist_append made its own copy of
+ * the caller's (wiped) string.  What libcurl copies further (the request it
+ * composes, TLS records, HTTP/2 header tables) it frees unwiped; that is why
+ * sfp_cli_start turns core dumps off. */
+static void
+headers_free_wiped(struct curl_slist *l)
+{
+	struct curl_slist *n;
+
+	for (n = l; n != NULL; n = n->next)
+		if (n->data != NULL)
+			sodium_memzero(n->data, strlen(n->data));
+	curl_slist_free_all(l);
+}
+
 /* ---- handle ---- */
 
 void
@@ -264,14 +295,47 @@ sfp_http_opts_default(struct sfp_http_opts *o)
 	o->backoff_max_ms = 30000;
 }
 
-/* SF_RESOLVE: "host:port:addr[,host:port:addr...]"; every host must be one we
- * may contact, so the variable cannot smuggle a foreign name in. */
-static enum sfp_status
-parse_resolve(struct sfp_http *h, const char *spec, struct sfp_fail *f)
+/* ---- test settings ---- */
+
+int
+sfp_http_test_mode(void)
 {
-	char entry[512];
-	const char *p = spec, *comma, *colon;
-	size_t len;
+	const char *v = getenv(SFP_HTTP_TEST_SWITCH);
+
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
+/* 1 when addr is a loopback address (127.0.0.0/8 or ::1), the only place the
+ * emulator runs. */
+static int
+is_loopback(const char *addr)
+{
+	unsigned char a4[4], a6[16];
+	static const unsigned char one6[16] = { [15] = 1 };
+	char in[64];
+	size_t n = strlen(addr);
+
+	if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']' && n - 2 < sizeof(in)) {
+		memcpy(in, addr + 1, n - 2);
+		in[n - 2] = '\0';
+		return inet_pton(AF_INET6, in, a6) == 1 && memcmp(a6, one6, 16) == 0;
+	}
+	if (inet_pton(AF_INET, addr, a4) == 1)
+		return a4[0] == 127;
+	return inet_pton(AF_INET6, addr, a6) == 1 && memcmp(a6, one6, 16) == 0;
+}
+
+/* SF_RESOLVE: "host:port:addr[,host:port:addr...]".  Every host must be one we
+ * may contact (an allowed host, or site_host) and every address a loopback one, so the setting can point a
+ * Salesforce name at the local emulator and nowhere else.  Appends the entries
+ * to *list when list is not NULL (validation only otherwise). */
+static enum sfp_status
+parse_resolve(const char *spec, const char *site_host, struct curl_slist **list,
+    struct sfp_fail *f)
+{
+	char entry[512], host[256];
+	const char *p = spec, *comma, *colon, *hp, *addr;
+	size_t len, hl;
 	struct curl_slist *n;
 
 	while (p != NULL && *p != '\0') {
@@ -294,34 +358,62 @@ parse_resolve(struct sfp_http *h, const char *spec, struct sfp_fail *f)
 		if (colon == NULL || strchr(colon + 1, ':') == NULL)
 			return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_RESOLVE",
 			    "expected host:port:address, got %.100s", entry);
-		{
-			char host[256];
-			size_t hl = (size_t)(colon - entry);
-			const char *hp = entry;
-			if (hp[0] == '+') {     /* curl's "+host" (time-out entries) */
-				hp++;
-				hl--;
-			}
-			if (hl == 0 || hl >= sizeof(host))
-				return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_RESOLVE",
-				    "bad host in %.100s", entry);
-			memcpy(host, hp, hl);
-			host[hl] = '\0';
-			if (!sfp_http_host_allowed(host) && !is_site_host(host, h->site_host))
-				return sfp_fail_set(f, SFP_E_INPUT, "host-refused", "SF_RESOLVE",
-				    "refused host %.100s: not a salesforce host", host);
-			hl = strspn(colon + 1, "0123456789");
-			if (hl == 0 || hl > 5 || colon[1 + hl] != ':' || colon[2 + hl] == '\0')
-				return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_RESOLVE",
-				    "expected host:port:address, got %.100s", entry);
+		hl = (size_t)(colon - entry);
+		hp = entry;
+		if (hp[0] == '+') {     /* curl's "+host" (time-out entries) */
+			hp++;
+			hl--;
 		}
-		n = curl_slist_append(h->resolve, entry);
-		if (n == NULL)
-			return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
-		h->resolve = n;
+		if (hl == 0 || hl >= sizeof(host))
+			return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_RESOLVE",
+			    "bad host in %.100s", entry);
+		memcpy(host, hp, hl);
+		host[hl] = '\0';
+		if (!sfp_http_host_allowed(host) && !is_site_host(host, site_host))
+			return sfp_fail_set(f, SFP_E_INPUT, "host-refused", "SF_RESOLVE",
+			    "refused host %.100s: not a salesforce host", host);
+		hl = strspn(colon + 1, "0123456789");
+		if (hl == 0 || hl > 5 || colon[1 + hl] != ':' || colon[2 + hl] == '\0')
+			return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_RESOLVE",
+			    "expected host:port:address, got %.100s", entry);
+		addr = colon + 2 + hl;
+		if (!is_loopback(addr))
+			return sfp_fail_set(f, SFP_E_INPUT, "host-refused", "SF_RESOLVE",
+			    "refused address %.60s: only a loopback address (the emulator)", addr);
+		if (list != NULL) {
+			if ((n = curl_slist_append(*list, entry)) == NULL)
+				return sfp_fail_oom(f, NULL);
+			*list = n;
+		}
 		p = comma != NULL ? comma + 1 : NULL;
 	}
 	return SFP_OK;
+}
+
+enum sfp_status
+sfp_http_check_test_settings(const char *ca_file, const char *resolve, const char *site_host,
+    struct sfp_fail *f)
+{
+	enum sfp_status st;
+	int fd;
+
+	if ((ca_file == NULL || ca_file[0] == '\0') && (resolve == NULL || resolve[0] == '\0'))
+		return SFP_OK;
+	if (!sfp_http_test_mode())
+		return sfp_fail_set(f, SFP_E_INPUT, "test-setting",
+		    ca_file != NULL && ca_file[0] != '\0' ? "SF_CA_FILE" : "SF_RESOLVE",
+		    "a test setting, honoured only with " SFP_HTTP_TEST_SWITCH "=1 "
+		    "(see sfpipe(7) TESTING)");
+	if (resolve != NULL && (st = parse_resolve(resolve, site_host, NULL, f)) != SFP_OK)
+		return st;
+	if (ca_file == NULL || ca_file[0] == '\0')
+		return SFP_OK;
+	if ((fd = open(ca_file, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_CA_FILE", "%.200s: %s",
+		    ca_file, strerror(errno));
+	st = sfp_file_check_trusted_fd(fd, ca_file, f);
+	(void)close(fd);
+	return st;
 }
 
 enum sfp_status
@@ -342,7 +434,7 @@ sfp_http_new(const struct sfp_http_opts *opts, struct sfp_http **out, struct sfp
 	}
 	h = calloc(1, sizeof(*h));
 	if (h == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	h->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 10000;
 	h->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 120000;
 	h->max_retries = opts->max_retries >= 0 ? opts->max_retries : 0;
@@ -350,18 +442,8 @@ sfp_http_new(const struct sfp_http_opts *opts, struct sfp_http **out, struct sfp
 	h->backoff_max_ms = opts->backoff_max_ms >= 0 ? opts->backoff_max_ms : 30000;
 	h->api_used = h->api_max = -1;
 
-	ca = opts->ca_file != NULL ? opts->ca_file : getenv("SF_CA_FILE");
-	if (ca != NULL && ca[0] != '\0') {
-		FILE *fp = fopen(ca, "r");
-		if (fp == NULL) {
-			st = sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_CA_FILE",
-			    "%.200s: %s", ca, strerror(errno));
-			goto fail;
-		}
-		(void)fclose(fp);
-		if ((h->ca_file = dupstr(ca)) == NULL)
-			goto oom;
-	}
+	/* The trust store and name resolution change only in test mode, with
+	 * files only we (or root) can write, and names only to loopback. */
 	if (opts->site_host != NULL && opts->site_host[0] != '\0') {
 		if (!sfp_http_host_name_ok(opts->site_host)) {
 			st = sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "siteHost",
@@ -371,8 +453,13 @@ sfp_http_new(const struct sfp_http_opts *opts, struct sfp_http **out, struct sfp
 		if ((h->site_host = dupstr(opts->site_host)) == NULL)
 			goto oom;
 	}
-	res = opts->resolve != NULL ? opts->resolve : getenv("SF_RESOLVE");
-	if (res != NULL && (st = parse_resolve(h, res, f)) != SFP_OK)
+	ca = opts->ca_file;
+	res = opts->resolve;
+	if ((st = sfp_http_check_test_settings(ca, res, h->site_host, f)) != SFP_OK)
+		goto fail;
+	if (ca != NULL && ca[0] != '\0' && (h->ca_file = dupstr(ca)) == NULL)
+		goto oom;
+	if (res != NULL && (st = parse_resolve(res, h->site_host, &h->resolve, f)) != SFP_OK)
 		goto fail;
 	ua = opts->user_agent;
 	if (ua == NULL) {
@@ -391,7 +478,7 @@ sfp_http_new(const struct sfp_http_opts *opts, struct sfp_http **out, struct sfp
 	*out = h;
 	return SFP_OK;
 oom:
-	st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+	st = sfp_fail_oom(f, NULL);
 fail:
 	sfp_http_free(h);
 	return st;
@@ -569,7 +656,7 @@ setup(struct sfp_http *h, CURL *easy, struct xfer *x, struct sfp_fail *f)
 	size_t i;
 
 	curl_easy_reset(easy);
-	curl_slist_free_all(x->hdrs);
+	headers_free_wiped(x->hdrs);
 	x->hdrs = NULL;
 	x->overflow = 0;
 	x->cap = 0;
@@ -624,7 +711,7 @@ setup(struct sfp_http *h, CURL *easy, struct xfer *x, struct sfp_fail *f)
 	}
 	return SFP_OK;
 oom:
-	return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+	return sfp_fail_oom(f, NULL);
 }
 
 enum outcome { DONE, RETRY };
@@ -660,7 +747,7 @@ judge(struct sfp_http *h, CURL *easy, struct xfer *x, CURLcode cc, enum sfp_stat
 		if (r->body == NULL) {
 			r->body = malloc(1);
 			if (r->body == NULL) {
-				*st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+				*st = sfp_fail_oom(f, NULL);
 				return DONE;
 			}
 			r->body[0] = '\0';
@@ -686,7 +773,7 @@ judge(struct sfp_http *h, CURL *easy, struct xfer *x, CURLcode cc, enum sfp_stat
 		*st = sfp_fail_set(f, SFP_E_INPUT, "host-refused", NULL, "refused: %.300s", host_hint);
 		return DONE;
 	case CURLE_OUT_OF_MEMORY:
-		*st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		*st = sfp_fail_oom(f, NULL);
 		return DONE;
 	default:
 		break;
@@ -757,7 +844,7 @@ sfp_http_do(struct sfp_http *h, const struct sfp_http_req *req, struct sfp_http_
 			break;
 		sleep_ms(wait);
 	}
-	curl_slist_free_all(x.hdrs);
+	headers_free_wiped(x.hdrs);
 	/* Detach our per-request pointers from the reused handle. */
 	curl_easy_reset(h->easy);
 	return st;
@@ -882,7 +969,7 @@ sfp_http_do_many(struct sfp_http *h, const struct sfp_http_req *reqs, struct sfp
 	}
 	goto out;
 oom:
-	st = sfp_fail_set(&fails[0], SFP_E_INTERNAL, "oom", NULL, "out of memory or curl failure");
+	st = sfp_fail_set(&fails[0], SFP_E_INTERNAL, SFP_OOM, NULL, "out of memory or curl failure");
 out:
 	for (s = 0; s < MAX_PARALLEL; s++) {
 		if (slots[s] == NULL)
@@ -898,7 +985,7 @@ out:
 		curl_multi_cleanup(multi);
 	if (xs != NULL)
 		for (i = 0; i < n; i++)
-			curl_slist_free_all(xs[i].hdrs);
+			headers_free_wiped(xs[i].hdrs);
 	free(xs);
 	return st;
 }

@@ -8,11 +8,21 @@
  * over the same few TLS connections.
  *
  * Safety rules enforced here, for every request, before a byte is sent:
- *  - only https:// URLs whose host is salesforce.com, force.com, siteforce.com,
- *    my.site.com, salesforce-sites.com, salesforce-experience.com or a subdomain
- *    of one (label-boundary match: "evilsalesforce.com" is refused);
+ *  - only https:// URLs whose host is salesforce.com, salesforce.mil,
+ *    cloudforce.com, force.com, siteforce.com, my.site.com, salesforce-sites.com,
+ *    salesforce-experience.com or a subdomain of one (label-boundary match:
+ *    "evilsalesforce.com" is refused), or the one site host the org file names
+ *    for this handle (opts->site_host);
+ *  - port 443 only (the default);
  *  - TLS peer and host verification are always on (there is no option to turn
- *    them off); SF_CA_FILE only adds the trust anchor a test uses;
+ *    them off);
+ *  - the test settings (a CA file that replaces the system trust store, and
+ *    SF_RESOLVE, which points Salesforce names at the emulator) are honoured
+ *    only in test mode (SFPIPE_TEST_EMULATOR=1 in the environment), only from
+ *    files the running user or root owns and nobody else may write, and names
+ *    resolve only to loopback addresses; test mode also allows the emulator's
+ *    port.  Nothing another local user can write changes where credentials go
+ *    or whom sfpipe trusts;
  *  - redirects are never followed: a 3xx comes back to the caller as a response
  *    (its Location in resp->location), and a caller that wants to follow it must
  *    pass the new URL through sfp_http_do again, which checks it;
@@ -48,8 +58,8 @@ struct sfp_http_opts {
 	int max_retries;          /* extra attempts after the first; default 4 */
 	long backoff_base_ms;     /* first back-off ceiling; default 500 */
 	long backoff_max_ms;      /* cap on any wait (Retry-After included); default 30000 */
-	const char *ca_file;      /* NULL: $SF_CA_FILE, else the system store */
-	const char *resolve;      /* NULL: $SF_RESOLVE; "host:port:addr[,host:port:addr...]" */
+	const char *ca_file;      /* test mode only; NULL or "": the system store */
+	const char *resolve;      /* test mode only; "host:port:addr[,host:port:addr...]" */
 	const char *user_agent;   /* NULL: "sfpipe/<version>" */
 	const char *site_host;    /* NULL, or one more host this handle may contact: the
 	                           * org's Experience Cloud site on its own domain, as
@@ -59,9 +69,24 @@ struct sfp_http_opts {
 /* Fill o with the defaults above. */
 void sfp_http_opts_default(struct sfp_http_opts *o);
 
+/* The environment variable that turns test mode on (value "1"). */
+#define SFP_HTTP_TEST_SWITCH "SFPIPE_TEST_EMULATOR"
+
+/* 1 in test mode. */
+int sfp_http_test_mode(void);
+
+/* SFP_OK when the test settings may be used: both empty, or test mode is on,
+ * the CA file is a regular file owned by the running user or root that group
+ * and others cannot write, and every SF_RESOLVE entry names an allowed host (or
+ * site_host; NULL or "": none) and a loopback address.  SFP_E_INPUT otherwise
+ * (code "test-setting" outside test mode, "unsafe-file", "host-refused" or
+ * "bad-setting"). */
+enum sfp_status sfp_http_check_test_settings(const char *ca_file, const char *resolve,
+    const char *site_host, struct sfp_fail *f);
+
 /* A new handle; opts may be NULL (defaults).  Copies what it needs from opts.
- * SFP_E_INPUT when SF_RESOLVE is malformed or names a host outside the allowlist
- * or SF_CA_FILE is unreadable; SFP_E_INTERNAL when out of memory. */
+ * SFP_E_INPUT when the test settings are refused (sfp_http_check_test_settings);
+ * SFP_E_INTERNAL when out of memory. */
 enum sfp_status sfp_http_new(const struct sfp_http_opts *opts, struct sfp_http **out,
     struct sfp_fail *f);
 void sfp_http_free(struct sfp_http *h);
@@ -73,8 +98,8 @@ int sfp_http_host_allowed(const char *host);
  * dot, none at either end. */
 int sfp_http_host_name_ok(const char *host);
 
-/* SFP_OK when url is https:// to an allowed host (userinfo refused, port
- * allowed); otherwise SFP_E_INPUT, code "host-refused", message names the URL's
+/* SFP_OK when url is https:// to an allowed host on port 443 (userinfo
+ * refused; another port only in test mode); otherwise SFP_E_INPUT, code "host-refused", message names the URL's
  * host (never its query string). */
 enum sfp_status sfp_http_check_url(const char *url, struct sfp_fail *f);
 

@@ -206,11 +206,11 @@ keyring_from_tree(const cJSON *root, const char *src, struct sfp_keyring **out,
 		return sfp_fail_set(f, SFP_E_INPUT, "keyring", src,
 		    "a keyring is an object of tenant names to key lists");
 	if ((kr = calloc(1, sizeof *kr)) == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	n = (size_t)cJSON_GetArraySize(root);
 	if (n > 0 && (kr->tenants = calloc(n, sizeof *kr->tenants)) == NULL) {
 		free(kr);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	}
 	cJSON_ArrayForEach(t, root) {
 		struct sfp_tenant *tt = &kr->tenants[kr->ntenants];
@@ -233,7 +233,7 @@ keyring_from_tree(const cJSON *root, const char *src, struct sfp_keyring **out,
 			goto fail;
 		}
 		if ((tt->keys = calloc(nk, sizeof *tt->keys)) == NULL) {
-			st = sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+			st = sfp_fail_oom(f, NULL);
 			goto fail;
 		}
 		cJSON_ArrayForEach(k, t) {
@@ -421,7 +421,7 @@ new_key_locked(const char *path, const char *tenant, const char *key_id, char *i
 			return st;
 	} else if (errno == ENOENT) {
 		if ((root = cJSON_CreateObject()) == NULL)
-			return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+			return sfp_fail_oom(f, NULL);
 	} else {
 		return sfp_fail_set(f, SFP_E_INPUT, "keyring", path, "%s", strerror(errno));
 	}
@@ -445,13 +445,13 @@ new_key_locked(const char *path, const char *tenant, const char *key_id, char *i
 		goto out;
 	if ((key = cJSON_CreateObject()) == NULL || cJSON_AddStringToObject(key, "id", key_id) == NULL ||
 	    cJSON_AddStringToObject(key, "secret", secret) == NULL) {
-		st = sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		st = sfp_fail_oom(f, NULL);
 		goto out;
 	}
 	list = cJSON_GetObjectItemCaseSensitive(root, tenant);
 	if (list == NULL) {
 		if ((list = cJSON_CreateArray()) == NULL) {
-			st = sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+			st = sfp_fail_oom(f, NULL);
 			goto out;
 		}
 		cJSON_AddItemToObject(root, tenant, list);
@@ -465,7 +465,7 @@ new_key_locked(const char *path, const char *tenant, const char *key_id, char *i
 	list->child = key;
 	key = NULL;
 	if ((text = cJSON_Print(root)) == NULL) {
-		st = sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		st = sfp_fail_oom(f, NULL);
 		goto out;
 	}
 	{

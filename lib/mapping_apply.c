@@ -200,7 +200,7 @@ item_fail(struct ctx *x, struct sfp_fail *f, const char *code, const char *field
 enum sfp_status
 sfp_map_oom(struct sfp_fail *f)
 {
-	return sfp_fail_set(f, SFP_E_INTERNAL, "out-of-memory", NULL, "out of memory");
+	return sfp_fail_oom(f, NULL);
 }
 
 static enum sfp_status

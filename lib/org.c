@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "cache.h"
+#include "file.h"
 #include "http.h"
 #include "org.h"
 #include "sfid.h"
@@ -330,17 +331,32 @@ check_token_source(int fd, const char *path, struct sfp_fail *f)
 }
 
 /* Read the org file once, through one descriptor, so a pipe can be read and
- * the file checked is the file read. */
+ * the file checked is the file read.  An org file says where credentials go
+ * and, in test mode, whom to trust: whoever may write it could send them to
+ * their own server.  So it must be ours (or root's) and writable by nobody
+ * else, always: a regular file as sfp_file_check_trusted_fd says, or a pipe
+ * (`--org <(sf ...)`, `-`) under the same owner and mode rule. */
 static enum sfp_status
 read_org_file(const char *path, int *fd, char **buf, size_t *len, struct sfp_fail *f)
 {
 	struct stat sb;
+	enum sfp_status st;
 
 	*fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (*fd == -1)
 		return sfp_fail_set(f, SFP_E_INPUT, "open", path, "%s", strerror(errno));
-	if (fstat(*fd, &sb) == 0 && S_ISDIR(sb.st_mode))
+	if (fstat(*fd, &sb) == -1)
+		return sfp_fail_set(f, SFP_E_INPUT, "open", path, "%s", strerror(errno));
+	if (S_ISDIR(sb.st_mode))
 		return sfp_fail_set(f, SFP_E_INPUT, "open", path, "%s", strerror(EISDIR));
+	if (S_ISFIFO(sb.st_mode)) {
+		if ((sb.st_uid != geteuid() && sb.st_uid != 0) || (sb.st_mode & 022) != 0)
+			return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", path,
+			    "refused: a pipe another user owns or may write; it decides where "
+			    "credentials go");
+	} else if ((st = sfp_file_check_trusted_fd(*fd, path, f)) != SFP_OK) {
+		return st;
+	}
 	return sfp_read_fd(*fd, path, 1024 * 1024, buf, len, f);
 }
 
@@ -577,7 +593,7 @@ check_url(const struct sfp_org *o, const char *what, const char *url, struct sfp
 }
 
 enum sfp_status
-sfp_org_finish(struct sfp_org *o, struct sfp_fail *f)
+sfp_org_complete(struct sfp_org *o, struct sfp_fail *f)
 {
 	enum sfp_status st;
 	const char *base;
@@ -655,6 +671,10 @@ sfp_org_finish(struct sfp_org *o, struct sfp_fail *f)
 	    o->flow == SFP_FLOW_JWT)
 		return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_AUDIENCE",
 		    "no jwt audience is known for this login url: set SF_AUDIENCE");
+	/* caFile and resolve change whom we trust and where names lead: test
+	 * mode only, with safe files and loopback addresses (http.h). */
+	if ((st = sfp_http_check_test_settings(o->ca_file, o->resolve, o->site_host, f)) != SFP_OK)
+		return st;
 	if (o->cache_dir[0] == '\0' &&
 	    sfp_cache_default_dir(NULL, o->cache_dir, sizeof(o->cache_dir)) != 0 && !o->no_cache)
 		return sfp_fail_set(f, SFP_E_INPUT, "no-cache-dir", "SFPIPE_CACHE_DIR",
@@ -685,5 +705,5 @@ sfp_org_load(struct sfp_org *o, const char *org_file, const char *flow, int no_c
 		return st;
 	if (no_cache)
 		o->no_cache = 1;
-	return sfp_org_finish(o, f);
+	return sfp_org_complete(o, f);
 }

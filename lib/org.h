@@ -3,7 +3,8 @@
  * org: which Salesforce org, which user, which OAuth flow, where the secrets are.
  *
  * Settings are layered: the environment first, then an `--org FILE` (JSON), then
- * command-line flags, each layer overriding the one before.  Names:
+ * command-line flags, each layer overriding the one before.  Names (sfpipe(7),
+ * ENVIRONMENT; the Salesforce CLI's where one exists):
  *   SF_INSTANCE_URL, SF_LOGIN_URL (default https://login.salesforce.com),
  *   SF_TOKEN_URL (default: SF_LOGIN_URL + /services/oauth2/token),
  *   SF_AUDIENCE (JWT aud; default from SF_LOGIN_URL as the Salesforce CLI
@@ -13,7 +14,8 @@
  *   SF_CLIENT_ID, SF_USERNAME, SF_JWT_KEY_FILE, SF_CLIENT_SECRET_FILE,
  *   SF_REFRESH_TOKEN_FILE, SF_ACCESS_TOKEN, SF_API_VERSION (default 62.0;
  *     versions Salesforce has retired, 30.0 and older, are refused),
- *   SF_AUTH_FLOW (token|jwt|refresh|client), SF_CA_FILE, SF_RESOLVE,
+ *   SF_AUTH_FLOW (token|jwt|refresh|client), SF_CA_FILE and SF_RESOLVE (test mode
+ *   only, see http.h),
  *   SF_ORG_ID, SF_USER_ID (the identity binding: when set, every token must
  *     belong to this org and user; see auth.h),
  *   SFPIPE_CACHE_DIR (default $XDG_CACHE_HOME/sfpipe, else ~/.cache/sfpipe).
@@ -66,8 +68,8 @@ enum sfp_flow {
 struct sfp_org {
 	char instance_url[SFP_ORG_URL];   /* "" until known (the token response tells) */
 	char login_url[SFP_ORG_URL];
-	char token_url[SFP_ORG_URL];      /* "" until sfp_org_finish derives it */
-	char audience[SFP_ORG_URL];       /* "" until sfp_org_finish derives it */
+	char token_url[SFP_ORG_URL];      /* "" until sfp_org_complete derives it */
+	char audience[SFP_ORG_URL];       /* "" until sfp_org_complete derives it */
 	char client_id[SFP_ORG_NAME];
 	char username[SFP_ORG_NAME];
 	char org_id[19];                  /* bound org (00D...), "" when unbound */
@@ -80,7 +82,7 @@ struct sfp_org {
 	char api_version[16];             /* "62.0" */
 	char ca_file[SFP_ORG_PATH];
 	char resolve[2048];
-	char cache_dir[SFP_ORG_PATH];     /* resolved by sfp_org_finish */
+	char cache_dir[SFP_ORG_PATH];     /* resolved by sfp_org_complete */
 	char site_host[256];              /* org file "siteHost": the org's own site host, or "" */
 	enum sfp_flow flow;
 	int no_cache;                     /* --no-cache: keep nothing on disk */
@@ -96,7 +98,9 @@ void sfp_org_fini(struct sfp_org *o);
 enum sfp_status sfp_org_from_env(struct sfp_org *o, struct sfp_fail *f);
 
 /* Layer 2: an org file (see above).  SFP_E_INPUT when unreadable, not JSON, a
- * redacted token, or a token in a group/world-readable file. */
+ * redacted token, a token in a group/world-readable file, or (always, token or
+ * not) a file owned by another user than the running one or root, or writable
+ * by group or others: it says where credentials go. */
 enum sfp_status sfp_org_from_file(struct sfp_org *o, const char *path, struct sfp_fail *f);
 
 /* Layer 3: one setting by its environment name ("SF_INSTANCE_URL", ...),
@@ -110,13 +114,14 @@ enum sfp_status sfp_org_set(struct sfp_org *o, const char *name, const char *val
 int sfp_flow_parse(const char *s, enum sfp_flow *out);
 const char *sfp_flow_name(enum sfp_flow flow);
 
-/* Derive defaults (token URL, audience, cache dir, flow), check every URL
- * against the allowlist and that the chosen flow has what it needs.
+/* Complete the settings once every layer is in: derive defaults (token URL,
+ * audience, cache dir, flow), check every URL against the allowlist, the test
+ * settings (http.h) and that the chosen flow has what it needs.
  * SFP_E_INPUT with a message naming the missing or refused setting. */
-enum sfp_status sfp_org_finish(struct sfp_org *o, struct sfp_fail *f);
+enum sfp_status sfp_org_complete(struct sfp_org *o, struct sfp_fail *f);
 
 /* The usual sequence for a program: init, environment, org_file (may be NULL),
- * flow (NULL or a name), no_cache, finish.  On failure o is still fini-able. */
+ * flow (NULL or a name), no_cache, sfp_org_complete.  On failure o is still fini-able. */
 enum sfp_status sfp_org_load(struct sfp_org *o, const char *org_file, const char *flow,
     int no_cache, struct sfp_fail *f);
 

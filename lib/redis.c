@@ -257,7 +257,7 @@ sfp_redis_append(struct sfp_redis *r, int argc, const char **argv, const size_t 
 	int n = redisFormatCommandArgv(&cmd, argc, argv, lens);
 
 	if (n < 0)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	if (r->outlen + (size_t)n > r->outcap) {
 		size_t cap = (r->outcap > 0 ? r->outcap : 4096);
 		char *p;
@@ -265,7 +265,7 @@ sfp_redis_append(struct sfp_redis *r, int argc, const char **argv, const size_t 
 			cap *= 2;
 		if ((p = realloc(r->out, cap)) == NULL) {
 			redisFreeCommand(cmd);
-			return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+			return sfp_fail_oom(f, NULL);
 		}
 		r->out = p;
 		r->outcap = cap;
@@ -393,11 +393,11 @@ sfp_redis_connect(const struct sfp_redis_opts *o, struct sfp_redis **out, struct
 	if (!u.tls && o->ca_file != NULL)
 		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL, "--redis-ca goes with a rediss:// URL");
 	if ((r = calloc(1, sizeof *r)) == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	r->fd = -1;
 	(void)snprintf(r->name, sizeof r->name, "%s", o->url);
 	if ((r->reader = redisReaderCreate()) == NULL) {
-		st = sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		st = sfp_fail_oom(f, NULL);
 		goto fail;
 	}
 	if ((st = dial(r, &u, f)) != SFP_OK)

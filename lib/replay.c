@@ -213,7 +213,7 @@ sfp_replay_open(const char *spec, const struct sfp_replay_redis *redis, struct s
 		    "empty (an unset variable?); name the store, or leave the option out for the "
 		    "local default");
 	if ((r = calloc(1, sizeof *r)) == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	if (spec == NULL) {
 		if ((st = sfp_replay_default_path(path, sizeof path, 1, f)) != SFP_OK)
 			goto fail;

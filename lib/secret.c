@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "secret.h"
 
 #define SECRET_MAX_DEFAULT (64u * 1024u)
@@ -43,10 +44,10 @@ secret_alloc(size_t len, struct sfp_secret **out, struct sfp_fail *f)
 	struct sfp_secret *s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	if ((s->bytes = sodium_malloc(len + 1)) == NULL) {
 		free(s);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of guarded memory");
+		return sfp_fail_set(f, SFP_E_INTERNAL, SFP_OOM, NULL, "out of guarded memory");
 	}
 	s->len = len;
 	s->bytes[len] = '\0';
@@ -178,43 +179,5 @@ enum sfp_status
 sfp_secret_write_file(const char *path, const void *buf, size_t len, int replace,
     struct sfp_fail *f)
 {
-	char tmp[PATH_MAX];
-	const unsigned char *p = buf;
-	size_t off = 0;
-	ssize_t n;
-	int fd, r;
-
-	if (!replace && access(path, F_OK) == 0)
-		return sfp_fail_set(f, SFP_E_INPUT, "exists", path, "file exists");
-	r = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if (r < 0 || (size_t)r >= sizeof(tmp))
-		return sfp_fail_set(f, SFP_E_INPUT, "path", path, "path too long");
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1)
-		return sfp_fail_set(f, SFP_E_IO, "write", tmp, "%s", strerror(errno));
-	while (off < len) {
-		n = write(fd, p + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			goto fail;
-		off += (size_t)n;
-	}
-	if (fsync(fd) == -1)
-		goto fail;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto fail;
-	return SFP_OK;
-fail:
-	r = errno;
-	if (fd != -1)
-		(void)close(fd);
-	(void)unlink(tmp);
-	return sfp_fail_set(f, SFP_E_IO, "write", path, "%s", strerror(r));
+	return sfp_file_write_atomic(path, buf, len, replace, f);
 }

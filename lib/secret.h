@@ -48,7 +48,7 @@ enum sfp_status sfp_secret_check_fd(int fd, const char *path, struct sfp_fail *f
 enum sfp_status sfp_secret_read_checked(const char *path, size_t max, struct sfp_secret **out,
     struct sfp_fail *f);
 
-/* Write bytes to a new file created O_CREAT|O_EXCL|O_NOFOLLOW mode 0600 through
+/* Write bytes (sfp_file_write_atomic) to a new file created O_CREAT|O_EXCL|O_NOFOLLOW mode 0600 through
  * a temporary name and rename(2), so a reader never sees half a file.  When
  * replace is 0 an existing path is an error. */
 enum sfp_status sfp_secret_write_file(const char *path, const void *buf, size_t len, int replace,

@@ -81,7 +81,7 @@ sfp_sf_open(const struct sfp_org *org, struct sfp_sf **out, struct sfp_fail *f)
 	*out = NULL;
 	sf = calloc(1, sizeof(*sf));
 	if (sf == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	sf->org = *org;
 	sf->org.access_token = NULL;
 	sf->api_used = sf->api_max = -1;
@@ -476,7 +476,7 @@ prepare(struct sfp_sf *sf, const struct sfp_sf_req *req, struct prepared *p, str
 	if (p->body == NULL && req->json != NULL) {
 		p->json_txt = cJSON_PrintUnformatted(req->json);
 		if (p->json_txt == NULL)
-			return sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+			return sfp_fail_oom(f, NULL);
 		p->body = p->json_txt;
 		p->body_len = strlen(p->json_txt);
 	}
@@ -546,7 +546,7 @@ is_session_refused(const struct sfp_http_resp *hr)
 
 /* Move what arrived into resp and classify it. */
 static enum sfp_status
-finish(struct sfp_sf *sf, const struct sfp_sf_req *req, struct sfp_http_resp *hr,
+take_response(struct sfp_sf *sf, const struct sfp_sf_req *req, struct sfp_http_resp *hr,
     struct sfp_sf_resp *resp, struct sfp_fail *f)
 {
 	resp->status = hr->status;
@@ -627,7 +627,7 @@ sfp_sf_request(struct sfp_sf *sf, const struct sfp_sf_req *req, struct sfp_sf_re
 			break;
 	}
 	if (st == SFP_OK)
-		st = finish(sf, req, &hr, resp, f);
+		st = take_response(sf, req, &hr, resp, f);
 	if (st == SFP_E_AUTH && resp->status == 401 && sf->org.flow == SFP_FLOW_TOKEN && f != NULL)
 		(void)sfp_fail_set(f, SFP_E_AUTH, f->code, "auth",
 		    "access token: %.300s (the given SF_ACCESS_TOKEN is expired or revoked)", f->message);
@@ -655,7 +655,7 @@ sfp_sf_request_many(struct sfp_sf *sf, const struct sfp_sf_req *reqs, struct sfp
 	hrs = calloc(n, sizeof(*hrs));
 	idx = calloc(n, sizeof(*idx));
 	if (ps == NULL || hreqs == NULL || hrs == NULL || idx == NULL) {
-		st = sfp_fail_set(&fails[0], SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		st = sfp_fail_oom(&fails[0], NULL);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -688,7 +688,7 @@ sfp_sf_request_many(struct sfp_sf *sf, const struct sfp_sf_req *reqs, struct sfp
 			free(bfail);
 			free(bst);
 			free(tmp);
-			st = sfp_fail_set(&fails[0], SFP_E_INTERNAL, "oom", NULL, "out of memory");
+			st = sfp_fail_oom(&fails[0], NULL);
 			goto out;
 		}
 		for (k = 0; k < m; k++) {
@@ -721,7 +721,7 @@ sfp_sf_request_many(struct sfp_sf *sf, const struct sfp_sf_req *reqs, struct sfp
 	}
 	for (i = 0; i < n; i++)
 		if (sts[i] == SFP_OK)
-			sts[i] = finish(sf, &reqs[i], &hrs[i], &resps[i], &fails[i]);
+			sts[i] = take_response(sf, &reqs[i], &hrs[i], &resps[i], &fails[i]);
 out:
 	if (ps != NULL)
 		for (i = 0; i < n; i++)
@@ -755,12 +755,12 @@ sfp_sf_query(struct sfp_sf *sf, const char *soql, size_t max_records, cJSON **re
 	c = curl_easy_init();
 	esc = c != NULL ? curl_easy_escape(c, soql, 0) : NULL;
 	if (all == NULL || esc == NULL) {
-		st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		st = sfp_fail_oom(f, NULL);
 		goto out;
 	}
 	plen = strlen(esc) + 16;
 	if ((path = malloc(plen)) == NULL) {
-		st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+		st = sfp_fail_oom(f, NULL);
 		goto out;
 	}
 	(void)snprintf(path, plen, "query?q=%s", esc);
@@ -784,7 +784,7 @@ sfp_sf_query(struct sfp_sf *sf, const char *soql, size_t max_records, cJSON **re
 			cJSON *dup = cJSON_Duplicate(r, 1);
 			if (dup == NULL || !cJSON_AddItemToArray(all, dup)) {
 				cJSON_Delete(dup);
-				st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+				st = sfp_fail_oom(f, NULL);
 				break;
 			}
 		}
@@ -801,7 +801,7 @@ sfp_sf_query(struct sfp_sf *sf, const char *soql, size_t max_records, cJSON **re
 			break;
 		free(path);
 		if ((path = malloc(strlen(next->valuestring) + 1)) == NULL) {
-			st = sfp_fail_set(f, SFP_E_INTERNAL, "oom", NULL, "out of memory");
+			st = sfp_fail_oom(f, NULL);
 			break;
 		}
 		memcpy(path, next->valuestring, strlen(next->valuestring) + 1);

@@ -88,7 +88,7 @@ sfp_tenants_open(const char *dir, struct sfp_tenants **out, struct sfp_fail *f)
 		return sfp_fail_set(f, SFP_E_USAGE, "no-tenants", NULL,
 		    "no tenants directory: use --tenants DIR or set SFPIPE_TENANTS");
 	if ((ts = calloc(1, sizeof(*ts))) == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	len = strlen(dir);
 	/* A trailing slash would make open(2) follow a link named DIR. */
 	while (len > 1 && dir[len - 1] == '/')
@@ -373,7 +373,7 @@ sfp_tenants_get(struct sfp_tenants *ts, const char *name, const struct sfp_tenan
 		return SFP_OK;
 	}
 	if ((e = calloc(1, sizeof(*e))) == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	(void)snprintf(e->conf.name, sizeof(e->conf.name), "%s", name);
 	sfp_fail_clear(&e->fail);
 	st = load_conf(ts, &e->conf, &e->fail);
@@ -387,7 +387,7 @@ sfp_tenants_get(struct sfp_tenants *ts, const char *name, const struct sfp_tenan
 		size_t cap = ts->cap ? ts->cap * 2 : 16;
 		if ((nv = realloc(ts->v, cap * sizeof(*nv))) == NULL) {
 			free(e);
-			return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+			return sfp_fail_oom(f, NULL);
 		}
 		ts->v = nv, ts->cap = cap;
 	}
@@ -452,14 +452,14 @@ sfp_tenants_list(struct sfp_tenants *ts, const char ***names, size_t *n, struct 
 	(void)closedir(d);
 	qsort(ts->name_store, ts->nnames, sizeof(*ts->name_store), cmp_names);
 	if ((ts->names = calloc(ts->nnames + 1, sizeof(*ts->names))) == NULL)
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	for (i = 0; i < ts->nnames; i++)
 		ts->names[i] = ts->name_store[i];
 	*names = ts->names, *n = ts->nnames;
 	return SFP_OK;
 nomem:
 	(void)closedir(d);
-	return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+	return sfp_fail_oom(f, NULL);
 }
 
 enum sfp_status
@@ -546,7 +546,7 @@ sfp_tenant_org_load(const struct sfp_tenant_conf *tc, struct sfp_org *o, const c
 		goto refused;
 	if (no_cache)
 		o->no_cache = 1;
-	if ((st = sfp_org_finish(o, f)) != SFP_OK)
+	if ((st = sfp_org_complete(o, f)) != SFP_OK)
 		goto refused;
 	return SFP_OK;
 refused:

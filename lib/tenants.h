@@ -106,7 +106,9 @@ enum sfp_status sfp_tenant_check_file(const struct sfp_tenant_conf *tc, const ch
  * the binding of tenant.json (orgId, userId, username; an org.json naming
  * another org, user or username is refused), flow (NULL or a name), no_cache.
  * Relative key and token file names in org.json are taken inside the tenant
- * directory.  SFP_E_ITEM "bad-tenant" when unusable (o still fini-able).
+ * directory.  sfp_org_complete applies the test-mode rule to SF_CA_FILE and
+ * SF_RESOLVE as for any org (http.h).  SFP_E_ITEM "bad-tenant" when unusable,
+ * or with the org's own code (e.g. "test-setting"); o still fini-able.
  */
 enum sfp_status sfp_tenant_org_load(const struct sfp_tenant_conf *tc, struct sfp_org *o,
     const char *flow, int no_cache, struct sfp_fail *f);

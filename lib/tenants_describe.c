@@ -73,7 +73,7 @@ refresh_one(const struct sfp_tenant_conf *tc, const char *const *sobjects, size_
 	if (st != SFP_OK)
 		goto out;
 	if ((mem = open_memstream(&buf, &len)) == NULL) {
-		st = sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		st = sfp_fail_oom(f, NULL);
 		goto out;
 	}
 	sfp_writer_init(&mw, mem, "describe.json", 0);
@@ -81,10 +81,10 @@ refresh_one(const struct sfp_tenant_conf *tc, const char *const *sobjects, size_
 	if (st == SFP_E_ITEM)
 		(void)sfp_fail_set(f, SFP_E_ITEM, "describe", NULL,
 		    "some sObjects could not be described; describe.json kept as it was");
-	if (sfp_writer_finish(&mw, &wf) != SFP_OK || fclose(mem) != 0) {
+	if (sfp_writer_fini(&mw, &wf) != SFP_OK || fclose(mem) != 0) {
 		mem = NULL;
 		if (st == SFP_OK)
-			st = sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+			st = sfp_fail_oom(f, NULL);
 	}
 	mem = NULL;
 	if (st == SFP_OK)
@@ -110,7 +110,7 @@ report(struct sfp_writer *w, const char *tenant, size_t count, const struct sfp_
 	    (err == NULL ? cJSON_AddNumberToObject(o, "sobjects", (double)count) == NULL :
 	    ((e = sfp_fail_to_json(err)) == NULL || !cJSON_AddItemToObject(o, "error", e)))) {
 		cJSON_Delete(o);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	}
 	st = sfp_write_json(w, o, f);
 	cJSON_Delete(o);

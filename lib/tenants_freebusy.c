@@ -23,7 +23,7 @@ refusal(struct sfp_writer *w, const struct sfp_fb_user *user, const char *bound_
 	    cJSON_AddFalseToObject(o, "ok") == NULL || (e = sfp_fail_to_json(&why)) == NULL ||
 	    !cJSON_AddItemToObject(o, "error", e)) {
 		cJSON_Delete(o);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	}
 	st = sfp_write_json(w, o, f);
 	cJSON_Delete(o);

@@ -27,7 +27,7 @@ struct run {
 static enum sfp_status
 oom(struct sfp_fail *f)
 {
-	return sfp_fail_set(f, SFP_E_INTERNAL, "nomem", NULL, "out of memory");
+	return sfp_fail_oom(f, NULL);
 }
 
 /* Compile tc's mapping against its catalog on its first item. */

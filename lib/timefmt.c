@@ -417,7 +417,7 @@ sfp_tz_load(const char *name, struct sfp_tz **out, struct sfp_fail *f)
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
 		(void)close(fd);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "out-of-memory", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	}
 	while (len < (size_t)st.st_size) {
 		ssize_t got = read(fd, buf + len, (size_t)st.st_size - len);
@@ -430,7 +430,7 @@ sfp_tz_load(const char *name, struct sfp_tz **out, struct sfp_fail *f)
 	(void)close(fd);
 	if ((z = calloc(1, sizeof(*z))) == NULL) {
 		free(buf);
-		return sfp_fail_set(f, SFP_E_INTERNAL, "out-of-memory", NULL, "out of memory");
+		return sfp_fail_oom(f, NULL);
 	}
 	(void)snprintf(z->name, sizeof(z->name), "%s", name);
 	r = tzif_parse(z, buf, len);
@@ -438,7 +438,7 @@ sfp_tz_load(const char *name, struct sfp_tz **out, struct sfp_fail *f)
 	if (r != 0) {
 		sfp_tz_free(z);
 		if (r == -2)
-			return sfp_fail_set(f, SFP_E_INTERNAL, "out-of-memory", NULL, "out of memory");
+			return sfp_fail_oom(f, NULL);
 		return sfp_fail_set(f, SFP_E_ITEM, "UNKNOWN_TIME_ZONE", NULL,
 		    "unreadable time zone file: %s", name);
 	}

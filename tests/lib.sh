@@ -4,6 +4,11 @@
 # A failing check prints what was wanted and what came, never stops the script:
 # the rest still runs and is counted.
 
+# Test mode: the programs honour SF_CA_FILE and SF_RESOLVE (the emulator's CA
+# and its loopback address) and its port only with this switch (sfpipe(7)
+# TESTING).  Every test reaches the emulator this way, never by accident.
+export SFPIPE_TEST_EMULATOR=1
+
 T_PASS=0
 T_FAIL=0
 T_NAME=${T_NAME:-$(basename "$0" .sh)}
@@ -72,3 +77,27 @@ t_done() {
 	printf '%s: %d passed, %d failed\n' "$T_NAME" "$T_PASS" "$T_FAIL"
 	[ "$T_FAIL" -eq 0 ]
 }
+
+# other_user: a second local user for the attacks one local user can make on
+# another (root only: useradd).  Sets OTHER (its name) and SHARED (a sticky,
+# world-writable directory like /tmp, where both users can create files);
+# both are removed when the script exits.  Returns 1 when not root, or (a
+# counted failure) when useradd keeps failing.
+other_user() {
+	[ "$(id -u)" = 0 ] || return 1
+	local i
+	OTHER=sfpt$$
+	# Another test may hold /etc/passwd's lock for a moment: retry, then fail
+	# loudly (as root the two-user cases must run, not be skipped).
+	for i in 1 2 3 4 5 6; do
+		useradd -M -N -s /bin/sh "$OTHER" >/dev/null 2>&1 && break
+		[ "$i" = 6 ] && { t_fail "useradd $OTHER failed"; return 1; }
+		sleep 1
+	done
+	SHARED=$(mktemp -d /tmp/sfp-shared.XXXXXX) && chmod 1777 "$SHARED"
+	# -f: a process of the user still exiting must not leave the user behind.
+	trap 'userdel -f "$OTHER" >/dev/null 2>&1; rm -rf "$SHARED"' EXIT
+}
+
+# as_other CMD ARGS...: run a command as the second user.
+as_other() { runuser -u "$OTHER" -- "$@"; }

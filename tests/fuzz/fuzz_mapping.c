@@ -46,8 +46,8 @@ static void apply(struct sfp_mapping *m, const char *b, size_t blen)
 	sfp_writer_init(&w, null, "<stdout>", 0);
 	sfp_writer_init(&rej, null, "rejects", 0);
 	(void)sfp_map_stream(m, r, &w, &rej, NULL, NULL, &c, &f);
-	sfp_writer_finish(&w, &f);
-	sfp_writer_finish(&rej, &f);
+	sfp_writer_fini(&w, &f);
+	sfp_writer_fini(&rej, &f);
 	fclose(null);
 	sfp_reader_free(r);
 	close(fd);

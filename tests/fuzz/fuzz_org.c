@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* The org settings file (ours, or `sf org display --json`), then the
- * allowlist and flow checks of sfp_org_finish; and URLs as the transport
+ * allowlist and flow checks of sfp_org_complete; and URLs as the transport
  * checks them. */
 #include "fuzz.h"
 #include "org.h"
@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *path = fz_file("org.json", data, size);
 	sfp_org_init(&o);
 	if (sfp_org_from_file(&o, path, &f) == SFP_OK)
-		(void)sfp_org_finish(&o, &f);
+		(void)sfp_org_complete(&o, &f);
 	sfp_org_fini(&o);
 
 	char *s = fz_strdup(data, size);

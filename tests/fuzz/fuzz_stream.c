@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 	}
-	sfp_writer_finish(&w, &f);
+	sfp_writer_fini(&w, &f);
 	fclose(null);
 	sfp_reader_free(r);
 	close(fd);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # Regenerate the seed corpora in tests/fuzz/corpus/ from the tests, the
-# examples and signing.md's shapes.  Run from the repository root after
+# examples and the signature shapes of Standard Webhooks and RFC 9421.  Run from the repository root after
 # `make`; the output is committed, so the fuzz run needs no program.
 set -eu
 C=tests/fuzz/corpus
@@ -36,7 +36,8 @@ done
 printf 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W\n1674087231\nv1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4= v1,bm9wZQ==\n{"test": 2432232314}' | seed webhook
 printf 'msg_1\n1795412345\nv2,abc v1,\n' | seed webhook
 
-# rfc9421 (signing.md: the profile hmac-sign writes)
+# rfc9421: the profile hmac-sign writes, and RFC 9421 Appendix B.2.5
+# (https://www.rfc-editor.org/rfc/rfc9421#appendix-B.2.5)
 printf 'sig1=("@method" "@target-uri" "content-digest");created=1795412345;nonce="n-1";keyid="acme:k1";alg="hmac-sha256"\nsig1=:K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=:\nPOST\nhttps://hooks.example/booking?x=1\ncontent-digest: sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:\ncontent-type: application/json\n' | seed rfc9421
 printf 'sig-b25=("date" "@authority" "content-type");created=1618884473;keyid="test-shared-secret"\nsig-b25=:pxcQw6G3AjtMBQjwo8XzkZf/bws5LelbaMk5rGIGtE8=:\nPOST\nhttps://example.com/foo?param=Value&Pet=dog\ndate: Tue, 20 Apr 2021 02:07:55 GMT\ncontent-type: application/json\n' | seed rfc9421
 

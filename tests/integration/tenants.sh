@@ -41,6 +41,14 @@ tenant elsewhere globex "{\"orgId\":\"$(o initech org_id)\",\"username\":\"$(o g
 # The environment's credentials belong to no tenant: nothing may fall back to them.
 unset SF_INSTANCE_URL SF_USERNAME SF_JWT_KEY_FILE SF_REFRESH_TOKEN_FILE SF_CLIENT_SECRET_FILE SF_CLIENT_ID
 
+# --- a tenant's org takes SF_CA_FILE and SF_RESOLVE only in test mode ---
+before=$(emu_admin GET /__emu/stats | jq .requests)
+env -u SFPIPE_TEST_EMULATOR sf-describe --tenants tenants >"$T/out" 2>"$T/err"
+expect_eq "$?" 1 "outside test mode every tenant is refused (exit 1)"
+expect_eq "$(json_get "$(cat "$T/out")" 'select(.ok | not) | .error.code' | sort -u)" "test-setting" \
+	"each for the test setting, not trusted from the environment"
+expect_eq "$(emu_admin GET /__emu/stats | jq .requests)" "$before" "nothing sent"
+
 # --- sf-describe --tenants: each catalog refreshed, failures isolated ---
 expect_status 1 "sf-describe --tenants: some tenants failed is exit 1" -- sf-describe --tenants tenants
 out=$(cat "$T/out")

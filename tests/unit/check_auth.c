@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "auth.h"
+#include "testutil.h"
 
 static char dir[64];
 static char keypath[128];
@@ -24,8 +25,7 @@ setup_key(void)
 	FILE *fp;
 
 	ck_assert_int_ge(sodium_init(), 0);
-	(void)snprintf(dir, sizeof(dir), "/tmp/check-auth-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof(dir), "auth");
 	(void)snprintf(keypath, sizeof(keypath), "%s/key.pem", dir);
 	key = EVP_RSA_gen(2048);
 	ck_assert_ptr_nonnull(key);
@@ -39,8 +39,7 @@ setup_key(void)
 static void
 drop_key(void)
 {
-	(void)unlink(keypath);
-	(void)rmdir(dir);
+	tu_rmtree(dir);
 	EVP_PKEY_free(key);
 	key = NULL;
 }
@@ -205,7 +204,6 @@ START_TEST(cache_path_per_org_and_user)
 }
 END_TEST
 
-Suite *suite_auth(void);
 Suite *
 suite_auth(void)
 {

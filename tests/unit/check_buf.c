@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "testutil.h"
 
 START_TEST(grows_and_stays_terminated)
 {
@@ -83,8 +84,6 @@ START_TEST(oom_is_sticky_and_take_refuses)
 	free(p);
 }
 END_TEST
-
-Suite *suite_buf(void);
 
 Suite *
 suite_buf(void)

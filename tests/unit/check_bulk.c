@@ -6,27 +6,19 @@
 #include <string.h>
 
 #include "bulk.h"
-
-static cJSON *
-parse(const char *s)
-{
-	cJSON *v = cJSON_Parse(s);
-
-	ck_assert_ptr_nonnull(v);
-	return v;
-}
+#include "testutil.h"
 
 START_TEST(eligible_and_grouping)
 {
-	cJSON *a = parse("{\"id\":1,\"records\":[{\"ref\":\"l\",\"sobject\":\"Lead\",\"upsert\":"
+	cJSON *a = tu_parse("{\"id\":1,\"records\":[{\"ref\":\"l\",\"sobject\":\"Lead\",\"upsert\":"
 	    "{\"field\":\"K__c\",\"value\":\"1\"},\"fields\":{\"LastName\":\"x\"}}]}");
-	cJSON *b = parse("{\"id\":2,\"records\":[{\"ref\":\"l\",\"sobject\":\"lead\",\"upsert\":"
+	cJSON *b = tu_parse("{\"id\":2,\"records\":[{\"ref\":\"l\",\"sobject\":\"lead\",\"upsert\":"
 	    "{\"field\":\"k__c\",\"value\":\"2\"},\"fields\":{\"Company\":\"y\"}}]}");
-	cJSON *c = parse("{\"id\":3,\"records\":[{\"ref\":\"l\",\"sobject\":\"Lead\","
+	cJSON *c = tu_parse("{\"id\":3,\"records\":[{\"ref\":\"l\",\"sobject\":\"Lead\","
 	    "\"fields\":{\"LastName\":\"x\"}}]}");
-	cJSON *r = parse("{\"id\":4,\"records\":[{\"ref\":\"l\",\"sobject\":\"Lead\","
+	cJSON *r = tu_parse("{\"id\":4,\"records\":[{\"ref\":\"l\",\"sobject\":\"Lead\","
 	    "\"fields\":{\"X__c\":\"@{a.id}\"}}]}");
-	cJSON *two = parse("{\"id\":5,\"records\":[{\"ref\":\"a\",\"sobject\":\"Lead\",\"fields\":{}},"
+	cJSON *two = tu_parse("{\"id\":5,\"records\":[{\"ref\":\"a\",\"sobject\":\"Lead\",\"fields\":{}},"
 	    "{\"ref\":\"b\",\"sobject\":\"Lead\",\"fields\":{}}]}");
 
 	ck_assert_int_eq(sfp_bulk_eligible(a), 1);
@@ -42,10 +34,10 @@ END_TEST
 START_TEST(csv_quotes_nulls_and_union_of_columns)
 {
 	cJSON *p[2] = {
-		parse("{\"id\":1,\"records\":[{\"ref\":\"l\",\"sobject\":\"Lead\",\"upsert\":"
+		tu_parse("{\"id\":1,\"records\":[{\"ref\":\"l\",\"sobject\":\"Lead\",\"upsert\":"
 		    "{\"field\":\"K__c\",\"value\":7},\"fields\":{\"LastName\":\"Lee \\\"Ann\\\", x\","
 		    "\"N__c\":2.5,\"B__c\":true}}]}"),
-		parse("{\"id\":2,\"records\":[{\"ref\":\"l\",\"sobject\":\"Lead\",\"upsert\":"
+		tu_parse("{\"id\":2,\"records\":[{\"ref\":\"l\",\"sobject\":\"Lead\",\"upsert\":"
 		    "{\"field\":\"K__c\",\"value\":\"k\\n2\"},\"fields\":{\"Company\":null}}]}"),
 	};
 	char *csv = NULL, *cells[8];
@@ -94,8 +86,6 @@ START_TEST(csv_row_refuses_malformed)
 	ck_assert_int_eq(sfp_csv_row(bad[2], strlen(bad[2]), &pos, cells, 1), -1);
 }
 END_TEST
-
-Suite *suite_bulk(void);
 
 Suite *
 suite_bulk(void)

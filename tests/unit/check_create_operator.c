@@ -10,15 +10,7 @@
 
 #include "create.h"
 #include "plan.h"
-
-static cJSON *
-parse(const char *s)
-{
-	cJSON *v = cJSON_Parse(s);
-
-	ck_assert_ptr_nonnull(v);
-	return v;
-}
+#include "testutil.h"
 
 START_TEST(operator_plan_without_catalog)
 {
@@ -49,7 +41,7 @@ START_TEST(operator_plan_coerces_by_catalog)
 {
 	struct sfp_catalog *c = sfp_catalog_new();
 	struct sfp_fail f;
-	cJSON *line = parse("{\"name\":\"Lead\",\"fields\":["
+	cJSON *line = tu_parse("{\"name\":\"Lead\",\"fields\":["
 	    "{\"name\":\"N__c\",\"type\":\"double\",\"createable\":true,\"picklist\":[],\"referenceTo\":[]},"
 	    "{\"name\":\"B__c\",\"type\":\"boolean\",\"createable\":true,\"picklist\":[],\"referenceTo\":[]},"
 	    "{\"name\":\"D__c\",\"type\":\"date\",\"createable\":true,\"picklist\":[],\"referenceTo\":[]},"
@@ -75,8 +67,6 @@ START_TEST(operator_plan_coerces_by_catalog)
 	sfp_catalog_free(c);
 }
 END_TEST
-
-Suite *suite_create_operator(void);
 
 Suite *
 suite_create_operator(void)

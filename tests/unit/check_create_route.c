@@ -16,20 +16,12 @@
 #include <sodium.h>
 
 #include "create.h"
+#include "testutil.h"
 
 #define ORG_A "00DHs0000000007MAA"
 #define ORG_B "00DHs0000000008MAA"
 
 static char root[64];
-
-static cJSON *
-parse(const char *s)
-{
-	cJSON *v = cJSON_Parse(s);
-
-	ck_assert_ptr_nonnull(v);
-	return v;
-}
 
 static void
 put(const char *rel, const char *text)
@@ -94,7 +86,7 @@ plan(const char *t, const char *id, const char *key)
 	    "\"sobject\":\"Lead\",\"upsert\":{\"field\":\"Booking_Key__c\",\"value\":\"%s\"},"
 	    "\"fields\":{\"LastName\":\"L\"}}]}", t ? "\"tenant\":\"" : "", t ? t : "",
 	    t ? "\"," : "", id, key);
-	return parse(buf);
+	return tu_parse(buf);
 }
 
 START_TEST(plan_tenant_rules)
@@ -120,7 +112,7 @@ START_TEST(plan_tenant_rules)
 	size_t i;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		cJSON *p = parse(cases[i].plan);
+		cJSON *p = tu_parse(cases[i].plan);
 		const char *name = "unset";
 		struct sfp_fail f;
 		enum sfp_status st;
@@ -164,13 +156,13 @@ START_TEST(plan_keys_carry_the_prefix)
 	ck_assert_int_eq(sfp_create_plan_keys(p, &tc, &f), SFP_E_ITEM);
 	cJSON_Delete(p);
 	/* A number cannot start with a prefix; a plain create has no key to check. */
-	p = parse("{\"id\":1,\"records\":[{\"ref\":\"a\",\"sobject\":\"Lead\",\"fields\":{}},"
+	p = tu_parse("{\"id\":1,\"records\":[{\"ref\":\"a\",\"sobject\":\"Lead\",\"fields\":{}},"
 	    "{\"ref\":\"b\",\"sobject\":\"Lead\",\"upsert\":{\"field\":\"K__c\",\"value\":7},"
 	    "\"fields\":{}}]}");
 	ck_assert_int_eq(sfp_create_plan_keys(p, &tc, &f), SFP_E_ITEM);
 	ck_assert_str_eq(f.ref, "b");
 	cJSON_Delete(p);
-	p = parse("{\"id\":1,\"records\":[{\"ref\":\"a\",\"sobject\":\"Lead\",\"fields\":{}}]}");
+	p = tu_parse("{\"id\":1,\"records\":[{\"ref\":\"a\",\"sobject\":\"Lead\",\"fields\":{}}]}");
 	ck_assert_int_eq(sfp_create_plan_keys(p, &tc, &f), SFP_OK);
 	cJSON_Delete(p);
 }
@@ -206,11 +198,11 @@ dry_run(struct sfp_create_opts *o, cJSON **plans, size_t n, enum sfp_status *st)
 	o->dry_run = 1;
 	o->data_path = "/services/data/v62.0";
 	*st = sfp_create_run(NULL, r, &w, NULL, o, NULL, &f);
-	ck_assert_int_eq(sfp_writer_finish(&w, &f), SFP_OK);
+	ck_assert_int_eq(sfp_writer_fini(&w, &f), SFP_OK);
 	sfp_reader_free(r);
 	rewind(out);
 	while (fgets(line, sizeof line, out))
-		cJSON_AddItemToArray(lines, parse(line));
+		cJSON_AddItemToArray(lines, tu_parse(line));
 	fclose(in);
 	fclose(out);
 	return lines;
@@ -369,8 +361,6 @@ START_TEST(single_org_refuses_other_tenants)
 	cJSON_Delete(lines);
 }
 END_TEST
-
-Suite *suite_create_route(void);
 
 Suite *
 suite_create_route(void)

@@ -9,6 +9,7 @@
 
 #include "describe.h"
 #include "mapping.h"
+#include "testutil.h"
 
 static const char raw_lead[] =
     "{\"name\":\"Lead\",\"label\":\"Lead\",\"keyPrefix\":\"00Q\",\"custom\":false,"
@@ -195,7 +196,6 @@ START_TEST(mapping_refuses_invalid_dependent_pairs)
 }
 END_TEST
 
-Suite *suite_describe(void);
 Suite *
 suite_describe(void)
 {

@@ -12,53 +12,31 @@
 
 #include "envelope.h"
 #include "stream.h"
-
-Suite *suite_envelope(void);
+#include "testutil.h"
 
 static char dir[64], keys[128], store[128];
 
 static void
 setup(void)
 {
-	FILE *fp;
-
-	(void)snprintf(dir, sizeof dir, "/tmp/check_envelope.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "envelope");
 	(void)snprintf(keys, sizeof keys, "%s/keys.json", dir);
 	(void)snprintf(store, sizeof store, "%s/replay.sqlite", dir);
-	fp = fopen(keys, "w");
-	ck_assert_ptr_nonnull(fp);
-	(void)fputs("{\"sw\":[{\"id\":\"v1\",\"secret\":\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"}],"
-	    "\"rust\":[{\"id\":\"v2\",\"secret\":\"whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD\"}]}", fp);
-	ck_assert_int_eq(fclose(fp), 0);
-	ck_assert_int_eq(chmod(keys, 0600), 0);
+	tu_write_file(keys, "{\"sw\":[{\"id\":\"v1\",\"secret\":\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"}],"
+	    "\"rust\":[{\"id\":\"v2\",\"secret\":\"whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD\"}]}", 0600);
 }
 
 static void
 teardown(void)
 {
-	char cmd[160];
-
-	(void)snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	(void)!system(cmd);
+	tu_rmtree(dir);
 }
 
 /* A file holding text, opened for reading. */
 static int
 input(const char *text)
 {
-	char path[160];
-	FILE *fp;
-	int fd;
-
-	(void)snprintf(path, sizeof path, "%s/in.%d", dir, rand());
-	fp = fopen(path, "w");
-	ck_assert_ptr_nonnull(fp);
-	(void)fputs(text, fp);
-	ck_assert_int_eq(fclose(fp), 0);
-	fd = open(path, O_RDONLY);
-	ck_assert_int_ge(fd, 0);
-	return fd;
+	return tu_fd_over(text, strlen(text));
 }
 
 /* Run the verifier over text; return what it wrote. */

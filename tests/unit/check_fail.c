@@ -6,6 +6,7 @@
 
 #include "exit.h"
 #include "fail.h"
+#include "testutil.h"
 
 START_TEST(exit_table)
 {
@@ -67,6 +68,31 @@ START_TEST(json_form)
 }
 END_TEST
 
+/* Issue 14: one out-of-memory code in result JSON ("oom"; "nomem" and
+ * "out-of-memory" were also written), from one helper. */
+START_TEST(oom_one_code)
+{
+	struct sfp_fail f;
+	cJSON *j;
+	char *s;
+
+	ck_assert_int_eq(sfp_fail_oom(&f, "plan bk-1"), SFP_E_INTERNAL);
+	ck_assert_int_eq(f.status, SFP_E_INTERNAL);
+	ck_assert_str_eq(f.code, "oom");
+	ck_assert_str_eq(f.code, SFP_OOM);
+	ck_assert_str_eq(f.place, "plan bk-1");
+	ck_assert_str_eq(f.message, "out of memory");
+	ck_assert_int_eq(sfp_exit_code(f.status), 6);
+	j = sfp_fail_to_json(&f);
+	ck_assert_ptr_nonnull(j);
+	s = cJSON_PrintUnformatted(j);
+	ck_assert_str_eq(s, "{\"code\":\"oom\",\"message\":\"out of memory\",\"place\":\"plan bk-1\"}");
+	cJSON_free(s);
+	cJSON_Delete(j);
+	ck_assert_int_eq(sfp_fail_oom(NULL, NULL), SFP_E_INTERNAL);
+}
+END_TEST
+
 START_TEST(wrap_and_worst)
 {
 	struct sfp_fail f;
@@ -80,7 +106,6 @@ START_TEST(wrap_and_worst)
 }
 END_TEST
 
-Suite *suite_fail(void);
 Suite *
 suite_fail(void)
 {
@@ -90,6 +115,7 @@ suite_fail(void)
 	tcase_add_test(tc, exit_table);
 	tcase_add_test(tc, set_returns_status_and_folds_newlines);
 	tcase_add_test(tc, long_message_truncated);
+	tcase_add_test(tc, oom_one_code);
 	tcase_add_test(tc, json_form);
 	tcase_add_test(tc, wrap_and_worst);
 	suite_add_tcase(s, tc);

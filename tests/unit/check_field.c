@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "field.h"
+#include "testutil.h"
 
 /* One sObject with a field of every type the rules know, and the objects its
  * references name (for key prefixes). */
@@ -398,8 +399,6 @@ START_TEST(missing_values_and_reference_syntax)
 	ck_assert_int_eq(sfp_text_has_reference("", 0), 0);
 }
 END_TEST
-
-Suite *suite_field(void);
 
 Suite *
 suite_field(void)

@@ -9,6 +9,7 @@
 
 #include "freebusy.h"
 #include "stream.h"
+#include "testutil.h"
 
 static const char *ANN = "005Hs0000000003IAA", *BOB = "005Hs0000000004IAA";
 
@@ -427,7 +428,7 @@ run_fake(struct fake *k, const char *const *ids, size_t n, long slots, enum sfp_
 		ck_assert_int_eq(sfp_fb_users_add(&u, ids[i], strlen(ids[i]), NULL, "t", &f), SFP_OK);
 	sfp_writer_init(&w, fp, "<mem>", 0);
 	ck_assert_int_eq(sfp_freebusy_run(&u, &o, fake_query, k, &w, &q, &f), want);
-	ck_assert_int_eq(sfp_writer_finish(&w, &f), SFP_OK);
+	ck_assert_int_eq(sfp_writer_fini(&w, &f), SFP_OK);
 	ck_assert_uint_eq(q, (unsigned)(k->n + k->perm_queries));
 	fclose(fp);
 	sfp_fb_users_fini(&u);
@@ -558,8 +559,6 @@ START_TEST(run_chunks_long_lists)
 	free(out);
 }
 END_TEST
-
-Suite *suite_freebusy(void);
 
 /* Without View All Data (or Modify All Data) the running user does not see
  * other users' private events: those hosts are written as unknown, never as

@@ -8,7 +8,9 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "http.h"
+#include "testutil.h"
 
 START_TEST(allowlist_hosts)
 {
@@ -514,7 +517,113 @@ START_TEST(redirect_is_returned_not_followed)
 }
 END_TEST
 
-Suite *suite_http(void);
+static void
+test_mode_on(void)
+{
+	ck_assert_int_eq(setenv(SFP_HTTP_TEST_SWITCH, "1", 1), 0);
+}
+
+/* Issue 16: outside test mode nothing may change whom we trust or where a name
+ * leads, and only port 443 is reached. */
+START_TEST(production_refuses_test_settings)
+{
+	struct sfp_http_opts o;
+	struct sfp_http *h = NULL;
+	struct sfp_fail f;
+
+	ck_assert_int_eq(unsetenv(SFP_HTTP_TEST_SWITCH), 0);
+	ck_assert(!sfp_http_test_mode());
+	sfp_http_opts_default(&o);
+	o.resolve = "login.salesforce.com:443:127.0.0.1";
+	ck_assert_int_eq(sfp_http_new(&o, &h, &f), SFP_E_INPUT);
+	ck_assert_ptr_null(h);
+	ck_assert_str_eq(f.code, "test-setting");
+	ck_assert_str_eq(f.place, "SF_RESOLVE");
+	o.resolve = NULL;
+	o.ca_file = "/etc/ssl/certs/ca-certificates.crt";
+	ck_assert_int_eq(sfp_http_new(&o, &h, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "test-setting");
+	ck_assert_str_eq(f.place, "SF_CA_FILE");
+	/* A switch set to anything but "1" is off. */
+	ck_assert_int_eq(setenv(SFP_HTTP_TEST_SWITCH, "yes", 1), 0);
+	ck_assert_int_eq(sfp_http_new(&o, &h, &f), SFP_E_INPUT);
+	/* Control: with neither setting, a handle is made. */
+	o.ca_file = "";
+	o.resolve = "";
+	ck_assert_int_eq(sfp_http_new(&o, &h, &f), SFP_OK);
+	sfp_http_free(h);
+}
+END_TEST
+
+START_TEST(production_port_443_only)
+{
+	struct sfp_fail f;
+
+	ck_assert_int_eq(unsetenv(SFP_HTTP_TEST_SWITCH), 0);
+	ck_assert_int_eq(sfp_http_check_url("https://acme.my.salesforce.com:8443/services/data/", &f),
+	    SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "host-refused");
+	ck_assert_ptr_nonnull(strstr(f.message, "8443"));
+	ck_assert_int_eq(sfp_http_check_url("https://login.salesforce.com:80/", &f), SFP_E_INPUT);
+	ck_assert_int_eq(sfp_http_check_url("https://login.salesforce.com:4430/", &f), SFP_E_INPUT);
+	ck_assert_int_eq(sfp_http_check_url("https://login.salesforce.com:443/", &f), SFP_OK);
+	ck_assert_int_eq(sfp_http_check_url("https://login.salesforce.com/", &f), SFP_OK);
+	/* Control: the same URL passes in test mode. */
+	test_mode_on();
+	ck_assert_int_eq(sfp_http_check_url("https://acme.my.salesforce.com:8443/services/data/", &f),
+	    SFP_OK);
+}
+END_TEST
+
+/* In test mode SF_RESOLVE points Salesforce names at loopback, nowhere else. */
+START_TEST(resolve_loopback_only)
+{
+	static const char *const bad[] = {
+		"login.salesforce.com:443:10.0.0.1", "login.salesforce.com:443:203.0.113.9",
+		"login.salesforce.com:443:[2001:db8::1]", "login.salesforce.com:443:localhost",
+		"login.salesforce.com:443:0.0.0.0", "login.salesforce.com:443:128.0.0.1", NULL
+	};
+	static const char *const good[] = {
+		"login.salesforce.com:443:127.0.0.1", "login.salesforce.com:8443:127.1.2.3",
+		"login.salesforce.com:443:[::1]", "login.salesforce.com:443:::1", NULL
+	};
+	struct sfp_fail f;
+	size_t i;
+
+	test_mode_on();
+	for (i = 0; bad[i] != NULL; i++) {
+		ck_assert_msg(sfp_http_check_test_settings(NULL, bad[i], NULL, &f) == SFP_E_INPUT,
+		    "should refuse %s", bad[i]);
+		ck_assert_str_eq(f.place, "SF_RESOLVE");
+	}
+	for (i = 0; good[i] != NULL; i++)
+		ck_assert_msg(sfp_http_check_test_settings(NULL, good[i], NULL, &f) == SFP_OK,
+		    "should accept %s: %s", good[i], f.message);
+}
+END_TEST
+
+/* In test mode the CA file must be one nobody else may write. */
+START_TEST(ca_file_must_be_safe)
+{
+	char path[] = "/tmp/sfp-ca-XXXXXX";
+	struct sfp_fail f;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	test_mode_on();
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(sfp_http_check_test_settings(path, NULL, NULL, &f), SFP_OK);
+	ck_assert_int_eq(chmod(path, 0664), 0);
+	ck_assert_int_eq(sfp_http_check_test_settings(path, NULL, NULL, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "unsafe-file");
+	ck_assert_int_eq(chmod(path, 0646), 0);
+	ck_assert_int_eq(sfp_http_check_test_settings(path, NULL, NULL, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "unsafe-file");
+	unlink(path);
+}
+END_TEST
+
 Suite *
 suite_http(void)
 {
@@ -532,7 +641,15 @@ suite_http(void)
 	tcase_add_test(tc, get_cut_is_retried);
 	tcase_add_test(tc, post_503_retry_after_then_created);
 	tcase_add_test(tc, redirect_is_returned_not_followed);
+	tcase_add_test(tc, resolve_loopback_only);
+	tcase_add_test(tc, ca_file_must_be_safe);
+	/* The emulator-style tests reach a local server: test mode on. */
+	tcase_add_checked_fixture(tc, test_mode_on, NULL);
 	tcase_set_timeout(tc, 20);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("production");
+	tcase_add_test(tc, production_refuses_test_settings);
+	tcase_add_test(tc, production_port_443_only);
 	suite_add_tcase(s, tc);
 	return s;
 }

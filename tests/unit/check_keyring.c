@@ -13,8 +13,7 @@
 
 #include "keyring.h"
 #include "sign.h"
-
-Suite *suite_keyring(void);
+#include "testutil.h"
 
 #define S1 "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 #define S2 "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"

@@ -10,6 +10,7 @@
 #include "describe.h"
 #include "mapping.h"
 #include "stream.h"
+#include "testutil.h"
 
 /* A two-object catalog in describe.h's line format. */
 static const char *const LINES[] = {
@@ -481,8 +482,8 @@ START_TEST(stream_counts_and_refusals)
 	sfp_writer_init(&out, fo, "<out>", 0);
 	sfp_writer_init(&rej, fr, "<rejects>", 0);
 	ck_assert_int_eq(sfp_map_stream(m, r, &out, &rej, NULL, NULL, &counts, &f), SFP_E_ITEM);
-	ck_assert_int_eq(sfp_writer_finish(&out, &f), SFP_OK);
-	ck_assert_int_eq(sfp_writer_finish(&rej, &f), SFP_OK);
+	ck_assert_int_eq(sfp_writer_fini(&out, &f), SFP_OK);
+	ck_assert_int_eq(sfp_writer_fini(&rej, &f), SFP_OK);
 	ck_assert_uint_eq(counts.in, 4);
 	ck_assert_uint_eq(counts.ok, 1);
 	ck_assert_uint_eq(counts.failed, 3);
@@ -510,8 +511,6 @@ START_TEST(stream_counts_and_refusals)
 	sfp_catalog_free(c);
 }
 END_TEST
-
-Suite *suite_mapping(void);
 
 Suite *
 suite_mapping(void)

@@ -5,6 +5,7 @@
 #include <limits.h>
 
 #include "num.h"
+#include "testutil.h"
 
 START_TEST(accepts_plain_decimals)
 {
@@ -38,8 +39,6 @@ START_TEST(refuses_space_signs_junk_and_range)
 	ck_assert_int_eq(sfp_parse_long(NULL, 0, 1, &v), -1);
 }
 END_TEST
-
-Suite *suite_num(void);
 
 Suite *
 suite_num(void)

@@ -13,11 +13,13 @@
 
 #include "http.h"
 #include "org.h"
+#include "testutil.h"
 
 static const char *const vars[] = {
 	"SF_INSTANCE_URL", "SF_LOGIN_URL", "SF_TOKEN_URL", "SF_AUDIENCE", "SF_CLIENT_ID",
 	"SF_USERNAME", "SF_JWT_KEY_FILE", "SF_CLIENT_SECRET_FILE", "SF_REFRESH_TOKEN_FILE",
-	"SF_ACCESS_TOKEN", "SF_API_VERSION", "SF_AUTH_FLOW", "SF_CA_FILE", "SF_RESOLVE", NULL
+	"SF_ACCESS_TOKEN", "SF_API_VERSION", "SF_AUTH_FLOW", "SF_CA_FILE", "SF_RESOLVE",
+	SFP_HTTP_TEST_SWITCH, NULL
 };
 
 static void
@@ -40,17 +42,14 @@ token_env(void)
 	setenv("SF_INSTANCE_URL", "https://acme.my.salesforce.com", 1);
 }
 
+/* A clean environment with the JWT bearer flow's three settings. */
 static void
-write_file(const char *path, const char *text, mode_t mode)
+jwt_env(void)
 {
-	int fd;
-
-	(void)unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	close(fd);
+	clean_env();
+	setenv("SF_CLIENT_ID", "cid", 1);
+	setenv("SF_USERNAME", "u@x", 1);
+	setenv("SF_JWT_KEY_FILE", "/k", 1);
 }
 
 START_TEST(flow_chosen_by_what_is_set)
@@ -98,10 +97,7 @@ START_TEST(separate_endpoint_audience_instance)
 	struct sfp_org o;
 	struct sfp_fail f;
 
-	clean_env();
-	setenv("SF_CLIENT_ID", "cid", 1);
-	setenv("SF_USERNAME", "u@x", 1);
-	setenv("SF_JWT_KEY_FILE", "/k", 1);
+	jwt_env();
 	setenv("SF_LOGIN_URL", "https://acme.my.site.com/customers/", 1);
 	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_OK);
 	ck_assert_str_eq(o.audience, "https://acme.my.site.com/customers");
@@ -137,10 +133,7 @@ START_TEST(foreign_urls_refused)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		clean_env();
-		setenv("SF_CLIENT_ID", "cid", 1);
-		setenv("SF_USERNAME", "u@x", 1);
-		setenv("SF_JWT_KEY_FILE", "/k", 1);
+		jwt_env();
 		setenv(bad[i][0], bad[i][1], 1);
 		ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
 		ck_assert_str_eq(f.code, "host-refused");
@@ -191,14 +184,14 @@ START_TEST(org_files)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	(void)snprintf(path, sizeof(path), "%s/org.json", dir);
 	/* Our own form, camel names, no secret: any mode is fine. */
-	write_file(path, "{\"instanceUrl\":\"https://acme.my.salesforce.com\",\"clientId\":\"c\","
+	tu_write_file(path, "{\"instanceUrl\":\"https://acme.my.salesforce.com\",\"clientId\":\"c\","
 	    "\"username\":\"u@x\",\"jwtKeyFile\":\"/k\",\"apiVersion\":\"64.0\"}", 0644);
 	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_OK);
 	ck_assert_int_eq(o.flow, SFP_FLOW_JWT);
 	ck_assert_str_eq(o.api_version, "64.0");
 	sfp_org_fini(&o);
 	/* The Salesforce CLI's output, token inside: must be 0600. */
-	write_file(path, "{\"status\":0,\"result\":{\"accessToken\":\"00Dxx!AQabcdefghijklmnopqrstu\","
+	tu_write_file(path, "{\"status\":0,\"result\":{\"accessToken\":\"00Dxx!AQabcdefghijklmnopqrstu\","
 	    "\"instanceUrl\":\"https://acme.my.salesforce.com\",\"username\":\"u@x\","
 	    "\"apiVersion\":\"62.0\",\"connectedStatus\":\"Connected\"}}", 0644);
 	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_E_INPUT);
@@ -210,16 +203,16 @@ START_TEST(org_files)
 	ck_assert_str_eq((const char *)o.access_token->bytes, "00Dxx!AQabcdefghijklmnopqrstu");
 	sfp_org_fini(&o);
 	/* sf org display without --verbose: the token is redacted. */
-	write_file(path, "{\"status\":0,\"result\":{\"accessToken\":\"[REDACTED]\","
+	tu_write_file(path, "{\"status\":0,\"result\":{\"accessToken\":\"[REDACTED]\","
 	    "\"instanceUrl\":\"https://acme.my.salesforce.com\"}}", 0600);
 	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_E_INPUT);
 	ck_assert_str_eq(f.code, "redacted-token");
 	ck_assert_ptr_nonnull(strstr(f.message, "redacted"));
 	sfp_org_fini(&o);
-	write_file(path, "{\"instanceUrl\":42}", 0600);
+	tu_write_file(path, "{\"instanceUrl\":42}", 0600);
 	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_E_INPUT);
 	sfp_org_fini(&o);
-	write_file(path, "{\"instanceUrl\":\"https://a.my.salesforce.com\",", 0600);
+	tu_write_file(path, "{\"instanceUrl\":\"https://a.my.salesforce.com\",", 0600);
 	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_E_INPUT);
 	sfp_org_fini(&o);
 	(void)unlink(path);
@@ -235,8 +228,6 @@ START_TEST(jwt_audience_mapped_like_the_cli)
 	static const char *const cases[][3] = {
 		{ "https://login.salesforce.com", "https://login.salesforce.com",
 		  "https://login.salesforce.com/services/oauth2/token" },
-		{ "https://login.salesforce.com:8443", "https://login.salesforce.com",
-		  "https://login.salesforce.com:8443/services/oauth2/token" },
 		{ "https://acme.my.salesforce.com", "https://login.salesforce.com",
 		  "https://acme.my.salesforce.com/services/oauth2/token" },
 		{ "https://acme-dev-ed.develop.my.salesforce.com", "https://login.salesforce.com",
@@ -255,21 +246,28 @@ START_TEST(jwt_audience_mapped_like_the_cli)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		clean_env();
-		setenv("SF_CLIENT_ID", "cid", 1);
-		setenv("SF_USERNAME", "u@x", 1);
-		setenv("SF_JWT_KEY_FILE", "/k", 1);
+		jwt_env();
 		setenv("SF_LOGIN_URL", cases[i][0], 1);
 		ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_OK);
 		ck_assert_str_eq(o.audience, cases[i][1]);
 		ck_assert_str_eq(o.token_url, cases[i][2]);
 		sfp_org_fini(&o);
 	}
+	/* Another port (the emulator's) is taken only in test mode, and the
+	 * audience drops it. */
+	jwt_env();
+	setenv("SF_LOGIN_URL", "https://login.salesforce.com:8443", 1);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "host-refused");
+	sfp_org_fini(&o);
+	ck_assert_int_eq(setenv(SFP_HTTP_TEST_SWITCH, "1", 1), 0);
+	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_OK);
+	ck_assert_str_eq(o.audience, "https://login.salesforce.com");
+	ck_assert_str_eq(o.token_url, "https://login.salesforce.com:8443/services/oauth2/token");
+	sfp_org_fini(&o);
+	ck_assert_int_eq(unsetenv(SFP_HTTP_TEST_SWITCH), 0);
 	/* Government Cloud Plus documents no audience: it must be named. */
-	clean_env();
-	setenv("SF_CLIENT_ID", "cid", 1);
-	setenv("SF_USERNAME", "u@x", 1);
-	setenv("SF_JWT_KEY_FILE", "/k", 1);
+	jwt_env();
 	setenv("SF_LOGIN_URL", "https://acme.my.salesforce.mil", 1);
 	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
 	ck_assert_str_eq(f.place, "SF_AUDIENCE");
@@ -377,10 +375,7 @@ START_TEST(site_host_only_from_the_org_file)
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	(void)snprintf(path, sizeof(path), "%s/org.json", dir);
-	clean_env();
-	setenv("SF_CLIENT_ID", "cid", 1);
-	setenv("SF_USERNAME", "u@x", 1);
-	setenv("SF_JWT_KEY_FILE", "/k", 1);
+	jwt_env();
 	setenv("SF_LOGIN_URL", "https://community.example.org/partners", 1);
 	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
 	ck_assert_str_eq(f.code, "host-refused");
@@ -390,7 +385,7 @@ START_TEST(site_host_only_from_the_org_file)
 	ck_assert_int_eq(sfp_org_load(&o, NULL, NULL, 0, &f), SFP_E_INPUT);
 	sfp_org_fini(&o);
 	unsetenv("SF_SITE_HOST");
-	write_file(path, "{\"siteHost\":\"community.example.org\"}", 0600);
+	tu_write_file(path, "{\"siteHost\":\"community.example.org\"}", 0600);
 	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_OK);
 	ck_assert_str_eq(o.site_host, "community.example.org");
 	ck_assert_str_eq(o.audience, "https://community.example.org/partners");
@@ -406,11 +401,11 @@ START_TEST(site_host_only_from_the_org_file)
 	    SFP_E_INPUT);
 	sfp_org_fini(&o);
 	/* A URL, a port or junk instead of a host name is refused. */
-	write_file(path, "{\"siteHost\":\"https://community.example.org\"}", 0600);
+	tu_write_file(path, "{\"siteHost\":\"https://community.example.org\"}", 0600);
 	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_E_INPUT);
 	ck_assert_ptr_nonnull(strstr(f.message, "siteHost"));
 	sfp_org_fini(&o);
-	write_file(path, "{\"siteHost\":\"community.example.org:443\"}", 0600);
+	tu_write_file(path, "{\"siteHost\":\"community.example.org:443\"}", 0600);
 	ck_assert_int_eq(sfp_org_load(&o, path, NULL, 0, &f), SFP_E_INPUT);
 	sfp_org_fini(&o);
 	(void)unlink(path);
@@ -418,7 +413,6 @@ START_TEST(site_host_only_from_the_org_file)
 }
 END_TEST
 
-Suite *suite_org(void);
 Suite *
 suite_org(void)
 {

@@ -8,15 +8,7 @@
 #include <string.h>
 
 #include "plan.h"
-
-static cJSON *
-parse(const char *s)
-{
-	cJSON *v = cJSON_Parse(s);
-
-	ck_assert_ptr_nonnull(v);
-	return v;
-}
+#include "testutil.h"
 
 /* A plan of k records: Lead upserted, then k-1 Events referring to it. */
 static cJSON *
@@ -34,7 +26,7 @@ plan_k(int n, int k, int upsert_all)
 		    "\"Description\":\"see @{lead.id} and @{x\"}}", i,
 		    upsert_all ? "\"upsert\":{\"field\":\"K__c\",\"value\":7}," : "");
 	snprintf(buf + len, sizeof buf - (size_t)len, "]}");
-	return parse(buf);
+	return tu_parse(buf);
 }
 
 START_TEST(check_accepts_good_plan)
@@ -77,7 +69,7 @@ START_TEST(check_refuses_bad_plans)
 	size_t i;
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		cJSON *p = parse(bad[i]);
+		cJSON *p = tu_parse(bad[i]);
 
 		sfp_fail_clear(&f);
 		ck_assert_msg(sfp_plan_check(p, &f) == SFP_E_ITEM, "accepted: %s", bad[i]);
@@ -101,7 +93,7 @@ START_TEST(check_refuses_deep_chain)
 		len += snprintf(buf + len, sizeof buf - (size_t)len, ",{\"ref\":\"r%d\","
 		    "\"sobject\":\"Lead\",\"fields\":{\"X__c\":\"@{r%d.id}\"}}", i, i - 1);
 	snprintf(buf + len, sizeof buf - (size_t)len, "]}");
-	p = parse(buf);
+	p = tu_parse(buf);
 	ck_assert_int_eq(sfp_plan_check(p, &f), SFP_E_ITEM);
 	ck_assert_str_eq(f.ref, "r15");
 	cJSON_Delete(p);
@@ -170,7 +162,7 @@ START_TEST(pack_respects_kind_limit)
 	for (i = 0; i < 20; i++) {
 		snprintf(buf, sizeof buf, "{\"id\":1,\"records\":[{\"ref\":\"a\",\"sobject\":"
 		    "\"Obj%zu__c\",\"fields\":{}}]}", i);
-		plans[i] = parse(buf);
+		plans[i] = tu_parse(buf);
 	}
 	sfp_plan_pack((const cJSON *const *)plans, NULL, 20, req_of, graph_of, &nreq);
 	ck_assert_uint_eq(nreq, 2);
@@ -236,7 +228,7 @@ START_TEST(read_splits_outcomes)
 	    plan_k(11, 2, 0) };
 	size_t num[5] = { 3, 5, 7, 9, 11 }, i;
 	enum sfp_outcome out[5];
-	cJSON *records[5], *resp = parse(ok_resp);
+	cJSON *records[5], *resp = tu_parse(ok_resp);
 	struct sfp_fail fails[5];
 	char *s;
 
@@ -262,7 +254,7 @@ START_TEST(read_splits_outcomes)
 		cJSON_Delete(plans[i]);
 	}
 	cJSON_Delete(resp);
-	resp = parse("[{\"errorCode\":\"X\"}]");
+	resp = tu_parse("[{\"errorCode\":\"X\"}]");
 	ck_assert_int_eq(sfp_graph_read(resp, (const cJSON *const *)plans, num, 0, out, records,
 	    fails), SFP_E_INPUT);
 	cJSON_Delete(resp);
@@ -278,8 +270,6 @@ START_TEST(daily_limit_told_by_message)
 	ck_assert_int_eq(sfp_graph_is_daily_limit("UNABLE_TO_LOCK_ROW", "x"), 0);
 }
 END_TEST
-
-Suite *suite_plan(void);
 
 Suite *
 suite_plan(void)

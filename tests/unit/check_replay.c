@@ -10,26 +10,21 @@
 #include <unistd.h>
 
 #include "replay.h"
-
-Suite *suite_replay(void);
+#include "testutil.h"
 
 static char dir[64], path[128];
 
 static void
 setup(void)
 {
-	(void)snprintf(dir, sizeof dir, "/tmp/check_replay.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "replay");
 	(void)snprintf(path, sizeof path, "%s/replay.sqlite", dir);
 }
 
 static void
 teardown(void)
 {
-	char cmd[160];
-
-	(void)snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	(void)!system(cmd);
+	tu_rmtree(dir);
 }
 
 START_TEST(test_sqlite_claim)

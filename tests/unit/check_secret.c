@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "secret.h"
+#include "testutil.h"
 
 static char dir[64];
 
@@ -18,28 +19,13 @@ static void
 setup(void)
 {
 	ck_assert_int_ge(sodium_init(), 0);
-	(void)snprintf(dir, sizeof(dir), "/tmp/sfp-secret-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof(dir), "secret");
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0); /* lint-ok: test cleanup of a mkdtemp dir */
-}
-
-static void
-write_file(const char *path, const char *data, mode_t mode)
-{
-	FILE *fp = fopen(path, "w");
-
-	ck_assert_ptr_nonnull(fp);
-	fputs(data, fp);
-	fclose(fp);
-	ck_assert_int_eq(chmod(path, mode), 0);
+	tu_rmtree(dir);
 }
 
 START_TEST(reads_0600_file_and_strips_newline)
@@ -49,7 +35,7 @@ START_TEST(reads_0600_file_and_strips_newline)
 	struct sfp_fail f;
 
 	(void)snprintf(path, sizeof(path), "%s/key", dir);
-	write_file(path, "hunter2-very-secret\n", 0600);
+	tu_write_file(path, "hunter2-very-secret\n", 0600);
 	ck_assert_int_eq(sfp_secret_from_file(path, 0, &s, &f), SFP_OK);
 	ck_assert_uint_eq(s->len, 19);
 	ck_assert_int_eq(memcmp(s->bytes, "hunter2-very-secret", 19), 0);
@@ -64,7 +50,7 @@ START_TEST(refuses_group_readable_and_says_so_without_the_secret)
 	struct sfp_fail f;
 
 	(void)snprintf(path, sizeof(path), "%s/key", dir);
-	write_file(path, "hunter2-very-secret\n", 0644);
+	tu_write_file(path, "hunter2-very-secret\n", 0644);
 	ck_assert_int_eq(sfp_secret_from_file(path, 0, &s, &f), SFP_E_INPUT);
 	ck_assert_ptr_null(s);
 	ck_assert_str_eq(f.code, "secret-file-mode");
@@ -82,7 +68,7 @@ START_TEST(refuses_symlink_to_readable_file)
 
 	(void)snprintf(path, sizeof(path), "%s/key", dir);
 	(void)snprintf(link, sizeof(link), "%s/link", dir);
-	write_file(path, "abc", 0640);
+	tu_write_file(path, "abc", 0640);
 	ck_assert_int_eq(symlink(path, link), 0);
 	ck_assert_int_eq(sfp_secret_from_file(link, 0, &s, &f), SFP_E_INPUT);
 	ck_assert_str_eq(f.code, "secret-file-mode");
@@ -99,7 +85,7 @@ START_TEST(missing_and_empty)
 	ck_assert_int_eq(sfp_secret_from_file(path, 0, &s, &f), SFP_E_INPUT);
 	ck_assert_ptr_nonnull(strstr(f.message, "No such file"));
 	(void)snprintf(path, sizeof(path), "%s/empty", dir);
-	write_file(path, "\n", 0600);
+	tu_write_file(path, "\n", 0600);
 	ck_assert_int_eq(sfp_secret_from_file(path, 0, &s, &f), SFP_E_INPUT);
 	ck_assert_str_eq(f.message, "secret file is empty");
 }
@@ -136,7 +122,6 @@ START_TEST(write_file_is_0600_and_exclusive)
 }
 END_TEST
 
-Suite *suite_secret(void);
 Suite *
 suite_secret(void)
 {

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "sfapi.h"
+#include "testutil.h"
 
 static enum sfp_status
 from(long status, const char *body, struct sfp_fail *f)
@@ -174,7 +175,6 @@ START_TEST(dry_run_many_in_order)
 }
 END_TEST
 
-Suite *suite_sfapi(void);
 /* A resource is asked for only at a version that has it: Composite Graph from
  * 50.0, sObject Collections from 42.0, Bulk API 2.0 from 41.0. */
 START_TEST(resources_gated_by_api_version)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "soql.h"
+#include "testutil.h"
 
 static int
 chk(const char *s, const char *prefix, char *out)
@@ -21,7 +22,8 @@ START_TEST(ids_accepted_and_normalised)
 {
 	char out[SFP_ID_LEN + 1];
 
-	/* Real ids from salesforce-rest.md 1.4 and the emulator's fixtures. */
+	/* Ids in Salesforce's documented shape (15 case-sensitive characters, or 18
+	 * with the case-folding suffix; key prefix first) and the emulator's. */
 	ck_assert_int_eq(chk("001dM00003kRs59QAC", NULL, out), 0);
 	ck_assert_str_eq(out, "001dM00003kRs59QAC");
 	ck_assert_int_eq(chk("001dM00003kRs59", NULL, out), 0);
@@ -66,8 +68,6 @@ START_TEST(quote)
 	ck_assert_str_eq(b, "''");
 }
 END_TEST
-
-Suite *suite_soql(void);
 
 Suite *
 suite_soql(void)

@@ -6,24 +6,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
 
 #include "stream.h"
+#include "testutil.h"
 
 /* A reader over the given bytes, through a pipe fed by a temp file so that
  * large inputs do not block. */
 static struct sfp_reader *
 reader_over(const char *data, size_t len, const struct sfp_reader_opts *o)
 {
-	char path[] = "/tmp/sfp-stream-XXXXXX";
-	int fd = mkstemp(path);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq((int)write(fd, data, len), (int)len);
-	ck_assert_int_eq((int)lseek(fd, 0, SEEK_SET), 0);
-	unlink(path);
-	return sfp_reader_new(fd, "<stdin>", o);
+	return sfp_reader_new(tu_fd_over(data, len), "<stdin>", o);
 }
 
 static char *
@@ -93,6 +88,114 @@ START_TEST(errors_carry_line_and_column)
 	EXPECT_REFUSED(r, "<stdin>:3:7", "expected ':'");
 	EXPECT_ITEM(r, "{\"ok\":true}");
 	EXPECT_END(r);
+	sfp_reader_free(r);
+}
+END_TEST
+
+/* Build {"k0":0,"k1":1,...} with n keys; when dup_at > 0 the key at index
+ * dup_at repeats key 7, written with an escape when escaped. */
+static char *
+many_keys(size_t n, size_t dup_at, int escaped, size_t *len)
+{
+	size_t cap = n * 24 + 64, o = 0, i;
+	char *buf = malloc(cap);
+
+	ck_assert_ptr_nonnull(buf);
+	buf[o++] = '{';
+	for (i = 0; i < n; i++) {
+		int w;
+		if (dup_at > 0 && i == dup_at)
+			w = snprintf(buf + o, cap - o, "%s\"%s\":%zu", i ? "," : "",
+			    escaped ? "\\u006b7" : "k7", i);
+		else
+			w = snprintf(buf + o, cap - o, "%s\"k%zu\":%zu", i ? "," : "", i, i);
+		ck_assert(w > 0 && (size_t)w < cap - o);
+		o += (size_t)w;
+	}
+	buf[o++] = '}';
+	buf[o++] = '\n';
+	*len = o;
+	return buf;
+}
+
+static double
+cpu_seconds(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A regression guard for the quadratic duplicate check: 110,000 keys in one
+ * object (about 1.6 MB) took 14 s of CPU when every key was compared with every
+ * earlier one; with the hash set it takes milliseconds.  The bound is generous
+ * for sanitizers and a loaded machine. */
+START_TEST(many_keys_linear)
+{
+	struct sfp_reader_opts o = { 4u * 1024u * 1024u, 0 };
+	size_t len;
+	char *in = many_keys(110000, 0, 0, &len);
+	struct sfp_reader *r = reader_over(in, len, &o);
+	struct sfp_fail f;
+	cJSON *j = NULL;
+	double t0 = cpu_seconds(), spent;
+
+	sfp_fail_clear(&f);
+	ck_assert_int_eq(sfp_reader_next(r, &j, &f), SFP_OK);
+	spent = cpu_seconds() - t0;
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(cJSON_GetArraySize(j), 110000);
+	ck_assert_msg(spent < 3.0, "110,000 keys took %.2f s of CPU", spent);
+	cJSON_Delete(j);
+	sfp_reader_free(r);
+	free(in);
+}
+END_TEST
+
+/* Past the linear stage the table must still catch a repeat, plain or escaped. */
+START_TEST(many_keys_duplicate_found)
+{
+	struct sfp_reader_opts o = { 4u * 1024u * 1024u, 0 };
+	size_t len;
+	int escaped;
+
+	for (escaped = 0; escaped <= 1; escaped++) {
+		char *in = many_keys(5000, 4000, escaped, &len);
+		struct sfp_reader *r = reader_over(in, len, &o);
+		struct sfp_fail f;
+		cJSON *j = NULL;
+
+		sfp_fail_clear(&f);
+		ck_assert_int_eq(sfp_reader_next(r, &j, &f), SFP_E_ITEM);
+		ck_assert_ptr_null(j);
+		ck_assert_msg(strstr(f.message, "duplicate key") != NULL, "%s", f.message);
+		sfp_reader_free(r);
+		free(in);
+	}
+}
+END_TEST
+
+/* Long keys compare whole: two keys sharing their first 300 bytes differ, and
+ * the same long key written with and without an escape is one key. */
+START_TEST(long_keys_compare_whole)
+{
+	char a[310], in[1400];
+	struct sfp_fail f;
+	cJSON *j = NULL;
+	struct sfp_reader *r;
+
+	memset(a, 'x', 300);
+	a[300] = '\0';
+	(void)snprintf(in, sizeof(in), "{\"%s1\":1,\"%s2\":2}\n{\"%sy\":1,\"%s\\u0079\":2}\n", a, a,
+	    a, a);
+	r = reader_over(in, strlen(in), NULL);
+	sfp_fail_clear(&f);
+	ck_assert_int_eq(sfp_reader_next(r, &j, &f), SFP_OK);
+	ck_assert_int_eq(cJSON_GetArraySize(j), 2);
+	cJSON_Delete(j);
+	ck_assert_int_eq(sfp_reader_next(r, &j, &f), SFP_E_ITEM);
+	ck_assert_msg(strstr(f.message, "duplicate key") != NULL, "%s", f.message);
 	sfp_reader_free(r);
 }
 END_TEST
@@ -199,54 +302,6 @@ START_TEST(raw_bytes_of_refused_item)
 }
 END_TEST
 
-START_TEST(parse_memory)
-{
-	struct sfp_fail f;
-	cJSON *j;
-
-	ck_assert_int_eq(sfp_json_parse("{\"a\": [1, 2]}", 13, "m.json", 0, &j, &f), SFP_OK);
-	cJSON_Delete(j);
-	ck_assert_int_eq(sfp_json_parse("{\"a\": [1, 2]} x", 15, "m.json", 0, &j, &f), SFP_E_INPUT);
-	ck_assert_str_eq(f.place, "m.json:1:15");
-	ck_assert_ptr_null(j);
-}
-END_TEST
-
-START_TEST(writer_compact_and_full_device)
-{
-	struct sfp_writer w;
-	struct sfp_fail f;
-	cJSON *j = cJSON_Parse("{\"a\": [1, \"x\"]}");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len), *full;
-	int i;
-	enum sfp_status st = SFP_OK;
-
-	sfp_writer_init(&w, mem, "<mem>", 0);
-	ck_assert_int_eq(sfp_write_json(&w, j, &f), SFP_OK);
-	ck_assert_int_eq(sfp_writer_finish(&w, &f), SFP_OK);
-	fclose(mem);
-	ck_assert_str_eq(buf, "{\"a\":[1,\"x\"]}\n");
-	free(buf);
-
-	full = fopen("/dev/full", "w");
-	ck_assert_ptr_nonnull(full);
-	sfp_writer_init(&w, full, "<stdout>", 0);
-	for (i = 0; i < 10000 && st == SFP_OK; i++)
-		st = sfp_write_json(&w, j, &f);
-	if (st == SFP_OK)
-		st = sfp_writer_finish(&w, &f);
-	else
-		(void)sfp_writer_finish(&w, NULL);
-	ck_assert_int_eq(st, SFP_E_IO);
-	ck_assert_str_eq(f.place, "<stdout>");
-	fclose(full);
-	cJSON_Delete(j);
-}
-END_TEST
-
-Suite *suite_stream(void);
 Suite *
 suite_stream(void)
 {
@@ -258,13 +313,14 @@ suite_stream(void)
 	tcase_add_test(tc, top_level_array_and_pretty);
 	tcase_add_test(tc, errors_carry_line_and_column);
 	tcase_add_test(tc, duplicate_keys_refused);
+	tcase_add_test(tc, many_keys_linear);
+	tcase_add_test(tc, many_keys_duplicate_found);
+	tcase_add_test(tc, long_keys_compare_whole);
 	tcase_add_test(tc, bad_utf8_and_nul_refused);
 	tcase_add_test(tc, oversized_item_skipped_next_read);
 	tcase_add_test(tc, depth_limit);
 	tcase_add_test(tc, truncated_and_junk);
 	tcase_add_test(tc, raw_bytes_of_refused_item);
-	tcase_add_test(tc, parse_memory);
-	tcase_add_test(tc, writer_compact_and_full_device);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -16,6 +16,7 @@
 
 #include "tenants.h"
 #include "tenants_map.h"
+#include "testutil.h"
 
 #define ACME_ORG "00D000000000001"
 #define ACME_USER "005000000000001"
@@ -375,20 +376,17 @@ map_stream(const char *input, enum sfp_status *st_out, unsigned long *failed)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
-	int fds[2];
+	int fd = tu_fd_over(input, strlen(input));
 
 	ck_assert_ptr_nonnull(out);
-	ck_assert_int_eq(pipe(fds), 0);
-	ck_assert_int_eq(write(fds[1], input, strlen(input)), (ssize_t)strlen(input));
-	close(fds[1]);
-	r = sfp_reader_new(fds[0], "<test>", NULL);
+	r = sfp_reader_new(fd, "<test>", NULL);
 	ck_assert_ptr_nonnull(r);
 	sfp_writer_init(&w, out, "<out>", 0);
 	*st_out = sfp_tenants_map_stream(ts, r, &w, NULL, NULL, NULL, &counts, &f);
-	ck_assert_int_eq(sfp_writer_finish(&w, &f), SFP_OK);
+	ck_assert_int_eq(sfp_writer_fini(&w, &f), SFP_OK);
 	fclose(out);
 	sfp_reader_free(r);
-	close(fds[0]);
+	close(fd);
 	sfp_tenants_free(ts);
 	*failed = counts.failed;
 	return buf;
@@ -458,7 +456,6 @@ START_TEST(map_each_by_its_tenant)
 }
 END_TEST
 
-Suite *suite_tenants(void);
 Suite *
 suite_tenants(void)
 {

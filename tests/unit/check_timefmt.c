@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "timefmt.h"
+#include "testutil.h"
 
 static const char *
 conv(const char *in, const char *zone, enum sfp_time_want want, char *buf)
@@ -144,8 +145,6 @@ START_TEST(instants_for_people_and_salesforce)
 	ck_assert_int_eq(sfp_tz_local_to_utc(NULL, 1234), 1234);
 }
 END_TEST
-
-Suite *suite_timefmt(void);
 
 Suite *
 suite_timefmt(void)

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * writer: JSON Lines out.
+ *
+ * A writer frames values as compact JSON Lines (or pretty, for people) and checks
+ * every write; sfp_writer_fini flushes and reports any error, so a full disk is an
+ * error and never a silent exit 0.
+ *
+ * Ownership: the FILE is borrowed (never closed here); the writer owns its print
+ * buffer until sfp_writer_fini.
+ */
+#ifndef SFP_WRITER_H
+#define SFP_WRITER_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <cjson/cJSON.h>
+#include "fail.h"
+
+struct sfp_writer {
+	FILE *fp;
+	const char *name;   /* "<stdout>" or a path, for errors */
+	int pretty;
+	char *buf;          /* reused print buffer */
+	size_t cap;
+};
+
+/* Initialise a writer over fp (borrowed).  name is used in errors. */
+void sfp_writer_init(struct sfp_writer *w, FILE *fp, const char *name, int pretty);
+
+/* Write one value and "\n".  SFP_E_IO (with strerror) on failure. */
+enum sfp_status sfp_write_json(struct sfp_writer *w, const cJSON *v, struct sfp_fail *f);
+
+/* Write raw bytes already framed as one line (the caller's "\n" included). */
+enum sfp_status sfp_write_raw(struct sfp_writer *w, const char *buf, size_t len, struct sfp_fail *f);
+
+/* The pair of sfp_writer_init: flush, check ferror, release the buffer.  Does
+ * not fclose (the FILE is borrowed). */
+enum sfp_status sfp_writer_fini(struct sfp_writer *w, struct sfp_fail *f);
+
+#endif
