@@ -28,12 +28,12 @@ LDFLAGS ?=
 # whichever are missing.
 DEBS = build-essential pkg-config libcurl4-openssl-dev libcjson-dev libsodium-dev \
        libssl-dev libsqlite3-dev libhiredis-dev check mandoc python3 openssl curl \
-       redis-server redis-tools jq sqlite3 tzdata clang llvm libclang-rt-14-dev valgrind strace
+       redis-server redis-tools jq sqlite3 tzdata libmicrohttpd-dev clang llvm libclang-rt-14-dev valgrind strace
 
 # What tests/package.sh (the Debian package's test, run by .ci/run) needs besides.
 PACKAGE_DEBS = debhelper dpkg-dev lintian fakeroot adduser
 
-PKGS = libcurl libcjson libsodium openssl sqlite3 hiredis
+PKGS = libcurl libcjson libsodium openssl sqlite3 hiredis libmicrohttpd
 WARN = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion \
        -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Werror
 

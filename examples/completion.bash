@@ -20,7 +20,8 @@ _sfpipe() {
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	prog=${COMP_WORDS[0]}
 	case "$prev" in
-	--keyring|--mapping|--describe|--org|--rejects|--replay-store|--headers|--catalog|--new-key|--report)
+	--keyring|--mapping|--describe|--org|--rejects|--replay-store|--headers|--catalog|--new-key|--report|\
+	--spool|--results|--tls-cert|--tls-key)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
 	--tenants|-T)
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
@@ -43,4 +44,5 @@ _sfpipe() {
 	esac
 }
 
-complete -F _sfpipe sf-describe sf-map sf-create hmac-sign hmac-verify sf-freebusy
+complete -F _sfpipe sf-describe sf-map sf-create hmac-sign hmac-verify sf-freebusy \
+	hmac-receive sfpipe-follow

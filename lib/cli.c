@@ -163,6 +163,28 @@ streams_start(const char *prog)
 	return 0;
 }
 
+static volatile sig_atomic_t *stop_flag;
+
+static void
+on_stop_signal(int sig)
+{
+	(void)sig;
+	if (stop_flag != NULL)
+		*stop_flag = 1;
+}
+
+void
+sfp_cli_stop_on_signals(volatile sig_atomic_t *flag)
+{
+	struct sigaction sa;
+
+	stop_flag = flag;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+}
+
 void
 sfp_cli_set_quiet(void)
 {

@@ -19,6 +19,7 @@
 #ifndef SFP_CLI_H
 #define SFP_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 #include "fail.h"
 #include "num.h"   /* sfp_parse_long, the options' number parser */
@@ -35,6 +36,10 @@ void sfp_cli_usage_error(const char *prog, const char *fmt, ...) __attribute__((
 
 
 /* -q: sfp_cli_note then prints nothing; errors still do. */
+/* For the long-running programs: SIGTERM and SIGINT set *flag, so the run
+ * can finish what it holds and return (flag is borrowed for the process). */
+void sfp_cli_stop_on_signals(volatile sig_atomic_t *flag);
+
 void sfp_cli_set_quiet(void);
 int sfp_cli_is_quiet(void);
 

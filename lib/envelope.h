@@ -38,7 +38,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "fail.h"
+#include "keyring.h"
 #include "replay.h"
+#include "sign.h"
 
 struct sfp_hsign_opts {
 	const char *keyring;
@@ -94,5 +96,35 @@ enum sfp_status sfp_hverify_opts_check(const struct sfp_hverify_opts *o, struct 
 enum sfp_status sfp_hmac_verify_run(const struct sfp_hverify_opts *o, int in_fd, FILE *out,
     struct sfp_hverify_stats *stats, struct sfp_fail *f);
 
+
+/* One request verified on arrival: its message id (webhook-id, or the RFC
+ * 9421 nonce) and timestamp (webhook-timestamp, or created). */
+struct sfp_hverified {
+	char id[SFP_SW_ID_MAX + 1];
+	int64_t timestamp;
+};
+
+/*
+ * Verify one HTTP request held in memory (hmac-receive) by the same rules as
+ * hmac-verify --headers: o->tenant is the tenant it is for (required; only its
+ * keys are tried), o->rfc9421 with o->method and o->url picks RFC 9421, else
+ * Standard Webhooks; o->tolerance and o->now as for a run, o->tagged makes the
+ * body's rule that of --tagged.  The replay store is not consulted: the caller
+ * claims v->id.  SFP_OK with v filled; SFP_E_ITEM with f->code one of the
+ * refusal codes above; SFP_E_INTERNAL when memory ran out.  Everything is
+ * borrowed; kr is only read, so threads may share it.
+ */
+enum sfp_status sfp_hverify_request_check(const struct sfp_hverify_opts *o,
+    const struct sfp_keyring *kr, const struct sfp_http_field *fields, size_t nfields,
+    const char *body, size_t len, struct sfp_hverified *v, struct sfp_fail *f);
+
+/*
+ * The --tagged line of a verified body, {"tenant":<tenant>,"body":<body>} and a
+ * newline, in a new buffer (*line, free(3)) of *len bytes: the one place the
+ * tagged form is spelled.  body must be one line of JSON (sfp_hverify_*
+ * checked it).  SFP_E_INTERNAL when memory ran out.
+ */
+enum sfp_status sfp_tagged_line(const char *tenant, const char *body, size_t bodylen,
+    char **line, size_t *len, struct sfp_fail *f);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "envelope_int.h"
@@ -173,23 +174,19 @@ out:
 	it->sig = s;   /* the nonce (it->id) lives in s until the item is freed */
 }
 
-enum sfp_status
-sfp_env_verify_request(struct vctx *c, int in_fd, struct sfp_fail *f)
+/*
+ * Check one request, its header fields and body, for everything but the
+ * replay store: the item ends verified (it->pending) or refused (it->why).
+ * SFP_OK, or SFP_E_INTERNAL when memory ran out.  The item borrows body and
+ * fields; its env and sig are freed by sfp_env_item_free.
+ */
+static enum sfp_status
+check_request(struct vctx *c, const struct hdrs *h, const char *body, size_t len,
+    struct item *it, struct sfp_fail *f)
 {
-	struct hdrs h;
-	char *body = NULL;
-	size_t len = 0;
-	struct item *it = &c->items[0];
-	enum sfp_status st;
 	int n1, n2, n3;
 
-	memset(&h, 0, sizeof h);
 	memset(it, 0, sizeof *it);
-	if ((st = read_headers(c->o->headers, &h, f)) != SFP_OK)
-		goto out;
-	if ((st = sfp_read_fd(in_fd, "<stdin>", SFP_ENV_BODY_MAX, &body, &len, f)) != SFP_OK)
-		goto out;
-	len = sfp_env_body_len(body, len, c->o->raw);
 	it->body = body;
 	it->bodylen = len;
 	c->raw_body_out = 1;
@@ -198,11 +195,11 @@ sfp_env_verify_request(struct vctx *c, int in_fd, struct sfp_fail *f)
 		 * JSON, the body (write_accepted never reads env in this mode). */
 		cJSON *in = cJSON_CreateObject(), *hd = cJSON_AddObjectToObject(in, "headers");
 		size_t i;
-		for (i = 0; hd != NULL && i < h.n; i++)
-			if (cJSON_GetObjectItemCaseSensitive(hd, h.f[i].name) == NULL &&
-			    sfp_utf8_valid(h.f[i].name, strlen(h.f[i].name)) &&
-			    sfp_utf8_valid(h.f[i].value, strlen(h.f[i].value)))
-				(void)cJSON_AddStringToObject(hd, h.f[i].name, h.f[i].value);
+		for (i = 0; hd != NULL && i < h->n; i++)
+			if (cJSON_GetObjectItemCaseSensitive(hd, h->f[i].name) == NULL &&
+			    sfp_utf8_valid(h->f[i].name, strlen(h->f[i].name)) &&
+			    sfp_utf8_valid(h->f[i].value, strlen(h->f[i].value)))
+				(void)cJSON_AddStringToObject(hd, h->f[i].name, h->f[i].value);
 		if (in != NULL && sfp_utf8_valid(body, len)) {
 			char *copy = malloc(len + 1);
 			if (copy != NULL) {
@@ -213,11 +210,11 @@ sfp_env_verify_request(struct vctx *c, int in_fd, struct sfp_fail *f)
 			}
 		}
 		it->env = in;
-		check_rfc9421(c, &h, it, f);
+		check_rfc9421(c, h, it, f);
 	} else {
-		const char *id = header(&h, "webhook-id", &n1);
-		const char *ts = header(&h, "webhook-timestamp", &n2);
-		const char *sig = header(&h, "webhook-signature", &n3);
+		const char *id = header(h, "webhook-id", &n1);
+		const char *ts = header(h, "webhook-timestamp", &n2);
+		const char *sig = header(h, "webhook-signature", &n3);
 		cJSON *env = cJSON_CreateObject();
 		char *copy = malloc(len + 1);
 		int64_t tsv = 0;
@@ -225,8 +222,7 @@ sfp_env_verify_request(struct vctx *c, int in_fd, struct sfp_fail *f)
 		if (env == NULL || copy == NULL) {
 			free(copy);
 			cJSON_Delete(env);
-			st = sfp_fail_oom(f, NULL);
-			goto out;
+			return sfp_fail_oom(f, NULL);
 		}
 		memcpy(copy, body, len);
 		copy[len] = '\0';
@@ -253,10 +249,69 @@ sfp_env_verify_request(struct vctx *c, int in_fd, struct sfp_fail *f)
 			it->bodylen = len;
 		}
 	}
+	return SFP_OK;
+}
+
+enum sfp_status
+sfp_env_verify_request(struct vctx *c, int in_fd, struct sfp_fail *f)
+{
+	struct hdrs h;
+	char *body = NULL;
+	size_t len = 0;
+	enum sfp_status st;
+
+	memset(&h, 0, sizeof h);
+	if ((st = read_headers(c->o->headers, &h, f)) != SFP_OK)
+		goto out;
+	if ((st = sfp_read_fd(in_fd, "<stdin>", SFP_ENV_BODY_MAX, &body, &len, f)) != SFP_OK)
+		goto out;
+	len = sfp_env_body_len(body, len, c->o->raw);
+	if ((st = check_request(c, &h, body, len, &c->items[0], f)) != SFP_OK)
+		goto out;
 	c->n = 1;
 	st = sfp_env_flush(c, f);
 out:
 	free(body);
 	free(h.text);
+	return st;
+}
+
+enum sfp_status
+sfp_hverify_request_check(const struct sfp_hverify_opts *o, const struct sfp_keyring *kr,
+    const struct sfp_http_field *fields, size_t nfields, const char *body, size_t len,
+    struct sfp_hverified *v, struct sfp_fail *f)
+{
+	struct vctx c;
+	struct hdrs h;
+	struct item it;
+	enum sfp_status st;
+
+	memset(&c, 0, sizeof c);
+	memset(&h, 0, sizeof h);
+	memset(v, 0, sizeof *v);
+	if (nfields > sizeof h.f / sizeof h.f[0])
+		return sfp_fail_set(f, SFP_E_ITEM, "malformed", NULL, "more than %zu header fields",
+		    sizeof h.f / sizeof h.f[0]);
+	memcpy(h.f, fields, nfields * sizeof *fields);
+	h.n = nfields;
+	c.o = o;
+	c.kr = (struct sfp_keyring *)(uintptr_t)kr;   /* read only: the checks never change it */
+	c.now = sfp_envelope_now(o->now);
+	c.tol = o->tolerance > 0 ? o->tolerance : SFP_SW_TOLERANCE;
+	if ((st = check_request(&c, &h, body, len, &it, f)) != SFP_OK)
+		goto out;
+	if (!it.pending) {
+		*f = it.why;
+		st = SFP_E_ITEM;
+		goto out;
+	}
+	if (it.id == NULL || strlen(it.id) >= sizeof v->id) {
+		st = sfp_fail_set(f, SFP_E_ITEM, "malformed", NULL, "%s", "message id too long");
+		goto out;
+	}
+	memcpy(v->id, it.id, strlen(it.id) + 1);
+	v->timestamp = it.ts;
+out:
+	sfp_env_item_free(&it);
 	return st;
 }

@@ -163,22 +163,46 @@ sfp_env_check_body(struct vctx *c, struct item *it)
 #define TAG_MID ",\"body\":"
 #define TAG_TAIL "}\n"
 
+enum sfp_status
+sfp_tagged_line(const char *tenant, const char *body, size_t bodylen, char **line, size_t *len,
+    struct sfp_fail *f)
+{
+	cJSON *t = cJSON_CreateString(tenant);
+	char *ts = t != NULL ? cJSON_PrintUnformatted(t) : NULL, *p;
+	size_t tl = ts != NULL ? strlen(ts) : 0;
+
+	cJSON_Delete(t);
+	*line = NULL;
+	*len = sizeof TAG_HEAD - 1 + tl + sizeof TAG_MID - 1 + bodylen + sizeof TAG_TAIL - 1;
+	if (ts == NULL || (p = malloc(*len)) == NULL) {
+		cJSON_free(ts);
+		return sfp_fail_oom(f, NULL);
+	}
+	*line = p;
+	memcpy(p, TAG_HEAD, sizeof TAG_HEAD - 1);
+	p += sizeof TAG_HEAD - 1;
+	memcpy(p, ts, tl);
+	p += tl;
+	memcpy(p, TAG_MID, sizeof TAG_MID - 1);
+	p += sizeof TAG_MID - 1;
+	memcpy(p, body, bodylen);
+	p += bodylen;
+	memcpy(p, TAG_TAIL, sizeof TAG_TAIL - 1);
+	cJSON_free(ts);
+	return SFP_OK;
+}
+
 static enum sfp_status
 write_tagged(struct vctx *c, const struct item *it, struct sfp_fail *f)
 {
-	cJSON *t = cJSON_CreateString(it->tenant);
-	char *ts = t != NULL ? cJSON_PrintUnformatted(t) : NULL;
+	char *line;
+	size_t len;
 	enum sfp_status st;
 
-	cJSON_Delete(t);
-	if (ts == NULL)
-		return sfp_fail_oom(f, NULL);
-	if ((st = sfp_write_raw(&c->w, TAG_HEAD, sizeof TAG_HEAD - 1, f)) == SFP_OK &&
-	    (st = sfp_write_raw(&c->w, ts, strlen(ts), f)) == SFP_OK &&
-	    (st = sfp_write_raw(&c->w, TAG_MID, sizeof TAG_MID - 1, f)) == SFP_OK &&
-	    (st = sfp_write_raw(&c->w, it->body, it->bodylen, f)) == SFP_OK)
-		st = sfp_write_raw(&c->w, TAG_TAIL, sizeof TAG_TAIL - 1, f);
-	cJSON_free(ts);
+	if ((st = sfp_tagged_line(it->tenant, it->body, it->bodylen, &line, &len, f)) != SFP_OK)
+		return st;
+	st = sfp_write_raw(&c->w, line, len, f);
+	free(line);
 	return st;
 }
 

@@ -84,7 +84,7 @@ expect_eq "$(cat /etc/sfpipe/env)" "SFPIPE_LOG=plain" "the operator's settings s
 expect_eq "$(cat /var/lib/sfpipe/rejects.jsonl)" '{"kept":1}' "the state survives the upgrade"
 
 # Smoke run of the installed programs, as the sfpipe user, from a directory it owns.
-for p in sf-describe sf-map sf-create hmac-sign hmac-verify sf-freebusy; do
+for p in sf-describe sf-map sf-create hmac-sign hmac-verify sf-freebusy hmac-receive sfpipe-follow; do
 	expect_status 0 "installed $p --version" -- "/usr/bin/$p" --version
 	expect_status 0 "installed $p --help" -- "/usr/bin/$p" --help
 	[ -f "/usr/share/man/man1/$p.1.gz" ] && t_ok "$p.1 installed" || t_fail "$p.1: no page"

@@ -22,6 +22,7 @@
 #define ORG_B "00DHs0000000008MAA"
 
 static char root[64];
+static int dropped_at_exit;
 
 static void
 put(const char *rel, const char *text)
@@ -50,6 +51,16 @@ drop_root(void)
 		(void)nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Each test builds its tenants in a directory of its own: with CK_FORK=no
+ * (the valgrind pass) every test runs in one process, and a second test's
+ * tenant "acme" must not meet the first test's. */
+static void
+fresh_root(void)
+{
+	drop_root();
+	root[0] = '\0';
+}
+
 /* A tenant bound to org as user int@<user>.example (its own directory,
  * tenant.json and an org.json). */
 static void
@@ -61,7 +72,8 @@ tenant(const char *name, const char *org, const char *user, const char *prefix)
 		ck_assert_int_ge(sodium_init(), 0);
 		(void)snprintf(root, sizeof root, "/tmp/check-create-route-XXXXXX");
 		ck_assert_ptr_nonnull(mkdtemp(root));
-		atexit(drop_root);
+		if (!dropped_at_exit)
+			dropped_at_exit = atexit(drop_root) == 0;
 	}
 	(void)snprintf(rel, sizeof rel, "%s/%s", root, name);
 	ck_assert_int_eq(mkdir(rel, 0700), 0);
@@ -369,6 +381,7 @@ suite_create_route(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 20);
+	tcase_add_checked_fixture(tc, NULL, fresh_root);
 	tcase_add_test(tc, plan_tenant_rules);
 	tcase_add_test(tc, plan_keys_carry_the_prefix);
 	tcase_add_test(tc, tenants_run_routes_each_plan_to_its_org);
