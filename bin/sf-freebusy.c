@@ -12,6 +12,8 @@
 #include "freebusy.h"
 #include "sfapi.h"
 #include "stream.h"
+#include "tenants.h"
+#include "tenants_freebusy.h"
 
 static const char *prog = "sf-freebusy";
 
@@ -20,7 +22,8 @@ usage(FILE *fp)
 {
 	(void)fprintf(fp,
 	    "usage: %s --from TIME --to TIME [--tz ZONE] [--slots MINUTES [--hours HH:MM-HH:MM]\n"
-	    "       [--days DAYS]] [--org FILE] [--pretty] [-q] [USERID ...] [< userids]\n"
+	    "       [--days DAYS]] [--org FILE | --tenant NAME [--tenants DIR]] [--pretty] [-q]\n"
+	    "       [USERID ...] [< userids]\n"
 	    "  -f, --from TIME      start of the window (ISO 8601; without offset: in ZONE)\n"
 	    "      --to TIME        end of the window, at most 366 days after --from\n"
 	    "  -z, --tz ZONE        the hosts' time zone for all-day events and hours (UTC)\n"
@@ -28,6 +31,7 @@ usage(FILE *fp)
 	    "      --hours RANGE    working hours for slots (09:00-17:00)\n"
 	    "      --days DAYS      working days for slots (mon-fri; e.g. mon,wed or all)\n"
 	    "  -o, --org FILE       org settings (see sfpipe(7))\n"
+	    "      --tenant NAME    act for tenant NAME of --tenants DIR (or SFPIPE_TENANTS)\n"
 	    "  -p, --pretty         indent the output for people\n"
 	    "  -q, --quiet          only errors on stderr\n"
 	    "  -h, --help, -V, --version\n" SFP_EXIT_HELP, prog);
@@ -40,8 +44,8 @@ query(void *ctx, const char *soql, cJSON **records, struct sfp_fail *f)
 }
 
 static enum sfp_status
-run(const struct sfp_fb_args *a, const char *orgfile, int pretty, char **ids, int nids,
-    struct sfp_fail *f)
+run(const struct sfp_fb_args *a, const char *orgfile, const char *const tenant[2], int pretty,
+    char **ids, int nids, struct sfp_fail *f)
 {
 	struct sfp_fb_opts o;
 	struct sfp_fb_users u;
@@ -52,6 +56,7 @@ run(const struct sfp_fb_args *a, const char *orgfile, int pretty, char **ids, in
 	struct sfp_writer w;
 	enum sfp_status st;
 	char place[32], self[19];
+	size_t refused = 0;
 	int i;
 
 	sfp_fb_users_init(&u);
@@ -71,19 +76,25 @@ run(const struct sfp_fb_args *a, const char *orgfile, int pretty, char **ids, in
 	}
 	if (nids == 0 && (st = sfp_fb_users_read(&u, r, "<stdin>", f)) != SFP_OK)
 		goto out;
-	st = sfp_org_load(&org, orgfile, NULL, 0, f);
+	st = tenant[1] != NULL ? sfp_tenant_org_for(tenant[0], tenant[1], &org, f) :
+	    sfp_org_load(&org, orgfile, NULL, 0, f);
+	sfp_writer_init(&w, stdout, "<stdout>", pretty);
+	/* A bound mailbox asks only about its own user (nothing is sent for others,
+	 * not even the login when no host is left). */
+	if (st == SFP_OK && org.user_id[0] != '\0')
+		st = sfp_fb_keep_bound(&u, org.user_id, &w, &refused, f);
 	if (st == SFP_OK)
 		st = sfp_sf_open(&org, &sf, f);
 	sfp_org_fini(&org);
-	if (st != SFP_OK)
-		goto out;
 	/* Logged in first: whose calendar the session sees in full depends on who it is. */
-	if ((st = sfp_sf_login(sf, f)) != SFP_OK)
-		goto out;
-	sfp_sf_user_id(sf, self);
-	o.self_id = self;
-	sfp_writer_init(&w, stdout, "<stdout>", pretty);
-	st = sfp_freebusy_run(&u, &o, query, sf, &w, NULL, f);
+	if (st == SFP_OK && u.n > 0 && (st = sfp_sf_login(sf, f)) == SFP_OK) {
+		sfp_sf_user_id(sf, self);
+		o.self_id = self;
+		st = sfp_freebusy_run(&u, &o, query, sf, &w, NULL, f);
+	}
+	if (st == SFP_OK && refused > 0)
+		st = sfp_fail_set(f, SFP_E_ITEM, "not-bound-user", NULL,
+		    "%zu hosts refused: not the mailbox's user", refused);
 	if (sfp_writer_fini(&w, st == SFP_OK ? f : NULL) != SFP_OK)
 		st = sfp_status_worst(st, SFP_E_IO);
 out:
@@ -102,11 +113,12 @@ main(int argc, char *argv[])
 		{ "tz", required_argument, NULL, 'z' }, { "slots", required_argument, NULL, 's' },
 		{ "hours", required_argument, NULL, 'H' }, { "days", required_argument, NULL, 'd' },
 		{ "org", required_argument, NULL, 'o' }, { "pretty", no_argument, NULL, 'p' },
+		{ "tenant", required_argument, NULL, 'n' }, { "tenants", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 }
 	};
 	struct sfp_fb_args o = { NULL, NULL, NULL, NULL, NULL, NULL };
-	const char *org = NULL;
+	const char *org = NULL, *tenant[2] = { NULL, NULL };
 	int pretty = 0;
 	struct sfp_fail f;
 	enum sfp_status st;
@@ -123,6 +135,7 @@ main(int argc, char *argv[])
 		case 'H': o.hours = optarg; break;
 		case 'd': o.days = optarg; break;
 		case 'o': org = optarg; break;
+		case 'T': case 'n': tenant[ch == 'n'] = optarg; break;
 		case 'p': pretty = 1; break;
 		case 'q': sfp_cli_set_quiet(); break;
 		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
@@ -130,8 +143,12 @@ main(int argc, char *argv[])
 		default: usage(stderr); return SFP_EXIT_USAGE;
 		}
 	}
+	if ((tenant[0] != NULL && tenant[1] == NULL) || (tenant[1] != NULL && org != NULL)) {
+		sfp_cli_usage_error(prog, "--tenants needs --tenant NAME, which excludes --org");
+		return SFP_EXIT_USAGE;
+	}
 	sfp_fail_clear(&f);
-	st = run(&o, org, pretty, argv + optind, argc - optind, &f);
+	st = run(&o, org, tenant, pretty, argv + optind, argc - optind, &f);
 	if (st != SFP_OK)
 		sfp_fail_print(&f, prog, stderr);
 	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));

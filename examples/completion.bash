@@ -23,6 +23,14 @@ _sfpipe() {
 	--keyring|--mapping|--describe|--org|--rejects|--replay-store|--headers|--catalog|--new-key|--report|\
 	--spool|--results|--tls-cert|--tls-key)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
+	--tenants|-T)
+		mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
+	--tenant|-t)
+		# SFPIPE_TENANTS's subdirectories, named as the keyring names its tenants
+		local tdir=${SFPIPE_TENANTS:-}
+		[ -n "$tdir" ] && [ -d "$tdir" ] &&
+			mapfile -t COMPREPLY < <(compgen -W "$(cd "$tdir" && ls -d -- */ 2>/dev/null | tr -d /)" -- "$cur")
+		return ;;
 	esac
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W "$(_sfpipe_opts "$prog")" -- "$cur")

@@ -12,6 +12,10 @@
 # Settings come from the environment (SF_*, see sfpipe(7)) plus:
 #   SFPIPE_KEYRING  the keyring (mode 0600)     SFPIPE_MAPPING   the mapping
 #   SFPIPE_DESCRIBE the describe catalog (sf-describe output, refreshed daily)
+# or, for many customers in one run, instead of SF_*, the mapping and catalog:
+#   SFPIPE_TENANTS  the tenants directory (sfpipe(7) Tenants): every item keeps
+#                   the tenant its signature authenticated and goes only to that
+#                   tenant's org, with that tenant's mapping and catalog
 #
 # Nothing is lost between stages: the spool is claimed by rename(2), verified
 # bookings are written to a file before the spool is removed, and a stage that
@@ -22,8 +26,16 @@ set -uo pipefail
 
 dir=${1:?usage: pipeline.sh DIR}
 keyring=${SFPIPE_KEYRING:?set SFPIPE_KEYRING}
-mapping=${SFPIPE_MAPPING:?set SFPIPE_MAPPING}
-describe=${SFPIPE_DESCRIBE:?set SFPIPE_DESCRIBE}
+if [ -n "${SFPIPE_TENANTS:-}" ]; then
+	verify=(--tagged)
+	map=(--tenants "$SFPIPE_TENANTS")
+	create=(--tenants "$SFPIPE_TENANTS")
+else
+	verify=()
+	map=(--mapping "${SFPIPE_MAPPING:?set SFPIPE_MAPPING}"
+		--describe "${SFPIPE_DESCRIBE:?set SFPIPE_DESCRIBE}")
+	create=()
+fi
 mkdir -p "$dir/work" "$dir/results"
 stamp=$(date -u +%Y%m%dT%H%M%SZ).$$
 status=0
@@ -40,7 +52,7 @@ for spool in "$dir"/work/*.spool; do
 	# Appending: if a run was killed after hmac-verify recorded some ids,
 	# those messages are already in the .tmp file, and this run refuses them
 	# as "replayed" (a line each in rejects.jsonl) instead of losing them.
-	hmac-verify --keyring "$keyring" --rejects "$dir/rejects.jsonl" \
+	hmac-verify --keyring "$keyring" "${verify[@]}" --rejects "$dir/rejects.jsonl" \
 		<"$spool" >>"$base.verified.tmp"
 	rc=$?
 	if [ $rc -le 1 ]; then   # 1: some messages refused, each written to rejects
@@ -67,7 +79,7 @@ sort_rejects() {
 for replay in "$dir"/work/*.replay; do
 	[ -e "$replay" ] || continue
 	name=$(basename "$replay" .replay)
-	sf-create --rejects "$dir/work/$name.rejects" <"$replay" \
+	sf-create "${create[@]}" --rejects "$dir/work/$name.rejects" <"$replay" \
 		>"$dir/results/$name.replay.jsonl"
 	rc=$?
 	sort_rejects "$dir/work/$name.rejects"
@@ -77,8 +89,8 @@ done
 for verified in "$dir"/work/*.verified; do
 	[ -e "$verified" ] || continue
 	name=$(basename "$verified" .verified)
-	sf-map --mapping "$mapping" --describe "$describe" <"$verified" |
-		sf-create --rejects "$dir/work/$name.rejects" >"$dir/results/$name.jsonl"
+	sf-map "${map[@]}" <"$verified" |
+		sf-create "${create[@]}" --rejects "$dir/work/$name.rejects" >"$dir/results/$name.jsonl"
 	rcs=("${PIPESTATUS[@]}")
 	sort_rejects "$dir/work/$name.rejects"
 	# sf-map 0/1 and sf-create 0/1/4 all leave every item accounted for: in

@@ -19,6 +19,7 @@
 
 #include "auth.h"
 #include "cache.h"
+#include "sfid.h"
 #include "stream.h"
 
 #define JWT_LIFETIME_S 170    /* Salesforce accepts exp at most 3 minutes ahead */
@@ -498,6 +499,121 @@ cache_store(const struct sfp_org *org, const struct sfp_token *t)
 	free(txt);
 }
 
+/* ---- identity binding ----
+ * A token must belong to the configured org and user (org->org_id, user_id,
+ * and for a tenant bound by username, the username).  The token response's
+ * "id" is the identity URL .../id/<orgId>/<userId>; a given access token has
+ * none, so the versioned REST root is asked for its "identity" resource; a
+ * username is read from the identity URL itself.  See
+ * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_using_openid.htm
+ * and https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_list.htm
+ */
+
+/* GET url with the token; *out is the parsed JSON object (caller frees). */
+static enum sfp_status
+get_as(struct sfp_http *h, const struct sfp_token *t, const char *url, cJSON **out,
+    struct sfp_fail *f)
+{
+	struct sfp_http_req req;
+	struct sfp_http_resp resp;
+	const char *hdrs[3] = { NULL, "Accept: application/json", NULL };
+	size_t cap = t->access_token->len + 32;
+	char *bearer;
+	enum sfp_status st;
+
+	*out = NULL;
+	if ((st = sfp_http_check_url(url, f)) != SFP_OK)
+		return st;
+	if ((bearer = sodium_malloc(cap)) == NULL)
+		return sfp_fail_oom(f, NULL);
+	(void)snprintf(bearer, cap, "Authorization: Bearer %s", (const char *)t->access_token->bytes);
+	hdrs[0] = bearer;
+	memset(&req, 0, sizeof(req));
+	req.method = "GET", req.url = url, req.headers = hdrs, req.max_body = 256 * 1024;
+	sfp_http_resp_init(&resp);
+	st = sfp_http_do(h, &req, &resp, f);
+	sodium_free(bearer);
+	if (st == SFP_OK && resp.status != 200)
+		st = sfp_fail_set(f, resp.status >= 500 ? SFP_E_TEMP : SFP_E_AUTH, "identity",
+		    "auth", "the identity of the token could not be read (http %ld)", resp.status);
+	if (st == SFP_OK && ((*out = cJSON_ParseWithLength(resp.body, resp.body_len)) == NULL ||
+	    !cJSON_IsObject(*out))) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		st = sfp_fail_set(f, SFP_E_AUTH, "identity", "auth", "identity answer is not json");
+	}
+	sfp_http_resp_fini(&resp);
+	return st;
+}
+
+/* Split ".../id/<org>/<user>" into its two ids (pointers into url). */
+static int
+split_identity(const char *url, const char **org, size_t *orglen, const char **user)
+{
+	const char *p = strstr(url, "/id/"), *slash;
+
+	if (p == NULL)
+		return -1;
+	*org = p + 4;
+	if ((slash = strchr(*org, '/')) == NULL)
+		return -1;
+	*orglen = (size_t)(slash - *org);
+	*user = slash + 1;
+	return strchr(*user, '/') != NULL ? -1 : 0;
+}
+
+static enum sfp_status
+check_identity(struct sfp_http *h, const struct sfp_org *org, const struct sfp_token *t,
+    int fresh, struct sfp_fail *f)
+{
+	char url[1024], id[512];
+	const char *oid, *uid;
+	const cJSON *v;
+	cJSON *j = NULL;
+	size_t olen;
+	enum sfp_status st;
+
+	if (org->org_id[0] == '\0' && org->user_id[0] == '\0' && !org->bind_username)
+		return SFP_OK;
+	(void)snprintf(id, sizeof(id), "%s", t->id);
+	if (id[0] == '\0') {
+		if (snprintf(url, sizeof(url), "%s/services/data/v%s/", t->instance_url,
+		    org->api_version) >= (int)sizeof(url))
+			return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_INSTANCE_URL", "too long");
+		if ((st = get_as(h, t, url, &j, f)) != SFP_OK)
+			return st;
+		v = cJSON_GetObjectItemCaseSensitive(j, "identity");
+		if (cJSON_IsString(v))
+			(void)snprintf(id, sizeof(id), "%s", v->valuestring);
+		cJSON_Delete(j);
+		j = NULL;
+	}
+	if (split_identity(id, &oid, &olen, &uid) != 0)
+		return sfp_fail_set(f, SFP_E_AUTH, "identity", "auth",
+		    "the org did not say whose token this is (no identity url)");
+	if (org->org_id[0] != '\0' && !sfp_sfid_same_n(oid, olen, org->org_id))
+		return sfp_fail_set(f, SFP_E_AUTH, "identity-mismatch", "auth",
+		    "the token belongs to org %.*s, not to the configured org %s (SF_ORG_ID or orgId)",
+		    (int)(olen < 18 ? olen : 18), oid, org->org_id);
+	if (org->user_id[0] != '\0' && !sfp_sfid_same(uid, org->user_id))
+		return sfp_fail_set(f, SFP_E_AUTH, "identity-mismatch", "auth",
+		    "the token belongs to user %.18s, not to the configured user %s (SF_USER_ID or userId)",
+		    uid, org->user_id);
+	/* JWT bearer names the user itself (sub); a cached token was checked when
+	 * it was fetched, under a cache name that includes the username. */
+	if (!org->bind_username || org->user_id[0] != '\0' || org->flow == SFP_FLOW_JWT || !fresh)
+		return SFP_OK;
+	if ((st = get_as(h, t, id, &j, f)) != SFP_OK)
+		return st;
+	v = cJSON_GetObjectItemCaseSensitive(j, "username");
+	st = cJSON_IsString(v) && strcasecmp(v->valuestring, org->username) == 0 ? SFP_OK :
+	    sfp_fail_set(f, SFP_E_AUTH, "identity-mismatch", "auth",
+	    "the token belongs to user %.100s, not to the configured user %s",
+	    cJSON_IsString(v) ? v->valuestring : "(unknown)", org->username);
+	cJSON_Delete(j);
+	return st;
+}
+
 /* 1 when a and b hold the same token (either may be NULL). */
 static int
 same_token(const struct sfp_token *a, const struct sfp_token *b)
@@ -588,7 +704,10 @@ refresh_locked(struct sfp_http *h, const struct sfp_org *org, const struct sfp_t
 		return st;
 	if (cache_load(org, out) == SFP_OK && (stale == NULL || !same_token(out, stale))) {
 		(void)close(fd);      /* releases the lock */
-		return SFP_OK;
+		/* a concurrent program's token: checked like any cached one */
+		if ((st = check_identity(h, org, out, 0, f)) != SFP_OK)
+			sfp_token_fini(out);
+		return st;
 	}
 	sfp_token_fini(out);
 	locked = *org;
@@ -603,6 +722,11 @@ refresh_locked(struct sfp_http *h, const struct sfp_org *org, const struct sfp_t
 	    sfp_secret_from_file(real, 0, &sent, f) == SFP_OK &&
 	    (sent->len != rotated->len || sodium_memcmp(sent->bytes, rotated->bytes, sent->len) != 0))
 		st = store_rotated(real, rotated, f);
+	/* The rotated refresh token is kept above even when the identity check
+	 * fails (the one sent is dead either way); the access token of another
+	 * org or user is neither cached nor handed out. */
+	if (st == SFP_OK)
+		st = check_identity(h, org, out, 1, f);
 	if (st == SFP_OK)
 		cache_store(org, out);
 	else
@@ -623,7 +747,8 @@ fetch_and_cache(struct sfp_http *h, const struct sfp_org *org, const struct sfp_
 
 	if (org->flow == SFP_FLOW_REFRESH)
 		return refresh_locked(h, org, stale, out, f);
-	if ((st = run_flow(h, org, out, NULL, f)) != SFP_OK) {
+	if ((st = run_flow(h, org, out, NULL, f)) != SFP_OK ||
+	    (st = check_identity(h, org, out, 1, f)) != SFP_OK) {
 		sfp_token_fini(out);
 		return st;
 	}
@@ -635,17 +760,26 @@ enum sfp_status
 sfp_auth_get(struct sfp_http *h, const struct sfp_org *org, struct sfp_token *out,
     struct sfp_fail *f)
 {
+	enum sfp_status st;
+
 	sfp_token_init(out);
 	if (org->flow == SFP_FLOW_TOKEN) {
 		if (org->access_token == NULL)
 			return sfp_fail_set(f, SFP_E_INPUT, "no-credentials", "SF_ACCESS_TOKEN",
 			    "no access token");
 		(void)snprintf(out->instance_url, sizeof(out->instance_url), "%s", org->instance_url);
-		return sfp_secret_from_bytes(org->access_token->bytes, org->access_token->len,
-		    &out->access_token, f);
+		if ((st = sfp_secret_from_bytes(org->access_token->bytes, org->access_token->len,
+		    &out->access_token, f)) == SFP_OK)
+			st = check_identity(h, org, out, 1, f);
+		if (st != SFP_OK)
+			sfp_token_fini(out);
+		return st;
 	}
-	if (cache_load(org, out) == SFP_OK)
-		return SFP_OK;
+	if (cache_load(org, out) == SFP_OK) {
+		if ((st = check_identity(h, org, out, 0, f)) != SFP_OK)
+			sfp_token_fini(out);
+		return st;
+	}
 	sfp_token_fini(out);
 	return fetch_and_cache(h, org, NULL, out, f);
 }
@@ -663,8 +797,13 @@ sfp_auth_renew(struct sfp_http *h, const struct sfp_org *org, const struct sfp_t
 		    "access token: the org refused the given token (expired or revoked); "
 		    "get a new one (check SF_ACCESS_TOKEN)");
 	if (cache_load(org, out) == SFP_OK) {
-		if (stale == NULL || stale->access_token == NULL || !same_token(out, stale))
-			return SFP_OK;      /* a concurrent program already renewed it */
+		if (stale == NULL || stale->access_token == NULL || !same_token(out, stale)) {
+			/* a concurrent program already renewed it */
+			enum sfp_status st = check_identity(h, org, out, 0, f);
+			if (st != SFP_OK)
+				sfp_token_fini(out);
+			return st;
+		}
 		if (sfp_auth_cache_path(org, path, sizeof(path)) == 0)
 			(void)sfp_cache_remove(path, &ignore);
 	}

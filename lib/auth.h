@@ -13,13 +13,23 @@
  * writer wins and every version is a valid token.  org->no_cache keeps nothing
  * on disk.  The file holds {"access_token","instance_url","id","issued_at"}.
  *
+ * Identity binding: when the org names an org id, a user id or (bind_username)
+ * a username, every token is checked to belong to them before it is handed
+ * out: from the token response's identity URL (.../id/<org>/<user>), for a
+ * given access token from the REST root's "identity" resource, and for a
+ * username from the identity URL's answer (fresh logins only; JWT names the
+ * user itself).  A mismatch is SFP_E_AUTH code "identity-mismatch" and the
+ * token is neither cached nor used.
+ *
  * Refresh token rotation: when the token endpoint answers a refresh with a new
  * refresh_token (the connected app rotates them; the one sent is then dead),
  * the new one replaces SF_REFRESH_TOKEN_FILE (at a symlink's target) through a
  * temporary file and rename, mode 0600.  The read, the refresh and the
  * replacement run under an exclusive flock(2) on that file, so programs
  * refreshing at once take turns: the second finds the first's access token in
- * the cache, or refreshes with the token the first stored.
+ * the cache, or refreshes with the token the first stored.  A rotated refresh
+ * token is kept even when the access token fails the identity check (the one
+ * sent is dead either way); that access token is not cached.
  *
  * OAuth errors become one line naming the flow, the setting to look at and the
  * org's own error_description, e.g.

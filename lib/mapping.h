@@ -56,6 +56,14 @@ enum sfp_status sfp_mapping_load(const char *path, const struct sfp_catalog *cat
 void sfp_mapping_free(struct sfp_mapping *m);
 
 /*
+ * Name the tenant whose items this mapping maps: what "$tenant" reads in its
+ * paths and templates (absent until set; sf-map --tenants sets it to each
+ * item's authenticated tenant, which a booking cannot change).  Returns 0, or
+ * -1 when the name is too long (127 bytes at most).
+ */
+int sfp_mapping_set_tenant(struct sfp_mapping *m, const char *tenant);
+
+/*
  * Map one booking to one plan line ("{...}\n", compact).  SFP_OK: *line and
  * *len hold it.  SFP_E_ITEM: the booking cannot be mapped; f holds the code,
  * the path in the booking (place), the record ref and field, and the reason.
@@ -86,6 +94,21 @@ struct sfp_map_counts {
  * some failed, or the error that stopped the stream (input, I/O) with f set.
  */
 enum sfp_status sfp_map_stream(struct sfp_mapping *m, struct sfp_reader *r,
+    struct sfp_writer *out, struct sfp_writer *rejects, sfp_map_diag_fn diag, void *ctx,
+    struct sfp_map_counts *counts, struct sfp_fail *f);
+
+/*
+ * The rule sfp_map_stream_each applies to each item: SFP_OK with *line, *len
+ * (a plan line of sfp_mapping_apply, valid until the next call) and *tenant
+ * (NULL, or a tenant name put first in the plan); SFP_E_ITEM with err, *id
+ * (borrowed from item, or NULL) and *tenant (NULL when the item has none); any
+ * other status stops the stream.
+ */
+typedef enum sfp_status (*sfp_map_item_fn)(void *fctx, const cJSON *item, const char **tenant,
+    const cJSON **id, const char **line, size_t *len, struct sfp_fail *err);
+
+/* sfp_map_stream with the caller's rule per item (sf-map --tenants). */
+enum sfp_status sfp_map_stream_each(struct sfp_reader *r, sfp_map_item_fn fn, void *fctx,
     struct sfp_writer *out, struct sfp_writer *rejects, sfp_map_diag_fn diag, void *ctx,
     struct sfp_map_counts *counts, struct sfp_fail *f);
 

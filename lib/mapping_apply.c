@@ -62,8 +62,8 @@ booking_place(struct ctx *x, const struct path *p)
 {
 	if (p->scope == SC_BOOKING)
 		return p->text;
-	if (p->scope == SC_INDEX)
-		return "$index";
+	if (p->scope == SC_INDEX || p->scope == SC_TENANT)
+		return p->scope == SC_INDEX ? "$index" : "$tenant";
 	{
 		const char *rest = p->text + 1;
 		while (sfp_map_key_char(*rest))
@@ -84,6 +84,13 @@ eval_path(struct ctx *x, const struct path *p, struct sfp_value *v)
 		memset(v, 0, sizeof(*v));
 		v->kind = SFP_VALUE_NUMBER;
 		v->num = x->index;
+		return 0;
+	}
+	if (p->scope == SC_TENANT) {
+		memset(v, 0, sizeof(*v));
+		v->kind = x->m->tenant[0] != '\0' ? SFP_VALUE_TEXT : SFP_VALUE_MISSING;
+		v->s = x->m->tenant;
+		v->len = strlen(x->m->tenant);
 		return 0;
 	}
 	base = p->scope == SC_ITEM ? x->item : x->root;
@@ -858,6 +865,15 @@ sfp_mapping_booking_id(const struct sfp_mapping *m, const cJSON *booking)
 	if (id != NULL && (cJSON_IsString(id) || cJSON_IsNumber(id)))
 		return id;
 	return NULL;
+}
+
+int
+sfp_mapping_set_tenant(struct sfp_mapping *m, const char *tenant)
+{
+	if (strlen(tenant) >= sizeof(m->tenant))
+		return -1;
+	memcpy(m->tenant, tenant, strlen(tenant) + 1);
+	return 0;
 }
 
 enum sfp_status

@@ -41,7 +41,7 @@ struct arena {
 	struct block *head, *cur;
 };
 
-enum scope { SC_BOOKING, SC_ITEM, SC_INDEX };
+enum scope { SC_BOOKING, SC_ITEM, SC_INDEX, SC_TENANT };
 
 struct pstep {
 	char *key;      /* NULL: index step */
@@ -176,6 +176,7 @@ struct sfp_mapping {
 	unsigned char *made; /* per record: created for this booking */
 	struct zslot zc[ZONE_CACHE];
 	unsigned zc_next;
+	char tenant[128];   /* $tenant: the items' authenticated tenant, or "" */
 };
 
 struct ctx {

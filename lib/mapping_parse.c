@@ -103,6 +103,8 @@ parse_path(struct comp *c, const char *s, size_t len, size_t *at, struct path *p
 			k++;
 		if (k - i - 1 == 5 && memcmp(s + i + 1, "index", 5) == 0)
 			p->scope = SC_INDEX;
+		else if (k - i - 1 == 6 && memcmp(s + i + 1, "tenant", 6) == 0)
+			p->scope = SC_TENANT;   /* set by sfp_mapping_set_tenant, never by a booking */
 		else if (c->in_each && strlen(c->as) == k - i - 1 &&
 		    memcmp(s + i + 1, c->as, k - i - 1) == 0)
 			p->scope = SC_ITEM;
@@ -110,7 +112,7 @@ parse_path(struct comp *c, const char *s, size_t len, size_t *at, struct path *p
 			return *why = c->in_each ? "unknown variable (use $item or $index)" :
 			    "a $ variable is only defined in a record with \"each\"", -1;
 		i = k;
-		if (p->scope == SC_INDEX)
+		if (p->scope == SC_INDEX || p->scope == SC_TENANT)
 			goto done;
 	} else if (i >= len || !sfp_map_key_char(s[i]))
 		return *why = "expected a path", -1;

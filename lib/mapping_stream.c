@@ -3,21 +3,25 @@
 #include "compat.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mapping_int.h"
 
+/* {"tenant"?,"id","ok":false,"error","input"} to out and rejects. */
 static enum sfp_status
-write_failure(struct sfp_writer *out, struct sfp_writer *rejects, const cJSON *id,
-    const cJSON *input, const char *raw, size_t rawlen, const struct sfp_fail *err,
-    struct sfp_fail *f)
+write_failure(struct sfp_writer *out, struct sfp_writer *rejects, const char *tenant,
+    const cJSON *id, const cJSON *input, const char *raw, size_t rawlen,
+    const struct sfp_fail *err, struct sfp_fail *f)
 {
 	enum sfp_status st = SFP_OK;
 	cJSON *o, *e;
 
 	if ((o = cJSON_CreateObject()) == NULL)
 		return sfp_map_oom(f);
-	if (!cJSON_AddItemToObject(o, "id", id ? cJSON_Duplicate(id, 0) : cJSON_CreateNull()) ||
+	if ((tenant != NULL && cJSON_AddStringToObject(o, "tenant", tenant) == NULL) ||
+	    !cJSON_AddItemToObject(o, "id", id ? cJSON_Duplicate(id, 0) : cJSON_CreateNull()) ||
 	    cJSON_AddFalseToObject(o, "ok") == NULL ||
 	    (e = sfp_fail_to_json(err)) == NULL || !cJSON_AddItemToObject(o, "error", e))
 		goto nomem;
@@ -41,18 +45,51 @@ nomem:
 	return sfp_map_oom(f);
 }
 
+/* The plan line ("{\"id\":...}\n"), with "tenant" put first when there is one
+ * (a tenant name needs no JSON escaping: [A-Za-z0-9._-] only). */
 static enum sfp_status
-write_plan(struct sfp_writer *out, const char *line, size_t len, struct sfp_fail *f)
+write_plan(struct sfp_writer *out, const char *tenant, const char *line, size_t len,
+    struct sfp_fail *f)
 {
 	enum sfp_status st;
+	char *buf = NULL;
 	cJSON *j;
 
+	if (tenant != NULL) {
+		size_t n = strlen(tenant) + len + 16;
+		int w;
+		if ((buf = malloc(n)) == NULL)
+			return sfp_map_oom(f);
+		w = snprintf(buf, n, "{\"tenant\":\"%s\",%.*s", tenant, (int)(len - 1), line + 1);
+		if (w < 0 || (size_t)w >= n) {
+			free(buf);
+			return sfp_map_oom(f);
+		}
+		line = buf, len = (size_t)w;
+	}
 	if (!out->pretty)
-		return sfp_write_raw(out, line, len, f);
-	if ((j = cJSON_ParseWithLength(line, len)) == NULL)
-		return sfp_map_oom(f);
-	st = sfp_write_json(out, j, f);
-	cJSON_Delete(j);
+		st = sfp_write_raw(out, line, len, f);
+	else if ((j = cJSON_ParseWithLength(line, len)) == NULL)
+		st = sfp_map_oom(f);
+	else {
+		st = sfp_write_json(out, j, f);
+		cJSON_Delete(j);
+	}
+	free(buf);
+	return st;
+}
+
+/* One booking through one mapping: sfp_map_stream's rule for each item. */
+static enum sfp_status
+map_one(void *ctx, const cJSON *item, const char **tenant, const cJSON **id, const char **line,
+    size_t *len, struct sfp_fail *err)
+{
+	struct sfp_mapping *m = ctx;
+	enum sfp_status st;
+
+	*tenant = NULL;
+	st = sfp_mapping_apply(m, item, line, len, err);
+	*id = st == SFP_E_ITEM && cJSON_IsObject(item) ? sfp_mapping_booking_id(m, item) : NULL;
 	return st;
 }
 
@@ -61,9 +98,18 @@ sfp_map_stream(struct sfp_mapping *m, struct sfp_reader *r, struct sfp_writer *o
     struct sfp_writer *rejects, sfp_map_diag_fn diag, void *ctx, struct sfp_map_counts *counts,
     struct sfp_fail *f)
 {
+	return sfp_map_stream_each(r, map_one, m, out, rejects, diag, ctx, counts, f);
+}
+
+enum sfp_status
+sfp_map_stream_each(struct sfp_reader *r, sfp_map_item_fn fn, void *fctx, struct sfp_writer *out,
+    struct sfp_writer *rejects, sfp_map_diag_fn diag, void *ctx, struct sfp_map_counts *counts,
+    struct sfp_fail *f)
+{
 	enum sfp_status st, worst = SFP_OK;
 	struct sfp_fail err;
-	const char *line;
+	const char *line, *tenant;
+	const cJSON *id;
 	size_t len;
 	cJSON *item;
 
@@ -83,7 +129,8 @@ sfp_map_stream(struct sfp_mapping *m, struct sfp_reader *r, struct sfp_writer *o
 			if (diag != NULL)
 				diag(ctx, NULL, &err);
 			raw = sfp_reader_raw(r, &rawlen);
-			if ((st = write_failure(out, rejects, NULL, NULL, raw, rawlen, &err, f)) != SFP_OK)
+			if ((st = write_failure(out, rejects, NULL, NULL, NULL, raw, rawlen, &err, f)) !=
+			    SFP_OK)
 				return st;
 			continue;
 		}
@@ -102,17 +149,16 @@ sfp_map_stream(struct sfp_mapping *m, struct sfp_reader *r, struct sfp_writer *o
 				return st;
 			continue;
 		}
-		st = sfp_mapping_apply(m, item, &line, &len, &err);
+		st = fn(fctx, item, &tenant, &id, &line, &len, &err);
 		if (st == SFP_OK) {
 			counts->ok++;
-			st = write_plan(out, line, len, f);
+			st = write_plan(out, tenant, line, len, f);
 		} else if (st == SFP_E_ITEM) {
-			const cJSON *id = cJSON_IsObject(item) ? sfp_mapping_booking_id(m, item) : NULL;
 			counts->failed++;
 			worst = SFP_E_ITEM;
 			if (diag != NULL)
 				diag(ctx, id, &err);
-			st = write_failure(out, rejects, id, item, NULL, 0, &err, f);
+			st = write_failure(out, rejects, tenant, id, item, NULL, 0, &err, f);
 		} else
 			*f = err;
 		cJSON_Delete(item);

@@ -6,7 +6,8 @@
  * characters that encode the case of the first fifteen, so that it survives
  * case-insensitive tools.  Two ids name the same thing when their first fifteen
  * characters are equal byte for byte (and each 18-character id's suffix is the
- * right one).  See "What is a Salesforce ID?" in Salesforce's help:
+ * right one: soql.h's sfp_sfid_check holds that rule).  See "What is a
+ * Salesforce ID?" in Salesforce's help:
  * https://help.salesforce.com/s/articleView?id=000385008&type=1
  *
  * Ownership: nothing is allocated; strings are borrowed.

