@@ -394,7 +394,9 @@ append_results(struct follower *w, const struct sink *out, struct sfp_fail *f)
 			continue;
 		if (n <= 0) {
 			enum sfp_status st = io_fail(f, "write", w->o->results);
-			(void)ftruncate(w->results, (off_t)w->results_size);
+			/* Best effort: results past the commit are cut at the next start. */
+			if (ftruncate(w->results, (off_t)w->results_size) != 0)
+				st = io_fail(f, "write (and cut back)", w->o->results);
 			return st;
 		}
 		done += (size_t)n;

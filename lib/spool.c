@@ -149,7 +149,9 @@ append_synced(int fd, const char *name, const char *buf, size_t len, struct sfp_
 	return SFP_OK;
 fail:
 	st = io_fail(f, "write", name);
-	(void)ftruncate(fd, at);
+	/* Best effort: a torn tail left here is cut when the spool is next opened. */
+	if (ftruncate(fd, at) != 0)
+		st = io_fail(f, "write (and cut back)", name);
 	return st;
 }
 
