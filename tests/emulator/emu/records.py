@@ -158,8 +158,9 @@ class Records:
                           "duplicates value on record with id: <unknown>", [])
         self.seq += 1
         self.db.execute(INSERT_RECORD_SQL,
-                        (rid, sobject, self.dump_fields(
-                            sobject, rec, itertools.chain(self.template(sobject)[2], vals)),
+                        (rid, sobject, self.dump_fields(   # a User gains derived fields
+                            sobject, rec, None if sobject == "User" else itertools.chain(
+                                self.template(sobject)[2], vals)),
                          self.seq))
         if explicit:
             self.explicit_ids.add(rid)
