@@ -425,6 +425,9 @@ def user():
           updateable=False, referenceTo=["Account"], relationshipName="Account"),
         F("UserRoleId", "reference", label="Role ID", referenceTo=["UserRole"],
           relationshipName="UserRole"),
+        provisioning_key(),
+        # the provisioning request's meta.lastModified last applied (out-of-order sends)
+        F("Provisioned_At__c", "string", label="Provisioned At", length=40),
     ] + tail
 
 
