@@ -85,8 +85,8 @@ struct sfp_sf;
 
 /*
  * Provision items[0..n) (one tenant, one org session sf).  API calls:
- *   ceil(L/4) lookups (a composite request: the profiles query and up to four
- *     queries of 200 user keys each; L = ceil(keys/200)),
+ *   ceil((L + 1)/5) lookups (composite requests of five queries: the profiles and
+ *     the users, 200 keys to a query; L = ceil(keys/200)),
  *   ceil(A/200) Account upserts + ceil(C/200) Contact upserts (sObject
  *     collections, A distinct companies, C people provisioned),
  *   ceil(Un/200) User creates + ceil(Uc/200) User updates and deactivations,
