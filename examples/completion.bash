@@ -35,4 +35,4 @@ _sfpipe() {
 	esac
 }
 
-complete -F _sfpipe sf-describe sf-map sf-create hmac-sign hmac-verify sf-freebusy
+complete -F _sfpipe sf-describe sf-map sf-create hmac-sign hmac-verify sf-freebusy sf-provision
