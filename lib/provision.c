@@ -216,16 +216,19 @@ map_tag(const cJSON *map, const char *tag)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* The SCIM locale "en-GB" as a LocaleSidKey "en_GB" unless the map says else. */
+/* The SCIM locale "en-GB" as a LocaleSidKey "en_GB" unless the map names the tag. */
 static int
 derive_locale(const struct sfp_prov_conf *c, const char *scim, char out[24])
 {
 	const char *m;
 	size_t i;
 
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->locales, scim ? scim : "");
+
 	if (!scim)
 		return put(out, 24, c->locale);
-	if ((m = map_tag(c->locales, scim)))
+	/* exact tags only: "de" must not turn a de-AT person into de_DE */
+	if (cJSON_IsString(v) && (m = v->valuestring))
 		return put(out, 24, m);
 	if (put(out, 24, scim) != 0)
 		return -1;
