@@ -61,22 +61,23 @@ live(const struct sfp_prov_item *it)
 static void
 item_fail(struct sfp_prov_item *it, const struct sfp_fail *sf_fail, const char *step)
 {
-	static const struct { const char *code, *fix; } fixes[] = {
-		{ "INSUFFICIENT_ACCESS_OR_READONLY", "give the integration user the Manage "
+	static const struct { const char *code, *needle, *fix; } fixes[] = {
+		{ "INSUFFICIENT_ACCESS_OR_READONLY", "", "give the integration user the Manage "
 		    "External Users permission (or Manage Users)" },
-		{ "LICENSE_LIMIT_EXCEEDED", "no free licence for the profile: buy licences or "
+		{ "LICENSE_LIMIT_EXCEEDED", "", "no free licence for the profile: buy licences or "
 		    "deactivate users" },
-		{ "UNKNOWN_EXCEPTION", "give the account owner a role, or set accountOwnerId in "
+		{ "UNKNOWN_EXCEPTION", "must have a role", "give the account owner a role, or set accountOwnerId in "
 		    "the provisioning config to a user with a role" },
-		{ "DUPLICATE_USERNAME", "the username is taken in some Salesforce org: set a "
+		{ "DUPLICATE_USERNAME", "", "the username is taken in some Salesforce org: set a "
 		    "usernameSuffix in the provisioning config" },
-		{ "PORTAL_USER_ALREADY_EXISTS_FOR_CONTACT", "the contact already has a user that "
+		{ "PORTAL_USER_ALREADY_EXISTS_FOR_CONTACT", "", "the contact already has a user that "
 		    "is not this request's (another Provisioning_Key__c)" },
 	};
 	size_t i, nf = sizeof(fixes) / sizeof(fixes[0]);
 	char place[sizeof(it->id) + 16], code[sizeof(sf_fail->code)], fields[sizeof(sf_fail->fields)];
 
-	for (i = 0; i < nf && strcmp(fixes[i].code, sf_fail->code) != 0; i++)
+	for (i = 0; i < nf && (strcmp(fixes[i].code, sf_fail->code) != 0 ||
+	    !strstr(sf_fail->message, fixes[i].needle)); i++)
 		;
 	(void)snprintf(place, sizeof(place), "request %s", it->id);
 	memcpy(code, sf_fail->code, sizeof(code));

@@ -153,6 +153,41 @@ class TestExternalUsers(Base):
         # users are never deleted
         self.assertError(self.req("DELETE", "sobjects/User/" + u1["id"]), 400, "DELETE_FAILED")
 
+    def test_collections_mixing_user_with_contact_fails(self):
+        acc, con = self.account_contact("m1")
+        user = dict(self.user_body("m1", con), attributes={"type": "User"})
+        st, _, js = self.req("POST", "composite/sobjects", {"allOrNone": False, "records": [
+            {"attributes": {"type": "Contact"}, "LastName": "Other", "AccountId": acc}, user]})
+        self.assertEqual(st, 200, js)
+        self.assertTrue(js[0]["success"], js)
+        self.assertFalse(js[1]["success"], js)
+        self.assertEqual(js[1]["errors"][0]["statusCode"], "MIXED_DML_OPERATION")
+
+    def test_usernames_are_unique_across_orgs(self):
+        st, js = admin("POST", "orgs", {"name": "globex"})
+        self.assertIn(st, (200, 201), js)
+        st, tok = admin("POST", "token?org=globex", {"username": "admin@globex.example"})
+        self.assertEqual(st, 200, tok)
+        c = Client("globex.my.salesforce.com")
+        c.token = tok["access_token"]
+        try:
+            prof = None
+            st, _, q = c.request("GET", te.V + "/query?q=" + te.urllib.parse.quote(
+                "SELECT Id FROM Profile WHERE Name = 'System Administrator'"))
+            prof = q["records"][0]["Id"]
+            body = {"Username": "ann.host@acme.example", "LastName": "Dup", "Email": "d@x.org",
+                    "Alias": "dup", "CommunityNickname": "dup", "TimeZoneSidKey": "GMT",
+                    "LocaleSidKey": "en_GB", "EmailEncodingKey": "UTF-8",
+                    "LanguageLocaleKey": "en_US", "ProfileId": prof}
+            st, _, js = c.request("POST", te.V + "/sobjects/User", body)
+            self.assertEqual(st, 400, js)
+            self.assertEqual(js[0]["errorCode"], "DUPLICATE_USERNAME")   # acme's user
+            body["Username"] = "fresh@globex.example"
+            st, _, js = c.request("POST", te.V + "/sobjects/User", body)
+            self.assertEqual(st, 201, js)
+        finally:
+            c.close()
+
     def site_login(self, username):
         c = Client("acme.my.site.com")
         try:
