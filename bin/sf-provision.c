@@ -13,17 +13,20 @@
 
 static const char *prog = "sf-provision";
 
+enum { OPT_CONFIG = 256 };   /* --config has no short form: -c is --check elsewhere */
+
 static void
 usage(FILE *fp)
 {
 	(void)fprintf(fp,
 	    "usage: %s (--org FILE --tenant NAME --config FILE | --tenants DIR [--config FILE])\n"
-	    "       [--pretty] < tagged-requests\n"
+	    "       [--pretty] [-q] < tagged-requests\n"
 	    "  -o, --org FILE       the org settings (see sfpipe(7))\n"
 	    "  -t, --tenant NAME    the tenant whose requests --org serves (others are refused)\n"
 	    "  -T, --tenants DIR    each tenant's org, keyPrefix and provision.json (SFPIPE_TENANTS)\n"
-	    "  -c, --config FILE    the provisioning rules (profiles, username suffix, defaults)\n"
+	    "      --config FILE    the provisioning rules (profiles, username suffix, defaults)\n"
 	    "  -p, --pretty         indent the output for people\n"
+	    "  -q, --quiet          only errors on stderr\n"
 	    "  -h, --help           this help\n"
 	    "  -V, --version        the version\n" SFP_EXIT_HELP, prog);
 }
@@ -34,8 +37,9 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "org", required_argument, NULL, 'o' }, { "tenant", required_argument, NULL, 't' },
 		{ "tenants", required_argument, NULL, 'T' },
-		{ "config", required_argument, NULL, 'c' }, { "pretty", no_argument, NULL, 'p' },
+		{ "config", required_argument, NULL, OPT_CONFIG }, { "pretty", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sfp_prov_opts o = { NULL, NULL, NULL, NULL };
@@ -46,13 +50,14 @@ main(int argc, char *argv[])
 
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
-	while ((ch = getopt_long(argc, argv, "o:t:T:c:phV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "o:t:T:pqhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'o': o.org_file = optarg; break;
 		case 't': o.tenant = optarg; break;
 		case 'T': o.tenants_dir = optarg; break;
-		case 'c': o.config = optarg; break;
+		case OPT_CONFIG: o.config = optarg; break;
 		case 'p': pretty = 1; break;
+		case 'q': sfp_cli_set_quiet(); break;
 		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;

@@ -147,9 +147,15 @@ run_tenant(const struct sfp_prov_opts *o, struct sfp_tenants *ts, struct batch *
 		st = SFP_OK;   /* reported per request */
 	else if (st != SFP_OK)
 		*f = tf;
-	if (st == SFP_OK && k > 0 && (st = sfp_prov_run(sf, &conf, sel, k, f)) == SFP_OK)
-		for (i = 0; i < k; i++)
-			b->items[idx[i]] = sel[i];
+	if (st == SFP_OK && k > 0)
+		st = sfp_prov_run(sf, &conf, sel, k, f);
+	for (i = 0; i < k; i++) {
+		b->items[idx[i]] = sel[i];
+		/* the run stopped (login refused, limit, network): this tenant's
+		 * requests fail whole, to be sent again; other tenants go on */
+		if (st != SFP_OK && st != SFP_E_INTERNAL)
+			refuse(&b->items[idx[i]], f);
+	}
 	if (sf)
 		sfp_prov_conf_fini(&conf);
 	sfp_sf_close(sf);
@@ -216,15 +222,26 @@ sfp_prov_stream(const struct sfp_prov_opts *o, struct sfp_writer *w, struct sfp_
 		return st;
 	if ((st = read_all(o, &b, f)) != SFP_OK)
 		goto out;
-	for (i = 0; st == SFP_OK && i < b.n; i++)
-		if (b.items[i].outcome == SFP_PROV_PENDING)
-			st = run_tenant(o, ts, &b, i, f);
+	for (i = 0; st == SFP_OK && i < b.n; i++) {
+		struct sfp_fail tf;
+		enum sfp_status ts_st;
+		if (b.items[i].outcome != SFP_PROV_PENDING)
+			continue;
+		sfp_fail_clear(&tf);
+		ts_st = run_tenant(o, ts, &b, i, &tf);
+		if (ts_st == SFP_E_INTERNAL)
+			st = ts_st;
+		if (ts_st != SFP_OK) {
+			*f = tf;   /* the last tenant-wide failure, for the program's stderr */
+			worst = sfp_status_worst(worst, ts_st);
+		}
+	}
 	for (i = 0; i < b.n; i++) {
 		cJSON *res;
 		if (b.items[i].outcome == SFP_PROV_PENDING)
 			continue;   /* the run stopped first: st says why */
 		if (b.items[i].outcome == SFP_PROV_FAILED)
-			worst = SFP_E_ITEM;
+			worst = sfp_status_worst(worst, SFP_E_ITEM);
 		if (!(res = sfp_prov_result(&b.items[i])) || sfp_write_json(w, res, f) != SFP_OK) {
 			cJSON_Delete(res);
 			st = sfp_status_worst(st, res ? SFP_E_IO : SFP_E_INTERNAL);

@@ -164,7 +164,15 @@ expect_eq "$(jq -r .error.code "$T/out")" UNKNOWN_EXCEPTION "Salesforce's code"
 expect_match 'portal account owner must have a role.*fix: give the account owner a role' "$(jq -r .error.message "$T/out")" "and the fix"
 expect_eq "$(keys_of Contact 'acme:own-')$(keys_of Account 'acme:own-co')" "00" "nothing half-made"
 
-# --- 7. the community user's own login at the site host -------------------------
+# --- 7. an org that refuses the login: every request fails whole, to be sent again
+org refused.json nobody@acme.example
+sf-provision --org refused.json --tenant acme --config conf.json <np.jsonl >refused.out 2>refused.err
+expect_eq "$?" 5 "a refused login is exit 5"
+expect_eq "$(jq -r '[.outcome, .input.body.externalId] | @tsv' refused.out | tr '\n' ' ')" \
+	"$(printf 'failed\tnp-1 failed\tnp-2 failed\tnp-3 ')" "each request failed with its input"
+expect_match '^sf-provision: ' "$(cat refused.err)" "one line on stderr says why"
+
+# --- 8. the community user's own login at the site host -------------------------
 uname=$(user_of u-1 | jq -r .Username)
 org site.json "$uname" "https://acme.my.site.com:$SFEMU_PORT"
 expect_status 0 "sf-describe as the community user, logged in at the site host" -- sf-describe --org site.json Account Contact
