@@ -380,6 +380,24 @@ collection(struct run *r, const char *method, const char *path, cJSON *records,
 	return st;
 }
 
+/* Send one chunk of k records (recs NULL: out of memory); -1 when the loop
+ * that built it is done (nothing to send, or out of memory). */
+static int
+send_chunk(struct run *r, const char *method, const char *path, cJSON *recs,
+    struct sfp_prov_item **owners, size_t k, result_fn fn, enum sfp_status *st)
+{
+	if (!recs) {
+		*st = oom(r->f);
+		return -1;
+	}
+	if (k == 0) {
+		cJSON_Delete(recs);
+		return -1;
+	}
+	*st = collection(r, method, path, recs, owners, k, fn);
+	return 0;
+}
+
 static void
 fail_from_result(struct sfp_prov_item *it, const cJSON *res, const char *step)
 {
@@ -490,17 +508,10 @@ write_data(struct run *r, int contacts)
 					(void)cJSON_AddStringToObject(o, "OwnerId", r->c->account_owner);
 			}
 		}
-		if (!recs) {
-			st = oom(r->f);
-			break;
-		}
-		if (k == 0) {
-			cJSON_Delete(recs);
-			break;
-		}
-		st = collection(r, "PATCH", contacts ? "composite/sobjects/Contact/"
+		if (send_chunk(r, "PATCH", contacts ? "composite/sobjects/Contact/"
 		    "Provisioning_Key__c" : "composite/sobjects/Account/Provisioning_Key__c",
-		    recs, owners, k, contacts ? contact_done : account_done);
+		    recs, owners, k, contacts ? contact_done : account_done, &st) != 0)
+			break;
 	}
 	free(owners);
 	return st;
@@ -593,16 +604,9 @@ write_users(struct run *r, int update)
 			cJSON_AddItemToArray(recs, o);
 			owners[k++] = it;
 		}
-		if (!recs) {
-			st = oom(r->f);
+		if (send_chunk(r, update ? "PATCH" : "POST", "composite/sobjects", recs, owners, k,
+		    user_done, &st) != 0)
 			break;
-		}
-		if (k == 0) {
-			cJSON_Delete(recs);
-			break;
-		}
-		st = collection(r, update ? "PATCH" : "POST", "composite/sobjects", recs, owners, k,
-		    user_done);
 	}
 	free(owners);
 	return st;
