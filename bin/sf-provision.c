@@ -58,8 +58,8 @@ main(int argc, char *argv[])
 		case OPT_CONFIG: o.config = optarg; break;
 		case 'p': pretty = 1; break;
 		case 'q': sfp_cli_set_quiet(); break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_finish_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_finish_stdout(prog));
+		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
+		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
 		default: usage(stderr); return SFP_EXIT_USAGE;
 		}
 	}
@@ -76,11 +76,11 @@ main(int argc, char *argv[])
 	sfp_fail_clear(&f);
 	sfp_writer_init(&w, stdout, "<stdout>", pretty);
 	st = sfp_prov_stream(&o, &w, &f);
-	if (sfp_writer_finish(&w, st == SFP_OK || st == SFP_E_ITEM ? &f : NULL) != SFP_OK)
+	if (sfp_writer_fini(&w, st == SFP_OK || st == SFP_E_ITEM ? &f : NULL) != SFP_OK)
 		st = sfp_status_worst(st, SFP_E_IO);
 	if (st != SFP_OK && st != SFP_E_ITEM)
 		sfp_fail_print(&f, prog, stderr);
-	st = sfp_status_worst(st, sfp_cli_finish_stdout(prog));
+	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));
 	sfp_cli_end();
 	return sfp_exit_code(st);
 }
