@@ -155,9 +155,11 @@ install: all
 	for p in $(PROGS); do install -m 644 examples/completion.bash $(DESTDIR)$(COMPDIR)/$${p#bin/}; done
 	sed -e '1s|^#!/usr/bin/env bash|#!/bin/bash|' examples/pipeline.sh > $(DESTDIR)$(LIBDIR)/sfpipe/pipeline
 	chmod 755 $(DESTDIR)$(LIBDIR)/sfpipe/pipeline
+	install -m 755 examples/provision-receive.sh $(DESTDIR)$(LIBDIR)/sfpipe/provision-receive
 	for u in $(UNITS); do $(SUBST) $$u > $(DESTDIR)$(UNITDIR)/$${u##*/} && chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/}; done
 	$(SUBST) examples/crontab > $(DESTDIR)$(DOCDIR)/examples/crontab
-	for f in booking.json bookings.jsonl describe.json keyring.json mapping.json org.json; do \
+	for f in booking.json bookings.jsonl describe.json keyring.json mapping.json org.json \
+	    provision.json provision-request.json provision-send.sh; do \
 	    install -m 644 examples/$$f $(DESTDIR)$(DOCDIR)/examples/; done
 	install -m 644 README.md NEWS $(DESTDIR)$(DOCDIR)/
 	for f in $(CONF_EXAMPLES); do t=$(DESTDIR)$(SYSCONFDIR)/sfpipe/$$f.example; \
@@ -166,7 +168,7 @@ install: all
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$${p#bin/} $(DESTDIR)$(COMPDIR)/$${p#bin/}; done
 	for m in $(MANS); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$${m#man/} $(DESTDIR)$(MANPREFIX)/man7/$${m#man/}; done
-	rm -f $(DESTDIR)$(LIBDIR)/sfpipe/pipeline
+	rm -f $(DESTDIR)$(LIBDIR)/sfpipe/pipeline $(DESTDIR)$(LIBDIR)/sfpipe/provision-receive
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$${u##*/}; done
 	rm -rf $(DESTDIR)$(DOCDIR)
 	# An example the operator has edited is theirs: only unchanged ones go.

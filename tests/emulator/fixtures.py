@@ -210,6 +210,12 @@ def booking_key(label="Booking Key"):
              unique=True, idLookup=True, caseSensitive=False)
 
 
+def provisioning_key():
+    """The external id a provisioning run upserts Accounts and Contacts by."""
+    return F("Provisioning_Key__c", "string", label="Provisioning Key", length=100,
+             externalId=True, unique=True, idLookup=True, caseSensitive=False)
+
+
 def name_parts():
     return [
         F("LastName", "string", label="Last Name", length=80, nillable=False,
@@ -289,6 +295,7 @@ def contact():
           extraTypeInfo="plaintextarea"),
         F("LastActivityDate", "date", label="Last Activity", createable=False,
           updateable=False),
+        provisioning_key(),
     ] + tail
 
 
@@ -314,6 +321,7 @@ def account():
           extraTypeInfo="plaintextarea"),
         F("LastActivityDate", "date", label="Last Activity", createable=False,
           updateable=False),
+        provisioning_key(),
     ] + tail
 
 
@@ -409,8 +417,41 @@ def user():
         F("ProfileId", "reference", label="Profile ID", nillable=False,
           referenceTo=["Profile"], relationshipName="Profile"),
         F("UserType", "picklist", label="User Type", length=40, createable=False,
-          updateable=False, restrictedPicklist=True,
-          picklistValues=pl("Standard", "PowerPartner", "CsnOnly")),
+          updateable=False, restrictedPicklist=True, picklistValues=USER_TYPES),
+        # an external user's Contact is set when the user is created, never after
+        F("ContactId", "reference", label="Contact ID", updateable=False,
+          referenceTo=["Contact"], relationshipName="Contact"),
+        F("AccountId", "reference", label="Account ID", createable=False,
+          updateable=False, referenceTo=["Account"], relationshipName="Account"),
+        F("UserRoleId", "reference", label="Role ID", referenceTo=["UserRole"],
+          relationshipName="UserRole"),
+        provisioning_key(),
+        # the provisioning request's meta.lastModified last applied (out-of-order sends)
+        F("Provisioned_At__c", "string", label="Provisioned At", length=40),
+    ] + tail
+
+
+# User.UserType and Profile.UserType (Object Reference, User)
+USER_TYPES = pl("Standard", "PowerPartner", "PowerCustomerSuccess", "CspLitePortal",
+                "CsnOnly")
+
+
+def profile():
+    head, tail = sysfields(owner=False, name="Profile")
+    return head + [
+        F("Name", "string", label="Name", length=255, nillable=False, nameField=True),
+        F("UserType", "picklist", label="User Type", length=40, createable=False,
+          updateable=False, restrictedPicklist=True, picklistValues=USER_TYPES),
+        F("UserLicenseName", "string", label="User License", length=80, createable=False,
+          updateable=False),
+    ] + tail
+
+
+def user_role():
+    head, tail = sysfields(owner=False, name="Role")
+    return head + [
+        F("Name", "string", label="Name", length=80, nillable=False, nameField=True),
+        F("DeveloperName", "string", label="Developer Name", length=80, nillable=False),
     ] + tail
 
 
@@ -470,6 +511,8 @@ OBJECTS = {
     "EventRelation": ("0RE", "Event Relation", "Event Relations", event_relation),
     "User": ("005", "User", "Users", user),
     "Booking__c": ("a0B", "Booking", "Bookings", booking),
+    "Profile": ("00e", "Profile", "Profiles", profile),
+    "UserRole": ("00E", "Role", "Roles", user_role),
 }
 
 # Per-user field-level security.  Keys are "Object.Field".
@@ -482,6 +525,13 @@ PROFILES = {
         "no_create": {"User"},
     },
 }
+# Experience Cloud profiles (emu/users.py): what a community user may see and write
+COMMUNITY_HIDDEN = {"Account.AnnualRevenue", "Contact.Birthdate", "Lead.AnnualRevenue",
+                    "Booking__c.Internal_Notes__c", "Booking__c.Amount__c"}
+for _name in ("Customer Community User", "Customer Community Plus User",
+              "Partner Community User"):
+    PROFILES[_name] = {"hidden": COMMUNITY_HIDDEN, "readonly": {"Account.Name"},
+                       "no_create": {"User", "Account", "Lead", "Profile", "UserRole"}}
 
 # Users present in every run (fixtures survive /__emu/reset).  Ids are made
 # by emu.ids.make_id('005', n).

@@ -18,6 +18,9 @@ done
 # What the README's recipes use: the pipeline, the units, the cron line, the
 # example settings, with the paths the directories given to make install say.
 [ -x "$root/opt/sfp/lib/sfpipe/pipeline" ] && t_ok "pipeline installed" || t_fail "pipeline not installed"
+[ -x "$root/opt/sfp/lib/sfpipe/provision-receive" ] && t_ok "provision-receive installed" || t_fail "provision-receive not installed"
+expect_match 'exec /opt/sfp/lib/sfpipe/provision-receive ' \
+	"$(cat "$root/opt/sfp/share/doc/sfpipe/examples/crontab")" "the cron line runs the installed receiver"
 expect_eq "$(head -n 1 "$root/opt/sfp/lib/sfpipe/pipeline")" "#!/bin/bash" "installed pipeline runs bash directly"
 for u in sfpipe.service sfpipe.timer sfpipe-describe.service sfpipe-describe.timer; do
 	[ -f "$root/opt/sfp/lib/systemd/system/$u" ] && t_ok "$u installed" || t_fail "$u not installed"

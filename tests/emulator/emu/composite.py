@@ -176,6 +176,7 @@ def run_graphs(ctx, graphs, out):
     failures = 0
     for g in graphs:
         nodes = g.get("compositeRequest") or []
+        ctx.flags["dml"] = {}   # each graph is a transaction of its own
         if failures >= 14:
             out.append({"graphId": g["graphId"], "graphResponse": {"compositeResponse": [
                 halted(n.get("referenceId")) for n in nodes]}, "isSuccessful": False})

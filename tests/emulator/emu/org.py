@@ -18,6 +18,7 @@ from .oauth import Tokens
 from .records import Records
 from .rs256 import rsa_public_from_cert_pem
 from .store import Store, open_db
+from .users import Users
 from .validate import Validate
 
 DEFAULT_DAILY_LIMIT = 15000
@@ -37,7 +38,7 @@ def fixture_objects():
             for name, (prefix, label, plural, builder) in fixtures.OBJECTS.items()}
 
 
-class Org(Store, Describe, Validate, Records, Convert, Faults, Tokens):
+class Org(Store, Describe, Validate, Records, Convert, Faults, Tokens, Users):
     """One org's data and accounting; its behaviour comes from the mixins.
 
     d is the emulator's DIR; the default org (index 0, "acme") keeps its
@@ -162,6 +163,7 @@ class Org(Store, Describe, Validate, Records, Convert, Faults, Tokens):
             self.jobs = {}
             self.cursors = {}
             if full:
+                self.seed_user_setup()
                 for u in self.users.values():
                     fields = {"Username": u["Username"], "FirstName": u["FirstName"],
                               "LastName": u["LastName"],
@@ -172,12 +174,15 @@ class Org(Store, Describe, Validate, Records, Convert, Faults, Tokens):
                               "EmailEncodingKey": "UTF-8", "LanguageLocaleKey": "en_US",
                               "ProfileId": make_id("00e", 1 if u["profile"].startswith("S")
                                                    else 2, self.pod),
-                              "UserType": "Standard", "CompanyName": self.name.capitalize()}
+                              "UserType": "Standard", "CompanyName": self.name.capitalize(),
+                              "UserRoleId": self.admin_role if u["profile"].startswith("S")
+                              else None}
                     self.complete_record("User", u["Id"], fields, self.admin)
                     self.db.execute("INSERT INTO records VALUES (?,?,?,1,1,0)",
                                     (u["Id"], "User", self.dump_fields("User", fields)))
                     self.explicit_ids.add(u["Id"])
                     self.write_keys("User", u["Id"], fields)
+            self.reset_users()
 
 
 def read_text(path):

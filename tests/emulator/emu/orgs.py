@@ -47,6 +47,7 @@ class Orgs:
         if name in self.by_name:
             raise ValueError("org %s exists" % name)
         org = Org(self.dir, self.port, name, len(self.all), settings)
+        org.orgs = self   # usernames are unique across orgs (emu/users.py)
         self.all.append(org)
         self.by_name[name] = org
         self.by_org_id[org.org_id] = org

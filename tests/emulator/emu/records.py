@@ -12,6 +12,7 @@ from .ids import make_id, norm_id
 from .resp import Resp, parsed
 from .sftime import fmt_sf_datetime, now_sf, stored_dt
 from .store import INSERT_RECORD_SQL
+from .users import refuse_user_delete
 from .validate import FLS_MSG
 
 
@@ -130,7 +131,10 @@ class Records:
 
     def insert(self, ctx, sobject, body, raw=None, csv_mode=False, op="create",
                checked=None):
-        if op != "seed" and not self.obj_createable(ctx.user, sobject):
+        if op != "seed":
+            self.note_dml(ctx, sobject)
+        # who may create a User is the User rule's question (emu/users.py)
+        if op != "seed" and sobject != "User" and not self.obj_createable(ctx.user, sobject):
             raise SFError(400, "INSUFFICIENT_ACCESS_OR_READONLY",
                           "insufficient access rights on object id", [])
         vals = self.check_fields(ctx, sobject, body, op, raw, csv_mode)
@@ -144,6 +148,8 @@ class Records:
         explicit = bool(rid)
         rid = norm_id(rid) if rid else self.next_id(sobject)
         rec = self.complete_record(sobject, rid, vals, ctx.user)
+        if sobject == "User" and op != "seed":
+            self.check_user(ctx, rec, None)
         self.check_unique(sobject, rec, rid, checked)
         if sobject == "EventRelation" and self.relation_exists(rec):
             # one relation per person and event (EventRelation object reference);
@@ -152,12 +158,15 @@ class Records:
                           "duplicates value on record with id: <unknown>", [])
         self.seq += 1
         self.db.execute(INSERT_RECORD_SQL,
-                        (rid, sobject, self.dump_fields(
-                            sobject, rec, itertools.chain(self.template(sobject)[2], vals)),
+                        (rid, sobject, self.dump_fields(   # a User gains derived fields
+                            sobject, rec, None if sobject == "User" else itertools.chain(
+                                self.template(sobject)[2], vals)),
                          self.seq))
         if explicit:
             self.explicit_ids.add(rid)
         self.write_keys(sobject, rid, rec, new=True)
+        if sobject == "User":
+            self.after_user_write(rid, rec)
         return rid
 
     def update(self, ctx, sobject, rid, body, raw=None, csv_mode=False):
@@ -166,16 +175,21 @@ class Records:
             raise entity_is_deleted() if self.is_deleted(rid) else not_found()
         if sobject == "Lead" and existing.get("IsConverted"):
             raise converted_lead()
+        self.note_dml(ctx, sobject)
         vals = self.check_fields(ctx, sobject, body, "update", raw, csv_mode,
                                  existing=existing)
         if ctx.take_lock_fault():
             raise SFError(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to "
                           "this record or 1 records: %s" % rid, [])
         rec = self.complete_record(sobject, rid, vals, ctx.user, existing)
+        if sobject == "User":
+            self.check_user(ctx, rec, existing)
         self.check_unique(sobject, rec, rid)
         self.db.execute("UPDATE records SET fields=?, writes=writes+1 WHERE id=?",
                         (self.dump_fields(sobject, rec), rid))
         self.write_keys(sobject, rid, rec)
+        if sobject == "User":
+            self.after_user_write(rid, rec)
 
     def upsert(self, ctx, sobject, field, value, body, raw=None, csv_mode=False):
         """-> (status, id, created) or SFError; 300 via SFError with body."""
@@ -210,6 +224,8 @@ class Records:
 
     def delete_record(self, ctx, rid):
         """DELETE of one record (sObject Rows, by external ID, collections)."""
+        if self.get_record(rid)[0] == "User":
+            refuse_user_delete()
         if ctx.take_lock_fault():
             raise SFError(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access "
                           "to this record or 1 records: %s" % rid, [])
