@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: ISC */
-/* nftw(3) is an XSI function. */
-#define _XOPEN_SOURCE 700
 #include "compat.h"
 /* sf-create's tenant rules and routing: which plan is refused, which org each goes to. */
 
 #include <check.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,18 +34,11 @@ put(const char *rel, const char *text)
 	close(fd);
 }
 
-static int
-remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static void
 drop_root(void)
 {
 	if (root[0] != '\0')
-		(void)nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+		tu_rmtree(root);
 }
 
 /* Each test builds its tenants in a directory of its own: with CK_FORK=no
@@ -70,8 +60,7 @@ tenant(const char *name, const char *org, const char *user, const char *prefix)
 
 	if (root[0] == '\0') {
 		ck_assert_int_ge(sodium_init(), 0);
-		(void)snprintf(root, sizeof root, "/tmp/check-create-route-XXXXXX");
-		ck_assert_ptr_nonnull(mkdtemp(root));
+		tu_tmpdir(root, sizeof root, "create-route");
 		if (!dropped_at_exit)
 			dropped_at_exit = atexit(drop_root) == 0;
 	}

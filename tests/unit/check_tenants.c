@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* nftw(3) is an XSI function. */
-#define _XOPEN_SOURCE 700
 #include "compat.h"
 
 #include <check.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,27 +45,19 @@ subdir(const char *rel, mode_t mode)
 	ck_assert_int_eq(chmod(path, mode), 0);
 }
 
-static int
-remove_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 /* Each test's directory goes when the test ends (the runner forks per test). */
 static void
 drop_root(void)
 {
 	if (root[0] != '\0')
-		(void)nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+		tu_rmtree(root);
 }
 
 static void
 fresh_root(void)
 {
 	ck_assert_int_ge(sodium_init(), 0);
-	(void)snprintf(root, sizeof(root), "/tmp/check-tenants-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(root));
+	tu_tmpdir(root, sizeof(root), "tenants");
 	atexit(drop_root);
 }
 
