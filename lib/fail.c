@@ -52,6 +52,32 @@ sfp_fail_set(struct sfp_fail *f, enum sfp_status st, const char *code, const cha
 }
 
 enum sfp_status
+sfp_fail_vfield(struct sfp_fail *f, const char *code, const char *field, const char *fmt,
+    va_list ap)
+{
+	char msg[sizeof(f->message)];
+
+	if (f == NULL)
+		return SFP_E_ITEM;
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)sfp_fail_set(f, SFP_E_ITEM, code, NULL, "%s", msg);
+	copy_line(f->fields, sizeof(f->fields), field);
+	return SFP_E_ITEM;
+}
+
+enum sfp_status
+sfp_fail_field(struct sfp_fail *f, const char *code, const char *field, const char *fmt, ...)
+{
+	enum sfp_status st;
+	va_list ap;
+
+	va_start(ap, fmt);
+	st = sfp_fail_vfield(f, code, field, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+enum sfp_status
 sfp_fail_oom(struct sfp_fail *f, const char *place)
 {
 	return sfp_fail_set(f, SFP_E_INTERNAL, SFP_OOM, place, "out of memory");

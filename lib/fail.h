@@ -15,6 +15,7 @@
 #ifndef SFP_FAIL_H
 #define SFP_FAIL_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <cjson/cJSON.h>
 
@@ -52,6 +53,17 @@ void sfp_fail_clear(struct sfp_fail *f);
  */
 enum sfp_status sfp_fail_set(struct sfp_fail *f, enum sfp_status st, const char *code,
     const char *place, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*
+ * An item refused because of one field: SFP_E_ITEM with code, no place (the
+ * caller locates it), fields set to field (may be NULL) and the formatted
+ * message.  Returns SFP_E_ITEM.  The v form takes a va_list for wrappers that
+ * add a place.
+ */
+enum sfp_status sfp_fail_field(struct sfp_fail *f, const char *code, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+enum sfp_status sfp_fail_vfield(struct sfp_fail *f, const char *code, const char *field,
+    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* Out of memory: SFP_E_INTERNAL, code SFP_OOM, message "out of memory";
  * place may be NULL.  Every allocation failure is reported through this. */

@@ -2,7 +2,6 @@
 /* field: one value checked and coerced for one field by the describe catalog. */
 #include "compat.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,25 +115,6 @@ sfp_utf8_cut(const char *s, size_t n, size_t max)
 }
 
 static enum sfp_status
-refuse(struct sfp_fail *f, const char *code, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static enum sfp_status
-refuse(struct sfp_fail *f, const char *code, const char *field, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	(void)sfp_fail_set(f, SFP_E_ITEM, code, NULL, "%s", msg);
-	if (field != NULL)
-		(void)snprintf(f->fields, sizeof(f->fields), "%s", field);
-	return SFP_E_ITEM;
-}
-
-static enum sfp_status
 oom(struct sfp_fail *f)
 {
 	return sfp_fail_oom(f, NULL);
@@ -149,12 +129,12 @@ sfp_value_time(const struct sfp_value *v, enum sfp_time_want want, const char *f
 	int n;
 
 	if (v->kind != SFP_VALUE_TEXT) {
-		(void)refuse(f, "bad-date", field, "not a date or time");
+		(void)sfp_fail_field(f, "bad-date", field, "not a date or time");
 		return -1;
 	}
 	if (sfp_time_parse(v->s, v->len, &t, &why) != 0 ||
 	    (n = sfp_time_format(&t, v->zone, want, out, &why)) < 0) {
-		(void)refuse(f, "bad-date", field, "%.80s: %s", v->len > 80 ? "value" : v->s, why);
+		(void)sfp_fail_field(f, "bad-date", field, "%.80s: %s", v->len > 80 ? "value" : v->s, why);
 		return -1;
 	}
 	return n;
@@ -243,12 +223,12 @@ join_list(const struct sfp_field *fd, const cJSON *list, char **joined, size_t *
 	const cJSON *e;
 
 	if (strcmp(fd->type, "multipicklist") != 0 || !cJSON_IsArray(list))
-		return refuse(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
+		return sfp_fail_field(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
 		    "a list or object cannot go into a %s field (use join)", fd->type);
 	for (e = list->child; e != NULL; e = e->next) {
 		if (!cJSON_IsString(e) || strchr(e->valuestring, ';') != NULL) {
 			sfp_buf_fini(&b);
-			return refuse(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
+			return sfp_fail_field(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
 			    "a multipicklist takes a list of strings without ';'");
 		}
 		if (e != list->child)
@@ -306,11 +286,11 @@ text_value(const struct sfp_field *fd, const struct sfp_value *v, struct sfp_buf
 	st = SFP_OK;
 	chars = sfp_utf8_chars(s, n);
 	if (sfp_text_has_reference(s, n))
-		st = refuse(f, "reference-in-data", fd->name,
+		st = sfp_fail_field(f, "reference-in-data", fd->name,
 		    "\"@{\" is the plan's reference syntax and may not appear in a value");
 	else if (fd->length > 0 && chars > (size_t)fd->length) {
 		if (!v->truncate)
-			st = refuse(f, "STRING_TOO_LONG", fd->name,
+			st = sfp_fail_field(f, "STRING_TOO_LONG", fd->name,
 			    "%zu characters, the field takes %ld (add the truncate filter)", chars,
 			    fd->length);
 		n = sfp_utf8_cut(s, n, (size_t)fd->length);
@@ -327,7 +307,7 @@ text_value(const struct sfp_field *fd, const struct sfp_value *v, struct sfp_buf
 		} else
 			ok = picklist_has(fd->picklist, s, n);
 		if (!ok)
-			st = refuse(f, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", fd->name,
+			st = sfp_fail_field(f, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", fd->name,
 			    "\"%.*s\" is not a value of the restricted picklist",
 			    (int)(n > 80 ? 80 : n), s);
 	}
@@ -362,7 +342,7 @@ number_value(const struct sfp_field *fd, int whole, const struct sfp_value *v,
 
 	if (v->kind == SFP_VALUE_NUMBER && v->numtext == NULL) {
 		if (!dfinite(v->num))
-			return refuse(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
+			return sfp_fail_field(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
 			    "not a finite number");
 		n = (size_t)sfp_number_format(v->num, nb, sizeof(nb));
 		s = nb;
@@ -370,22 +350,22 @@ number_value(const struct sfp_field *fd, int whole, const struct sfp_value *v,
 		s = v->kind == SFP_VALUE_NUMBER ? v->numtext : v->s;
 		n = v->kind == SFP_VALUE_NUMBER ? v->numlen : v->len;
 	} else
-		return refuse(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name, "not a number");
+		return sfp_fail_field(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name, "not a number");
 	if (!numeric_text(s, n, &integral, &intd))
-		return refuse(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
+		return sfp_fail_field(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
 		    "not a number: \"%.*s\"", (int)(n > 40 ? 40 : n), s);
 	if (whole) {
 		if (!integral)
-			return refuse(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
+			return sfp_fail_field(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
 			    "not a whole number: %.*s", (int)n, s);
 		if ((fd->digits > 0 && intd > (size_t)fd->digits) || intd > 18)
-			return refuse(f, "NUMBER_OUTSIDE_VALID_RANGE", fd->name,
+			return sfp_fail_field(f, "NUMBER_OUTSIDE_VALID_RANGE", fd->name,
 			    "%.*s has more than %ld digits", (int)n, s, fd->digits);
 		strip_zeros(&s, &n, nb, sizeof(nb));
 	} else {
 		long maxint = fd->precision > 0 ? fd->precision - fd->scale : 0;
 		if (maxint > 0 && integral && intd > (size_t)maxint)
-			return refuse(f, "NUMBER_OUTSIDE_VALID_RANGE", fd->name,
+			return sfp_fail_field(f, "NUMBER_OUTSIDE_VALID_RANGE", fd->name,
 			    "%.*s has more than %ld digits before the point", (int)n, s, maxint);
 		if (!integral || (n > 1 && s[s[0] == '-'] == '0')) {
 			/* re-render through strtod: normalises 1e3, 007.5 */
@@ -396,12 +376,12 @@ number_value(const struct sfp_field *fd, int whole, const struct sfp_value *v,
 			tmp[n] = '\0';
 			d = strtod(tmp, NULL);
 			if (!dfinite(d))
-				return refuse(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
+				return sfp_fail_field(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
 				    "not a finite number");
 			for (k = 0; k < maxint && k < 308; k++)
 				lim *= 10;
 			if (maxint > 0 && dabs(d) >= lim)
-				return refuse(f, "NUMBER_OUTSIDE_VALID_RANGE", fd->name,
+				return sfp_fail_field(f, "NUMBER_OUTSIDE_VALID_RANGE", fd->name,
 				    "%.*s has more than %ld digits before the point", (int)n, s, maxint);
 			n = (size_t)sfp_number_format(d, nb, sizeof(nb));
 			s = nb;
@@ -423,11 +403,11 @@ boolean_value(const struct sfp_field *fd, const struct sfp_value *v, struct sfp_
 	else if (v->kind == SFP_VALUE_TEXT && v->len == 5 && memcmp(v->s, "false", 5) == 0)
 		b = 0;
 	else if (v->kind == SFP_VALUE_TEXT)
-		return refuse(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
+		return sfp_fail_field(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
 		    "not a boolean: \"%.*s\" (only true or false)", (int)(v->len > 40 ? 40 : v->len),
 		    v->s);
 	else
-		return refuse(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
+		return sfp_fail_field(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
 		    "not a boolean (only true or false)");
 	return sfp_buf_puts(out, b ? "true" : "false") == 0 ? SFP_OK : oom(f);
 }
@@ -440,11 +420,11 @@ id_value(const struct sfp_catalog *cat, const struct sfp_field *fd, const struct
 	const char *why;
 
 	if (v->kind != SFP_VALUE_TEXT || sfp_sfid_check(v->s, v->len, NULL, id18, &why) != 0)
-		return refuse(f, "MALFORMED_ID", fd->name, "not a Salesforce id (%s)",
+		return sfp_fail_field(f, "MALFORMED_ID", fd->name, "not a Salesforce id (%s)",
 		    v->kind == SFP_VALUE_TEXT && strstr(why, "checksum") != NULL ?
 		    "the checksum suffix does not match" : "15 or 18 letters and digits");
 	if (!prefix_fits(cat, fd->reference_to, v->s))
-		return refuse(f, "INVALID_CROSS_REFERENCE_KEY", fd->name,
+		return sfp_fail_field(f, "INVALID_CROSS_REFERENCE_KEY", fd->name,
 		    "id %.18s is not of a type this field refers to", v->s);
 	return sfp_buf_put_json_string(out, v->s, v->len) == 0 ? SFP_OK : oom(f);
 }
@@ -458,7 +438,7 @@ sfp_field_value(const struct sfp_catalog *cat, const struct sfp_field *fd,
 	int n;
 
 	if (v->kind == SFP_VALUE_MISSING)
-		return refuse(f, "REQUIRED_FIELD_MISSING", fd->name, "%s has no value", fd->name);
+		return sfp_fail_field(f, "REQUIRED_FIELD_MISSING", fd->name, "%s has no value", fd->name);
 	switch (k) {
 	case SFP_FIELD_TEXT:
 		return text_value(fd, v, out, f);
@@ -479,7 +459,7 @@ sfp_field_value(const struct sfp_catalog *cat, const struct sfp_field *fd,
 	case SFP_FIELD_UNSUPPORTED:
 		break;
 	}
-	return refuse(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
+	return sfp_fail_field(f, "INVALID_TYPE_ON_FIELD_IN_RECORD", fd->name,
 	    "field type %s is not supported", fd->type);
 }
 

@@ -185,15 +185,11 @@ static enum sfp_status
 item_fail(struct ctx *x, struct sfp_fail *f, const char *code, const char *field,
     const char *fmt, ...)
 {
-	char msg[400];
 	va_list ap;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)sfp_fail_vfield(f, code, field, fmt, ap);
 	va_end(ap);
-	(void)sfp_fail_set(f, SFP_E_ITEM, code, NULL, "%s", msg);
-	if (field != NULL)
-		(void)snprintf(f->fields, sizeof(f->fields), "%s", field);
 	return locate(x, f);
 }
 

@@ -2,6 +2,7 @@
 #include "compat.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "exit.h"
@@ -33,6 +34,26 @@ START_TEST(set_returns_status_and_folds_newlines)
 	ck_assert_str_eq(f.message, "field Company: line1 line2 ");
 	ck_assert_ptr_null(strchr(f.message, '\n'));
 	ck_assert_int_eq(sfp_fail_set(NULL, SFP_E_IO, NULL, NULL, "x"), SFP_E_IO);
+}
+END_TEST
+
+/* A field refusal: item status, the field named, no place (the caller adds it). */
+START_TEST(field_refusal)
+{
+	struct sfp_fail f;
+
+	sfp_fail_clear(&f);
+	(void)snprintf(f.place, sizeof(f.place), "stale");
+	ck_assert_int_eq(sfp_fail_field(&f, "STRING_TOO_LONG", "Company", "%d characters", 300),
+	    SFP_E_ITEM);
+	ck_assert_int_eq(f.status, SFP_E_ITEM);
+	ck_assert_str_eq(f.code, "STRING_TOO_LONG");
+	ck_assert_str_eq(f.fields, "Company");
+	ck_assert_str_eq(f.place, "");
+	ck_assert_str_eq(f.message, "300 characters");
+	ck_assert_int_eq(sfp_fail_field(&f, "bad-date", NULL, "x"), SFP_E_ITEM);
+	ck_assert_str_eq(f.fields, "");
+	ck_assert_int_eq(sfp_fail_field(NULL, "x", "y", "z"), SFP_E_ITEM);
 }
 END_TEST
 
@@ -114,6 +135,7 @@ suite_fail(void)
 
 	tcase_add_test(tc, exit_table);
 	tcase_add_test(tc, set_returns_status_and_folds_newlines);
+	tcase_add_test(tc, field_refusal);
 	tcase_add_test(tc, long_message_truncated);
 	tcase_add_test(tc, oom_one_code);
 	tcase_add_test(tc, json_form);
