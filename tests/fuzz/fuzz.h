@@ -8,6 +8,7 @@
 #ifndef SFP_FUZZ_H
 #define SFP_FUZZ_H
 #include "compat.h"
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,24 +31,44 @@ static char *fz_strdup(const uint8_t *d, size_t n)
 	return s;
 }
 
-/* A scratch directory made once per process, removed by nobody (build/fuzz). */
+/* Remove the scratch directory at exit: the harnesses write only plain files
+ * directly in it. */
+static char fz_dir_path[200];
+static void fz_dir_remove(void)
+{
+	DIR *d = opendir(fz_dir_path);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	(void)rmdir(fz_dir_path);
+}
+
+/* A scratch directory made once per process under $TMPDIR (else /tmp),
+ * removed when the process exits normally. */
 static const char *fz_dir(void)
 {
-	static char dir[64];
-	if (dir[0] == '\0') {
-		snprintf(dir, sizeof dir, "/tmp/sfp-fuzz.XXXXXX");
-		if (mkdtemp(dir) == NULL)
+	if (fz_dir_path[0] == '\0') {
+		const char *t = getenv("TMPDIR");
+		if (t == NULL || t[0] != '/' || strlen(t) > 150)
+			t = "/tmp";
+		snprintf(fz_dir_path, sizeof fz_dir_path, "%s/sfp-fuzz.XXXXXX", t);
+		if (mkdtemp(fz_dir_path) == NULL)
 			abort();
-		if (sodium_init() < 0)
+		if (atexit(fz_dir_remove) != 0 || sodium_init() < 0)
 			abort();
 	}
-	return dir;
+	return fz_dir_path;
 }
 
 /* Write the bytes to a file under the scratch directory (mode 0600). */
 static const char *fz_file(const char *name, const void *d, size_t n)
 {
-	static char path[128];
+	static char path[256];
 	snprintf(path, sizeof path, "%s/%s", fz_dir(), name);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0)

@@ -16,7 +16,8 @@ if [ "${SANITIZE:-}" = 1 ]; then
 	exit 0
 fi
 secs=${SFP_FUZZ_SMOKE_SECONDS:-4}
-sh tests/fuzz/run "$secs" >"$T/fuzz.out" 2>"$T/fuzz.err"
+# The harnesses' scratch directories go under $T (TMPDIR), which run-all removes.
+TMPDIR="$T" sh tests/fuzz/run "$secs" >"$T/fuzz.out" 2>"$T/fuzz.err"
 rc=$?
 cat "$T/fuzz.out"
 expect_eq "$rc" 0 "every harness builds and runs ${secs}s without a crash: $(grep -v ' ok$' "$T/fuzz.out" | head -n 3) $(head -c 300 "$T/fuzz.err")"

@@ -59,8 +59,8 @@ END_TEST
 
 START_TEST(load_catalog_file_and_refuse_bad_lines)
 {
-	char path[] = "/tmp/sfp-cat-XXXXXX";
-	int fd = mkstemp(path);
+	char path[4096];
+	int fd = tu_tmpfile(path, sizeof(path), "cat");
 	struct sfp_catalog *c;
 	struct sfp_fail f;
 	FILE *fp = fdopen(fd, "w");

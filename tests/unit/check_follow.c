@@ -10,10 +10,9 @@
 
 #include "follow.h"
 #include "spool.h"
+#include "testutil.h"
 
-Suite *suite_follow(void);
-
-static char dir[64], spool[128], results[128];
+static char dir[128], spool[192], results[192];
 static volatile sig_atomic_t never;
 /* execvp's argv is char *const[]: writable copies of the words */
 static char w_cat[] = "cat", w_sh[] = "sh", w_c[] = "-c",
@@ -24,8 +23,7 @@ setup(void)
 {
 	FILE *fp;
 
-	(void)snprintf(dir, sizeof dir, "/tmp/check_follow.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "follow");
 	(void)snprintf(spool, sizeof spool, "%s/%s", dir, SFP_SPOOL_FILE);
 	(void)snprintf(results, sizeof results, "%s/results.jsonl", dir);
 	ck_assert_ptr_nonnull(fp = fopen(spool, "w"));
@@ -36,10 +34,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[160];
-
-	(void)snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	(void)!system(cmd);
+	tu_rmtree(dir);
 }
 
 static const char *

@@ -257,7 +257,7 @@ END_TEST
 
 enum act { CUT_AFTER_READ, ANSWER_503_RETRY0, ANSWER_201, ANSWER_302_EVIL };
 
-static char ca_path[128];
+static char ca_path[256];
 
 /* A self-signed certificate for login.salesforce.com, its key, written as the
  * trust anchor the client is given. */
@@ -270,7 +270,6 @@ make_server_ctx(void)
 	X509_EXTENSION *ext;
 	SSL_CTX *ctx;
 	FILE *fp;
-	char tmpl[] = "/tmp/check-http-ca-XXXXXX";
 	int fd;
 
 	ck_assert_ptr_nonnull(k);
@@ -288,12 +287,10 @@ make_server_ctx(void)
 	X509_add_ext(x, ext, -1);
 	X509_EXTENSION_free(ext);
 	ck_assert_int_gt(X509_sign(x, k, EVP_sha256()), 0);
-	fd = mkstemp(tmpl);
-	ck_assert_int_ge(fd, 0);
+	fd = tu_tmpfile(ca_path, sizeof(ca_path), "http-ca");
 	fp = fdopen(fd, "w");
 	PEM_write_X509(fp, x);
 	fclose(fp);
-	(void)snprintf(ca_path, sizeof(ca_path), "%s", tmpl);
 	ctx = SSL_CTX_new(TLS_server_method());
 	SSL_CTX_use_certificate(ctx, x);
 	SSL_CTX_use_PrivateKey(ctx, k);
@@ -605,11 +602,10 @@ END_TEST
 /* In test mode the CA file must be one nobody else may write. */
 START_TEST(ca_file_must_be_safe)
 {
-	char path[] = "/tmp/sfp-ca-XXXXXX";
+	char path[256];
 	struct sfp_fail f;
-	int fd = mkstemp(path);
+	int fd = tu_tmpfile(path, sizeof(path), "ca");
 
-	ck_assert_int_ge(fd, 0);
 	close(fd);
 	test_mode_on();
 	ck_assert_int_eq(chmod(path, 0644), 0);

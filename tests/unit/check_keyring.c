@@ -131,13 +131,13 @@ END_TEST
 
 START_TEST(test_keyring_file_mode_and_new_key)
 {
-	char dir[] = "/tmp/check_keyring.XXXXXX", path[256], id[64];
+	char dir[256], path[320], id[64];
 	struct sfp_keyring *kr = NULL;
 	struct sfp_fail f;
 	const struct sfp_tenant *t;
 	int fd;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "keyring");
 	(void)snprintf(path, sizeof path, "%s/keys.json", dir);
 	/* a new keyring is created 0600 with one key */
 	ck_assert_int_eq(sfp_keyring_new_key(path, "acme", NULL, 1795412345, id, sizeof id, &f),
@@ -162,8 +162,7 @@ START_TEST(test_keyring_file_mode_and_new_key)
 	fd = open(path, O_RDONLY);
 	ck_assert_int_ge(fd, 0);
 	(void)close(fd);
-	(void)unlink(path);
-	(void)rmdir(dir);
+	tu_rmtree(dir);
 }
 END_TEST
 

@@ -25,12 +25,14 @@ static const char *const vars[] = {
 static void
 clean_env(void)
 {
+	char cache[320];
 	size_t i;
 
 	ck_assert_int_ge(sodium_init(), 0);
 	for (i = 0; vars[i] != NULL; i++)
 		unsetenv(vars[i]);
-	setenv("SFPIPE_CACHE_DIR", "/tmp/sfpipe-check-org", 1);
+	(void)snprintf(cache, sizeof(cache), "%s/sfpipe-check-org", tu_tmproot());
+	setenv("SFPIPE_CACHE_DIR", cache, 1);
 }
 
 /* A clean environment with a given token for the org acme.my.salesforce.com. */
@@ -176,12 +178,12 @@ END_TEST
 
 START_TEST(org_files)
 {
-	char dir[] = "/tmp/check-org-XXXXXX", path[128];
+	char dir[256], path[320];
 	struct sfp_org o;
 	struct sfp_fail f;
 
 	clean_env();
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof(dir), "org");
 	(void)snprintf(path, sizeof(path), "%s/org.json", dir);
 	/* Our own form, camel names, no secret: any mode is fine. */
 	tu_write_file(path, "{\"instanceUrl\":\"https://acme.my.salesforce.com\",\"clientId\":\"c\","
@@ -367,13 +369,13 @@ END_TEST
  * host ("siteHost"), for that org: never from the environment alone. */
 START_TEST(site_host_only_from_the_org_file)
 {
-	char dir[] = "/tmp/sfp-org-site-XXXXXX", path[64];
+	char dir[256], path[320];
 	struct sfp_http_opts ho;
 	struct sfp_http *h = NULL;
 	struct sfp_org o;
 	struct sfp_fail f;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof(dir), "org-site");
 	(void)snprintf(path, sizeof(path), "%s/org.json", dir);
 	jwt_env();
 	setenv("SF_LOGIN_URL", "https://community.example.org/partners", 1);

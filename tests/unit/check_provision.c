@@ -8,8 +8,9 @@
 #include <unistd.h>
 
 #include "provision.h"
+#include "testutil.h"
 
-static char conf_path[64];
+static char conf_path[256];
 
 static void
 write_conf(const char *text)
@@ -17,9 +18,7 @@ write_conf(const char *text)
 	FILE *fp;
 	int fd;
 
-	(void)snprintf(conf_path, sizeof(conf_path), "/tmp/check_provision.XXXXXX");
-	fd = mkstemp(conf_path);
-	ck_assert_int_ge(fd, 0);
+	fd = tu_tmpfile(conf_path, sizeof(conf_path), "provision");
 	fp = fdopen(fd, "w");
 	ck_assert_ptr_nonnull(fp);
 	(void)fputs(text, fp);

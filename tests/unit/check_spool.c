@@ -11,16 +11,14 @@
 #include <unistd.h>
 
 #include "spool.h"
+#include "testutil.h"
 
-Suite *suite_spool(void);
-
-static char dir[64], sdir[96], store[96];
+static char dir[128], sdir[160], store[160];
 
 static void
 setup(void)
 {
-	(void)snprintf(dir, sizeof dir, "/tmp/check_spool.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "spool");
 	(void)snprintf(sdir, sizeof sdir, "%s/spool", dir);
 	(void)snprintf(store, sizeof store, "%s/replay.sqlite", dir);
 }
@@ -28,17 +26,14 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[160];
-
-	(void)snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	(void)!system(cmd);
+	tu_rmtree(dir);
 }
 
 static char *
 slurp(const char *name)
 {
 	static char buf[8192];
-	char p[160];
+	char p[256];
 	FILE *fp;
 	size_t n;
 
@@ -53,7 +48,7 @@ slurp(const char *name)
 static void
 append(const char *name, const char *text)
 {
-	char p[160];
+	char p[256];
 	FILE *fp;
 
 	(void)snprintf(p, sizeof p, "%s/%s", sdir, name);
@@ -196,7 +191,7 @@ START_TEST(test_full)
 	enum sfp_spool_outcome o;
 	static char big[300000];
 	struct stat sb;
-	char p[160];
+	char p[256];
 
 	memset(big, 'x', sizeof big);
 	big[sizeof big - 1] = '\n';

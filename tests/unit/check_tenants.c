@@ -308,7 +308,8 @@ START_TEST(org_settings_bound)
 	char want[512];
 
 	fresh_root();
-	setenv("SFPIPE_CACHE_DIR", "/tmp/sfpipe-check-tenants", 1);
+	(void)snprintf(want, sizeof(want), "%s/cache", root);
+	setenv("SFPIPE_CACHE_DIR", want, 1);
 	/* Credentials and URLs of the environment belong to no tenant. */
 	setenv("SF_INSTANCE_URL", "https://default.my.salesforce.com", 1);
 	setenv("SF_USERNAME", "default@example.com", 1);

@@ -13,13 +13,33 @@
 
 #include "testutil.h"
 
+const char *
+tu_tmproot(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t != NULL && t[0] == '/' ? t : "/tmp";
+}
+
 void
 tu_tmpdir(char *dir, size_t n, const char *tag)
 {
-	int w = snprintf(dir, n, "/tmp/sfp-%s-XXXXXX", tag);
+	int w = snprintf(dir, n, "%s/sfp-%s-XXXXXX", tu_tmproot(), tag);
 
 	ck_assert(w > 0 && (size_t)w < n);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+int
+tu_tmpfile(char *path, size_t n, const char *tag)
+{
+	int w = snprintf(path, n, "%s/sfp-%s-XXXXXX", tu_tmproot(), tag);
+	int fd;
+
+	ck_assert(w > 0 && (size_t)w < n);
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	return fd;
 }
 
 static int
@@ -72,10 +92,9 @@ tu_expect_file(const char *path, const char *text)
 int
 tu_fd_over(const char *data, size_t len)
 {
-	char path[] = "/tmp/sfp-input-XXXXXX";
-	int fd = mkstemp(path);
+	char path[4096];
+	int fd = tu_tmpfile(path, sizeof(path), "input");
 
-	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
 	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);

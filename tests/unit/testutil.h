@@ -19,8 +19,20 @@
 #include "suites.h"
 #undef SUITE
 
-/* A new private directory /tmp/sfp-<tag>-XXXXXX; its path goes into dir. */
+/*
+ * Where the suites' temporary files go: $TMPDIR when it is an absolute path,
+ * else /tmp.  The runner points TMPDIR at one private directory per run and
+ * removes that directory when the run ends, so a test that fails or crashes
+ * before its own clean-up still leaves nothing behind.
+ */
+const char *tu_tmproot(void);
+
+/* A new private directory <tmproot>/sfp-<tag>-XXXXXX; its path goes into dir. */
 void tu_tmpdir(char *dir, size_t n, const char *tag);
+
+/* A new file <tmproot>/sfp-<tag>-XXXXXX (mode 0600); its path goes into path.
+ * Returns the descriptor open for writing. */
+int tu_tmpfile(char *path, size_t n, const char *tag);
 
 /* Remove dir and everything under it (no shell). */
 void tu_rmtree(const char *dir);
