@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -287,7 +288,10 @@ parse_conf(struct sfp_tenant_conf *c, const cJSON *root, struct sfp_fail *f)
 }
 
 /* Two tenants of one org with one key prefix could upsert each other's
- * records: the second one read is refused. */
+ * records: the second one read is refused.  Compared ignoring case: a unique
+ * external id field whose values are "case insensitive" matches "ACME:1" with
+ * "acme:1" on upsert, and tenant.json cannot know how the field is defined.
+ * https://developer.salesforce.com/docs/atlas.en-us.apexcode.meta/apexcode/langCon_apex_dml_examples_upsert.htm */
 static enum sfp_status
 check_prefix_clash(const struct sfp_tenants *ts, const struct sfp_tenant_conf *c,
     struct sfp_fail *f)
@@ -297,10 +301,10 @@ check_prefix_clash(const struct sfp_tenants *ts, const struct sfp_tenant_conf *c
 	for (i = 0; i < ts->n; i++) {
 		const struct entry *e = ts->v[i];
 		if (e->st == SFP_OK && sfp_sfid_same(e->conf.org_id, c->org_id) &&
-		    strcmp(e->conf.key_prefix, c->key_prefix) == 0)
+		    strcasecmp(e->conf.key_prefix, c->key_prefix) == 0)
 			return bad(f, "bad-tenant", c->name,
-			    "tenant.json: keyPrefix %s is also tenant %s's in the same org", c->key_prefix,
-			    e->conf.name);
+			    "tenant.json: keyPrefix %s is also tenant %s's in the same org (%s; "
+			    "case does not count)", c->key_prefix, e->conf.name, e->conf.key_prefix);
 	}
 	return SFP_OK;
 }

@@ -268,6 +268,32 @@ START_TEST(shared_org_needs_distinct_prefixes)
 }
 END_TEST
 
+/* External ids can match regardless of case, so prefixes that differ only in
+ * case clash too, given or by default (the tenant's name and a colon). */
+START_TEST(prefix_clash_ignores_case)
+{
+	struct sfp_tenants *ts;
+	const struct sfp_tenant_conf *c;
+	struct sfp_fail f;
+
+	fresh_root();
+	tenant("acme", "{\"orgId\":\"" ACME_ORG "\",\"userId\":\"" ACME_USER "\",\"keyPrefix\":\"Acme.EU:\"}");
+	tenant("shout", "{\"orgId\":\"" ACME_ORG "\",\"userId\":\"" ACME_USER "\",\"keyPrefix\":\"ACME.eu:\"}");
+	tenant("Gx", "{\"orgId\":\"" ACME_ORG "\",\"userId\":\"" ACME_USER "\"}");
+	tenant("gx", "{\"orgId\":\"" ACME_ORG "\",\"userId\":\"" ACME_USER "\"}");
+	tenant("gx2", "{\"orgId\":\"" ACME_ORG "\",\"userId\":\"" ACME_USER "\",\"keyPrefix\":\"gx2:\"}");
+	ts = open_root();
+	ck_assert_int_eq(sfp_tenants_get(ts, "acme", &c, &f), SFP_OK);
+	expect_refused(ts, "shout", "bad-tenant", "also tenant acme's in the same org (Acme.EU:");
+	ck_assert_int_eq(sfp_tenants_get(ts, "Gx", &c, &f), SFP_OK);
+	ck_assert_str_eq(c->key_prefix, "Gx:");
+	expect_refused(ts, "gx", "bad-tenant", "keyPrefix gx: is also tenant Gx's");
+	/* A prefix that only begins like another is no clash. */
+	ck_assert_int_eq(sfp_tenants_get(ts, "gx2", &c, &f), SFP_OK);
+	sfp_tenants_free(ts);
+}
+END_TEST
+
 START_TEST(lazy_among_many)
 {
 	struct sfp_tenants *ts;
@@ -459,6 +485,7 @@ suite_tenants(void)
 	tcase_add_test(tc, tenant_read_with_defaults);
 	tcase_add_test(tc, tenants_refused_one_by_one);
 	tcase_add_test(tc, shared_org_needs_distinct_prefixes);
+	tcase_add_test(tc, prefix_clash_ignores_case);
 	tcase_add_test(tc, lazy_among_many);
 	tcase_add_test(tc, org_settings_bound);
 	tcase_add_test(tc, map_each_by_its_tenant);
