@@ -103,10 +103,29 @@ unreachable(struct sfp_redis *r, const char *why, struct sfp_fail *f)
 	    "cannot reach the redis replay store: %s", why);
 }
 
-/* A TCP connection within the time limit; reads and writes time out too. */
-static enum sfp_status
-dial(struct sfp_redis *r, const struct url *u, struct sfp_fail *f)
+/* 1 when the address is this host's own (127.0.0.0/8, ::1 or ::ffff:127.x):
+ * what goes there never crosses a network. */
+static int
+is_loopback(const struct sockaddr *sa)
 {
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return 0;
+}
+
+/* A TCP connection within the time limit; reads and writes time out too.
+ * loopback_only: addresses of other hosts are not tried (a password is to go
+ * in clear), and when no address is left that is a usage error. */
+static enum sfp_status
+dial(struct sfp_redis *r, const struct url *u, int loopback_only, struct sfp_fail *f)
+{
+	int skipped = 0, tried = 0;
 	struct addrinfo hints, *res = NULL, *ai;
 	struct timeval tv = { REDIS_TIMEOUT_S, 0 };
 	int rc, err = ECONNREFUSED;
@@ -119,7 +138,14 @@ dial(struct sfp_redis *r, const struct url *u, struct sfp_fail *f)
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		struct pollfd p;
 		socklen_t el = sizeof err;
-		int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		int fd;
+
+		if (loopback_only && !is_loopback(ai->ai_addr)) {
+			skipped++;
+			continue;
+		}
+		tried++;
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (fd == -1) {
 			err = errno;
 			continue;
@@ -148,6 +174,10 @@ dial(struct sfp_redis *r, const struct url *u, struct sfp_fail *f)
 		break;
 	}
 	freeaddrinfo(res);
+	if (r->fd == -1 && skipped > 0 && tried == 0)
+		return sfp_fail_set(f, SFP_E_USAGE, "cleartext-auth", r->name,
+		    "redis:// would send the --redis-auth password in clear to another host: "
+		    "use rediss:// (plain redis:// with a password only to a loopback address)");
 	return r->fd != -1 ? SFP_OK : unreachable(r, strerror(err), f);
 }
 
@@ -400,7 +430,8 @@ sfp_redis_connect(const struct sfp_redis_opts *o, struct sfp_redis **out, struct
 		st = sfp_fail_oom(f, NULL);
 		goto fail;
 	}
-	if ((st = dial(r, &u, f)) != SFP_OK)
+	/* Without TLS a password crosses the network in clear: only to this host. */
+	if ((st = dial(r, &u, !u.tls && o->auth_file != NULL, f)) != SFP_OK)
 		goto fail;
 	if (u.tls && (st = start_tls(r, &u, o->ca_file, f)) != SFP_OK)
 		goto fail;

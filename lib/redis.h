@@ -12,9 +12,12 @@
  * command line): they come from an auth file, which must pass the secret-file
  * checks (mode 0600, ours): one line holding the password (AUTH password, the
  * "default" user or requirepass), or two lines, an ACL user name then its
- * password.  TLS always verifies the server's certificate and its name (or IP
- * address) against the system's trust store, or against a CA file the operator
- * names, which must be ours or root's and writable by nobody else.
+ * password.  redis:// would carry that password in clear, so with an auth
+ * file a redis:// URL reaches only this host (127.0.0.0/8 or ::1; a name is
+ * tried at its loopback addresses only) and any other needs rediss://.  TLS
+ * always verifies the server's certificate and its name (or IP address)
+ * against the system's trust store, or against a CA file the operator names,
+ * which must be ours or root's and writable by nobody else.
  *
  * Ownership: sfp_redis_connect returns a new client freed by sfp_redis_free;
  * replies from sfp_redis_reply are freed with freeReplyObject.
@@ -37,7 +40,8 @@ struct sfp_redis_opts {
 int sfp_redis_is_url(const char *spec);
 
 /*
- * Connect, handshake TLS, AUTH and SELECT.  SFP_E_USAGE for a bad URL,
+ * Connect, handshake TLS, AUTH and SELECT.  SFP_E_USAGE for a bad URL or
+ * for AUTH in clear to another host (code "cleartext-auth"),
  * SFP_E_INPUT for an unusable auth or CA file, SFP_E_TEMP when the server
  * cannot be reached, SFP_E_AUTH when TLS verification or AUTH is refused.
  */

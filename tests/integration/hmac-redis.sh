@@ -45,6 +45,38 @@ expect_match 'chmod 600' "$(cat "$T/err")" "says how to fix"
 expect_status 2 "credentials in the URL are refused" -- \
 	hmac-verify -k keys.json --replay-store "redis://:s3cret@127.0.0.1:$p1/1" <m1.json
 
+# --- a password never crosses the network in clear ----------------------------
+# redis:// with --redis-auth reaches only this host; another needs rediss://.
+msg 10 >m10.json
+expect_status 2 "redis:// with a password to another host is refused" -- \
+	hmac-verify -k keys.json --replay-store "redis://192.0.2.1:$p1/1" --redis-auth pw.auth <m10.json
+expect_match 'in clear.*use rediss://' "$(cat "$T/err")" "says why and what to use"
+expect_no_match 's3cret' "$(cat "$T/err")" "no password in the message"
+expect_eq "$(cat "$T/out")" "" "nothing accepted"
+expect_status 2 "hmac-receive: the same refusal, before it serves" -- \
+	timeout 20 hmac-receive -k keys.json --spool "$T/spool" --port "$(free_port)" \
+	--replay-store "redis://192.0.2.1:$p1/1" --redis-auth pw.auth
+expect_match 'in clear' "$(cat "$T/err")" "hmac-receive says why"
+expect_status 0 "a name for this host is loopback: accepted" -- \
+	hmac-verify -k keys.json --replay-store "redis://localhost:$p1/1" --redis-auth pw.auth <m10.json
+# A server on this machine's own non-loopback address: reached without a
+# password, never sent one in clear.
+wide=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+(\.[0-9]+){3}$' | grep -v '^127\.' | head -n 1)
+if [ -n "$wide" ]; then
+	pw=$(free_port)
+	start_redis wide --port "$pw" --bind "127.0.0.1 $wide" --protected-mode no
+	conns() { redis-cli -p "$pw" INFO stats | tr -d '\r' | sed -n 's/^total_connections_received://p'; }
+	before=$(conns)
+	expect_status 2 "redis:// with a password to $wide (not loopback) is refused" -- \
+		hmac-verify -k keys.json --replay-store "redis://$wide:$pw/1" --redis-auth pw.auth <m10.json
+	expect_eq "$(conns)" "$((before + 1))" "the refused run never connected (only redis-cli did)"
+	msg 11 >m11.json
+	expect_status 0 "redis:// without a password to $wide works" -- \
+		hmac-verify -k keys.json --replay-store "redis://$wide:$pw/1" <m11.json
+else
+	t_ok "no non-loopback address here: the refusal is shown by 192.0.2.1 above"
+fi
+
 # --- an ACL user limited to our keys -------------------------------------------
 redis-cli -p "$p1" --no-auth-warning -a 's3cret pass:word' ACL SETUSER sfpipe on '>acl-pw' \
 	'~sfpipe:replay:*' '+set' '+select' >/dev/null
