@@ -70,19 +70,22 @@ sfp_file_check_trusted_fd(int fd, const char *path, struct sfp_fail *f)
 	return SFP_OK;
 }
 
-static enum sfp_status
-open_checked(const char *path, int flags, int *fd, struct sfp_fail *f)
+enum sfp_status
+sfp_file_openat(int dirfd, const char *name, int flags, const char *place, int *fd,
+    struct sfp_fail *f)
 {
 	enum sfp_status st;
 
+	if (place == NULL)
+		place = name;
 	/* O_NONBLOCK: a FIFO put where a file should be must not hang the open;
 	 * the check then refuses it, and a regular file gets blocking mode back. */
-	*fd = open(path, flags | OPEN_FLAGS | O_NONBLOCK, 0600);
+	*fd = openat(dirfd, name, flags | OPEN_FLAGS | O_NONBLOCK, 0600);
 	if (*fd == -1)
-		return open_fail(path, errno, f);
-	if ((st = sfp_file_check_fd(*fd, path, f)) == SFP_OK &&
+		return open_fail(place, errno, f);
+	if ((st = sfp_file_check_fd(*fd, place, f)) == SFP_OK &&
 	    fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) & ~O_NONBLOCK) == -1)
-		st = sfp_fail_set(f, SFP_E_IO, "file", path, "%s", strerror(errno));
+		st = sfp_fail_set(f, SFP_E_IO, "file", place, "%s", strerror(errno));
 	if (st != SFP_OK) {
 		(void)close(*fd);
 		*fd = -1;
@@ -93,13 +96,13 @@ open_checked(const char *path, int flags, int *fd, struct sfp_fail *f)
 enum sfp_status
 sfp_file_open_append(const char *path, int *fd, struct sfp_fail *f)
 {
-	return open_checked(path, O_WRONLY | O_CREAT | O_APPEND, fd, f);
+	return sfp_file_openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_APPEND, NULL, fd, f);
 }
 
 enum sfp_status
 sfp_file_open_rw(const char *path, int *fd, struct sfp_fail *f)
 {
-	return open_checked(path, O_RDWR | O_CREAT, fd, f);
+	return sfp_file_openat(AT_FDCWD, path, O_RDWR | O_CREAT, NULL, fd, f);
 }
 
 enum sfp_status
@@ -172,6 +175,22 @@ fail:
 	return sfp_fail_set(f, SFP_E_IO, "file", path, "cannot write: %s", strerror(err));
 }
 
+/* The directory rule on what lstat or fstat said. */
+static enum sfp_status
+dir_ok(const struct stat *sb, const char *dir, struct sfp_fail *f)
+{
+	if (!S_ISDIR(sb->st_mode))
+		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", dir,
+		    "refused: not a directory (or a symbolic link to one)");
+	if (sb->st_uid != geteuid())
+		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", dir,
+		    "refused: directory owned by another user (uid %ld)", (long)sb->st_uid);
+	if ((sb->st_mode & 022) != 0)
+		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", dir,
+		    "refused: directory writable by group or others (chmod 700)");
+	return SFP_OK;
+}
+
 enum sfp_status
 sfp_file_check_dir(const char *dir, struct sfp_fail *f)
 {
@@ -179,14 +198,30 @@ sfp_file_check_dir(const char *dir, struct sfp_fail *f)
 
 	if (lstat(dir, &sb) == -1)
 		return sfp_fail_set(f, SFP_E_IO, "file", dir, "%s", strerror(errno));
-	if (!S_ISDIR(sb.st_mode))
-		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", dir,
-		    "refused: not a directory (or a symbolic link to one)");
-	if (sb.st_uid != geteuid())
-		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", dir,
-		    "refused: directory owned by another user (uid %ld)", (long)sb.st_uid);
-	if ((sb.st_mode & 022) != 0)
-		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", dir,
-		    "refused: directory writable by group or others (chmod 700)");
-	return SFP_OK;
+	return dir_ok(&sb, dir, f);
+}
+
+enum sfp_status
+sfp_file_open_dir(const char *dir, int *dirfd, struct sfp_fail *f)
+{
+	struct stat sb;
+	enum sfp_status st;
+
+	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | OPEN_FLAGS);
+	if (*dirfd == -1) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", dir,
+			    "refused: not a directory (or a symbolic link to one)");
+		return sfp_fail_set(f, errno == ENOENT ? SFP_E_INPUT : SFP_E_IO, "file", dir,
+		    "cannot open: %s", strerror(errno));
+	}
+	if (fstat(*dirfd, &sb) == -1)
+		st = sfp_fail_set(f, SFP_E_IO, "file", dir, "cannot stat: %s", strerror(errno));
+	else
+		st = dir_ok(&sb, dir, f);
+	if (st != SFP_OK) {
+		(void)close(*dirfd);
+		*dirfd = -1;
+	}
+	return st;
 }

@@ -22,6 +22,17 @@
 #include <stdio.h>
 #include "fail.h"
 
+/*
+ * The rule at a directory descriptor (dirfd from sfp_file_open_dir, or
+ * AT_FDCWD for a path): open name with flags (O_RDONLY, O_WRONLY or O_RDWR,
+ * with O_CREAT, O_EXCL, O_APPEND as needed), created 0600, never through a
+ * symbolic link, close-on-exec, then sfp_file_check_fd; a FIFO or device in
+ * its place is refused without blocking.  place names the file in errors
+ * (NULL: name).  The functions below are this with a path.
+ */
+enum sfp_status sfp_file_openat(int dirfd, const char *name, int flags, const char *place,
+    int *fd, struct sfp_fail *f);
+
 /* Open path for appending, creating it 0600 when missing. */
 enum sfp_status sfp_file_open_append(const char *path, int *fd, struct sfp_fail *f);
 
@@ -49,5 +60,10 @@ enum sfp_status sfp_file_write_atomic(const char *path, const void *buf, size_t 
 /* A directory that may hold private files: a real directory (not a link),
  * owned by the running user, not writable by group or others. */
 enum sfp_status sfp_file_check_dir(const char *dir, struct sfp_fail *f);
+
+/* Open dir for the *at calls, with sfp_file_check_dir's rule applied to the
+ * open directory (no swap between check and use).  A missing dir is
+ * SFP_E_INPUT, code "file". */
+enum sfp_status sfp_file_open_dir(const char *dir, int *dirfd, struct sfp_fail *f);
 
 #endif

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "follow.h"
 #include "spool.h"
 
@@ -101,20 +102,14 @@ read_commit(struct follower *w, struct sfp_fail *f)
 {
 	char buf[64];
 	ssize_t n;
-	int fd = openat(w->dirfd, SFP_FOLLOW_COMMIT, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	enum sfp_status st;
 	struct stat sb;
+	int fd;
 
-	if (fd == -1) {
-		if (errno == ENOENT)
-			return SFP_OK;
-		return io_fail(f, "open", SFP_FOLLOW_COMMIT);
-	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid() ||
-	    (sb.st_mode & 022) != 0) {
-		(void)close(fd);
-		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", SFP_FOLLOW_COMMIT,
-		    "not a regular file of ours that only we can write");
-	}
+	if (fstatat(w->dirfd, SFP_FOLLOW_COMMIT, &sb, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
+		return SFP_OK;
+	if ((st = sfp_file_openat(w->dirfd, SFP_FOLLOW_COMMIT, O_RDONLY, NULL, &fd, f)) != SFP_OK)
+		return st;
 	n = read(fd, buf, sizeof buf - 1);
 	(void)close(fd);
 	if (n < 0)
@@ -137,10 +132,12 @@ write_commit(struct follower *w, struct sfp_fail *f)
 	int n = snprintf(buf, sizeof buf, "%lld %lld\n", w->committed, w->results_size);
 	int fd;
 
+	enum sfp_status st;
+
 	(void)unlinkat(w->dirfd, tmp, 0);
-	fd = openat(w->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1)
-		return io_fail(f, "open", tmp);
+	if ((st = sfp_file_openat(w->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL, NULL, &fd, f)) !=
+	    SFP_OK)
+		return st;
 	if (write(fd, buf, (size_t)n) != n || fsync(fd) != 0) {
 		(void)close(fd);
 		return io_fail(f, "write", tmp);
@@ -459,29 +456,23 @@ static enum sfp_status
 open_files(struct follower *w, struct sfp_fail *f)
 {
 	const struct sfp_follow_opts *o = w->o;
-	struct stat sb;
 	enum sfp_status st;
 	off_t size;
 
-	w->dirfd = open(o->spool_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (w->dirfd == -1)
-		return sfp_fail_set(f, SFP_E_INPUT, "follow", o->spool_dir, "open: %s", strerror(errno));
-	if (fstat(w->dirfd, &sb) != 0 || sb.st_uid != geteuid() || (sb.st_mode & 022) != 0)
-		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", o->spool_dir,
-		    "the spool directory must be ours and writable by nobody else");
-	w->spool = openat(w->dirfd, SFP_SPOOL_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (w->spool == -1)
-		return sfp_fail_set(f, SFP_E_INPUT, "follow", SFP_SPOOL_FILE, "open: %s (is hmac-receive "
-		    "running on %s?)", strerror(errno), o->spool_dir);
+	if ((st = sfp_file_open_dir(o->spool_dir, &w->dirfd, f)) != SFP_OK)
+		return st;
+	/* Read only, never created: hmac-receive makes it. */
+	if ((st = sfp_file_openat(w->dirfd, SFP_SPOOL_FILE, O_RDONLY, NULL, &w->spool, f)) !=
+	    SFP_OK) {
+		if (st == SFP_E_IO)
+			st = sfp_fail_set(f, SFP_E_INPUT, "follow", SFP_SPOOL_FILE,
+			    "%s (is hmac-receive running on %s?)", f->message, o->spool_dir);
+		return st;
+	}
 	if ((st = read_commit(w, f)) != SFP_OK)
 		return st;
-	w->results = open(o->results, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (w->results == -1)
-		return io_fail(f, "open", o->results);
-	if (fstat(w->results, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid() ||
-	    (sb.st_mode & 077) != 0)
-		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", o->results,
-		    "not a regular file of ours that only we can read (0600)");
+	if ((st = sfp_file_open_append(o->results, &w->results, f)) != SFP_OK)
+		return st;
 	/* Results written after the last commit belong to a window sent again now. */
 	if ((size = lseek(w->results, 0, SEEK_END)) == (off_t)-1)
 		return io_fail(f, "seek", o->results);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "spool.h"
 
 /* What the journal says of one (tenant, id). */
@@ -155,22 +156,11 @@ fail:
 	return st;
 }
 
-/* Open a spool file: created 0600 without following a link, a regular file
- * of ours that group and others cannot reach. */
+/* Open a spool file by file.c's one rule (0600, no link, ours, no FIFO). */
 static enum sfp_status
 open_file(struct sfp_spool *sp, const char *name, int *fd, struct sfp_fail *f)
 {
-	struct stat st;
-
-	*fd = openat(sp->dirfd, name, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
-	    O_NONBLOCK, 0600);
-	if (*fd == -1)
-		return sfp_fail_set(f, SFP_E_IO, "spool", name, "open: %s", strerror(errno));
-	if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0)
-		return sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", name,
-		    "not a regular file of ours that only we can read (0600)");
-	return SFP_OK;
+	return sfp_file_openat(sp->dirfd, name, O_RDWR | O_CREAT | O_APPEND, name, fd, f);
 }
 
 /* Cut a partial last line (a write cut by a crash, never acknowledged). */
@@ -272,7 +262,6 @@ enum sfp_status
 sfp_spool_open(const char *dir, struct sfp_spool **out, struct sfp_fail *f)
 {
 	struct sfp_spool *sp = calloc(1, sizeof *sp);
-	struct stat st;
 	enum sfp_status s;
 	off_t size, idsize;
 
@@ -289,16 +278,8 @@ sfp_spool_open(const char *dir, struct sfp_spool **out, struct sfp_fail *f)
 		s = sfp_fail_set(f, SFP_E_IO, "spool", dir, "mkdir: %s", strerror(errno));
 		goto fail;
 	}
-	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sp->dirfd == -1) {
-		s = sfp_fail_set(f, SFP_E_INPUT, "spool", dir, "open: %s", strerror(errno));
+	if ((s = sfp_file_open_dir(dir, &sp->dirfd, f)) != SFP_OK)
 		goto fail;
-	}
-	if (fstat(sp->dirfd, &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 022) != 0) {
-		s = sfp_fail_set(f, SFP_E_INPUT, "unsafe-file", dir,
-		    "the spool directory must be ours and writable by nobody else");
-		goto fail;
-	}
 	if ((s = open_file(sp, SFP_SPOOL_IDS, &sp->ids, f)) != SFP_OK)
 		goto fail;
 	if (flock(sp->ids, LOCK_EX | LOCK_NB) != 0) {

@@ -135,6 +135,71 @@ START_TEST(private_dir_and_trusted_file)
 }
 END_TEST
 
+/* At a directory descriptor the rule is the same: created 0600, an open file
+ * narrowed, no link, no FIFO (refused without blocking), nobody else's. */
+START_TEST(openat_rule_at_a_directory)
+{
+	char sub[128], path[192], link[192];
+	struct sfp_fail f;
+	struct stat sb;
+	mode_t old;
+	int dfd, fd;
+
+	(void)snprintf(sub, sizeof(sub), "%s/spool", dir);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	ck_assert_int_eq(sfp_file_open_dir(sub, &dfd, &f), SFP_OK);
+	old = umask(0);
+	ck_assert_int_eq(sfp_file_openat(dfd, "new", O_WRONLY | O_CREAT | O_APPEND, NULL, &fd, &f),
+	    SFP_OK);
+	(void)umask(old);
+	ck_assert_int_eq(fstat(fd, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0600);
+	ck_assert_int_ne(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+	ck_assert_int_eq(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+	(void)close(fd);
+
+	(void)snprintf(path, sizeof(path), "%s/open", sub);
+	tu_write_file(path, "x", 0644);
+	ck_assert_int_eq(sfp_file_openat(dfd, "open", O_RDONLY, NULL, &fd, &f), SFP_OK);
+	(void)close(fd);
+	ck_assert_uint_eq(mode_of(path), 0600);
+
+	(void)snprintf(path, sizeof(path), "%s/fifo", sub);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(sfp_file_openat(dfd, "fifo", O_RDONLY, NULL, &fd, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "unsafe-file");
+	ck_assert_int_eq(fd, -1);
+	(void)snprintf(link, sizeof(link), "%s/link", sub);
+	ck_assert_int_eq(symlink("new", link), 0);
+	ck_assert_int_eq(sfp_file_openat(dfd, "link", O_WRONLY | O_APPEND | O_CREAT, NULL, &fd, &f),
+	    SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "unsafe-file");
+	ck_assert_int_eq(sfp_file_openat(dfd, "absent", O_RDONLY, "spool/absent", &fd, &f), SFP_E_IO);
+	ck_assert_str_eq(f.place, "spool/absent");
+	if (geteuid() == 0) {
+		(void)snprintf(path, sizeof(path), "%s/open", sub);
+		ck_assert_int_eq(chown(path, 65534, 65534), 0);
+		ck_assert_int_eq(sfp_file_openat(dfd, "open", O_RDONLY, NULL, &fd, &f), SFP_E_INPUT);
+		ck_assert_ptr_nonnull(strstr(f.message, "another user"));
+	}
+	(void)close(dfd);
+
+	/* The directory: others may not write it, and a link to one is no directory. */
+	ck_assert_int_eq(chmod(sub, 0770), 0);
+	ck_assert_int_eq(sfp_file_open_dir(sub, &dfd, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "unsafe-file");
+	ck_assert_int_eq(dfd, -1);
+	ck_assert_int_eq(chmod(sub, 0700), 0);
+	(void)snprintf(link, sizeof(link), "%s/dirlink", dir);
+	ck_assert_int_eq(symlink(sub, link), 0);
+	ck_assert_int_eq(sfp_file_open_dir(link, &dfd, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "unsafe-file");
+	(void)snprintf(path, sizeof(path), "%s/absent", dir);
+	ck_assert_int_eq(sfp_file_open_dir(path, &dfd, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "file");
+}
+END_TEST
+
 Suite *
 suite_file(void)
 {
@@ -147,6 +212,7 @@ suite_file(void)
 	tcase_add_test(tc, append_refuses_symlink_and_dir);
 	tcase_add_test(tc, write_atomic_replace_and_keep);
 	tcase_add_test(tc, private_dir_and_trusted_file);
+	tcase_add_test(tc, openat_rule_at_a_directory);
 	suite_add_tcase(s, tc);
 	return s;
 }

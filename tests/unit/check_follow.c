@@ -127,6 +127,47 @@ START_TEST(test_uncommitted_results_cut)
 }
 END_TEST
 
+/* A FIFO where the spool file should be is refused at once, not waited on. */
+START_TEST(test_fifo_spool_refused)
+{
+	char *argv[] = { w_cat, NULL };
+	struct sfp_follow_opts o = { .spool_dir = dir, .results = results, .argv = argv,
+		.once = 1, .stop = &never };
+	struct sfp_follow_stats st;
+	struct sfp_fail f;
+
+	ck_assert_int_eq(unlink(spool), 0);
+	ck_assert_int_eq(mkfifo(spool, 0600), 0);
+	ck_assert_int_eq(sfp_follow_run(&o, &st, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "unsafe-file");
+}
+END_TEST
+
+/* Files by file.c's one rule: a results file others could read is narrowed
+ * to 0600 and used; a commit file that is a link is refused. */
+START_TEST(test_files_by_the_one_rule)
+{
+	char *argv[] = { w_cat, NULL };
+	struct sfp_follow_opts o = { .spool_dir = dir, .results = results, .argv = argv,
+		.once = 1, .stop = &never };
+	struct sfp_follow_stats st;
+	struct sfp_fail f;
+	char commit[192];
+	struct stat sb;
+
+	tu_write_file(results, "", 0644);
+	ck_assert_int_eq(sfp_follow_run(&o, &st, &f), SFP_OK);
+	ck_assert_int_eq(stat(results, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0600);
+	ck_assert_str_eq(slurp(results), "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n");
+	(void)snprintf(commit, sizeof commit, "%s/%s", dir, SFP_FOLLOW_COMMIT);
+	ck_assert_int_eq(unlink(commit), 0);
+	ck_assert_int_eq(symlink(results, commit), 0);
+	ck_assert_int_eq(sfp_follow_run(&o, &st, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "unsafe-file");
+}
+END_TEST
+
 Suite *
 suite_follow(void)
 {
@@ -139,6 +180,8 @@ suite_follow(void)
 	tcase_add_test(tc, test_once_commits);
 	tcase_add_test(tc, test_failed_command_keeps_window);
 	tcase_add_test(tc, test_uncommitted_results_cut);
+	tcase_add_test(tc, test_fifo_spool_refused);
+	tcase_add_test(tc, test_files_by_the_one_rule);
 	suite_add_tcase(s, tc);
 	return s;
 }

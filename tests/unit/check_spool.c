@@ -180,6 +180,36 @@ START_TEST(test_one_owner)
 }
 END_TEST
 
+/* The spool's files by file.c's one rule: one others could read is narrowed
+ * to 0600 and kept; a link or a FIFO in its place is refused. */
+START_TEST(test_files_by_the_one_rule)
+{
+	struct sfp_spool *sp = NULL;
+	struct sfp_fail f;
+	struct stat sb;
+	char p[256];
+
+	ck_assert_int_eq(mkdir(sdir, 0700), 0);
+	(void)snprintf(p, sizeof p, "%s/%s", sdir, SFP_SPOOL_FILE);
+	tu_write_file(p, "{\"kept\":1}\n", 0640);
+	ck_assert_int_eq(sfp_spool_open(sdir, &sp, &f), SFP_OK);
+	sfp_spool_close(sp);
+	ck_assert_int_eq(stat(p, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0600);
+	ck_assert_str_eq(slurp(SFP_SPOOL_FILE), "{\"kept\":1}\n");
+	ck_assert_int_eq(unlink(p), 0);
+	ck_assert_int_eq(symlink("/dev/null", p), 0);
+	sp = NULL;
+	ck_assert_int_eq(sfp_spool_open(sdir, &sp, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "unsafe-file");
+	ck_assert_ptr_null(sp);
+	ck_assert_int_eq(unlink(p), 0);
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	ck_assert_int_eq(sfp_spool_open(sdir, &sp, &f), SFP_E_INPUT);
+	ck_assert_str_eq(f.code, "unsafe-file");
+}
+END_TEST
+
 /* A full disk (a file size limit here): spool-full, the file as it was; the
  * retry once there is room stores the line (the claim is kept as ours). */
 START_TEST(test_full)
@@ -232,6 +262,7 @@ suite_spool(void)
 	tcase_add_test(tc, test_replayed_elsewhere);
 	tcase_add_test(tc, test_one_owner);
 	tcase_add_test(tc, test_full);
+	tcase_add_test(tc, test_files_by_the_one_rule);
 	suite_add_tcase(s, tc);
 	return s;
 }
