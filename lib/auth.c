@@ -501,7 +501,8 @@ cache_store(const struct sfp_org *org, const struct sfp_token *t)
 
 /* ---- identity binding ----
  * A token must belong to the configured org and user (org->org_id, user_id,
- * and for a tenant bound by username, the username).  The token response's
+ * or else the username: a tenant's tenant.json "username", or SF_USERNAME (org
+ * file "username") in a single-org set-up).  The token response's
  * "id" is the identity URL .../id/<orgId>/<userId>; a given access token has
  * none, so the versioned REST root is asked for its "identity" resource; a
  * username is read from the identity URL itself.  See
@@ -509,10 +510,19 @@ cache_store(const struct sfp_org *org, const struct sfp_token *t)
  * and https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_list.htm
  */
 
+/* A given access token the org does not take: the one message for it. */
+static enum sfp_status
+given_token_refused(struct sfp_fail *f)
+{
+	return sfp_fail_set(f, SFP_E_AUTH, "INVALID_SESSION_ID", "auth",
+	    "access token: the org refused the given token (expired or revoked); "
+	    "get a new one (check SF_ACCESS_TOKEN)");
+}
+
 /* GET url with the token; *out is the parsed JSON object (caller frees). */
 static enum sfp_status
-get_as(struct sfp_http *h, const struct sfp_token *t, const char *url, cJSON **out,
-    struct sfp_fail *f)
+get_as(struct sfp_http *h, const struct sfp_org *org, const struct sfp_token *t,
+    const char *url, cJSON **out, struct sfp_fail *f)
 {
 	struct sfp_http_req req;
 	struct sfp_http_resp resp;
@@ -533,7 +543,11 @@ get_as(struct sfp_http *h, const struct sfp_token *t, const char *url, cJSON **o
 	sfp_http_resp_init(&resp);
 	st = sfp_http_do(h, &req, &resp, f);
 	sodium_free(bearer);
-	if (st == SFP_OK && resp.status != 200)
+	if (st == SFP_OK && resp.status == 401 && org->flow == SFP_FLOW_TOKEN)
+		st = given_token_refused(f);
+	else if (st == SFP_OK && resp.status > 300 && resp.status < 400)
+		st = sfp_http_redirect_refused(resp.status, resp.location, f);
+	else if (st == SFP_OK && resp.status != 200)
 		st = sfp_fail_set(f, resp.status >= 500 ? SFP_E_TEMP : SFP_E_AUTH, "identity",
 		    "auth", "the identity of the token could not be read (http %ld)", resp.status);
 	if (st == SFP_OK && ((*out = cJSON_ParseWithLength(resp.body, resp.body_len)) == NULL ||
@@ -562,6 +576,14 @@ split_identity(const char *url, const char **org, size_t *orglen, const char **u
 	return strchr(*user, '/') != NULL ? -1 : 0;
 }
 
+/* Bound by username: a user id binds more strictly and is checked instead;
+ * JWT bearer names the user itself (sub), so its token is that user's. */
+static int
+bound_by_username(const struct sfp_org *org)
+{
+	return org->username[0] != '\0' && org->user_id[0] == '\0' && org->flow != SFP_FLOW_JWT;
+}
+
 static enum sfp_status
 check_identity(struct sfp_http *h, const struct sfp_org *org, const struct sfp_token *t,
     int fresh, struct sfp_fail *f)
@@ -573,14 +595,14 @@ check_identity(struct sfp_http *h, const struct sfp_org *org, const struct sfp_t
 	size_t olen;
 	enum sfp_status st;
 
-	if (org->org_id[0] == '\0' && org->user_id[0] == '\0' && !org->bind_username)
+	if (org->org_id[0] == '\0' && org->user_id[0] == '\0' && !bound_by_username(org))
 		return SFP_OK;
 	(void)snprintf(id, sizeof(id), "%s", t->id);
 	if (id[0] == '\0') {
 		if (snprintf(url, sizeof(url), "%s/services/data/v%s/", t->instance_url,
 		    org->api_version) >= (int)sizeof(url))
 			return sfp_fail_set(f, SFP_E_INPUT, "bad-setting", "SF_INSTANCE_URL", "too long");
-		if ((st = get_as(h, t, url, &j, f)) != SFP_OK)
+		if ((st = get_as(h, org, t, url, &j, f)) != SFP_OK)
 			return st;
 		v = cJSON_GetObjectItemCaseSensitive(j, "identity");
 		if (cJSON_IsString(v))
@@ -599,11 +621,11 @@ check_identity(struct sfp_http *h, const struct sfp_org *org, const struct sfp_t
 		return sfp_fail_set(f, SFP_E_AUTH, "identity-mismatch", "auth",
 		    "the token belongs to user %.18s, not to the configured user %s (SF_USER_ID or userId)",
 		    uid, org->user_id);
-	/* JWT bearer names the user itself (sub); a cached token was checked when
-	 * it was fetched, under a cache name that includes the username. */
-	if (!org->bind_username || org->user_id[0] != '\0' || org->flow == SFP_FLOW_JWT || !fresh)
+	/* A cached token was checked when it was fetched, under a cache name that
+	 * includes the username. */
+	if (!bound_by_username(org) || !fresh)
 		return SFP_OK;
-	if ((st = get_as(h, t, id, &j, f)) != SFP_OK)
+	if ((st = get_as(h, org, t, id, &j, f)) != SFP_OK)
 		return st;
 	v = cJSON_GetObjectItemCaseSensitive(j, "username");
 	st = cJSON_IsString(v) && strcasecmp(v->valuestring, org->username) == 0 ? SFP_OK :
@@ -793,9 +815,7 @@ sfp_auth_renew(struct sfp_http *h, const struct sfp_org *org, const struct sfp_t
 
 	sfp_token_init(out);
 	if (org->flow == SFP_FLOW_TOKEN)
-		return sfp_fail_set(f, SFP_E_AUTH, "INVALID_SESSION_ID", "auth",
-		    "access token: the org refused the given token (expired or revoked); "
-		    "get a new one (check SF_ACCESS_TOKEN)");
+		return given_token_refused(f);
 	if (cache_load(org, out) == SFP_OK) {
 		if (stale == NULL || stale->access_token == NULL || !same_token(out, stale)) {
 			/* a concurrent program already renewed it */

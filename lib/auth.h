@@ -13,9 +13,9 @@
  * writer wins and every version is a valid token.  org->no_cache keeps nothing
  * on disk.  The file holds {"access_token","instance_url","id","issued_at"}.
  *
- * Identity binding: when the org names an org id, a user id or (bind_username)
- * a username, every token is checked to belong to them before it is handed
- * out: from the token response's identity URL (.../id/<org>/<user>), for a
+ * Identity binding: when the org names an org id, a user id or, without a
+ * user id, a username (SF_USERNAME, a tenant's "username"), every token is
+ * checked to belong to them before it is handed out: from the token response's identity URL (.../id/<org>/<user>), for a
  * given access token from the REST root's "identity" resource, and for a
  * username from the identity URL's answer (fresh logins only; JWT names the
  * user itself).  A mismatch is SFP_E_AUTH code "identity-mismatch" and the

@@ -989,3 +989,20 @@ out:
 	free(xs);
 	return st;
 }
+
+enum sfp_status
+sfp_http_redirect_refused(long status, const char *location, struct sfp_fail *f)
+{
+	char host[256] = "";
+	CURLU *u = curl_url();
+	char *hp = NULL;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, location, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &hp, 0) == CURLUE_OK)
+		(void)snprintf(host, sizeof(host), "%s", hp);
+	curl_free(hp);
+	curl_url_cleanup(u);
+	return sfp_fail_set(f, SFP_E_INPUT, "redirect", NULL,
+	    "http %ld redirect to %.200s not followed", status,
+	    host[0] != '\0' ? host : "(unknown host)");
+}

@@ -133,6 +133,11 @@ struct sfp_http_resp {
 void sfp_http_resp_init(struct sfp_http_resp *r);
 void sfp_http_resp_fini(struct sfp_http_resp *r);
 
+/* The one refusal of a 3xx answer (never followed): SFP_E_INPUT, code
+ * "redirect", naming the Location's host. */
+enum sfp_status sfp_http_redirect_refused(long status, const char *location,
+    struct sfp_fail *f);
+
 /*
  * Perform one request (with the retries described above).  Returns SFP_OK when
  * an HTTP response arrived, whatever its status (the caller reads resp->status;

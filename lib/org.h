@@ -74,7 +74,6 @@ struct sfp_org {
 	char username[SFP_ORG_NAME];
 	char org_id[19];                  /* bound org (00D...), "" when unbound */
 	char user_id[19];                 /* bound user (005...), "" when unbound */
-	int bind_username;                /* 1: the token's username must be username */
 	char jwt_key_file[SFP_ORG_PATH];
 	char client_secret_file[SFP_ORG_PATH];
 	char refresh_token_file[SFP_ORG_PATH];

@@ -574,19 +574,8 @@ take_response(struct sfp_sf *sf, const struct sfp_sf_req *req, struct sfp_http_r
 	if (resp->status == 300)
 		return sfp_fail_set(f, SFP_E_ITEM, "MULTIPLE_CHOICES", NULL,
 		    "the external id matches several records");
-	if (resp->status > 300 && resp->status < 400) {
-		char host[256] = "";
-		CURLU *u = curl_url();
-		char *hp = NULL;
-		if (u != NULL && curl_url_set(u, CURLUPART_URL, resp->location, 0) == CURLUE_OK &&
-		    curl_url_get(u, CURLUPART_HOST, &hp, 0) == CURLUE_OK)
-			(void)snprintf(host, sizeof(host), "%s", hp);
-		curl_free(hp);
-		curl_url_cleanup(u);
-		return sfp_fail_set(f, SFP_E_INPUT, "redirect", NULL,
-		    "http %ld redirect to %.200s not followed", resp->status,
-		    host[0] != '\0' ? host : "(unknown host)");
-	}
+	if (resp->status > 300 && resp->status < 400)
+		return sfp_http_redirect_refused(resp->status, resp->location, f);
 	return sfp_sf_fail_from(resp->status, resp->json, resp->body, resp->body_len, f);
 }
 

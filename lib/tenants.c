@@ -513,10 +513,8 @@ bind_identity(const struct sfp_tenant_conf *tc, struct sfp_org *o, struct sfp_fa
 	(void)snprintf(o->org_id, sizeof(o->org_id), "%s", tc->org_id);
 	if (tc->user_id[0] != '\0')
 		(void)snprintf(o->user_id, sizeof(o->user_id), "%s", tc->user_id);
-	if (tc->username[0] != '\0') {
+	if (tc->username[0] != '\0')   /* binds the token's user (auth.c) */
 		(void)snprintf(o->username, sizeof(o->username), "%s", tc->username);
-		o->bind_username = 1;
-	}
 	return SFP_OK;
 }
 

@@ -177,6 +177,35 @@ SFPIPE_CACHE_DIR=$T/cache-id SF_USER_ID=$SFEMU_ORG_ACME_USER_ID SF_REFRESH_TOKEN
 expect_eq "$(find "$T/cache-id" -path '*/tokens/*' -type f | wc -l)" 1 "one token cached"
 emu_admin POST /__emu/config '{"rotate_refresh_tokens":0}' >/dev/null
 
+# --- a single org bound by SF_USERNAME alone (no SF_USER_ID, no SF_ORG_ID) ------
+# A token of another user than SF_USERNAME names is refused (exit 5, nothing
+# cached); the integration user's own is accepted.  JWT names the user itself.
+emu_admin POST /__emu/refresh_token "{\"username\":\"$SFEMU_ORG_ACME_ADMIN_USERNAME\"}" |
+	jq -j .refresh_token >"$T/rt-admin"
+chmod 600 "$T/rt-admin"
+expect_status 5 "refresh: the admin's token while SF_USERNAME is the integration user" -- \
+	env -u SF_USER_ID -u SF_ORG_ID SFPIPE_CACHE_DIR="$T/cache-un" SF_REFRESH_TOKEN_FILE="$T/rt-admin" \
+	sf-describe --flow refresh Lead
+expect_match "^sf-describe: auth: the token belongs to user $SFEMU_ORG_ACME_ADMIN_USERNAME, not to the configured user $SF_USERNAME" \
+	"$(cat "$T/err")" "identity mismatch named, by username"
+expect_eq "$(find "$T/cache-un" -path '*/tokens/*' -type f 2>/dev/null | wc -l)" 0 "that token not cached"
+expect_eq "$(cat "$T/out")" "" "nothing described"
+expect_status 0 "refresh: the same token when SF_USERNAME names its user" -- \
+	env -u SF_USER_ID -u SF_ORG_ID SFPIPE_CACHE_DIR="$T/cache-un" SF_REFRESH_TOKEN_FILE="$T/rt-admin" \
+	SF_USERNAME="$SFEMU_ORG_ACME_ADMIN_USERNAME" sf-describe --flow refresh Lead
+expect_status 0 "refresh: the integration user's token with SF_USERNAME, case aside" -- \
+	env -u SF_USER_ID -u SF_ORG_ID SF_USERNAME="$(printf %s "$SF_USERNAME" | tr a-z A-Z)" \
+	sf-describe --no-cache --flow refresh Lead
+admin_token=$(emu_admin POST /__emu/token "{\"username\":\"$SFEMU_ORG_ACME_ADMIN_USERNAME\"}" | jq -r .access_token)
+expect_status 5 "given access token of the admin while SF_USERNAME is the integration user" -- \
+	env -u SF_USER_ID -u SF_ORG_ID SF_ACCESS_TOKEN="$admin_token" sf-describe Lead
+expect_match 'identity|belongs to user' "$(cat "$T/err")" "refused for its user"
+expect_no_match "$admin_token" "$(cat "$T/err")" "no token in the message"
+expect_status 0 "given access token of the integration user: accepted" -- \
+	env -u SF_USER_ID -u SF_ORG_ID SF_ACCESS_TOKEN="$token" sf-describe Lead
+expect_status 0 "client credentials run as the integration user: accepted" -- \
+	env -u SF_USER_ID -u SF_ORG_ID sf-describe --no-cache --flow client Lead
+
 # --- renewal of an expired session ----------------------------------------
 expect_status 0 "warm the token cache" -- sf-describe --no-cache Lead
 sf-describe Lead >/dev/null 2>&1
