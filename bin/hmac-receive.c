@@ -74,59 +74,46 @@ main(int argc, char **argv)
 	};
 	struct sfp_receive_opts o = { .listen_fd = -1, .log = log_line, .stop = &stop };
 	struct sfp_fail f;
-	enum sfp_status st;
-	int c, rc;
+	int c, taken;
 	long v;
 
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
 	while ((c = getopt_long(argc, argv, "k:qhV", lo, NULL)) != -1) {
+		if ((taken = sfp_hverify_shared_opt(&o.shared, c, optarg, &f)) != 0) {
+			if (taken < 0) {
+				sfp_cli_usage_error(prog, "%s", f.message);
+				return SFP_EXIT_USAGE;
+			}
+			continue;
+		}
 		switch (c) {
-		case 'k': o.keyring = optarg; break;
 		case 'S': o.spool_dir = optarg; break;
 		case 'L': o.listen_addr = optarg; break;
 		case 'U': o.public_url = optarg; break;
 		case 'q': sfp_cli_set_quiet(); break;
 		case 'c': o.tls_cert = optarg; break;
 		case 'K': o.tls_key = optarg; break;
-		case 'r': o.replay_store = optarg; break;
-		case 'A': o.redis.auth_file = optarg; break;
-		case 'C': o.redis.ca_file = optarg; break;
-		case 'P': case 'T': case 'M': case 'O':
-			if (sfp_parse_long(optarg, 1, c == 'P' ? 65535L : c == 'T' ? 3600L :
-			    c == 'M' ? 16L * 1024 * 1024 : 3600L, &v) != 0) {
-				sfp_cli_usage_error(prog, "--%s: bad number", c == 'P' ? "port" :
-				    c == 'T' ? "tolerance" : c == 'M' ? "max-body" : "timeout");
+		case 'P': case 'M': case 'O':
+			if (sfp_cli_number(prog, c == 'P' ? "port" : c == 'M' ? "max-body" : "timeout",
+			    optarg, 1, c == 'P' ? 65535L : c == 'M' ? 16L * 1024 * 1024 : 3600L, &v) != 0)
 				return SFP_EXIT_USAGE;
-			}
 			if (c == 'P')
 				o.port = (unsigned short)v;
-			else if (c == 'T')
-				o.tolerance = v;
 			else if (c == 'M')
 				o.max_body = (size_t)v;
 			else
 				o.timeout_s = (unsigned)v;
 			break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		default: usage(stderr); return SFP_EXIT_USAGE;
+		default: return sfp_cli_other_opt(prog, c, usage);
 		}
 	}
-	if (optind != argc || o.keyring == NULL || o.spool_dir == NULL) {
-		sfp_cli_usage_error(prog, "%s", optind != argc ? "no operands expected" :
-		    "--keyring and --spool are required");
+	if (optind != argc) {
+		sfp_cli_usage_error(prog, "no operands expected");
 		return SFP_EXIT_USAGE;
 	}
 	o.listen_fd = inherited_socket();
 	sfp_cli_stop_on_signals(&stop);
 	(void)signal(SIGXFSZ, SIG_IGN);   /* a file size limit: write(2) says EFBIG, answered 503 */
-	st = sfp_receive_run(&o, &f);
-	if (st == SFP_E_USAGE)
-		sfp_cli_usage_error(prog, "%s", f.message);
-	else if (st != SFP_OK)
-		sfp_fail_print(&f, prog, stderr);
-	rc = sfp_exit_code(st);
-	sfp_cli_end();
-	return rc;
+	return sfp_cli_exit(prog, sfp_receive_run(&o, &f), &f);
 }

@@ -62,14 +62,20 @@ main(int argc, char **argv)
 	struct sfp_hverify_stats stats = { 0, 0 };
 	struct sfp_fail f;
 	enum sfp_status st;
-	int c, rc;
+	int c, taken;
 	long v;
 
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
 	while ((c = getopt_long(argc, argv, "k:t:eqhV", lo, NULL)) != -1) {
+		if ((taken = sfp_hverify_shared_opt(&o.shared, c, optarg, &f)) != 0) {
+			if (taken < 0) {
+				sfp_cli_usage_error(prog, "%s", f.message);
+				return SFP_EXIT_USAGE;
+			}
+			continue;
+		}
 		switch (c) {
-		case 'k': o.keyring = optarg; break;
 		case 't': o.tenant = optarg; break;
 		case 'e': o.envelope = 1; break;
 		case 'H': o.headers = optarg; break;
@@ -83,50 +89,30 @@ main(int argc, char **argv)
 			break;
 		case 'm': o.method = optarg; break;
 		case 'u': o.url = optarg; break;
-		case 'r': o.replay_store = optarg; break;
 		case 'R': o.rejects = optarg; break;
 		case 'p': o.pretty = 1; break;
 		case 'q': sfp_cli_set_quiet(); break;
 		case 'W': o.raw = 1; break;
-		case 'A': o.redis.auth_file = optarg; break;
-		case 'C': o.redis.ca_file = optarg; break;
 		case 'G': o.tagged = 1; break;
-		case 'T': case 'N': case 'B':
-			if (sfp_parse_long(optarg, c == 'N' ? 0 : 1,
-			    c == 'T' ? 86400L : c == 'B' ? 100000L : 253402300799L, &v) != 0) {
-				sfp_cli_usage_error(prog, "--%s: bad number", c == 'T' ? "tolerance" :
-				    c == 'N' ? "now" : "batch");
+		case 'N': case 'B':
+			if (sfp_cli_number(prog, c == 'N' ? "now" : "batch", optarg, c == 'N' ? 0 : 1,
+			    c == 'N' ? 253402300799L : 100000L, &v) != 0)
 				return SFP_EXIT_USAGE;
-			}
-			if (c == 'T')
-				o.tolerance = v;
-			else if (c == 'N')
+			if (c == 'N')
 				o.now = v;
 			else
 				o.batch = (size_t)v;
 			break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		default: usage(stderr); return SFP_EXIT_USAGE;
+		default: return sfp_cli_other_opt(prog, c, usage);
 		}
 	}
-	if (optind != argc || o.keyring == NULL) {
-		sfp_cli_usage_error(prog, "%s", optind != argc ? "no operands expected" :
-		    "--keyring is required");
-		return SFP_EXIT_USAGE;
-	}
-	if (sfp_hverify_opts_check(&o, &f) != SFP_OK) {
-		sfp_cli_usage_error(prog, "%s", f.message);
+	if (optind != argc || sfp_hverify_opts_check(&o, &f) != SFP_OK) {
+		sfp_cli_usage_error(prog, "%s", optind != argc ? "no operands expected" : f.message);
 		return SFP_EXIT_USAGE;
 	}
 	st = sfp_hmac_verify_run(&o, STDIN_FILENO, stdout, &stats, &f);
 	if (st == SFP_E_ITEM)
 		sfp_cli_note(prog, "%zu of %zu refused (see stdout)", stats.refused,
 		    stats.refused + stats.accepted);
-	else if (st != SFP_OK)
-		sfp_fail_print(&f, prog, stderr);
-	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));
-	rc = sfp_exit_code(st);
-	sfp_cli_end();
-	return rc;
+	return sfp_cli_exit(prog, st, &f);
 }

@@ -55,8 +55,7 @@ main(int argc, char **argv)
 	struct sfp_follow_opts o = { .stop = &stop, .log = log_line };
 	struct sfp_follow_stats stats;
 	struct sfp_fail f;
-	enum sfp_status st;
-	int c, rc;
+	int c;
 	long v;
 
 	if (sfp_cli_start(prog) != 0)
@@ -68,12 +67,10 @@ main(int argc, char **argv)
 		case '1': o.once = 1; break;
 		case 'q': sfp_cli_set_quiet(); break;
 		case 'w': case 'N': case 'B':
-			if (sfp_parse_long(optarg, 1, c == 'w' ? 3600000L : c == 'N' ? 100000L : 100L,
-			    &v) != 0) {
-				sfp_cli_usage_error(prog, "--%s: bad number", c == 'w' ? "max-wait" :
-				    c == 'N' ? "max-window" : "budget-from");
+			if (sfp_cli_number(prog, c == 'w' ? "max-wait" : c == 'N' ? "max-window" :
+			    "budget-from", optarg, 1, c == 'w' ? 3600000L : c == 'N' ? 100000L : 100L,
+			    &v) != 0)
 				return SFP_EXIT_USAGE;
-			}
 			if (c == 'w')
 				o.max_wait_ms = v;
 			else if (c == 'N')
@@ -81,9 +78,7 @@ main(int argc, char **argv)
 			else
 				o.budget_from = (int)v;
 			break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		default: usage(stderr); return SFP_EXIT_USAGE;
+		default: return sfp_cli_other_opt(prog, c, usage);
 		}
 	}
 	if (optind == argc || o.spool_dir == NULL || o.results == NULL) {
@@ -93,12 +88,5 @@ main(int argc, char **argv)
 	}
 	o.argv = argv + optind;
 	sfp_cli_stop_on_signals(&stop);
-	st = sfp_follow_run(&o, &stats, &f);
-	if (st == SFP_E_USAGE)
-		sfp_cli_usage_error(prog, "%s", f.message);
-	else if (st != SFP_OK)
-		sfp_fail_print(&f, prog, stderr);
-	rc = sfp_exit_code(st);
-	sfp_cli_end();
-	return rc;
+	return sfp_cli_exit(prog, sfp_follow_run(&o, &stats, &f), &f);
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "exit.h"
 
 /* Diagnostics: -q drops notes; SFPIPE_LOG (or systemd's JOURNAL_STREAM) says
  * how each stderr line begins. */
@@ -291,4 +292,40 @@ sfp_cli_close_stdout(const char *prog)
 		return SFP_E_IO;
 	}
 	return SFP_OK;
+}
+
+int
+sfp_cli_number(const char *prog, const char *name, const char *arg, long min, long max,
+    long *v)
+{
+	struct sfp_fail f;
+
+	if (sfp_parse_option(name, arg, min, max, v, &f) == SFP_OK)
+		return 0;
+	sfp_cli_usage_error(prog, "%s", f.message);
+	return -1;
+}
+
+int
+sfp_cli_other_opt(const char *prog, int c, void (*usage)(FILE *))
+{
+	if (c == 'h' || c == 'V') {
+		if (c == 'h')
+			usage(stdout);
+		else
+			sfp_cli_version(prog);
+		return sfp_exit_code(sfp_cli_close_stdout(prog));
+	}
+	usage(stderr);
+	return SFP_EXIT_USAGE;
+}
+
+int
+sfp_cli_exit(const char *prog, enum sfp_status st, const struct sfp_fail *f)
+{
+	if (st != SFP_OK && st != SFP_E_ITEM)
+		sfp_fail_print(f, prog, stderr);
+	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));
+	sfp_cli_end();
+	return sfp_exit_code(st);
 }

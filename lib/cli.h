@@ -49,4 +49,19 @@ void sfp_cli_note(const char *prog, const char *fmt, ...) __attribute__((format(
 /* Flush, check and close stdout; returns the status to fold into the exit code. */
 enum sfp_status sfp_cli_close_stdout(const char *prog);
 
+/* A number option (sfp_parse_option): 0 with *v set, or -1 after the usage
+ * error was printed (the caller exits 2). */
+int sfp_cli_number(const char *prog, const char *name, const char *arg, long min, long max,
+    long *v);
+
+/* The default of every program's option switch: -h prints usage(stdout) and
+ * -V the version (exit 0), anything else usage(stderr) (exit 2).  Returns the
+ * exit code for main to return. */
+int sfp_cli_other_opt(const char *prog, int c, void (*usage)(FILE *));
+
+/* The end of every main: f printed ("prog: place: message") unless st is
+ * SFP_OK or SFP_E_ITEM (the items told their own story), stdout closed and
+ * checked, sfp_cli_end.  Returns the exit code. */
+int sfp_cli_exit(const char *prog, enum sfp_status st, const struct sfp_fail *f);
+
 #endif

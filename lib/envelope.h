@@ -56,12 +56,39 @@ struct sfp_hsign_opts {
 	int pretty;
 };
 
-struct sfp_hverify_opts {
+/*
+ * What the verifying programs (hmac-verify, hmac-receive) share, taken from
+ * their command lines and checked in one place: the keyring (required), the
+ * replay store and how to reach a Redis one, the tolerance.
+ */
+struct sfp_hverify_shared {
 	const char *keyring;
-	const char *tenant;       /* required with headers; else only this tenant */
 	const char *replay_store; /* NULL: the default under the cache dir; "" refused */
 	struct sfp_replay_redis redis;   /* auth and CA files for a Redis store */
-	long tolerance;           /* seconds either side; 0 means 300 */
+	long tolerance;           /* seconds either side; 0 means 300; at most SFP_REPLAY_WINDOW */
+};
+
+/*
+ * One option of that set by its getopt letter: 'k' --keyring, 'r'
+ * --replay-store, 'A' --redis-auth, 'C' --redis-ca, 'T' --tolerance (the
+ * programs' option tables use these letters).  1 when c is one of them and arg
+ * was taken into s, 0 when it is not, -1 for a bad value (f: SFP_E_USAGE).
+ */
+int sfp_hverify_shared_opt(struct sfp_hverify_shared *s, int c, const char *arg,
+    struct sfp_fail *f);
+
+/* The set's rules: a keyring given, the tolerance within the replay store's
+ * window (an id must outlive every message that could still be accepted). */
+enum sfp_status sfp_hverify_shared_check(const struct sfp_hverify_shared *s, struct sfp_fail *f);
+
+/* Load the keyring and open the replay store; the caller frees both
+ * (sfp_keyring_free, sfp_replay_close), also on failure. */
+enum sfp_status sfp_hverify_shared_open(const struct sfp_hverify_shared *s,
+    struct sfp_keyring **kr, struct sfp_replay **rs, struct sfp_fail *f);
+
+struct sfp_hverify_opts {
+	struct sfp_hverify_shared shared;
+	const char *tenant;       /* required with headers; else only this tenant */
 	int64_t now;              /* -1: the clock */
 	int envelope;             /* write the verified envelope, not the body */
 	const char *rejects;      /* also append refusals here (created 0600) */

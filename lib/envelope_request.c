@@ -297,7 +297,7 @@ sfp_hverify_request_check(const struct sfp_hverify_opts *o, const struct sfp_key
 	c.o = o;
 	c.kr = (struct sfp_keyring *)(uintptr_t)kr;   /* read only: the checks never change it */
 	c.now = sfp_envelope_now(o->now);
-	c.tol = o->tolerance > 0 ? o->tolerance : SFP_SW_TOLERANCE;
+	c.tol = o->shared.tolerance > 0 ? o->shared.tolerance : SFP_SW_TOLERANCE;
 	if ((st = check_request(&c, &h, body, len, &it, f)) != SFP_OK)
 		goto out;
 	if (!it.pending) {

@@ -15,6 +15,7 @@
 
 #include "envelope_int.h"
 #include "file.h"
+#include "num.h"
 
 int64_t
 sfp_envelope_now(int64_t given)
@@ -343,18 +344,60 @@ out:
 	return st;
 }
 
+int
+sfp_hverify_shared_opt(struct sfp_hverify_shared *s, int c, const char *arg,
+    struct sfp_fail *f)
+{
+	switch (c) {
+	case 'k': s->keyring = arg; return 1;
+	case 'r': s->replay_store = arg; return 1;
+	case 'A': s->redis.auth_file = arg; return 1;
+	case 'C': s->redis.ca_file = arg; return 1;
+	case 'T':
+		return sfp_parse_option("tolerance", arg, 1, SFP_REPLAY_WINDOW, &s->tolerance, f) ==
+		    SFP_OK ? 1 : -1;
+	default: return 0;
+	}
+}
+
+enum sfp_status
+sfp_hverify_shared_check(const struct sfp_hverify_shared *s, struct sfp_fail *f)
+{
+	if (s->keyring == NULL)
+		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL, "--keyring is required");
+	if (s->tolerance > SFP_REPLAY_WINDOW || s->tolerance < 0)
+		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL,
+		    "--tolerance: at most %d s, the replay store's window", SFP_REPLAY_WINDOW);
+	return SFP_OK;
+}
+
+enum sfp_status
+sfp_hverify_shared_open(const struct sfp_hverify_shared *s, struct sfp_keyring **kr,
+    struct sfp_replay **rs, struct sfp_fail *f)
+{
+	enum sfp_status st;
+
+	*kr = NULL;
+	*rs = NULL;
+	if ((st = sfp_hverify_shared_check(s, f)) != SFP_OK ||
+	    (st = sfp_keyring_load(s->keyring, kr, f)) != SFP_OK)
+		return st;
+	return sfp_replay_open(s->replay_store, &s->redis, rs, f);
+}
+
 enum sfp_status
 sfp_hverify_opts_check(const struct sfp_hverify_opts *o, struct sfp_fail *f)
 {
+	enum sfp_status st;
+
+	if ((st = sfp_hverify_shared_check(&o->shared, f)) != SFP_OK)
+		return st;
 	if (o->headers != NULL && o->tenant == NULL)
 		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL, "--headers needs --tenant");
 	if (o->tagged && o->envelope)
 		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL, "--tagged and --envelope exclude each other");
 	if (o->raw && o->headers == NULL)
 		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL, "--raw goes with --headers");
-	if (o->tolerance > SFP_REPLAY_WINDOW)
-		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL,
-		    "--tolerance: at most %d s, the replay store's window", SFP_REPLAY_WINDOW);
 	if (o->rfc9421 && (o->headers == NULL || o->method == NULL || o->url == NULL))
 		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL,
 		    "--scheme rfc9421 needs --headers, --method and --url");
@@ -378,7 +421,7 @@ sfp_hmac_verify_run(const struct sfp_hverify_opts *o, int in_fd, FILE *out,
 	c.stats = stats != NULL ? stats : &dummy;
 	refused0 = c.stats->refused;   /* stats may carry counts from earlier runs */
 	c.now = sfp_envelope_now(o->now);
-	c.tol = o->tolerance > 0 ? o->tolerance : SFP_SW_TOLERANCE;
+	c.tol = o->shared.tolerance > 0 ? o->shared.tolerance : SFP_SW_TOLERANCE;
 	c.cap = o->batch > 0 ? o->batch : 4096;
 	sfp_writer_init(&c.w, out, "<stdout>", o->pretty);
 	if ((st = sfp_hverify_opts_check(o, f)) != SFP_OK)
@@ -390,9 +433,7 @@ sfp_hmac_verify_run(const struct sfp_hverify_opts *o, int in_fd, FILE *out,
 		st = sfp_fail_oom(f, NULL);
 		goto out;
 	}
-	if ((st = sfp_keyring_load(o->keyring, &c.kr, f)) != SFP_OK)
-		goto out;
-	if ((st = sfp_replay_open(o->replay_store, &o->redis, &c.rs, f)) != SFP_OK)
+	if ((st = sfp_hverify_shared_open(&o->shared, &c.kr, &c.rs, f)) != SFP_OK)
 		goto out;
 	if (o->rejects != NULL) {
 		if ((st = sfp_file_fopen_append(o->rejects, &c.rej, f)) != SFP_OK)

@@ -27,3 +27,13 @@ sfp_parse_long(const char *s, long min, long max, long *out)
 	*out = v;
 	return 0;
 }
+
+enum sfp_status
+sfp_parse_option(const char *name, const char *arg, long min, long max, long *out,
+    struct sfp_fail *f)
+{
+	if (sfp_parse_long(arg, min, max, out) == 0)
+		return SFP_OK;
+	return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL, "--%s %.40s: expected a number from %ld to %ld",
+	    name, arg != NULL ? arg : "", min, max);
+}

@@ -9,7 +9,14 @@
 #ifndef SFP_NUM_H
 #define SFP_NUM_H
 
+#include "fail.h"
+
 /* 0 with *out set, or -1 when s is not such a number in range (*out untouched). */
 int sfp_parse_long(const char *s, long min, long max, long *out);
+
+/* An option's number: SFP_OK with *out set, or SFP_E_USAGE with the one
+ * message "--name ARG: expected a number from min to max". */
+enum sfp_status sfp_parse_option(const char *name, const char *arg, long min, long max,
+    long *out, struct sfp_fail *f);
 
 #endif

@@ -162,7 +162,7 @@ decide(struct server *s, struct MHD_Connection *conn, const char *tenant, const 
 	memset(&vo, 0, sizeof vo);
 	vo.tenant = tenant;
 	vo.tagged = 1;
-	vo.tolerance = s->o->tolerance;
+	vo.shared.tolerance = s->o->shared.tolerance;
 	vo.now = -1;
 	for (i = 0; i < (int)fs.n; i++)
 		if (strcasecmp(fs.f[i].name, "signature-input") == 0)
@@ -312,9 +312,10 @@ sfp_receive_run(const struct sfp_receive_opts *o, struct sfp_fail *f)
 	s.max_body = o->max_body != 0 ? o->max_body : 1u << 20;
 	if ((o->tls_cert == NULL) != (o->tls_key == NULL))
 		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL, "--tls-cert and --tls-key go together");
-	if (o->tolerance > SFP_REPLAY_WINDOW || o->tolerance < 0)
-		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL,
-		    "--tolerance: at most %d s, the replay store's window", SFP_REPLAY_WINDOW);
+	if ((st = sfp_hverify_shared_check(&o->shared, f)) != SFP_OK)
+		return st;
+	if (o->spool_dir == NULL)
+		return sfp_fail_set(f, SFP_E_USAGE, NULL, NULL, "--spool is required");
 	if (o->listen_fd >= 0) {
 		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, o->listen_fd, NULL };
 	} else {
@@ -336,9 +337,7 @@ sfp_receive_run(const struct sfp_receive_opts *o, struct sfp_fail *f)
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
 	    o->timeout_s != 0 ? o->timeout_s : 30, NULL };
 	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, 256, NULL };
-	if ((st = sfp_keyring_load(o->keyring, &s.kr, f)) != SFP_OK)
-		goto out;
-	if ((st = sfp_replay_open(o->replay_store, &o->redis, &s.rs, f)) != SFP_OK)
+	if ((st = sfp_hverify_shared_open(&o->shared, &s.kr, &s.rs, f)) != SFP_OK)
 		goto out;
 	if ((st = sfp_spool_open(o->spool_dir, &s.sp, f)) != SFP_OK)
 		goto out;

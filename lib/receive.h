@@ -36,16 +36,13 @@
 #include "fail.h"
 
 struct sfp_receive_opts {
-	const char *keyring;
+	struct sfp_hverify_shared shared;   /* keyring, replay store, tolerance */
 	const char *spool_dir;
-	const char *replay_store;   /* as hmac-verify's (NULL: the default) */
-	struct sfp_replay_redis redis;
 	const char *listen_addr;    /* numeric IPv4 or IPv6 address (NULL: 127.0.0.1) */
 	unsigned short port;        /* 0 with listen_fd -1: 8080 */
 	int listen_fd;              /* an inherited listening socket (systemd), or -1 */
 	const char *public_url;     /* RFC 9421 @target-uri base, e.g. https://hooks.example.com */
 	const char *tls_cert, *tls_key;   /* PEM files: HTTPS (both or neither) */
-	long tolerance;             /* 0: 300 */
 	size_t max_body;            /* 0: 1 MiB */
 	unsigned timeout_s;         /* idle connection timeout (0: 30) */
 	/* One line per refusal or failure (already without secrets); may be NULL. */

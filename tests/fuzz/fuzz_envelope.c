@@ -37,8 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sfp_fail f;
 	memset(&o, 0, sizeof o);
 	memset(&st, 0, sizeof st);
-	o.keyring = keyring;
-	o.replay_store = store;
+	o.shared.keyring = keyring;
+	o.shared.replay_store = store;
 	o.now = 1795412345;
 	o.batch = 4;
 	FILE *null = fopen("/dev/null", "w");

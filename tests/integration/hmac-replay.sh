@@ -60,7 +60,7 @@ expect_status 1 "a wider verifier 4 s later refuses the replay" -- hmac-verify -
 expect_match '"code":"replayed"' "$(cat "$T/out")" "replayed, not purged"
 expect_eq "$(sqlite3 "$T/w.sqlite" 'select expires from seen')" "$((now + 3600))" "the row lives until timestamp + the store's window"
 expect_status 2 "a tolerance wider than the store's window is refused" -- hmac-verify -k keys.json --tolerance 3601 --replay-store "$T/w.sqlite" <w.json
-expect_match 'at most 3600 s' "$(cat "$T/err")" "says the bound"
+expect_match 'from 1 to 3600' "$(cat "$T/err")" "says the bound"
 
 # --- 3. Redis expiry is absolute, on the server's clock -------------------------
 # A verifier 59 s fast with --tolerance 60 used to set a 2 s TTL; a verifier with

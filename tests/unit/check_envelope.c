@@ -51,8 +51,8 @@ verify(const char *text, struct sfp_hverify_opts *o, enum sfp_status *st,
 	int fd = input(text);
 
 	ck_assert_ptr_nonnull(out);
-	o->keyring = keys;
-	o->replay_store = store;
+	o->shared.keyring = keys;
+	o->shared.replay_store = store;
 	*st = sfp_hmac_verify_run(o, fd, out, stats, &f);
 	(void)fclose(out);
 	(void)close(fd);
@@ -91,6 +91,9 @@ START_TEST(test_verify_option_rules)
 	enum sfp_status st;
 	char *out;
 
+	ck_assert_int_eq(sfp_hverify_opts_check(&o, &f), SFP_E_USAGE);
+	ck_assert_str_eq(f.message, "--keyring is required");
+	o.shared.keyring = "keys.json";
 	o.headers = "h.txt";
 	ck_assert_int_eq(sfp_hverify_opts_check(&o, &f), SFP_E_USAGE);
 	ck_assert_str_eq(f.message, "--headers needs --tenant");
@@ -98,12 +101,48 @@ START_TEST(test_verify_option_rules)
 	ck_assert_int_eq(st, SFP_E_USAGE);
 	free(out);
 	o.headers = NULL;
-	o.tolerance = SFP_REPLAY_WINDOW + 1;   /* ids would be forgotten while still acceptable */
+	o.shared.tolerance = SFP_REPLAY_WINDOW + 1;   /* ids would be forgotten while still acceptable */
 	ck_assert_int_eq(sfp_hverify_opts_check(&o, &f), SFP_E_USAGE);
-	o.tolerance = SFP_REPLAY_WINDOW;
+	o.shared.tolerance = SFP_REPLAY_WINDOW;
 	ck_assert_int_eq(sfp_hverify_opts_check(&o, &f), SFP_OK);
 	o.tagged = o.envelope = 1;
 	ck_assert_int_eq(sfp_hverify_opts_check(&o, &f), SFP_E_USAGE);
+}
+END_TEST
+
+/* The options hmac-verify and hmac-receive share: one letter, one meaning,
+ * one range each, and the window's bound said by the check. */
+START_TEST(test_shared_options)
+{
+	struct sfp_hverify_shared s;
+	struct sfp_fail f;
+
+	memset(&s, 0, sizeof s);
+	ck_assert_int_eq(sfp_hverify_shared_opt(&s, 'k', "keys.json", &f), 1);
+	ck_assert_int_eq(sfp_hverify_shared_opt(&s, 'r', "redis://127.0.0.1/1", &f), 1);
+	ck_assert_int_eq(sfp_hverify_shared_opt(&s, 'A', "auth", &f), 1);
+	ck_assert_int_eq(sfp_hverify_shared_opt(&s, 'C', "ca.pem", &f), 1);
+	ck_assert_int_eq(sfp_hverify_shared_opt(&s, 'T', "60", &f), 1);
+	ck_assert_int_eq(sfp_hverify_shared_opt(&s, 't', "acme", &f), 0);
+	ck_assert_str_eq(s.keyring, "keys.json");
+	ck_assert_str_eq(s.replay_store, "redis://127.0.0.1/1");
+	ck_assert_str_eq(s.redis.auth_file, "auth");
+	ck_assert_str_eq(s.redis.ca_file, "ca.pem");
+	ck_assert_int_eq(s.tolerance, 60);
+	ck_assert_int_eq(sfp_hverify_shared_check(&s, &f), SFP_OK);
+	ck_assert_int_eq(sfp_hverify_shared_opt(&s, 'T', "5x", &f), -1);
+	ck_assert_int_eq(f.status, SFP_E_USAGE);
+	ck_assert_str_eq(f.message, "--tolerance 5x: expected a number from 1 to 3600");
+	ck_assert_int_eq(sfp_hverify_shared_opt(&s, 'T', "0", &f), -1);
+	ck_assert_int_eq(sfp_hverify_shared_opt(&s, 'T', "3601", &f), -1);
+	ck_assert_int_eq(s.tolerance, 60);
+	s.tolerance = 3601;   /* a library caller that skipped the option parser */
+	ck_assert_int_eq(sfp_hverify_shared_check(&s, &f), SFP_E_USAGE);
+	ck_assert_str_eq(f.message, "--tolerance: at most 3600 s, the replay store's window");
+	s.tolerance = 0;
+	s.keyring = NULL;
+	ck_assert_int_eq(sfp_hverify_shared_check(&s, &f), SFP_E_USAGE);
+	ck_assert_str_eq(f.message, "--keyring is required");
 }
 END_TEST
 
@@ -121,7 +160,7 @@ START_TEST(test_verify_window_and_tenant)
 	ck_assert_ptr_nonnull(strstr(out, "\"code\":\"future\""));
 	free(out);
 	/* a wider tolerance accepts it; --tenant rust refuses it as unknown */
-	o.tolerance = 400;
+	o.shared.tolerance = 400;
 	o.tenant = "rust";
 	out = verify(V1 "\n", &o, &st, &stats);
 	ck_assert_ptr_nonnull(strstr(out, "\"code\":\"unknown-tenant\""));
@@ -186,6 +225,7 @@ suite_envelope(void)
 	tcase_add_test(tc, test_verify_order_and_reasons);
 	tcase_add_test(tc, test_verify_window_and_tenant);
 	tcase_add_test(tc, test_verify_option_rules);
+	tcase_add_test(tc, test_shared_options);
 	tcase_add_test(tc, test_sign_lines);
 	tcase_add_test(tc, test_utf8);
 	tcase_set_timeout(tc, 30);

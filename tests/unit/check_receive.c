@@ -34,7 +34,7 @@ START_TEST(test_usage)
 	struct sfp_fail f;
 
 	memset(&o, 0, sizeof o);
-	o.keyring = "/nonexistent/keys.json";
+	o.shared.keyring = "/nonexistent/keys.json";
 	o.spool_dir = "/nonexistent/spool";
 	o.listen_fd = -1;
 	o.stop = &stop;
@@ -42,14 +42,17 @@ START_TEST(test_usage)
 	ck_assert_int_eq(sfp_receive_run(&o, &f), SFP_E_USAGE);
 	ck_assert_ptr_nonnull(strstr(f.message, "--tls-key"));
 	o.tls_cert = NULL;
-	o.tolerance = 3601;
+	o.shared.tolerance = 3601;
 	ck_assert_int_eq(sfp_receive_run(&o, &f), SFP_E_USAGE);
-	o.tolerance = 0;
+	o.shared.tolerance = 0;
 	o.listen_addr = "localhost";
 	ck_assert_int_eq(sfp_receive_run(&o, &f), SFP_E_USAGE);
 	ck_assert_ptr_nonnull(strstr(f.message, "numeric"));
 	o.listen_addr = NULL;
 	ck_assert_int_eq(sfp_receive_run(&o, &f), SFP_E_INPUT);   /* the keyring */
+	o.shared.keyring = NULL;   /* hmac-verify's rule, checked the same way */
+	ck_assert_int_eq(sfp_receive_run(&o, &f), SFP_E_USAGE);
+	ck_assert_str_eq(f.message, "--keyring is required");
 }
 END_TEST
 
