@@ -9,8 +9,6 @@
 #include "cli.h"
 #include "exit.h"
 #include "describe_fetch.h"
-#include "org.h"
-#include "sfapi.h"
 #include "stream.h"
 #include "tenants_describe.h"
 
@@ -67,22 +65,6 @@ tenant_note(void *ctx, const char *tenant, const struct sfp_fail *f)
 	    f->place[0] != '\0' && strncmp(f->place, "tenant ", 7) != 0 ? ": " : "", f->message);
 }
 
-static enum sfp_status
-tenants_run(const char *dir, const char *const *sobjects, size_t n, int flags, const char *flow,
-    struct sfp_writer *w, struct sfp_fail *f)
-{
-	struct sfp_tenants *ts = NULL;
-	enum sfp_status st;
-
-	if ((st = sfp_tenants_open(dir, &ts, f)) == SFP_OK)
-		st = sfp_tenants_describe(ts, NULL, 0, sobjects, n, flags, flow, w, tenant_note, NULL,
-		    f);
-	sfp_tenants_free(ts);
-	if (st == SFP_E_ITEM)
-		sfp_cli_note(prog, "some tenants' catalogs were not refreshed");
-	return st;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -97,12 +79,12 @@ main(int argc, char **argv)
 	};
 	struct sfp_describe_opts o = { 0 };
 	const char *org_file = NULL, *flow = NULL, *tenants = NULL;
-	struct sfp_org org;
-	struct sfp_sf *sf = NULL;
+	const char *const *names;
 	struct sfp_writer w;
 	struct sfp_fail f;
 	enum sfp_status st;
-	int c, no_cache = 0, pretty = 0, rc;
+	int c, pretty = 0;
+	size_t n;
 
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
@@ -110,7 +92,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'o': org_file = optarg; break;
 		case 'F': flow = optarg; break;
-		case 'N': no_cache = 1; o.flags |= SFP_DESCRIBE_NO_CACHE; break;
+		case 'N': o.flags |= SFP_DESCRIBE_NO_CACHE; break;
 		case 'O': o.flags |= SFP_DESCRIBE_OFFLINE; break;
 		case 'r': o.raw = 1; break;
 		case 'c': o.createable = 1; break;
@@ -118,13 +100,11 @@ main(int argc, char **argv)
 		case 'p': pretty = 1; break;
 		case 'T': tenants = optarg; break;
 		case 'q': sfp_cli_set_quiet(); break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		default: usage(stderr); return SFP_EXIT_USAGE;
+		default: return sfp_cli_other_opt(prog, c, usage);
 		}
 	}
 	if ((o.raw && o.template_) || (o.template_ && optind == argc) ||
-	    ((o.flags & SFP_DESCRIBE_OFFLINE) && no_cache) ||
+	    ((o.flags & SFP_DESCRIBE_OFFLINE) && (o.flags & SFP_DESCRIBE_NO_CACHE)) ||
 	    (tenants != NULL && (org_file != NULL || o.raw || o.template_ || o.createable))) {
 		sfp_cli_usage_error(prog, tenants != NULL ? "--tenants takes each tenant's org and "
 		    "writes catalogs: no --org, --raw, --template or --createable" :
@@ -134,28 +114,15 @@ main(int argc, char **argv)
 	}
 	sfp_fail_clear(&f);
 	sfp_writer_init(&w, stdout, "<stdout>", pretty);
+	names = (const char *const *)argv + optind;
+	n = (size_t)(argc - optind);
 	if (tenants != NULL) {
-		st = tenants_run(tenants, (const char *const *)argv + optind, (size_t)(argc - optind),
-		    o.flags, flow, &w, &f);
-		goto done;
-	}
-	st = sfp_org_load(&org, org_file, flow, no_cache, &f);
-	if (st == SFP_OK)
-		st = sfp_sf_open(&org, &sf, &f);
-	sfp_org_fini(&org);
-	if (st == SFP_OK)
-		st = sfp_sf_describe_run(sf, (const char *const *)argv + optind,
-		    (size_t)(argc - optind), &o, &w, note, NULL, &f);
-done:
-	if (st != SFP_OK && st != SFP_E_ITEM)
-		sfp_fail_print(&f, prog, stderr);
-	{
-		struct sfp_fail wf;
-		st = sfp_status_worst(st, sfp_writer_fini(&w, &wf));
-	}
-	sfp_sf_close(sf);
-	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));
-	rc = sfp_exit_code(st);
-	sfp_cli_end();
-	return rc;
+		st = sfp_tenants_describe_dir(tenants, names, n, o.flags, flow, &w, tenant_note, NULL,
+		    &f);
+		if (st == SFP_E_ITEM)
+			sfp_cli_note(prog, "some tenants' catalogs were not refreshed");
+	} else
+		st = sfp_describe_main(org_file, flow, names, n, &o, &w, note, NULL, &f);
+	st = sfp_status_worst(st, sfp_writer_fini(&w, st == SFP_OK || st == SFP_E_ITEM ? &f : NULL));
+	return sfp_cli_exit(prog, st, &f);
 }

@@ -2,26 +2,15 @@
 /* sf-map: apply a mapping to a stream of bookings and write the plan sf-create sends. */
 #include "compat.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
-#include "describe.h"
 #include "exit.h"
-#include "file.h"
-#include "mapping.h"
-#include "stream.h"
-#include "tenants_map.h"
+#include "map_main.h"
+#include "tenants.h"
 
 static const char *prog = "sf-map";
-
-struct sfmap_opts {
-	const char *mapping, *describe, *rejects, *tenants;
-	int check, pretty;
-};
 
 static void
 usage(FILE *fp)
@@ -55,64 +44,6 @@ diag(void *ctx, const cJSON *id, const struct sfp_fail *f)
 	(void)fprintf(stderr, "%s\n", f->message);
 }
 
-static enum sfp_status
-run(const struct sfmap_opts *o, struct sfp_fail *f)
-{
-	struct sfp_tenants *ts = NULL;
-	struct sfp_catalog *cat = NULL;
-	struct sfp_mapping *m = NULL;
-	struct sfp_problems probs = { NULL, 0, 0 };
-	struct sfp_reader *r = NULL;
-	struct sfp_writer out, rej;
-	struct sfp_map_counts counts;
-	FILE *rfp = NULL;
-	enum sfp_status st;
-	size_t i;
-
-	if (o->tenants != NULL)
-		st = sfp_tenants_open(o->tenants, &ts, f);
-	else if ((st = sfp_catalog_load(o->describe, &cat, f)) != SFP_OK)
-		return st;
-	else
-		st = sfp_mapping_load(o->mapping, cat, &m, &probs, f);
-	for (i = 0; i < probs.n; i++) {
-		sfp_fail_wrap_place(&probs.v[i], o->mapping);
-		sfp_fail_print(&probs.v[i], prog, stderr);
-	}
-	sfp_problems_fini(&probs);
-	if (st != SFP_OK || o->check)
-		goto done;
-	if (o->rejects != NULL && (st = sfp_file_fopen_append(o->rejects, &rfp, f)) != SFP_OK)
-		goto done;
-	if ((r = sfp_reader_new(STDIN_FILENO, "<stdin>", NULL)) == NULL) {
-		st = sfp_fail_oom(f, NULL);
-		goto done;
-	}
-	sfp_writer_init(&out, stdout, "<stdout>", o->pretty);
-	if (rfp != NULL)
-		sfp_writer_init(&rej, rfp, o->rejects, 0);
-	st = ts != NULL ? sfp_tenants_map_stream(ts, r, &out, rfp ? &rej : NULL, diag, NULL, &counts,
-	    f) : sfp_map_stream(m, r, &out, rfp ? &rej : NULL, diag, NULL, &counts, f);
-	if (sfp_writer_fini(&out, st == SFP_OK || st == SFP_E_ITEM ? f : NULL) != SFP_OK)
-		st = sfp_status_worst(st, SFP_E_IO);
-	if (rfp != NULL) {
-		if (sfp_writer_fini(&rej, st == SFP_OK || st == SFP_E_ITEM ? f : NULL) != SFP_OK ||
-		    fclose(rfp) != 0)
-			st = sfp_status_worst(st, SFP_E_IO);
-		rfp = NULL;
-	}
-	if (st == SFP_E_ITEM)
-		sfp_cli_note(prog, "%lu of %lu bookings failed", counts.failed, counts.in);
-done:
-	if (rfp != NULL)
-		(void)fclose(rfp);
-	sfp_reader_free(r);
-	sfp_mapping_free(m);
-	sfp_catalog_free(cat);
-	sfp_tenants_free(ts);
-	return st;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -124,7 +55,8 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct sfmap_opts o = { NULL, NULL, NULL, NULL, 0, 0 };
+	struct sfp_map_main o = { NULL, NULL, NULL, NULL, 0, 0 };
+	struct sfp_map_counts counts;
 	struct sfp_fail f;
 	enum sfp_status st;
 	int ch;
@@ -140,9 +72,7 @@ main(int argc, char *argv[])
 		case 'r': o.rejects = optarg; break;
 		case 'p': o.pretty = 1; break;
 		case 'q': sfp_cli_set_quiet(); break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		default: usage(stderr); return SFP_EXIT_USAGE;
+		default: return sfp_cli_other_opt(prog, ch, usage);
 		}
 	}
 	if (optind < argc && o.mapping == NULL)
@@ -163,10 +93,8 @@ main(int argc, char *argv[])
 		return SFP_EXIT_USAGE;
 	}
 	sfp_fail_clear(&f);
-	st = run(&o, &f);
-	if (st != SFP_OK && st != SFP_E_ITEM)
-		sfp_fail_print(&f, prog, stderr);
-	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));
-	sfp_cli_end();
-	return sfp_exit_code(st);
+	st = sfp_map_main(&o, diag, NULL, &counts, &f);
+	if (st == SFP_E_ITEM)
+		sfp_cli_note(prog, "%lu of %lu bookings failed", counts.failed, counts.in);
+	return sfp_cli_exit(prog, st, &f);
 }

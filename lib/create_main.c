@@ -2,13 +2,11 @@
 /* create_main: sf-create as one call: its org or tenants, rejects file and writers around a run. */
 #include "compat.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "create.h"
-#include "file.h"
 
 /* The one org's session (NULL for a dry run without settings). */
 static enum sfp_status open_org(const char *path, int dry_run, struct sfp_sf **sf,
@@ -28,8 +26,7 @@ enum sfp_status sfp_create_main(const struct sfp_create_main *m, struct sfp_crea
 {
 	struct sfp_sf *sf = NULL;
 	struct sfp_reader *r = NULL;
-	struct sfp_writer out, rej;
-	FILE *rfp = NULL;
+	struct sfp_outputs out;
 	enum sfp_status s;
 
 	memset(st, 0, sizeof *st);
@@ -40,25 +37,17 @@ enum sfp_status sfp_create_main(const struct sfp_create_main *m, struct sfp_crea
 		s = open_org(m->org, o->dry_run, &sf, f);
 	if (s != SFP_OK)
 		return s;
-	if (m->rejects && (s = sfp_file_fopen_append(m->rejects, &rfp, f)) != SFP_OK)
+	if ((s = sfp_outputs_open(&out, m->rejects, m->pretty, f)) != SFP_OK)
 		goto done;
-	sfp_writer_init(&out, stdout, "<stdout>", m->pretty);
-	if (rfp)
-		sfp_writer_init(&rej, rfp, m->rejects, 0);
 	if (m->sobject)
 		s = sfp_create_operator(sf, m->describe, m->sobject, m->assign, m->nassign,
-		    m->upsert, &out, rfp ? &rej : NULL, o, st, f);
+		    m->upsert, &out.out, out.rejects, o, st, f);
 	else if (!(r = sfp_reader_new(STDIN_FILENO, "<stdin>", NULL)))
 		s = sfp_fail_oom(f, NULL);
 	else
-		s = sfp_create_run(sf, r, &out, rfp ? &rej : NULL, o, st, f);
-	if (sfp_writer_fini(&out, s == SFP_OK || s == SFP_E_ITEM ? f : NULL) != SFP_OK)
-		s = sfp_status_worst(s, SFP_E_IO);
-	if (rfp && sfp_writer_fini(&rej, s == SFP_OK || s == SFP_E_ITEM ? f : NULL) != SFP_OK)
-		s = sfp_status_worst(s, SFP_E_IO);
+		s = sfp_create_run(sf, r, &out.out, out.rejects, o, st, f);
+	s = sfp_outputs_close(&out, s, f);
 done:
-	if (rfp && fclose(rfp) != 0)
-		s = sfp_status_worst(s, SFP_E_IO);
 	sfp_reader_free(r);
 	sfp_sf_close(sf);
 	sfp_tenants_free(o->tenants);

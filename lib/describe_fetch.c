@@ -422,3 +422,22 @@ sfp_sf_describe_run(struct sfp_sf *sf, const char *const *names, size_t n,
 		(void)sfp_fail_set(f, worst, "some-failed", NULL, "some sobjects could not be described");
 	return worst;
 }
+
+enum sfp_status
+sfp_describe_main(const char *org_file, const char *flow, const char *const *names, size_t n,
+    const struct sfp_describe_opts *o, struct sfp_writer *w, sfp_describe_note_fn note,
+    void *ctx, struct sfp_fail *f)
+{
+	struct sfp_org org;
+	struct sfp_sf *sf = NULL;
+	enum sfp_status st;
+
+	st = sfp_org_load(&org, org_file, flow, (o->flags & SFP_DESCRIBE_NO_CACHE) != 0, f);
+	if (st == SFP_OK)
+		st = sfp_sf_open(&org, &sf, f);
+	sfp_org_fini(&org);
+	if (st == SFP_OK)
+		st = sfp_sf_describe_run(sf, names, n, o, w, note, ctx, f);
+	sfp_sf_close(sf);
+	return st;
+}

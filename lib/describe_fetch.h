@@ -71,4 +71,10 @@ enum sfp_status sfp_sf_describe_run(struct sfp_sf *sf, const char *const *names,
     const struct sfp_describe_opts *o, struct sfp_writer *w, sfp_describe_note_fn note,
     void *ctx, struct sfp_fail *f);
 
+/* sfp_sf_describe_run in the org's own session: its settings (sfp_org_load of
+ * org_file, flow; no cache when o->flags has SFP_DESCRIBE_NO_CACHE). */
+enum sfp_status sfp_describe_main(const char *org_file, const char *flow,
+    const char *const *names, size_t n, const struct sfp_describe_opts *o,
+    struct sfp_writer *w, sfp_describe_note_fn note, void *ctx, struct sfp_fail *f);
+
 #endif

@@ -154,3 +154,18 @@ sfp_tenants_describe(struct sfp_tenants *ts, const char *const *only, size_t non
 	}
 	return worst;
 }
+
+enum sfp_status
+sfp_tenants_describe_dir(const char *dir, const char *const *sobjects, size_t nsobjects,
+    int flags, const char *flow, struct sfp_writer *w, sfp_tenant_note_fn note, void *ctx,
+    struct sfp_fail *f)
+{
+	struct sfp_tenants *ts = NULL;
+	enum sfp_status st;
+
+	if ((st = sfp_tenants_open(dir, &ts, f)) == SFP_OK)
+		st = sfp_tenants_describe(ts, NULL, 0, sobjects, nsobjects, flags, flow, w, note, ctx,
+		    f);
+	sfp_tenants_free(ts);
+	return st;
+}

@@ -35,4 +35,10 @@ enum sfp_status sfp_tenants_describe(struct sfp_tenants *ts, const char *const *
     const char *const *sobjects, size_t nsobjects, int flags, const char *flow,
     struct sfp_writer *w, sfp_tenant_note_fn note, void *ctx, struct sfp_fail *f);
 
+/* sf-describe --tenants DIR: every tenant of dir refreshed (sfp_tenants_open,
+ * then sfp_tenants_describe of all tenants). */
+enum sfp_status sfp_tenants_describe_dir(const char *dir, const char *const *sobjects,
+    size_t nsobjects, int flags, const char *flow, struct sfp_writer *w,
+    sfp_tenant_note_fn note, void *ctx, struct sfp_fail *f);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
 #include "writer.h"
 
 void
@@ -63,5 +64,37 @@ sfp_writer_fini(struct sfp_writer *w, struct sfp_fail *f)
 	free(w->buf);
 	w->buf = NULL;
 	w->cap = 0;
+	return st;
+}
+
+enum sfp_status
+sfp_outputs_open(struct sfp_outputs *o, const char *path, int pretty, struct sfp_fail *f)
+{
+	enum sfp_status st;
+
+	memset(o, 0, sizeof(*o));
+	if (path != NULL) {
+		if ((st = sfp_file_fopen_append(path, &o->rfp, f)) != SFP_OK)
+			return st;
+		sfp_writer_init(&o->rej, o->rfp, path, 0);
+		o->rejects = &o->rej;
+	}
+	sfp_writer_init(&o->out, stdout, "<stdout>", pretty);
+	return SFP_OK;
+}
+
+enum sfp_status
+sfp_outputs_close(struct sfp_outputs *o, enum sfp_status st, struct sfp_fail *f)
+{
+	if (sfp_writer_fini(&o->out, st == SFP_OK || st == SFP_E_ITEM ? f : NULL) != SFP_OK)
+		st = sfp_status_worst(st, SFP_E_IO);
+	if (o->rfp != NULL) {
+		if (sfp_writer_fini(&o->rej, st == SFP_OK || st == SFP_E_ITEM ? f : NULL) != SFP_OK)
+			st = sfp_status_worst(st, SFP_E_IO);
+		if (fclose(o->rfp) != 0 && (st == SFP_OK || st == SFP_E_ITEM))
+			st = sfp_fail_set(f, SFP_E_IO, "write", o->rej.name, "%s",
+			    strerror(errno ? errno : EIO));
+		o->rfp = NULL;
+	}
 	return st;
 }

@@ -38,4 +38,23 @@ enum sfp_status sfp_write_raw(struct sfp_writer *w, const char *buf, size_t len,
  * not fclose (the FILE is borrowed). */
 enum sfp_status sfp_writer_fini(struct sfp_writer *w, struct sfp_fail *f);
 
+/*
+ * A batch program's outputs: results on stdout and, when asked, every failed
+ * item also appended to a rejects file (created by file.h's rule), opened and
+ * closed together.  rej is usable only when rejects (the pointer) is not NULL.
+ */
+struct sfp_outputs {
+	struct sfp_writer out, rej;
+	struct sfp_writer *rejects;   /* &rej, or NULL without a rejects file */
+	FILE *rfp;
+};
+
+/* Open both (path NULL: no rejects file).  Nothing to close on failure. */
+enum sfp_status sfp_outputs_open(struct sfp_outputs *o, const char *path, int pretty,
+    struct sfp_fail *f);
+
+/* Flush and close both; returns st made worse by a failed write or close (f
+ * filled only when st was SFP_OK or SFP_E_ITEM, so the first error stays). */
+enum sfp_status sfp_outputs_close(struct sfp_outputs *o, enum sfp_status st, struct sfp_fail *f);
+
 #endif

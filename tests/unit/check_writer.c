@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "writer.h"
 #include "testutil.h"
@@ -43,6 +44,38 @@ START_TEST(writer_compact_and_full_device)
 }
 END_TEST
 
+/* A batch program's outputs: the rejects file made by file.c's rule and
+ * closed with the results; without one there is no rejects writer. */
+START_TEST(outputs_with_and_without_rejects)
+{
+	struct sfp_outputs o;
+	struct sfp_fail f;
+	struct stat sb;
+	char dir[256], path[320];
+	cJSON *j = cJSON_Parse("{\"id\":\"bk-1\"}");
+
+	tu_tmpdir(dir, sizeof(dir), "writer");
+	ck_assert_int_eq(sfp_outputs_open(&o, NULL, 0, &f), SFP_OK);
+	ck_assert_ptr_null(o.rejects);
+	ck_assert_int_eq(sfp_outputs_close(&o, SFP_E_ITEM, &f), SFP_E_ITEM);
+	(void)snprintf(path, sizeof(path), "%s/rejects.jsonl", dir);
+	ck_assert_int_eq(sfp_outputs_open(&o, path, 1, &f), SFP_OK);
+	ck_assert_ptr_eq(o.rejects, &o.rej);
+	ck_assert_int_eq(o.out.pretty, 1);
+	ck_assert_int_eq(o.rej.pretty, 0);   /* rejects are lines, for replay */
+	ck_assert_int_eq(sfp_write_json(o.rejects, j, &f), SFP_OK);
+	ck_assert_int_eq(sfp_outputs_close(&o, SFP_OK, &f), SFP_OK);
+	ck_assert_ptr_null(o.rfp);
+	tu_expect_file(path, "{\"id\":\"bk-1\"}\n");
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 0777, 0600);
+	/* A rejects path that cannot be a file: refused, nothing left open. */
+	ck_assert_int_ne(sfp_outputs_open(&o, dir, 0, &f), SFP_OK);
+	cJSON_Delete(j);
+	tu_rmtree(dir);
+}
+END_TEST
+
 Suite *
 suite_writer(void)
 {
@@ -50,6 +83,7 @@ suite_writer(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, writer_compact_and_full_device);
+	tcase_add_test(tc, outputs_with_and_without_rejects);
 	suite_add_tcase(s, tc);
 	return s;
 }
