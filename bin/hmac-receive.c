@@ -80,13 +80,10 @@ main(int argc, char **argv)
 	if (sfp_cli_start(prog) != 0)
 		return SFP_EXIT_IO;
 	while ((c = getopt_long(argc, argv, "k:qhV", lo, NULL)) != -1) {
-		if ((taken = sfp_hverify_shared_opt(&o.shared, c, optarg, &f)) != 0) {
-			if (taken < 0) {
-				sfp_cli_usage_error(prog, "%s", f.message);
-				return SFP_EXIT_USAGE;
-			}
+		if ((taken = sfp_hverify_shared_opt(&o.shared, c, optarg, &f)) < 0)
+			return sfp_cli_usage_error(prog, "%s", f.message), SFP_EXIT_USAGE;
+		if (taken > 0)
 			continue;
-		}
 		switch (c) {
 		case 'S': o.spool_dir = optarg; break;
 		case 'L': o.listen_addr = optarg; break;

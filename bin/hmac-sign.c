@@ -56,7 +56,7 @@ main(int argc, char **argv)
 	struct sfp_fail f;
 	enum sfp_status st;
 	const char *key_id = NULL;
-	int c, new_key = 0, rc;
+	int c, new_key = 0;
 	long v;
 
 	if (sfp_cli_start(prog) != 0)
@@ -90,9 +90,7 @@ main(int argc, char **argv)
 		case 'K': key_id = optarg; break;
 		case 'p': o.pretty = 1; break;
 		case 'q': sfp_cli_set_quiet(); break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		default: usage(stderr); return SFP_EXIT_USAGE;
+		default: return sfp_cli_other_opt(prog, c, usage);
 		}
 	}
 	if (optind != argc || o.keyring == NULL || o.tenant == NULL) {
@@ -126,10 +124,5 @@ main(int argc, char **argv)
 	} else {
 		st = sfp_hmac_sign_run(&o, STDIN_FILENO, stdout, &f);
 	}
-	if (st != SFP_OK && st != SFP_E_ITEM)
-		sfp_fail_print(&f, prog, stderr);
-	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));
-	rc = sfp_exit_code(st);
-	sfp_cli_end();
-	return rc;
+	return sfp_cli_exit(prog, st, &f);
 }

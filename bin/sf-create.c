@@ -93,9 +93,7 @@ main(int argc, char *argv[])
 		case 'p': o.m.pretty = 1; break;
 		case 'q': sfp_cli_set_quiet(); break;
 		case 'R': o.report = optarg; break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		default: usage(stderr); return SFP_EXIT_USAGE;
+		default: return sfp_cli_other_opt(prog, ch, usage);
 		}
 	}
 	if (optind == argc && (o.m.upsert || o.m.describe))
@@ -117,9 +115,5 @@ main(int argc, char *argv[])
 		sfp_fail_print(&rf, prog, stderr);
 		st = sfp_status_worst(st, SFP_E_IO);
 	}
-	if (st != SFP_OK && st != SFP_E_ITEM)
-		sfp_fail_print(&f, prog, stderr);
-	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));
-	sfp_cli_end();
-	return sfp_exit_code(st);
+	return sfp_cli_exit(prog, st, &f);
 }

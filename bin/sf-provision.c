@@ -58,9 +58,7 @@ main(int argc, char *argv[])
 		case OPT_CONFIG: o.config = optarg; break;
 		case 'p': pretty = 1; break;
 		case 'q': sfp_cli_set_quiet(); break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		default: usage(stderr); return SFP_EXIT_USAGE;
+		default: return sfp_cli_other_opt(prog, ch, usage);
 		}
 	}
 	o.tenants_dir = o.org_file ? o.tenants_dir : sfp_tenants_dir_default(o.tenants_dir);
@@ -76,11 +74,6 @@ main(int argc, char *argv[])
 	sfp_fail_clear(&f);
 	sfp_writer_init(&w, stdout, "<stdout>", pretty);
 	st = sfp_prov_stream(&o, &w, &f);
-	if (sfp_writer_fini(&w, st == SFP_OK || st == SFP_E_ITEM ? &f : NULL) != SFP_OK)
-		st = sfp_status_worst(st, SFP_E_IO);
-	if (st != SFP_OK && st != SFP_E_ITEM)
-		sfp_fail_print(&f, prog, stderr);
-	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));
-	sfp_cli_end();
-	return sfp_exit_code(st);
+	st = sfp_status_worst(st, sfp_writer_fini(&w, st == SFP_OK || st == SFP_E_ITEM ? &f : NULL));
+	return sfp_cli_exit(prog, st, &f);
 }

@@ -304,17 +304,10 @@ oom:
 static enum sfp_status
 error_line(struct sfp_writer *w, const char *name, const struct sfp_fail *err, struct sfp_fail *f)
 {
-	cJSON *o = cJSON_CreateObject(), *e = sfp_fail_to_json(err);
-	enum sfp_status st;
+	cJSON *o = cJSON_CreateObject(), *e = NULL;
 
-	if (o == NULL || e == NULL || add_str(o, "name", name) != SFP_OK ||
-	    !cJSON_AddItemToObject(o, "error", e)) {
-		cJSON_Delete(o);
-		return sfp_fail_oom(f, NULL);
-	}
-	st = sfp_write_json(w, o, f);
-	cJSON_Delete(o);
-	return st;
+	return sfp_write_built(w, o, o != NULL && add_str(o, "name", name) == SFP_OK &&
+	    (e = sfp_fail_to_json(err)) != NULL && cJSON_AddItemToObject(o, "error", e), f);
 }
 
 static int

@@ -102,19 +102,12 @@ static enum sfp_status
 report(struct sfp_writer *w, const char *tenant, size_t count, const struct sfp_fail *err,
     struct sfp_fail *f)
 {
-	enum sfp_status st;
 	cJSON *o = cJSON_CreateObject(), *e = NULL;
 
-	if (o == NULL || cJSON_AddStringToObject(o, "tenant", tenant) == NULL ||
-	    cJSON_AddBoolToObject(o, "ok", err == NULL) == NULL ||
-	    (err == NULL ? cJSON_AddNumberToObject(o, "sobjects", (double)count) == NULL :
-	    ((e = sfp_fail_to_json(err)) == NULL || !cJSON_AddItemToObject(o, "error", e)))) {
-		cJSON_Delete(o);
-		return sfp_fail_oom(f, NULL);
-	}
-	st = sfp_write_json(w, o, f);
-	cJSON_Delete(o);
-	return st;
+	return sfp_write_built(w, o, o != NULL && cJSON_AddStringToObject(o, "tenant", tenant) != NULL &&
+	    cJSON_AddBoolToObject(o, "ok", err == NULL) != NULL &&
+	    (err == NULL ? cJSON_AddNumberToObject(o, "sobjects", (double)count) != NULL :
+	    ((e = sfp_fail_to_json(err)) != NULL && cJSON_AddItemToObject(o, "error", e))), f);
 }
 
 enum sfp_status

@@ -12,22 +12,15 @@ refusal(struct sfp_writer *w, const struct sfp_fb_user *user, const char *bound_
     struct sfp_fail *f)
 {
 	struct sfp_fail why;
-	enum sfp_status st;
 	cJSON *o = cJSON_CreateObject(), *e = NULL;
 
 	(void)sfp_fail_set(&why, SFP_E_ITEM, "not-bound-user", user->given,
 	    "this mailbox is bound to user %s and may ask only about it", bound_user);
-	if (o == NULL || (user->tag != NULL &&
-	    !cJSON_AddItemToObject(o, "id", cJSON_Duplicate(user->tag, 1))) ||
-	    cJSON_AddStringToObject(o, "user", user->given) == NULL ||
-	    cJSON_AddFalseToObject(o, "ok") == NULL || (e = sfp_fail_to_json(&why)) == NULL ||
-	    !cJSON_AddItemToObject(o, "error", e)) {
-		cJSON_Delete(o);
-		return sfp_fail_oom(f, NULL);
-	}
-	st = sfp_write_json(w, o, f);
-	cJSON_Delete(o);
-	return st;
+	return sfp_write_built(w, o, o != NULL && (user->tag == NULL ||
+	    cJSON_AddItemToObject(o, "id", cJSON_Duplicate(user->tag, 1))) &&
+	    cJSON_AddStringToObject(o, "user", user->given) != NULL &&
+	    cJSON_AddFalseToObject(o, "ok") != NULL && (e = sfp_fail_to_json(&why)) != NULL &&
+	    cJSON_AddItemToObject(o, "error", e), f);
 }
 
 enum sfp_status

@@ -55,6 +55,15 @@ sfp_write_json(struct sfp_writer *w, const cJSON *v, struct sfp_fail *f)
 }
 
 enum sfp_status
+sfp_write_built(struct sfp_writer *w, cJSON *v, int built, struct sfp_fail *f)
+{
+	enum sfp_status st = built && v != NULL ? sfp_write_json(w, v, f) : sfp_fail_oom(f, NULL);
+
+	cJSON_Delete(v);
+	return st;
+}
+
+enum sfp_status
 sfp_writer_fini(struct sfp_writer *w, struct sfp_fail *f)
 {
 	enum sfp_status st = SFP_OK;

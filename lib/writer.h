@@ -31,6 +31,10 @@ void sfp_writer_init(struct sfp_writer *w, FILE *fp, const char *name, int prett
 /* Write one value and "\n".  SFP_E_IO (with strerror) on failure. */
 enum sfp_status sfp_write_json(struct sfp_writer *w, const cJSON *v, struct sfp_fail *f);
 
+/* Write v, a line the caller built, and delete it; built 0 says building it
+ * ran out of memory: then nothing is written and it is SFP_E_INTERNAL. */
+enum sfp_status sfp_write_built(struct sfp_writer *w, cJSON *v, int built, struct sfp_fail *f);
+
 /* Write raw bytes already framed as one line (the caller's "\n" included). */
 enum sfp_status sfp_write_raw(struct sfp_writer *w, const char *buf, size_t len, struct sfp_fail *f);
 
