@@ -7,7 +7,10 @@
 # DIR/incoming.jsonl   signed envelopes appended by the receiving web server
 # DIR/work/            spools claimed by a run, and their verified bookings
 # DIR/results/         one results file per spool (what sf-create wrote)
-# DIR/rejects.jsonl    every refused or failed item, whole, with its reason
+# DIR/rejects.jsonl    every refused or failed item, whole, with its reason:
+#                      what needs a person, and only that
+# DIR/already-delivered.jsonl  the pipeline's own messages refused as replayed
+#                      when a run re-read a spool after a crash (see step 2)
 #
 # Settings come from the environment (SF_*, see sfpipe(7)) plus:
 #   SFPIPE_KEYRING  the keyring (mode 0600)     SFPIPE_MAPPING   the mapping
@@ -46,20 +49,75 @@ if [ -s "$dir/incoming.jsonl" ]; then
 fi
 
 # 2. Verify each claimed spool into bookings, durably, before dropping it.
+#
+# A run killed while hmac-verify works leaves the spool in work/ and, in
+# .verified.tmp, what hmac-verify wrote before the kill: messages accepted
+# (their ids are now in the replay store) and refusals.  The next run reads the
+# whole spool again, appending, and hmac-verify then refuses every message it
+# accepted before as "replayed" (or "stale", if the run comes later than the
+# tolerance).  Those refusals are the pipeline meeting itself, not an attack:
+# settle_verified keeps the earlier attempts' accepted messages, drops their
+# refusals (the last attempt refuses the same lines again, so each appears
+# once), and moves a "replayed" or "stale" refusal of the last attempt to
+# DIR/already-delivered.jsonl only when its body is, byte for byte, one that an
+# earlier attempt on this same spool accepted, one refusal per accepted copy.
+# Anything else stays a refusal for a person: a message replayed by someone
+# else (in another spool, or a second copy in this one) finds no accepted copy
+# left to match and reaches DIR/rejects.jsonl.
+settle_verified() { # base lines-of-earlier-attempts verified|own
+	jq -R -n -r --argjson n0 "$2" --arg want "$3" '
+		def refusal: type == "object" and .ok == false and (.error | type) == "object" and has("input");
+		def parse: try fromjson catch null;
+		[inputs] as $all
+		| (reduce ($all[:$n0][] | select(parse | (. != null and (refusal | not)))) as $l
+			({}; .[$l] += 1)) as $earlier
+		| ($all[:$n0][] | select(parse | (. != null and (refusal | not))) | select($want == "verified")),
+		  (foreach $all[$n0:][] as $l ({left: $earlier};
+			($l | parse) as $o
+			| if ($o | refusal) and (($o.error.code == "replayed") or ($o.error.code == "stale"))
+			     and (($o.input.body | type) == "string") and ((.left[$o.input.body] // 0) > 0)
+			  then .left[$o.input.body] -= 1 | .to = "own"
+			  else .to = "verified" end;
+			select(.to == $want) | $l))
+	' <"$1.verified.tmp"
+}
+# What a run killed between the steps below left: the .verified file is made,
+# the rest of the hand-off is finished here.
+finish_verified() {
+	if [ -e "$1.own" ]; then
+		cat "$1.own" >>"$dir/already-delivered.jsonl" && rm -f "$1.own"
+	fi
+	rm -f "$1.verified.tmp" "$1.spool"
+}
 for spool in "$dir"/work/*.spool; do
 	[ -e "$spool" ] || continue
 	base=${spool%.spool}
-	# Appending: if a run was killed after hmac-verify recorded some ids,
-	# those messages are already in the .tmp file, and this run refuses them
-	# as "replayed" (a line each in rejects.jsonl) instead of losing them.
-	hmac-verify --keyring "$keyring" "${verify[@]}" --rejects "$dir/rejects.jsonl" \
-		<"$spool" >>"$base.verified.tmp"
+	[ -e "$base.verified" ] && { finish_verified "$base"; continue; }
+	# A kill can cut a line in two: close it, so that the torn fragment is
+	# a line of its own (never valid JSON, so never taken as a message).
+	if [ -s "$base.verified.tmp" ] && [ -n "$(tail -c 1 "$base.verified.tmp")" ]; then
+		echo >>"$base.verified.tmp"
+	fi
+	earlier=0
+	[ -e "$base.verified.tmp" ] && earlier=$(wc -l <"$base.verified.tmp")
+	# Refusals travel on standard output with the bookings (sf-map and
+	# sf-create pass them on), so each reaches rejects.jsonl by one path.
+	hmac-verify --keyring "$keyring" "${verify[@]}" <"$spool" >>"$base.verified.tmp"
 	rc=$?
-	if [ $rc -le 1 ]; then   # 1: some messages refused, each written to rejects
-		mv "$base.verified.tmp" "$base.verified" && rm -f "$spool"
-	else
+	if [ $rc -gt 1 ]; then   # 1: some messages refused, each on stdout
 		echo "pipeline: $spool: hmac-verify exit $rc, kept for the next run" >&2
 		status=$rc; continue
+	fi
+	if [ "$earlier" -eq 0 ]; then   # one attempt, the usual case: nothing to sort
+		mv "$base.verified.tmp" "$base.verified" && finish_verified "$base"
+	elif settle_verified "$base" "$earlier" verified >"$base.verified.new" &&
+	    settle_verified "$base" "$earlier" own >"$base.own.new"; then
+		if [ -s "$base.own.new" ]; then mv "$base.own.new" "$base.own"; else rm -f "$base.own.new"; fi
+		mv "$base.verified.new" "$base.verified" && finish_verified "$base"
+	else
+		echo "pipeline: $spool: cannot sort the verified messages (jq), kept for the next run" >&2
+		rm -f "$base.verified.new" "$base.own.new"
+		status=6
 	fi
 done
 

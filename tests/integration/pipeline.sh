@@ -15,7 +15,8 @@ export SFPIPE_KEYRING="$T/keys.json" SFPIPE_MAPPING="$EX/mapping.json" SFPIPE_DE
 mkdir -p spool
 
 # A first minute's worth: the four example bookings, signed as the portal would.
-hmac-sign --keyring keys.json --tenant acme --lines <"$EX/bookings.jsonl" >>spool/incoming.jsonl
+hmac-sign --keyring keys.json --tenant acme --lines <"$EX/bookings.jsonl" >earlier.jsonl
+cat earlier.jsonl >>spool/incoming.jsonl
 expect_status 1 "a run with one unmappable booking exits 1" -- "$EX/pipeline.sh" spool
 expect_eq "$(cat spool/results/*.jsonl | grep -c '"ok":true')" "3" "three bookings created"
 expect_eq "$(cat spool/results/*.jsonl | grep -c '"ok":false')" "1" "the unmappable one reported"
@@ -52,6 +53,39 @@ expect_status 1 "a run with a booking Salesforce refuses exits 1" -- "$EX/pipeli
 expect_match '"id":"bk-nohost","ok":false' "$(cat spool/rejects.jsonl)" "the refused booking is kept for a person, with its reason"
 expect_no_match 'bk-nohost' "$(cat spool/rejects.retry.jsonl 2>/dev/null)" "and not queued to be sent again"
 expect_status 0 "the next run has nothing left to send and exits 0" -- "$EX/pipeline.sh" spool
+
+# A run killed (SIGKILL) while hmac-verify is at work, then the next run: the
+# messages the killed run accepted are re-read, and refused as "replayed"; those
+# go to already-delivered.jsonl, never to rejects.jsonl (the file for a person).
+# A true replay still reaches rejects.jsonl: a message delivered an earlier
+# minute sent again, and a second copy of one in the spool being re-read.
+for i in $(seq 1 8); do
+	jq -c --arg id "bk-kill$i" '.id = $id | .invitee.last_name = "K\($id)"' "$EX/booking.json"
+done | hmac-sign --keyring keys.json --tenant acme --lines >kill.jsonl
+{ cat kill.jsonl; head -n 1 kill.jsonl; head -n 1 earlier.jsonl; } >>spool/incoming.jsonl
+mkdir -p killbin
+{
+	echo '#!/bin/sh'
+	echo '# hmac-verify over the first 3 messages, then the pipeline is killed mid-run.'
+	echo "head -n 3 | \"$SFP_ROOT/bin/hmac-verify\" \"\$@\""
+	echo 'kill -KILL $PPID'
+} >killbin/hmac-verify
+chmod +x killbin/hmac-verify
+before=$(wc -l <spool/rejects.jsonl)
+(PATH="$T/killbin:$PATH" "$EX/pipeline.sh" spool >/dev/null 2>&1) 2>/dev/null
+expect_eq "$?" "137" "the first run is killed by SIGKILL while verifying"
+expect_eq "$(ls spool/work/*.spool | wc -l)" "1" "the killed run left its spool in work/"
+expect_status 1 "the next run finishes the spool (exit 1: the two true replays)" -- "$EX/pipeline.sh" spool
+n=$(emu_admin GET '/__emu/records?sobject=Lead' | jq '[.records[] | select(.fields.Booking_Key__c | startswith("bk-kill"))] | length')
+expect_eq "$n" "8" "all 8 bookings of the killed run exist after the rerun"
+new=$(tail -n +$((before + 1)) spool/rejects.jsonl)
+expect_eq "$(printf '%s\n' "$new" | grep -c .)" "2" "rejects.jsonl gained two lines, no false alarm"
+expect_eq "$(printf '%s\n' "$new" | grep -c '"code":"replayed"')" "2" "both are replayed refusals"
+expect_eq "$(printf '%s\n' "$new" | jq -r .id | sort | tr '\n' ' ')" \
+	"$({ head -n 1 kill.jsonl; head -n 1 earlier.jsonl; } | jq -r .id | sort | tr '\n' ' ')" \
+	"they are the second copy in the spool and the message delivered a minute before"
+expect_eq "$(wc -l <spool/already-delivered.jsonl)" "3" "the pipeline's own re-read (3 messages) is in already-delivered.jsonl"
+expect_eq "$(ls spool/work | wc -l)" "0" "nothing left in work/"
 
 # The crontab's lock: a second run while one holds the lock is skipped, not run twice.
 line=$(grep -v '^#' "$EX/crontab" | grep flock | head -n 1)
