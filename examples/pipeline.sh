@@ -112,7 +112,8 @@ for spool in "$dir"/work/*.spool; do
 		mv "$base.verified.tmp" "$base.verified" && finish_verified "$base"
 	elif settle_verified "$base" "$earlier" verified >"$base.verified.new" &&
 	    settle_verified "$base" "$earlier" own >"$base.own.new"; then
-		if [ -s "$base.own.new" ]; then mv "$base.own.new" "$base.own"; else rm -f "$base.own.new"; fi
+		# (replacing any .own an attempt killed before the .verified left)
+		if [ -s "$base.own.new" ]; then mv "$base.own.new" "$base.own"; else rm -f "$base.own.new" "$base.own"; fi
 		mv "$base.verified.new" "$base.verified" && finish_verified "$base"
 	else
 		echo "pipeline: $spool: cannot sort the verified messages (jq), kept for the next run" >&2
