@@ -7,6 +7,8 @@
 # DIR/incoming.jsonl   signed envelopes appended by the receiving web server
 # DIR/work/            spools claimed by a run, and their verified bookings
 # DIR/results/         one results file per spool (what sf-create wrote)
+# DIR/reports/         sf-create --report of each run, a week of them
+#                      (sfpipe-status(1) reads them: when a tenant last succeeded)
 # DIR/rejects.jsonl    every refused or failed item, whole, with its reason:
 #                      what needs a person, and only that
 # DIR/already-delivered.jsonl  the pipeline's own messages refused as replayed
@@ -39,7 +41,8 @@ else
 		--describe "${SFPIPE_DESCRIBE:?set SFPIPE_DESCRIBE}")
 	create=()
 fi
-mkdir -p "$dir/work" "$dir/results"
+mkdir -p "$dir/work" "$dir/results" "$dir/reports"
+find "$dir/reports" -name '*.json' -mtime +7 -delete 2>/dev/null
 stamp=$(date -u +%Y%m%dT%H%M%SZ).$$
 status=0
 
@@ -61,22 +64,32 @@ fi
 # once), and moves a "replayed" or "stale" refusal of the last attempt to
 # DIR/already-delivered.jsonl only when its body is, byte for byte, one that an
 # earlier attempt on this same spool accepted, one refusal per accepted copy.
+# (In tenants mode hmac-verify --tagged writes an accepted message as
+# {"tenant":T,"body":B} with B its body's bytes as they came, and the refusal
+# names T, the authenticated tenant: the line that attempt would have written
+# is rebuilt from both and compared the same way, so a tenant's message never
+# matches another tenant's accepted copy.)
 # Anything else stays a refusal for a person: a message replayed by someone
 # else (in another spool, or a second copy in this one) finds no accepted copy
 # left to match and reaches DIR/rejects.jsonl.
 settle_verified() { # base lines-of-earlier-attempts verified|own
-	jq -R -n -r --argjson n0 "$2" --arg want "$3" '
+	jq -R -n -r --argjson n0 "$2" --arg want "$3" --arg tagged "${#verify[@]}" '
 		def refusal: type == "object" and .ok == false and (.error | type) == "object" and has("input");
 		def parse: try fromjson catch null;
+		# The line an accepted copy of the refused message would be.
+		def accepted_line: if $tagged == "0" then .input.body
+			else (.tenant // .input.tenant) as $t
+			| if ($t | type) == "string" then "{\"tenant\":\($t | tojson),\"body\":\(.input.body)}" else null end end;
 		[inputs] as $all
 		| (reduce ($all[:$n0][] | select(parse | (. != null and (refusal | not)))) as $l
 			({}; .[$l] += 1)) as $earlier
 		| ($all[:$n0][] | select(parse | (. != null and (refusal | not))) | select($want == "verified")),
 		  (foreach $all[$n0:][] as $l ({left: $earlier};
 			($l | parse) as $o
-			| if ($o | refusal) and (($o.error.code == "replayed") or ($o.error.code == "stale"))
-			     and (($o.input.body | type) == "string") and ((.left[$o.input.body] // 0) > 0)
-			  then .left[$o.input.body] -= 1 | .to = "own"
+			| (if ($o | refusal) and (($o.error.code == "replayed") or ($o.error.code == "stale"))
+			     and (($o.input.body | type) == "string") then $o | accepted_line else null end) as $k
+			| if $k != null and ((.left[$k] // 0) > 0)
+			  then .left[$k] -= 1 | .to = "own"
 			  else .to = "verified" end;
 			select(.to == $want) | $l))
 	' <"$1.verified.tmp"
@@ -129,7 +142,9 @@ done
 # ("ok":false: bad data, for a person).  Sort them into the two files.
 sort_rejects() {
 	[ -s "$1" ] || { rm -f "$1"; return 0; }
-	grep -F '"ok":false' "$1" >>"$dir/rejects.jsonl"
+	# Under DIR/rejects.lock: sfpipe-status --handled rewrites rejects.jsonl
+	# holding it, and an append meanwhile would be lost.
+	{ flock 9 && grep -F '"ok":false' "$1" >>"$dir/rejects.jsonl"; } 9>>"$dir/rejects.lock"
 	grep -vF '"ok":false' "$1" >>"$dir/rejects.retry.jsonl"
 	rm -f "$1"
 }
@@ -138,7 +153,8 @@ sort_rejects() {
 for replay in "$dir"/work/*.replay; do
 	[ -e "$replay" ] || continue
 	name=$(basename "$replay" .replay)
-	sf-create "${create[@]}" --rejects "$dir/work/$name.rejects" <"$replay" \
+	sf-create "${create[@]}" --rejects "$dir/work/$name.rejects" \
+		--report "$dir/reports/$name.replay.json" <"$replay" \
 		>"$dir/results/$name.replay.jsonl"
 	rc=$?
 	sort_rejects "$dir/work/$name.rejects"
@@ -149,7 +165,8 @@ for verified in "$dir"/work/*.verified; do
 	[ -e "$verified" ] || continue
 	name=$(basename "$verified" .verified)
 	sf-map "${map[@]}" <"$verified" |
-		sf-create "${create[@]}" --rejects "$dir/work/$name.rejects" >"$dir/results/$name.jsonl"
+		sf-create "${create[@]}" --rejects "$dir/work/$name.rejects" \
+			--report "$dir/reports/$name.json" >"$dir/results/$name.jsonl"
 	rcs=("${PIPESTATUS[@]}")
 	sort_rejects "$dir/work/$name.rejects"
 	# sf-map 0/1 and sf-create 0/1/4 all leave every item accounted for: in

@@ -76,7 +76,7 @@ before=$(wc -l <spool/rejects.jsonl)
 expect_eq "$?" "137" "the first run is killed by SIGKILL while verifying"
 expect_eq "$(ls spool/work/*.spool | wc -l)" "1" "the killed run left its spool in work/"
 expect_status 1 "the next run finishes the spool (exit 1: the two true replays)" -- "$EX/pipeline.sh" spool
-n=$(emu_admin GET '/__emu/records?sobject=Lead' | jq '[.records[] | select(.fields.Booking_Key__c | startswith("bk-kill"))] | length')
+n=$(emu_admin GET '/__emu/records?sobject=Lead' | jq '[.records[] | select(.fields.Booking_Key__c | startswith("acme:bk-kill"))] | length')
 expect_eq "$n" "8" "all 8 bookings of the killed run exist after the rerun"
 new=$(tail -n +$((before + 1)) spool/rejects.jsonl)
 expect_eq "$(printf '%s\n' "$new" | grep -c .)" "2" "rejects.jsonl gained two lines, no false alarm"
@@ -95,4 +95,45 @@ flock -n 9
 flock -n run.lock true
 expect_eq "$?" "1" "flock -n refuses a second run while the first holds the lock"
 exec 9>&-
+
+# The same in tenants mode (SFPIPE_TENANTS, hmac-verify --tagged): a run
+# killed mid-verify, then the next run.  The pipeline's own re-read goes to
+# already-delivered.jsonl; a second copy of a message (a genuine replay) still
+# reaches rejects.jsonl; and a tenant's message whose body is the same as one
+# another tenant sent is that tenant's own, not a replay of the other's.
+. "$SFP_ROOT/tests/integration/tenants-env.bash"
+umask 077
+tenants_orgs acme globex
+mkdir -p tenants
+tenant ta acme username jwt "$EX/tenants/globex/mapping.json"
+tenant tb globex user refresh "$EX/tenants/globex/mapping.json"
+printf '{}\n' >tkeys.json && chmod 600 tkeys.json
+for t in ta tb; do hmac-sign --keyring tkeys.json --tenant "$t" --new-key >/dev/null; done
+unset SF_INSTANCE_URL SF_USERNAME SF_JWT_KEY_FILE SF_REFRESH_TOKEN_FILE SF_CLIENT_SECRET_FILE SF_CLIENT_ID
+expect_status 0 "tenants: every tenant's catalog" -- sf-describe --tenants tenants
+for i in $(seq 1 6); do
+	jq -c --arg id "bk-tk$i" '.id = $id' "$EX/booking.json"
+done >tk.jsonl
+hmac-sign --keyring tkeys.json --tenant ta --lines <tk.jsonl >tk.ta
+head -n 2 tk.jsonl | hmac-sign --keyring tkeys.json --tenant tb --lines >tk.tb
+mkdir -p tspool
+# ta's six, then tb's two (the same bodies as ta's first two), then a second
+# copy of ta's second message.
+{ cat tk.ta tk.tb; sed -n 2p tk.ta; } >tspool/incoming.jsonl
+(PATH="$T/killbin:$PATH" SFPIPE_KEYRING="$T/tkeys.json" SFPIPE_TENANTS="$T/tenants" \
+	"$EX/pipeline.sh" tspool >/dev/null 2>&1) 2>/dev/null
+expect_eq "$?" "137" "tenants: the first run is killed while verifying"
+expect_eq "$(grep -c '"tenant":"ta","body":' tspool/work/*.verified.tmp)" "3" \
+	"tenants: the killed run had accepted three messages, tagged"
+expect_status 1 "tenants: the next run finishes the spool (exit 1: the one true replay)" -- \
+	env SFPIPE_KEYRING="$T/tkeys.json" SFPIPE_TENANTS="$T/tenants" "$EX/pipeline.sh" tspool
+n() { emu_admin GET "/__emu/records?sobject=Lead&org=$1" | jq --arg p "$2:bk-tk" \
+	'[.records[] | select((.fields.Booking_Key__c // "") | startswith($p))] | length'; }
+expect_eq "$(n acme ta) $(n globex tb)" "6 2" "tenants: every booking of both tenants exists after the rerun"
+expect_eq "$(grep -c . tspool/rejects.jsonl)" "1" "tenants: rejects.jsonl holds one line, no false alarm"
+expect_eq "$(jq -r '[.tenant, .error.code, .id] | join(" ")' tspool/rejects.jsonl)" \
+	"ta replayed $(sed -n 2p tk.ta | jq -r .id)" "tenants: it is the second copy of ta's second message"
+expect_eq "$(jq -r '[.tenant, .error.code] | join(" ")' tspool/already-delivered.jsonl | sort | uniq -c | tr -s ' ')" \
+	" 3 ta replayed" "tenants: the pipeline's own re-read (3 of ta's messages) is in already-delivered.jsonl"
+expect_eq "$(ls tspool/work | wc -l)" "0" "tenants: nothing left in work/"
 t_done
