@@ -111,9 +111,11 @@ main(int argc, char *argv[])
 	st = sfp_create_main(&o.m, &o.c, &stats, &f);
 	if (o.c.progress)
 		(void)fputc('\n', stderr);
-	if (!o.c.dry_run && sfp_report_create(prog, o.report, o.c.tenant, &stats, &rf) != SFP_OK) {
+	if (!o.c.dry_run && sfp_report_create(prog, o.report, o.c.tenant, o.m.tenants != NULL, &stats,
+	    &rf) != SFP_OK) {
 		sfp_fail_print(&rf, prog, stderr);
 		st = sfp_status_worst(st, SFP_E_IO);
 	}
+	sfp_create_stats_fini(&stats);
 	return sfp_cli_exit(prog, st, &f);
 }

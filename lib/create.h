@@ -59,6 +59,16 @@
 enum sfp_status sfp_create_operator_plan(const struct sfp_catalog *cat, const char *sobject,
     const char *const *assign, size_t n, const char *upsert, cJSON **plan, struct sfp_fail *f);
 
+/* With tenants: one tenant's share of a run (sf-create --report's rows). */
+struct sfp_create_tenant_stats {
+	char tenant[SFP_TENANT_NAME_MAX + 1];   /* "" for items naming no valid tenant */
+	unsigned long items, ok, failed, unsent;
+	unsigned long api_calls;    /* requests and lookups of its org session (shared
+	                             * by the tenants of one org and user) */
+	long api_used, api_max;     /* its org's daily usage after the run, -1 unknown */
+	double elapsed_s;           /* from the run's start to its last result */
+};
+
 struct sfp_create_stats {
 	unsigned long plans;        /* items read (plans, refusals passed through) */
 	unsigned long ok, failed;   /* plans done, each way */
@@ -71,7 +81,12 @@ struct sfp_create_stats {
 	long api_used, api_max;     /* last Sforce-Limit-Info, -1 when unknown (and with tenants) */
 	unsigned long sessions;     /* with tenants: org sessions opened (one per org and user) */
 	double elapsed_s;
+	struct sfp_create_tenant_stats *tenants;   /* with tenants: a row each, in order seen */
+	size_t ntenants;
 };
+
+/* Free what a run's statistics hold (the tenant rows); st stays usable, zeroed. */
+void sfp_create_stats_fini(struct sfp_create_stats *st);
 
 struct sfp_create_opts {
 	size_t jobs;                /* requests in flight, 1..16 (0: 4) */

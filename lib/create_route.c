@@ -64,19 +64,29 @@ enum sfp_status sfp_create_plan_keys(const cJSON *plan, const struct sfp_tenant_
 	return SFP_OK;
 }
 
+/* The lane of the tenant's org and user if it is open, else NULL. */
+static struct lane *lane_find(const struct run *R, const struct sfp_tenant_conf *tc)
+{
+	size_t i;
+
+	for (i = 0; i < R->nlanes; i++) {
+		struct lane *L = R->lanes[i];
+
+		if (sfp_sfid_same(L->org_id, tc->org_id) && strcmp(L->user_id, tc->user_id) == 0 &&
+		    strcmp(L->username, tc->username) == 0)
+			return L;
+	}
+	return NULL;
+}
+
 /* The lane of the tenant's org and user, opened on first use; NULL when out of memory. */
 static struct lane *lane_for(struct run *R, const struct sfp_tenant_conf *tc)
 {
 	struct lane *L, **grown;
 	struct sfp_org org;
-	size_t i;
 
-	for (i = 0; i < R->nlanes; i++) {
-		L = R->lanes[i];
-		if (sfp_sfid_same(L->org_id, tc->org_id) && strcmp(L->user_id, tc->user_id) == 0 &&
-		    strcmp(L->username, tc->username) == 0)
-			return L;
-	}
+	if ((L = lane_find(R, tc)))
+		return L;
 	if (!(grown = realloc(R->lanes, (R->nlanes + 1) * sizeof *grown)))
 		return NULL;
 	R->lanes = grown;
@@ -166,6 +176,7 @@ void sfp_run_lanes_fold(struct run *R)
 		R->st->resent += L->st.resent;
 		R->st->skipped += L->st.skipped;
 		R->st->lookups += L->st.lookups;
+		L->calls += L->st.requests + L->st.lookups;
 		if (L->st.rounds > R->st->rounds)
 			R->st->rounds = L->st.rounds;   /* orgs' rounds run side by side */
 		L->st.ok = L->st.failed = L->st.requests = L->st.resent = L->st.rounds = 0;
@@ -178,6 +189,66 @@ void sfp_run_lanes_fold(struct run *R)
 			snprintf(R->stop.place, sizeof R->stop.place, "tenant %s", L->tenant);
 		}
 	}
+}
+
+int sfp_run_tenant_count(struct run *R, const struct item *it, double elapsed_s)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(it->plan, "tenant");
+	const char *name = cJSON_IsString(t) && sfp_tenant_name_valid(t->valuestring) ?
+	    t->valuestring : "";
+	struct sfp_create_stats *st = R->st;
+	struct sfp_create_tenant_stats *row = NULL, *grown;
+	size_t i;
+
+	for (i = 0; i < st->ntenants && !row; i++)
+		if (strcmp(st->tenants[i].tenant, name) == 0)
+			row = &st->tenants[i];
+	if (!row) {
+		if (!(grown = realloc(st->tenants, (st->ntenants + 1) * sizeof *grown)))
+			return -1;
+		st->tenants = grown;
+		row = memset(&st->tenants[st->ntenants++], 0, sizeof *row);
+		snprintf(row->tenant, sizeof row->tenant, "%s", name);
+		row->api_used = row->api_max = -1;
+	}
+	row->items++;
+	/* As the run counts: a refusal passed through is a failure; a plan not
+	 * sent (it->resend) a failure that waits for the next run. */
+	if (it->kind != IT_PASS && it->result &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it->result, "ok")))
+		row->ok++;
+	else
+		row->failed++;
+	row->unsent += it->resend ? 1 : 0;
+	row->elapsed_s = elapsed_s;
+	return 0;
+}
+
+void sfp_run_tenants_close(struct run *R)
+{
+	struct sfp_fail ignored;
+	size_t i;
+
+	for (i = 0; i < R->st->ntenants; i++) {
+		struct sfp_create_tenant_stats *row = &R->st->tenants[i];
+		const struct sfp_tenant_conf *tc;
+		struct lane *L;
+
+		/* Tenants already read when their plans were routed: no new error. */
+		if (!row->tenant[0] || sfp_tenants_get(R->o->tenants, row->tenant, &tc,
+		    &ignored) != SFP_OK || !(L = lane_find(R, tc)))
+			continue;
+		row->api_calls = L->calls;
+		if (L->r.sf)
+			sfp_sf_usage(L->r.sf, &row->api_used, &row->api_max);
+	}
+}
+
+void sfp_create_stats_fini(struct sfp_create_stats *st)
+{
+	free(st->tenants);
+	memset(st, 0, sizeof *st);
+	st->api_used = st->api_max = -1;
 }
 
 void sfp_run_lanes_free(struct run *R)

@@ -168,6 +168,10 @@ static enum sfp_status run_window(struct run *R, struct item *items, size_t n, s
 
 		if (R->o->dry_run && it->kind == IT_PLAN)
 			continue;
+		if (R->o->tenants && sfp_run_tenant_count(R, it, since(&R->t0)) < 0) {
+			st = sfp_fail_oom(f, NULL);
+			break;
+		}
 		st = write_line(R->out, it, it->kind == IT_PASS ? NULL : it->result, f);
 		/* Rejects: a plan to send again goes as it came; a failure that needs
 		 * a person goes as its result line, reason and input whole, which a
@@ -278,6 +282,8 @@ static void run_init(struct run *R, struct sfp_sf *sf, struct sfp_writer *out,
 static enum sfp_status run_finish(struct run *R, enum sfp_status st, struct sfp_fail *f)
 {
 	sfp_run_progress(R);
+	if (R->o->tenants)
+		sfp_run_tenants_close(R);
 	sfp_run_lanes_free(R);
 	if (st != SFP_OK)
 		return st;
@@ -354,9 +360,13 @@ enum sfp_status sfp_create_run(struct sfp_sf *sf, struct sfp_reader *in, struct 
 		R.worst = sfp_status_worst(R.worst, input);
 		run_finish(&R, SFP_OK, f);
 		*f = inf;
-		return sfp_status_worst(R.worst, input);
+		rs = sfp_status_worst(R.worst, input);
+	} else {
+		rs = run_finish(&R, rs, f);
 	}
-	return run_finish(&R, rs, f);
+	if (!st)
+		sfp_create_stats_fini(&local);
+	return rs;
 }
 
 enum sfp_status sfp_create_one_take(struct sfp_sf *sf, cJSON *plan, struct sfp_writer *out,

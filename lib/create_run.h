@@ -78,6 +78,7 @@ struct lane {
 	size_t np;
 	enum sfp_status ret;
 	struct sfp_fail f;
+	unsigned long calls;            /* API calls of the whole run, kept by the fold */
 };
 
 /* A plan is done: its result line says ok with the records. Takes records. */
@@ -127,5 +128,13 @@ void sfp_run_lanes_free(struct run *R);
 
 /* Fold what the lanes counted into the run (create_route.c). */
 void sfp_run_lanes_fold(struct run *R);
+
+/* With tenants: count a written item in its tenant's row of R->st, done
+ * elapsed_s into the run (create_route.c); -1 when out of memory. */
+int sfp_run_tenant_count(struct run *R, const struct item *it, double elapsed_s);
+
+/* With tenants, at the end of the run, before the lanes close: each tenant's
+ * row takes its org session's API calls and usage (create_route.c). */
+void sfp_run_tenants_close(struct run *R);
 
 #endif

@@ -153,16 +153,33 @@ sfp_report_write(const char *path, const char *prog, const struct sfp_report_row
 	return SFP_OK;
 }
 
+/* One tenant's share of a run with tenants, as a report row. */
+static void
+tenant_row(struct sfp_report_row *row, const struct sfp_create_tenant_stats *t)
+{
+	row->tenant = t->tenant;
+	row->items = t->items;
+	row->ok = t->ok;
+	row->failed = t->failed;
+	row->api_calls = t->api_calls;
+	row->replay = t->unsent;
+	row->api_used = t->api_used;
+	row->api_max = t->api_max;
+	row->duration_s = t->elapsed_s;
+}
+
 enum sfp_status
-sfp_report_create(const char *prog, const char *path, const char *tenant,
+sfp_report_create(const char *prog, const char *path, const char *tenant, int per_tenant,
     const struct sfp_create_stats *st, struct sfp_fail *f)
 {
-	struct sfp_report_row row = { tenant != NULL ? tenant : "", st->plans, st->ok, st->failed, st->requests, 0,
-	    st->api_used, st->api_max, st->elapsed_s };
-
 	/* Plans left unsent (daily limit, budget guard, Salesforce unreachable)
-	 * wait for the next run; they are counted among the failed too. */
-	row.replay = st->unsent;
+	 * wait for the next run ("replay"); they are counted among the failed too. */
+	struct sfp_report_row row = { tenant != NULL ? tenant : "", st->plans, st->ok, st->failed,
+	    st->requests + st->lookups, st->unsent, st->api_used, st->api_max, st->elapsed_s };
+	struct sfp_report_row *rows = NULL;
+	enum sfp_status s;
+	size_t i;
+
 	if (st->api_max > 0)   /* usage after the run, for cron logs */
 		sfp_cli_note(prog, "%lu of %lu plans failed; api usage: %ld/%ld (%.1f%%), "
 		    "%lu requests sent, %lu lookups, %lu skipped as older", st->failed, st->plans,
@@ -171,5 +188,16 @@ sfp_report_create(const char *prog, const char *path, const char *tenant,
 	else if (st->sessions > 0)   /* with tenants each org's usage is its own */
 		sfp_cli_note(prog, "%lu of %lu plans failed; %lu requests sent over %lu org sessions",
 		    st->failed, st->plans, st->requests, st->sessions);
-	return path != NULL ? sfp_report_write(path, prog, &row, 1, f) : SFP_OK;
+	if (path == NULL)
+		return SFP_OK;
+	if (!per_tenant)
+		return sfp_report_write(path, prog, &row, 1, f);
+	/* A row per tenant seen, none for a run that read nothing. */
+	if (st->ntenants > 0 && !(rows = calloc(st->ntenants, sizeof *rows)))
+		return sfp_fail_oom(f, "report");
+	for (i = 0; i < st->ntenants; i++)
+		tenant_row(&rows[i], &st->tenants[i]);
+	s = sfp_report_write(path, prog, rows, st->ntenants, f);
+	free(rows);
+	return s;
 }

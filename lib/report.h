@@ -30,9 +30,12 @@ enum sfp_status sfp_report_write(const char *path, const char *prog,
     const struct sfp_report_row *rows, size_t n, struct sfp_fail *f);
 
 /* sf-create's run, in both forms: the line for people on stderr (a note:
- * -q drops it) and, when path is not NULL, the report for machines. */
+ * -q drops it) and, when path is not NULL, the report for machines: one row
+ * for the run, named tenant (NULL: ""), or with per_tenant (--tenants) a row
+ * per tenant its items named (st->tenants).  A tenant's api_calls and usage
+ * are its org session's: tenants sharing one org and user show the same. */
 struct sfp_create_stats;
 enum sfp_status sfp_report_create(const char *prog, const char *path, const char *tenant,
-    const struct sfp_create_stats *st, struct sfp_fail *f);
+    int per_tenant, const struct sfp_create_stats *st, struct sfp_fail *f);
 
 #endif

@@ -51,4 +51,52 @@ expect_eq "$(jq -r '.tenants[0] | "\(.items) \(.ok) \(.replay)"' "$T/r3.json")" 
 sed "s/rp$u-/rw$u-/g" "$T/plans.jsonl" >"$T/plans4.jsonl"
 expect_status 6 "--report into a missing directory: exit 6" -- sf-create --report "$T/no/such/r.json" <"$T/plans4.jsonl"
 expect_match "^sf-create: .*no/such/r.json: cannot write" "$(cat "$T/err")" "and it says why"
+
+# With --tenants: a row per tenant, each with its own items, outcomes and its
+# org session's API calls; a plan naming no tenant gets the row "".  ta and tb
+# are bound to two users of the one org, so each has a session of its own.
+ORG=$(emu_admin GET /__emu/orgs | jq -r '.orgs[0].org_id')
+mkdir -m 700 "$T/tenants"
+for tu in ta:integration@acme.example tb:ann.host@acme.example; do
+	t=${tu%%:*} user=${tu#*:}
+	mkdir -m 700 "$T/tenants/$t"
+	printf '{"orgId":"%s","username":"%s"}\n' "$ORG" "$user" >"$T/tenants/$t/tenant.json"
+	printf '{"instanceUrl":"%s","loginUrl":"%s","clientId":"%s","username":"%s","jwtKeyFile":"%s","flow":"jwt"}\n' \
+		"$SF_INSTANCE_URL" "$SF_LOGIN_URL" "$SF_CLIENT_ID" "$user" "$SF_JWT_KEY_FILE" >"$T/tenants/$t/org.json"
+	chmod 600 "$T/tenants/$t"/*.json
+done
+plan() {   # plan TENANT ID: one Lead upserted by TENANT:ID ("" TENANT: untagged)
+	printf '{%s"id":"%s","records":[{"ref":"lead","sobject":"Lead","upsert":{"field":"Booking_Key__c","value":"%s:%s"},"fields":{"LastName":"Lee","Company":"Acme"}}]}\n' \
+		"${1:+\"tenant\":\"$1\",}" "$2" "${1:-x}" "$2"
+}
+{
+	for i in 1 2 3; do plan ta "rt$u-$i"; done
+	printf '{"tenant":"ta","id":"rt%s-9","ok":false,"error":{"code":"bad-date","message":"m"},"input":{}}\n' "$u"
+	for i in 1 2; do plan tb "rt$u-$i"; done
+	plan "" "rt$u-0"
+} >"$T/tplans.jsonl"
+calls0=$(emu_admin GET /__emu/stats | jq .api_calls)
+expect_status 1 "sf-create --tenants --report (a refusal and an untagged plan: exit 1)" -- \
+	env -u SF_INSTANCE_URL -u SF_USERNAME -u SF_JWT_KEY_FILE sf-create --tenants "$T/tenants" \
+	--report "$T/rt.json" <"$T/tplans.jsonl"
+calls1=$(emu_admin GET /__emu/stats | jq .api_calls)
+rows() { jq -r '.tenants | sort_by(.tenant)[] | [.tenant, .items, .ok, .failed, .replay] | map(tostring) | join(" ")' "$1" | paste -sd ','; }
+expect_eq "$(rows "$T/rt.json")" " 1 0 1 0,ta 4 3 1 0,tb 2 2 0 0" \
+	"tenants report: a row per tenant (tenant items ok failed replay), \"\" for the untagged plan"
+expect_eq "$(jq '[.tenants[] | select(.tenant != "") | .api_calls] | add' "$T/rt.json")" "$((calls1 - calls0))" \
+	"tenants report: the tenants' api calls add up to what the org counted"
+expect_eq "$(jq -r '[.tenants[] | select(.tenant != "") | .api_calls > 0 and .api_used > 0 and .api_max > 0] | all' "$T/rt.json")" \
+	"true" "tenants report: each tenant's api calls and its org's usage"
+expect_eq "$(jq -r '.tenants[] | select(.tenant == "") | "\(.api_calls) \(.api_used)"' "$T/rt.json")" "0 -1" \
+	"tenants report: the untagged row sent nothing and knows no usage"
+expect_eq "$(jq -r '[.tenants[].duration_s | . >= 0] | all' "$T/rt.json")" "true" "tenants report: durations"
+expect_status 1 "sf-create --tenants --report r.prom" -- env -u SF_INSTANCE_URL -u SF_USERNAME -u SF_JWT_KEY_FILE \
+	sf-create -q --tenants "$T/tenants" --report "$T/rt.prom" <"$T/tplans.jsonl"
+p=$(cat "$T/rt.prom")
+expect_match '^sfpipe_ok\{program="sf-create",tenant="ta"\} 3$' "$p" "prometheus: ta's ok"
+expect_match '^sfpipe_items\{program="sf-create",tenant="tb"\} 2$' "$p" "prometheus: tb's items"
+expect_eq "$(grep -c '^sfpipe_failed{' <<<"$p")" "3" "prometheus: one failed sample per tenant row"
+: >"$T/empty.jsonl"
+expect_status 0 "sf-create --tenants with nothing to do" -- sf-create --tenants "$T/tenants" --report "$T/r0.json" <"$T/empty.jsonl"
+expect_eq "$(jq -c .tenants "$T/r0.json")" "[]" "tenants report: no row when no tenant had items"
 t_done
