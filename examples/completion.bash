@@ -45,4 +45,4 @@ _sfpipe() {
 }
 
 complete -F _sfpipe sf-describe sf-map sf-create hmac-sign hmac-verify sf-freebusy \
-	hmac-receive sfpipe-follow sf-provision
+	hmac-receive sfpipe-follow sf-provision sfpipe-status

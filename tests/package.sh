@@ -84,7 +84,7 @@ expect_eq "$(cat /etc/sfpipe/env)" "SFPIPE_LOG=plain" "the operator's settings s
 expect_eq "$(cat /var/lib/sfpipe/rejects.jsonl)" '{"kept":1}' "the state survives the upgrade"
 
 # Smoke run of the installed programs, as the sfpipe user, from a directory it owns.
-for p in sf-describe sf-map sf-create hmac-sign hmac-verify sf-freebusy hmac-receive sfpipe-follow; do
+for p in sf-describe sf-map sf-create hmac-sign hmac-verify sf-freebusy hmac-receive sfpipe-follow sfpipe-status; do
 	expect_status 0 "installed $p --version" -- "/usr/bin/$p" --version
 	expect_status 0 "installed $p --help" -- "/usr/bin/$p" --help
 	[ -f "/usr/share/man/man1/$p.1.gz" ] && t_ok "$p.1 installed" || t_fail "$p.1: no page"
@@ -104,6 +104,11 @@ expect_eq "$(jq -r 'select(.records) | .id' "$T/out" | paste -sd ' ')" "bk-1042 
 expect_status 0 "the installed pipeline script runs (nothing arrived)" -- as_sfpipe env \
 	SFPIPE_KEYRING=/var/lib/sfpipe/smoke/keys.json SFPIPE_MAPPING="$ex/mapping.json" \
 	SFPIPE_DESCRIBE="$ex/describe.json" /usr/lib/sfpipe/pipeline /var/lib/sfpipe/smoke/run
+expect_status 0 "the installed sfpipe-status reads the run's directory" -- as_sfpipe sfpipe-status --json /var/lib/sfpipe/smoke/run
+expect_eq "$(jq -c '.tenants[] | [.pending, .needs_person, .last_run]' "$T/out")" '[0,0,null]' \
+	"sfpipe-status: nothing pending, nothing for a person after an empty run"
+expect_status 1 "the installed sfpipe-status --handled: no such reject (exit 1)" -- as_sfpipe \
+	sfpipe-status --handled /var/lib/sfpipe/smoke/run bk-none
 rm -rf /var/lib/sfpipe/smoke
 
 # Purge: programs, conffiles, logs and cache go; the user and the state with

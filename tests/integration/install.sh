@@ -54,6 +54,9 @@ expect_status 0 "installed pipeline runs with nothing arrived" -- env -i PATH="$
 	SFPIPE_MAPPING="$SFP_ROOT/examples/mapping.json" SFPIPE_DESCRIBE="$SFP_ROOT/examples/describe.json" \
 	"$root/opt/sfp/lib/sfpipe/pipeline" "$T/p/run"
 [ -d "$T/p/run/results" ] && t_ok "installed pipeline made its directories" || t_fail "no results dir"
+expect_status 0 "installed sfpipe-status reads the pipeline's directory" -- env -i PATH="$root/opt/sfp/bin:/usr/bin:/bin" \
+	"$root/opt/sfp/bin/sfpipe-status" --json "$T/p/run"
+expect_eq "$(jq -c '.tenants[] | [.pending, .needs_person]' "$T/out")" "[0,0]" "and finds nothing in an empty one"
 
 # An installed program runs from its new place, with nothing from the tree.
 expect_status 0 "installed hmac-sign --version runs" -- env -i PATH=/usr/bin:/bin "$root/opt/sfp/bin/hmac-sign" --version
