@@ -170,17 +170,10 @@ tally_file(struct tally *t, const char *path, struct sfp_fail *f)
 	return st;
 }
 
-static int
-ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* fn for each name in dir ending in suffix; a directory not there has none. */
+/* fn for each name in dir whose last extension is ext (".spool"); a directory
+ * not there has none. */
 static enum sfp_status
-each_file(const char *dir, const char *suffix,
+each_file(const char *dir, const char *ext,
     enum sfp_status (*fn)(void *ctx, const char *path, struct sfp_fail *f), void *ctx,
     struct sfp_fail *f)
 {
@@ -193,7 +186,9 @@ each_file(const char *dir, const char *suffix,
 		return errno == ENOENT ? SFP_OK :
 		    sfp_fail_set(f, SFP_E_IO, "file", dir, "cannot list: %s", strerror(errno));
 	while (st == SFP_OK && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' || !ends_with(e->d_name, suffix))
+		const char *dot = strrchr(e->d_name, '.');
+
+		if (e->d_name[0] == '.' || !dot || strcmp(dot, ext) != 0)
 			continue;
 		if ((st = path_join(path, sizeof path, dir, e->d_name, f)) == SFP_OK)
 			st = fn(ctx, path, f);
