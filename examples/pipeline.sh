@@ -11,6 +11,9 @@
 #                      (sfpipe-status(1) reads them: when a tenant last succeeded)
 # DIR/rejects.jsonl    every refused or failed item, whole, with its reason:
 #                      what needs a person, and only that
+# DIR/rejects.lock     held (flock) to append to rejects.jsonl, which
+#                      sfpipe-status --handled rewrites under the same lock
+# DIR/rejects.retry.jsonl  plans not sent (see below), sent again next run
 # DIR/already-delivered.jsonl  the pipeline's own messages refused as replayed
 #                      when a run re-read a spool after a crash (see step 2)
 #

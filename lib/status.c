@@ -246,7 +246,7 @@ tally_report(void *ctx, const char *path, struct sfp_fail *f)
 }
 
 enum sfp_status
-sfp_status_read(const char *dir, const char *const *names, size_t nnames,
+sfp_status_read(const char *dir, int per_tenant, const char *const *names, size_t nnames,
     struct sfp_status_view *v, struct sfp_fail *f)
 {
 	static const struct {
@@ -258,7 +258,7 @@ sfp_status_read(const char *dir, const char *const *names, size_t nnames,
 	}, work[] = {
 		{ ".spool", K_PENDING }, { ".verified", K_PENDING }, { ".replay", K_REPLAY },
 	};
-	struct tally t = { v, names != NULL, K_PENDING };
+	struct tally t = { v, per_tenant, K_PENDING };
 	char path[4096];
 	struct stat sb;
 	enum sfp_status st = SFP_OK;
@@ -270,11 +270,11 @@ sfp_status_read(const char *dir, const char *const *names, size_t nnames,
 	if (!S_ISDIR(sb.st_mode))
 		return sfp_fail_set(f, SFP_E_INPUT, "not-a-directory", dir, "not a directory");
 	/* Every configured tenant has a row, first, in the order given. */
-	for (i = 0; names && i < nnames; i++)
+	for (i = 0; per_tenant && st == SFP_OK && i < nnames; i++)
 		if (!row_get(v, names[i]))
-			return sfp_fail_oom(f, NULL);
-	if (!names && !row_get(v, ""))
-		return sfp_fail_oom(f, NULL);
+			st = sfp_fail_oom(f, NULL);
+	if (!per_tenant && !row_get(v, ""))
+		st = sfp_fail_oom(f, NULL);
 	for (i = 0; st == SFP_OK && i < sizeof files / sizeof files[0]; i++) {
 		t.kind = files[i].kind;
 		if ((st = path_join(path, sizeof path, dir, files[i].name, f)) == SFP_OK)
@@ -380,7 +380,7 @@ sfp_status_show(FILE *fp, const char *dir, const char *tenants_dir, int json,
 	if (tenants_dir && ((st = sfp_tenants_open(tenants_dir, &ts, f)) != SFP_OK ||
 	    (st = sfp_tenants_list(ts, &names, &n, f)) != SFP_OK))
 		goto out;
-	if ((st = sfp_status_read(dir, tenants_dir ? names : NULL, n, &v, f)) != SFP_OK)
+	if ((st = sfp_status_read(dir, tenants_dir != NULL, names, n, &v, f)) != SFP_OK)
 		goto out;
 	if (!json) {
 		sfp_status_print(fp, &v);

@@ -60,13 +60,13 @@ struct sfp_status_view {
 };
 
 /*
- * Read dir into v.  Without tenants (names NULL) everything is one row "";
- * with, each configured tenant in names has a row even when it has nothing,
+ * Read dir into v.  Without per_tenant everything is one row ""; with, each
+ * configured tenant in names[0..nnames) has a row even when it has nothing,
  * and every other tenant a line names one too.  SFP_E_INPUT when dir is not a
  * directory or a file is refused, SFP_E_IO, SFP_E_INTERNAL.
  */
-enum sfp_status sfp_status_read(const char *dir, const char *const *names, size_t nnames,
-    struct sfp_status_view *v, struct sfp_fail *f);
+enum sfp_status sfp_status_read(const char *dir, int per_tenant, const char *const *names,
+    size_t nnames, struct sfp_status_view *v, struct sfp_fail *f);
 void sfp_status_view_fini(struct sfp_status_view *v);
 
 /* {"tenants":[{"tenant":..,"pending":..,"replay":..,"needs_person":..,

@@ -86,7 +86,7 @@ START_TEST(counts_per_tenant)
 	const struct sfp_status_row *r;
 
 	fill();
-	ck_assert_int_eq(sfp_status_read(dir, names, 3, &v, &f), SFP_OK);
+	ck_assert_int_eq(sfp_status_read(dir, 1, names, 3, &v, &f), SFP_OK);
 	ck_assert_uint_eq(v.n, 4);   /* three configured, and "" for lines naming none */
 	r = row(&v, "acme");
 	ck_assert_uint_eq(r->pending, 3);
@@ -120,7 +120,7 @@ START_TEST(one_row_without_tenants)
 	char *s;
 
 	fill();
-	ck_assert_int_eq(sfp_status_read(dir, NULL, 0, &v, &f), SFP_OK);
+	ck_assert_int_eq(sfp_status_read(dir, 0, NULL, 0, &v, &f), SFP_OK);
 	ck_assert_uint_eq(v.n, 1);
 	ck_assert_str_eq(v.rows[0].tenant, "");
 	ck_assert_uint_eq(v.rows[0].pending, 4);
@@ -144,19 +144,23 @@ START_TEST(empty_and_refused_directories)
 	struct sfp_fail f;
 	char p[128], link[128];
 
-	ck_assert_int_eq(sfp_status_read(dir, NULL, 0, &v, &f), SFP_OK);
+	ck_assert_int_eq(sfp_status_read(dir, 0, NULL, 0, &v, &f), SFP_OK);
 	ck_assert_uint_eq(v.n, 1);
 	ck_assert_str_eq(v.rows[0].last_run, "");
 	sfp_status_view_fini(&v);
+	/* Tenants configured, none yet: no row at all (not one row ""). */
+	ck_assert_int_eq(sfp_status_read(dir, 1, NULL, 0, &v, &f), SFP_OK);
+	ck_assert_uint_eq(v.n, 0);
+	sfp_status_view_fini(&v);
 	(void)snprintf(p, sizeof p, "%s/nope", dir);
-	ck_assert_int_eq(sfp_status_read(p, NULL, 0, &v, &f), SFP_E_INPUT);
+	ck_assert_int_eq(sfp_status_read(p, 0, NULL, 0, &v, &f), SFP_E_INPUT);
 	put("file", "x");
 	(void)snprintf(p, sizeof p, "%s/file", dir);
-	ck_assert_int_eq(sfp_status_read(p, NULL, 0, &v, &f), SFP_E_INPUT);
+	ck_assert_int_eq(sfp_status_read(p, 0, NULL, 0, &v, &f), SFP_E_INPUT);
 	/* rejects.jsonl as a link to elsewhere is refused, not followed. */
 	(void)snprintf(link, sizeof link, "%s/rejects.jsonl", dir);
 	ck_assert_int_eq(symlink(p, link), 0);
-	ck_assert_int_eq(sfp_status_read(dir, NULL, 0, &v, &f), SFP_E_INPUT);
+	ck_assert_int_eq(sfp_status_read(dir, 0, NULL, 0, &v, &f), SFP_E_INPUT);
 	ck_assert_str_eq(f.code, "unsafe-file");
 }
 END_TEST
