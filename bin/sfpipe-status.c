@@ -82,7 +82,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *tenants = NULL, *tenant = NULL, *by = NULL, *why = NULL;
-	int c, json = 0, mark = 0, rc;
+	int c, json = 0, mark = 0;
 	struct sfp_fail f;
 	enum sfp_status st;
 
@@ -97,9 +97,7 @@ main(int argc, char **argv)
 		case 'M': mark = 1; break;
 		case 'B': by = optarg; break;
 		case 'q': sfp_cli_set_quiet(); break;
-		case 'h': usage(stdout); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		case 'V': sfp_cli_version(prog); return sfp_exit_code(sfp_cli_close_stdout(prog));
-		default: usage(stderr); return SFP_EXIT_USAGE;
+		default: return sfp_cli_other_opt(prog, c, usage);
 		}
 	}
 	if (optind == argc)
@@ -121,10 +119,5 @@ main(int argc, char **argv)
 		    by ? by : default_by(), &f);
 	else
 		st = sfp_status_show(stdout, argv[optind], sfp_tenants_dir_default(tenants), json, &f);
-	if (st != SFP_OK && st != SFP_E_ITEM)
-		sfp_fail_print(&f, prog, stderr);
-	st = sfp_status_worst(st, sfp_cli_close_stdout(prog));
-	rc = sfp_exit_code(st);
-	sfp_cli_end();
-	return rc;
+	return sfp_cli_exit(prog, st, &f);
 }
