@@ -68,8 +68,12 @@ for org in acme globex initech; do
 done
 # Whatever the faults left for a person (rejects.jsonl) is replayed once more
 # without faults, as an operator would after looking.
+# The killed run's spool was read again by the next run: its own messages
+# refused as replayed go to already-delivered.jsonl, never to a person.
+expect_eq "$(jq -c 'select(.error.code == "replayed" or .error.code == "stale")' spool/rejects.jsonl 2>/dev/null | wc -l)" \
+	"0" "the pipeline's own re-read messages are not left for a person"
 if [ -s spool/rejects.jsonl ]; then
-	jq -c 'select(.input.tenant != null and .error.code != "replayed") | .input' spool/rejects.jsonl >replay.jsonl
+	jq -c 'select(.input.tenant != null) | .input' spool/rejects.jsonl >replay.jsonl
 	[ -s replay.jsonl ] && sf-map --tenants tenants <replay.jsonl | sf-create --tenants tenants >/dev/null 2>&1
 fi
 if [ "$injected" -ge 3 ]; then t_ok "faults were injected ($injected)"; else
