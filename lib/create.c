@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "create.h"
 #include "describe_fetch.h"
@@ -21,6 +22,41 @@ static enum sfp_status coerce(const struct sfp_catalog *cat, const char *sobject
 	if (!cat)
 		return (*out = cJSON_CreateString(val)) ? SFP_OK : SFP_E_INTERNAL;
 	return sfp_field_typed(cat, sobject, field, val, out, f);
+}
+
+/* The text a dependency bitmap is read by (sfp_field_dependent) of a coerced
+ * value: a picklist's text, a checkbox's "true"/"false"; NULL when empty. */
+static const char *dependency_key(const cJSON *v)
+{
+	if (cJSON_IsString(v))
+		return v->valuestring[0] ? v->valuestring : NULL;
+	if (cJSON_IsBool(v))
+		return cJSON_IsTrue(v) ? "true" : "false";
+	return NULL;
+}
+
+/* The record's restricted dependent picklists against their controlling
+ * fields' values, by field.c's rule, as sf-map checks a mapped record. */
+static enum sfp_status check_dependents(const struct sfp_catalog *cat, const char *sobject,
+    const cJSON *fields, struct sfp_fail *f)
+{
+	const cJSON *e, *ctl;
+	struct sfp_field fd;
+
+	cJSON_ArrayForEach(e, fields) {
+		if (!sfp_catalog_field(cat, sobject, e->string, &fd) || fd.controller_name == NULL)
+			continue;
+		ctl = NULL;
+		cJSON_ArrayForEach(ctl, fields)
+			if (strcasecmp(ctl->string, fd.controller_name) == 0)
+				break;
+		if (sfp_field_dependent(cat, sobject, &fd, dependency_key(e),
+		    ctl ? dependency_key(ctl) : NULL, f) != SFP_OK) {
+			(void)snprintf(f->place, sizeof(f->place), "field %s", fd.name);
+			return f->status = SFP_E_INPUT;
+		}
+	}
+	return SFP_OK;
 }
 
 static enum sfp_status split_assign(const char *arg, char *name, size_t cap, const char **val,
@@ -93,6 +129,8 @@ enum sfp_status sfp_create_operator_plan(const struct sfp_catalog *cat, const ch
 			goto fail;
 		cJSON_AddItemToObject(fields, name, v);
 	}
+	if (cat && (st = check_dependents(cat, sobject, fields, f)) != SFP_OK)
+		goto fail;
 	*plan = p;
 	return SFP_OK;
 fail:

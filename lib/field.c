@@ -499,3 +499,17 @@ sfp_field_typed(const struct sfp_catalog *cat, const char *sobject, const char *
 	sfp_buf_fini(&json);
 	return *out != NULL ? SFP_OK : oom(f);
 }
+
+enum sfp_status
+sfp_field_dependent(const struct sfp_catalog *cat, const char *sobject,
+    const struct sfp_field *fd, const char *value, const char *controller_value,
+    struct sfp_fail *f)
+{
+	if (fd->controller_name == NULL || !fd->restricted || value == NULL ||
+	    sfp_catalog_dependent_valid(cat, sobject, fd->name, value, controller_value) != 0)
+		return SFP_OK;
+	return sfp_fail_field(f, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", fd->name,
+	    "\"%.60s\" of the dependent picklist %s is not valid when %s is %s%.60s%s",
+	    value, fd->name, fd->controller_name, controller_value ? "\"" : "",
+	    controller_value ? controller_value : "empty", controller_value ? "\"" : "");
+}

@@ -103,6 +103,20 @@ enum sfp_status sfp_field_typed(const struct sfp_catalog *cat, const char *sobje
     const char *field, const char *text, cJSON **out, struct sfp_fail *f);
 
 /*
+ * Dependent picklists: value (NULL: the field is empty) of the field fd of
+ * sobject against its controlling field's value (NULL when that one is empty;
+ * "true"/"false" for a checkbox).  A restricted dependent picklist takes only
+ * the values its controlling value allows (the catalog's validFor bitmaps, see
+ * sfp_catalog_dependent_valid); anything else is the refusal Salesforce gives,
+ * SFP_E_ITEM with INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST.  A field that is no
+ * restricted dependent picklist, or a pair the catalog cannot decide, passes.
+ * sf-map and sf-create's operator form both decide a record's pairs here.
+ */
+enum sfp_status sfp_field_dependent(const struct sfp_catalog *cat, const char *sobject,
+    const struct sfp_field *fd, const char *value, const char *controller_value,
+    struct sfp_fail *f);
+
+/*
  * A date, datetime or time as Salesforce takes it (see above) into out (32
  * bytes); returns its length, or -1 with the "bad-date" refusal in f (field
  * names the field, may be NULL).

@@ -599,8 +599,8 @@ dependency_key(const struct sfp_value *v, char *buf, size_t n)
 
 /* A restricted dependent picklist's value must be one its controlling field's
  * value allows: Salesforce refuses the pair otherwise
- * (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST).  The rule is the catalog's
- * (sfp_catalog_dependent_valid); this only finds the record's two values. */
+ * (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST).  The rule and its refusal are
+ * field.c's (sfp_field_dependent); this only finds the record's two values. */
 static enum sfp_status
 check_dependents(struct ctx *x, const struct record *r, struct sfp_fail *f)
 {
@@ -626,11 +626,8 @@ check_dependents(struct ctx *x, const struct record *r, struct sfp_fail *f)
 			return st;
 		if ((dv = dependency_key(&v, dbuf, sizeof(dbuf))) == NULL)
 			continue;
-		if (sfp_catalog_dependent_valid(x->m->cat, r->sobject, fm->name, dv, cv) == 0)
-			return item_fail(x, f, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", fm->name,
-			    "\"%.60s\" of the dependent picklist %s is not valid when %s is %s%.60s%s",
-			    dv, fm->name, fm->fld.controller_name, cv ? "\"" : "",
-			    cv ? cv : "empty", cv ? "\"" : "");
+		if (sfp_field_dependent(x->m->cat, r->sobject, &fm->fld, dv, cv, f) != SFP_OK)
+			return locate(x, f);
 	}
 	return SFP_OK;
 }

@@ -60,4 +60,46 @@ while IFS=$'\t' read -r field value want; do
 			"0 $map_val" "sf-create sends $what as sf-map does"
 	fi
 done <"$dir/cases.tsv"
+
+# --- dependent picklists: a controlling and a dependent value together ---------
+# pairs.tsv: both values go into one record; sf-map and the operator form must
+# send the same pair or refuse it with the same message (the one rule, field.c).
+jq -nc '{records: [{ref: "lead", sobject: "Lead", fields: ([
+	"Region__c", "Office__c", "Reseller__c", "Tier__c", "Topic__c"] |
+	map({key: ., value: ("{{" + . + "}}")}) | from_entries)}]}' >"$T/pairs.json"
+expect_status 0 "the pairs' mapping compiles" -- sf-map --check --describe "$cat" "$T/pairs.json"
+n=0
+: >"$T/pairs.jsonl"
+while IFS=$'\t' read -r cf cv df dv want; do
+	case $cf in '#'*|'') continue ;; esac
+	n=$((n + 1))
+	jq -nc --arg id "p$n" --arg cf "$cf" --arg cv "$cv" --arg df "$df" --argjson dv "$dv" \
+		'{id: $id} + (if $cv == "-" then {} else {($cf): ($cv | fromjson)} end) + {($df): $dv}' \
+		>>"$T/pairs.jsonl"
+done <"$dir/pairs.tsv"
+sf-map --describe "$cat" "$T/pairs.json" <"$T/pairs.jsonl" >"$T/pairs.out" 2>"$T/pairs.err"
+expect_eq "$(wc -l <"$T/pairs.out" | tr -d ' ')" "$n" "sf-map wrote one line per pair"
+i=0
+while IFS=$'\t' read -r cf cv df dv want; do
+	case $cf in '#'*|'') continue ;; esac
+	i=$((i + 1))
+	line=$(sed -n "${i}p" "$T/pairs.out")
+	what="$cf=$cv $df=$dv"
+	set -- "$df=$(jq -rj . <<<"$dv")"
+	[ "$cv" = - ] || set -- "$cf=$(jq -rj . <<<"$cv")" "$@"
+	sf-create -n -d "$cat" Lead "$@" >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+	if [ "$want" = ok ]; then
+		expect_eq "$(jq -c --arg c "$cf" --arg d "$df" '.records[0].fields | [.[$c], .[$d]]' <<<"$line")" \
+			"$(jq -nc --arg cv "$cv" --argjson dv "$dv" '[(if $cv == "-" then null else ($cv | fromjson) end), $dv]')" \
+			"sf-map sends $what"
+		expect_eq "$rc $(jq -c --arg c "$cf" --arg d "$df" '.body.graphs[0].compositeRequest[0].body | [.[$c], .[$d]]' "$T/out")" \
+			"0 $(jq -c --arg c "$cf" --arg d "$df" '.records[0].fields | [.[$c], .[$d]]' <<<"$line")" \
+			"sf-create sends $what as sf-map does"
+	else
+		expect_eq "!$(jq -r '.error.code' <<<"$line")" "$want" "sf-map refuses $what"
+		expect_eq "$rc $(cat "$T/err")" "3 sf-create: field $df: $(jq -r '.error.message' <<<"$line")" \
+			"sf-create refuses $what as sf-map does"
+	fi
+done <"$dir/pairs.tsv"
 t_done

@@ -28,6 +28,10 @@ static const char *const CATALOG[] = {
 	"{\"name\":\"Multi\",\"type\":\"multipicklist\",\"length\":12,\"restricted\":true,\"picklist\":["
 	"{\"value\":\"x\",\"active\":true},{\"value\":\"y\",\"active\":true},"
 	"{\"value\":\"z\",\"active\":false}],\"referenceTo\":[]},"
+	"{\"name\":\"Dep\",\"type\":\"picklist\",\"length\":40,\"restricted\":true,"
+	"\"controllerName\":\"RPick\",\"picklist\":[{\"value\":\"a1\",\"active\":true,"
+	"\"validFor\":\"gA==\"},{\"value\":\"a2\",\"active\":true,\"validFor\":\"QA==\"}],"
+	"\"referenceTo\":[]},"
 	F("Open", "multipicklist", ",\"length\":100") ","
 	F("I", "int", ",\"digits\":3") ","
 	F("L", "long", ",\"digits\":0") ","
@@ -400,6 +404,30 @@ START_TEST(missing_values_and_reference_syntax)
 }
 END_TEST
 
+/* A restricted dependent picklist's value against its controlling value: the
+ * one rule sf-map and sf-create's operator form share. */
+START_TEST(dependent_picklists)
+{
+	struct sfp_field dep, plain;
+	struct sfp_fail f;
+
+	ck_assert(sfp_catalog_field(cat, "Thing__c", "Dep", &dep));
+	ck_assert(sfp_catalog_field(cat, "Thing__c", "Pick", &plain));
+	ck_assert_int_eq(sfp_field_dependent(cat, "Thing__c", &dep, "a1", "A", &f), SFP_OK);
+	ck_assert_int_eq(sfp_field_dependent(cat, "Thing__c", &dep, "a2", "Gone", &f), SFP_OK);
+	ck_assert_int_eq(sfp_field_dependent(cat, "Thing__c", &dep, NULL, "A", &f), SFP_OK);
+	ck_assert_int_eq(sfp_field_dependent(cat, "Thing__c", &plain, "A", NULL, &f), SFP_OK);
+	/* a value the catalog does not list is the picklist check's, not this one's */
+	ck_assert_int_eq(sfp_field_dependent(cat, "Thing__c", &dep, "zz", "A", &f), SFP_OK);
+	ck_assert_int_eq(sfp_field_dependent(cat, "Thing__c", &dep, "a2", "A", &f), SFP_E_ITEM);
+	ck_assert_str_eq(f.code, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
+	ck_assert_str_eq(f.fields, "Dep");
+	ck_assert_str_eq(f.message, "\"a2\" of the dependent picklist Dep is not valid when RPick is \"A\"");
+	ck_assert_int_eq(sfp_field_dependent(cat, "Thing__c", &dep, "a1", NULL, &f), SFP_E_ITEM);
+	ck_assert_str_eq(f.message, "\"a1\" of the dependent picklist Dep is not valid when RPick is empty");
+}
+END_TEST
+
 Suite *
 suite_field(void)
 {
@@ -414,6 +442,7 @@ suite_field(void)
 	tcase_add_test(tc, times_in_a_zone);
 	tcase_add_test(tc, typed_values);
 	tcase_add_test(tc, missing_values_and_reference_syntax);
+	tcase_add_test(tc, dependent_picklists);
 	suite_add_tcase(s, tc);
 	return s;
 }
