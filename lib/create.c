@@ -98,12 +98,18 @@ enum sfp_status sfp_create_operator_plan(const struct sfp_catalog *cat, const ch
 	    !cJSON_AddStringToObject(rec, "sobject", sobject))
 		goto fail;
 	if (upsert) {
+		struct sfp_field fd;
 		cJSON *u;
 
 		if ((st = split_assign(upsert, name, sizeof name, &val, f)) != SFP_OK)
 			goto fail;
 		if (!*val) {
 			st = sfp_fail_set(f, SFP_E_USAGE, "usage", NULL, "--upsert %s: empty value", name);
+			goto fail;
+		}
+		if (cat && sfp_catalog_field(cat, sobject, name, &fd) && !sfp_field_upsert_key(&fd)) {
+			st = sfp_fail_set(f, SFP_E_INPUT, "NOT_FOUND", "--upsert",
+			    "%s.%s is not an external id field", sobject, fd.name);
 			goto fail;
 		}
 		if ((st = coerce(cat, sobject, name, val, &v, f)) != SFP_OK)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "field.h"
 #include "soql.h"
@@ -512,4 +513,10 @@ sfp_field_dependent(const struct sfp_catalog *cat, const char *sobject,
 	    "\"%.60s\" of the dependent picklist %s is not valid when %s is %s%.60s%s",
 	    value, fd->name, fd->controller_name, controller_value ? "\"" : "",
 	    controller_value ? controller_value : "empty", controller_value ? "\"" : "");
+}
+
+int
+sfp_field_upsert_key(const struct sfp_field *fd)
+{
+	return fd->external_id || strcasecmp(fd->type, "id") == 0;
 }

@@ -102,6 +102,11 @@ enum sfp_status sfp_field_value(const struct sfp_catalog *cat, const struct sfp_
 enum sfp_status sfp_field_typed(const struct sfp_catalog *cat, const char *sobject,
     const char *field, const char *text, cJSON **out, struct sfp_fail *f);
 
+/* 1 when fd can key an upsert: Salesforce matches records by an External ID
+ * field (an Id field is refused elsewhere, with its own reason).  The rule
+ * for sf-map's "upsert" and sf-create's --upsert. */
+int sfp_field_upsert_key(const struct sfp_field *fd);
+
 /*
  * Dependent picklists: value (NULL: the field is empty) of the field fd of
  * sobject against its controlling field's value (NULL when that one is empty;

@@ -866,6 +866,25 @@ class TestUpsert(Base):
         self.assertError(self.req("PATCH", "sobjects/Lead/Company/x", {"Company": "x"}), 404,
                          "NOT_FOUND")
 
+    def test_event_by_activity_external_id(self):
+        # Activity custom fields may be External IDs and Event supports upsert
+        # (README "Fidelity"): the Event's key field is one, and keys the upsert.
+        st, _, js = self.req("GET", "sobjects/Event/describe")
+        key = {f["name"]: f for f in js["fields"]}["Booking_Key__c"]
+        self.assertEqual((key["externalId"], key["unique"], key["custom"]), (True, True, True))
+        body = {"Subject": "Demo", "StartDateTime": "2026-12-01T15:00:00Z",
+                "DurationInMinutes": 30}
+        st, _, js = self.req("PATCH", "sobjects/Event/Booking_Key__c/ev-1", body)
+        self.assertEqual((st, js["created"]), (201, True), js)
+        st, _, js2 = self.req("PATCH", "sobjects/Event/Booking_Key__c/ev-1",
+                              dict(body, Subject="Moved"))
+        self.assertEqual((st, js2["created"], js2["id"]), (200, False, js["id"]), js2)
+        recs = self.records("Event")
+        self.assertEqual([r["fields"]["Subject"] for r in recs], ["Moved"])
+        # a field that is neither External ID nor idLookup keys nothing
+        self.assertError(self.req("PATCH", "sobjects/Event/Subject/Moved", body), 404,
+                         "NOT_FOUND")
+
     def test_upsert_validation(self):
         self.assertError(self.req("PATCH", "sobjects/Lead/Booking_Key__c/k1",
                                   {"LastName": "x"}), 400, "REQUIRED_FIELD_MISSING", ["Company"])

@@ -62,6 +62,45 @@ M
 expect_status 3 "--check refuses a constant pair Salesforce refuses" -- \
 	sf-map --check --describe catalog.json const.json
 expect_match 'Office__c.*not valid when Region__c is "APAC"' "$(cat "$T/err")" "naming the field and value"
+# --- Event upserts by an activity custom field marked External ID -------------
+# Salesforce lets an activity custom field be an External ID and Event supports
+# upsert (tests/emulator/README.md, "Fidelity"): the pipeline's Event path.
+expect_status 0 "describe Event" -- sf-describe Event
+cp "$T/out" event.json
+expect_eq "$(jq -c '.fields[] | select(.name == "Booking_Key__c") | [.externalId, .unique]' event.json)" \
+	'[true,true]' "the Event's key field is an External ID in the org's describe"
+cat >ev-map.json <<'M'
+{"id": "id", "records": [{"ref": "ev", "sobject": "Event",
+  "upsert": {"field": "Booking_Key__c", "value": "{{id}}"},
+  "fields": {"Subject": "{{subject}}", "StartDateTime": "{{start}}", "DurationInMinutes": "{{minutes}}"}}]}
+M
+expect_status 0 "--check takes the Event upsert key" -- sf-map --check --describe event.json ev-map.json
+ev() { printf '{"id":"ev-1","subject":"%s","start":"2026-12-01T09:00:00Z","minutes":"30"}\n' "$1" |
+	sf-map --describe event.json ev-map.json; }
+ev Demo >ev1.jsonl
+expect_match '"method":"PATCH","url":"/services/data/v[0-9.]+/sobjects/Event/Booking_Key__c/ev-1"' \
+	"$(sf-create -n <ev1.jsonl 2>&1)" "the Event goes as an upsert by its key"
+expect_status 0 "the Event is upserted" -- sf-create <ev1.jsonl
+expect_eq "$(jq -c '.records.ev.created' "$T/out")" true "created the first time"
+ev Moved >ev2.jsonl
+expect_status 0 "the same booking again, changed" -- sf-create <ev2.jsonl
+expect_eq "$(jq -c '.records.ev.created' "$T/out")" false "updated, not created, the second time"
+expect_eq "$(emu_admin GET '/__emu/records?sobject=Event&Booking_Key__c=ev-1' | jq -c '[.records[] | [.fields.Subject, .writes]]')" \
+	'[["Moved",2]]' "one Event, written twice"
+# A key field the describe does not mark External ID is refused before sending.
+jq '.records[0].upsert.field = "Subject"' ev-map.json >ev-bad.json
+expect_status 3 "--check refuses an upsert by a field that is no External ID" -- \
+	sf-map --check --describe event.json ev-bad.json
+expect_match 'records\[0\]\.upsert: Event\.Subject is not an external id field' "$(cat "$T/err")" \
+	"naming the record and the field"
+expect_status 3 "the operator form refuses it too" -- sf-create -n -d event.json --upsert Subject=Demo \
+	Event StartDateTime=2026-12-01T09:00:00Z DurationInMinutes=30
+expect_eq "$(cat "$T/err")" "sf-create: --upsert: Event.Subject is not an external id field" \
+	"with the same reason"
+expect_status 0 "and takes the External ID" -- sf-create -n -d event.json --upsert Booking_Key__c=ev-2 \
+	Event Subject=Demo StartDateTime=2026-12-01T09:00:00Z DurationInMinutes=30
+expect_match '/sobjects/Event/Booking_Key__c/ev-2' "$(cat "$T/out")" "as an upsert by it"
+
 # --- a record known only by its Id is updated by it ---------------------------
 L=$(emu_admin POST /__emu/records '{"sobject":"Lead","fields":{"LastName":"Byid","Company":"Old Co"}}' | jq -r .id)
 E=$(emu_admin POST /__emu/records '{"sobject":"Event","fields":{"Subject":"x","StartDateTime":"2026-12-01T09:00:00Z","DurationInMinutes":30}}' | jq -r .id)
