@@ -584,7 +584,25 @@ class TestDescribe(Base):
         self.assertIn("actionOverrides", lead)
         _, _, old = self.req("GET", "/services/data/v31.0/sobjects/Lead/describe")
         self.assertNotIn("actionOverrides", old)
-        self.assertEqual(len(old), 44)
+        self.assertEqual(len(old), 42)
+
+    def test_describe_key_set_of_each_version(self):
+        """Each version's documented key set (README "Fidelity"):
+        associateEntityType and associateParentEntity from 50.0,
+        actionOverrides from 32.0; the fields' keys the same throughout."""
+        shape = {}
+        for v in (31, 32, 49, 50, 62, 66):
+            st, _, js = self.req("GET", "/services/data/v%d.0/sobjects/Event/describe" % v)
+            self.assertEqual(st, 200, v)
+            shape[v] = (set(js), {len(f) for f in js["fields"]})
+        assoc = {"associateEntityType", "associateParentEntity"}
+        self.assertEqual(shape[50][0] - shape[49][0], assoc)
+        self.assertEqual(shape[32][0] - shape[31][0], {"actionOverrides"})
+        self.assertEqual(shape[49][0], shape[32][0])
+        self.assertEqual(shape[62][0], shape[50][0])
+        self.assertEqual(shape[66][0], shape[50][0])
+        self.assertEqual(len(shape[62][0]), 45)
+        self.assertEqual({n for v in shape for n in shape[v][1]}, {57})
 
     def test_fls_per_user(self):
         _, _, integ = self.req("GET", "sobjects/Lead/describe")

@@ -62,6 +62,23 @@ M
 expect_status 3 "--check refuses a constant pair Salesforce refuses" -- \
 	sf-map --check --describe catalog.json const.json
 expect_match 'Office__c.*not valid when Region__c is "APAC"' "$(cat "$T/err")" "naming the field and value"
+# --- every API version's describe shape gives the same catalog -----------------
+# The org answers each version with that version's key set (associateEntityType
+# and associateParentEntity from 50.0); sf-describe reads each and keeps the
+# same properties.
+SF_API_VERSION=49.0 sf-describe --raw --no-cache Event >raw49.json 2>err
+SF_API_VERSION=50.0 sf-describe --raw --no-cache Event >raw50.json 2>>err
+expect_eq "$(jq -cn --slurpfile a raw49.json --slurpfile b raw50.json '($b[0] | keys) - ($a[0] | keys)')" \
+	'["associateEntityType","associateParentEntity"]' "the org's describe differs by version"
+SF_API_VERSION=62.0 sf-describe Lead Event Booking__c >cat62.jsonl 2>err
+expect_eq "$(wc -l <cat62.jsonl | tr -d ' ')" 3 "a catalog line per sObject at 62.0"
+differs=""
+for v in $(seq 37 66); do
+	SF_API_VERSION=$v.0 sf-describe Lead Event Booking__c >cat.jsonl 2>err || differs="$differs $v(exit)"
+	cmp -s cat.jsonl cat62.jsonl || differs="$differs $v"
+done
+expect_eq "${differs:- none}" " none" "sf-describe gives the same catalog at every version from 37.0 to 66.0"
+
 # --- Event upserts by an activity custom field marked External ID -------------
 # Salesforce lets an activity custom field be an External ID and Event supports
 # upsert (tests/emulator/README.md, "Fidelity"): the pipeline's Event path.

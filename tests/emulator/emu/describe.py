@@ -131,11 +131,30 @@ class Describe:
                          uiEditTemplate="https://%s/{ID}/e" % self.host,
                          uiNewRecord="https://%s/%s/e" % (self.host, g["keyPrefix"])),
         })
-        # the key set of the version asked for: actionOverrides exists from
-        # 32.0 (DescribeSObjectResult, SOAP API Developer Guide)
-        if int(v.lstrip("v").split(".")[0]) < 32:
-            del d["actionOverrides"]
-        return d
+        return keys_of_version(d, v)
+
+
+# The API version each describe key first appears in, as Salesforce's
+# DescribeSObjectResult page documents it ("available in API version N and
+# later"; README "Fidelity"): a describe asked for at an older version lacks
+# the key.  Keys not listed have no documented version later than 31.0, the
+# oldest version served.  The fields' properties (Field) have none documented
+# either, so a field carries the same keys at every version.
+SOBJECT_KEY_SINCE = {"actionOverrides": 32, "associateEntityType": 50,
+                     "associateParentEntity": 50}
+FIELD_KEY_SINCE = {}
+
+
+def keys_of_version(d, v):
+    """The sObject describe d as the API version v ("v62.0") shapes it."""
+    major = int(v.lstrip("v").split(".")[0])
+    for k, since in SOBJECT_KEY_SINCE.items():
+        if major < since:
+            d.pop(k, None)
+    gone = [k for k, since in FIELD_KEY_SINCE.items() if major < since]
+    if gone:
+        d["fields"] = [{k: x for k, x in f.items() if k not in gone} for f in d["fields"]]
+    return d
 
 
 def standard_children(name):
