@@ -109,7 +109,7 @@ enum sfp_status sfp_create_operator_plan(const struct sfp_catalog *cat, const ch
 		}
 		if (cat && sfp_catalog_field(cat, sobject, name, &fd) && !sfp_field_upsert_key(&fd)) {
 			st = sfp_fail_set(f, SFP_E_INPUT, "NOT_FOUND", "--upsert",
-			    "%s.%s is not an external id field", sobject, fd.name);
+			    "%s.%s is not an external id field (nor idLookup)", sobject, fd.name);
 			goto fail;
 		}
 		if ((st = coerce(cat, sobject, name, val, &v, f)) != SFP_OK)

@@ -297,6 +297,7 @@ sfp_catalog_field(const struct sfp_catalog *c, const char *sobject, const char *
 		out->defaulted_on_create = jbool(e, "defaultedOnCreate");
 		out->required = jbool(e, "required");
 		out->external_id = jbool(e, "externalId");
+		out->id_lookup = jbool(e, "idLookup");
 		out->unique = jbool(e, "unique");
 		out->restricted = jbool(e, "restricted");
 		out->reference_to = cJSON_GetObjectItemCaseSensitive(e, "referenceTo");

@@ -41,7 +41,7 @@ struct sfp_field {
 	const char *type;            /* Salesforce field type */
 	long length, precision, scale, digits;
 	int createable, updateable, nillable, defaulted_on_create, required;
-	int external_id, unique, restricted;
+	int external_id, id_lookup, unique, restricted;
 	const cJSON *reference_to;   /* array of sObject names */
 	const cJSON *picklist;       /* array of {value,label,active,default,validFor} */
 	const char *controller_name; /* a dependent picklist's controlling field, or NULL */

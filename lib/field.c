@@ -518,5 +518,5 @@ sfp_field_dependent(const struct sfp_catalog *cat, const char *sobject,
 int
 sfp_field_upsert_key(const struct sfp_field *fd)
 {
-	return fd->external_id || strcasecmp(fd->type, "id") == 0;
+	return fd->external_id || fd->id_lookup || strcasecmp(fd->type, "id") == 0;
 }

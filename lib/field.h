@@ -103,8 +103,10 @@ enum sfp_status sfp_field_typed(const struct sfp_catalog *cat, const char *sobje
     const char *field, const char *text, cJSON **out, struct sfp_fail *f);
 
 /* 1 when fd can key an upsert: Salesforce matches records by an External ID
- * field (an Id field is refused elsewhere, with its own reason).  The rule
- * for sf-map's "upsert" and sf-create's --upsert. */
+ * field or one its describe marks idLookup (Lead.Email; such a field need not
+ * be unique, and a value matching several records is refused as such).  An Id
+ * field is refused elsewhere, with its own reason.  The rule for sf-map's
+ * "upsert" and sf-create's --upsert. */
 int sfp_field_upsert_key(const struct sfp_field *fd);
 
 /*

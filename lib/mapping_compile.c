@@ -388,7 +388,8 @@ sfp_map_compile_field(struct comp *c, const char *sobject, const char *fname, co
 	if (fm->ty == SFP_FIELD_UNSUPPORTED)
 		sfp_map_problem(c, fm->place, "field type %s is not supported", fm->fld.type);
 	if (for_upsert && !sfp_field_upsert_key(&fm->fld))
-		sfp_map_problem(c, fm->place, "%s.%s is not an external id field", sobject, fm->fld.name);
+		sfp_map_problem(c, fm->place, "%s.%s is not an external id field (nor idLookup)", sobject,
+		    fm->fld.name);
 	compile_spec(c, fm->place, j, &fm->v, fm, recidx);
 	precompute(c, fm);
 	check_lookup_values(c, fm);

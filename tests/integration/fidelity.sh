@@ -108,15 +108,34 @@ expect_eq "$(emu_admin GET '/__emu/records?sobject=Event&Booking_Key__c=ev-1' | 
 jq '.records[0].upsert.field = "Subject"' ev-map.json >ev-bad.json
 expect_status 3 "--check refuses an upsert by a field that is no External ID" -- \
 	sf-map --check --describe event.json ev-bad.json
-expect_match 'records\[0\]\.upsert: Event\.Subject is not an external id field' "$(cat "$T/err")" \
+expect_match 'records\[0\]\.upsert: Event\.Subject is not an external id field \(nor idLookup\)' "$(cat "$T/err")" \
 	"naming the record and the field"
 expect_status 3 "the operator form refuses it too" -- sf-create -n -d event.json --upsert Subject=Demo \
 	Event StartDateTime=2026-12-01T09:00:00Z DurationInMinutes=30
-expect_eq "$(cat "$T/err")" "sf-create: --upsert: Event.Subject is not an external id field" \
+expect_eq "$(cat "$T/err")" "sf-create: --upsert: Event.Subject is not an external id field (nor idLookup)" \
 	"with the same reason"
 expect_status 0 "and takes the External ID" -- sf-create -n -d event.json --upsert Booking_Key__c=ev-2 \
 	Event Subject=Demo StartDateTime=2026-12-01T09:00:00Z DurationInMinutes=30
 expect_match '/sobjects/Event/Booking_Key__c/ev-2' "$(cat "$T/out")" "as an upsert by it"
+# A standard field the describe marks idLookup keys an upsert as well
+# (upsert(): "an external ID field or a field with the idLookup field
+# property"): a Lead by its Email.
+expect_status 0 "describe Lead" -- sf-describe Lead
+cp "$T/out" lead.json
+cat >mail-map.json <<'M'
+{"id": "id", "records": [{"ref": "lead", "sobject": "Lead",
+  "upsert": {"field": "Email", "value": "{{email}}"},
+  "fields": {"LastName": "{{name}}", "Company": "Acme"}}]}
+M
+expect_status 0 "--check takes an idLookup field as the upsert key" -- \
+	sf-map --check --describe lead.json mail-map.json
+for name in First Second; do
+	printf '{"id":"mail-1","email":"ann.idlookup@example.com","name":"%s"}\n' "$name" |
+		sf-map --describe lead.json mail-map.json >mail.jsonl 2>err
+	expect_status 0 "a Lead upserted by Email ($name)" -- sf-create <mail.jsonl
+done
+expect_eq "$(emu_admin GET '/__emu/records?sobject=Lead&Email=ann.idlookup@example.com' | jq -c '[.records[] | [.fields.LastName, .writes]]')" \
+	'[["Second",2]]' "one Lead, created then updated by its Email"
 
 # --- a record known only by its Id is updated by it ---------------------------
 L=$(emu_admin POST /__emu/records '{"sobject":"Lead","fields":{"LastName":"Byid","Company":"Old Co"}}' | jq -r .id)
