@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "create_lookup.h"
 #include "create_run.h"
 #include "plan.h"
 #include "sfapi.h"
@@ -59,7 +60,7 @@ struct vkey {
 	size_t at;      /* window order, for ties */
 };
 
-static const char *str_of(const cJSON *o, const char *key)
+const char *sfp_lookup_str(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
@@ -86,7 +87,7 @@ static int by_key_newest_first(const void *pa, const void *pb)
 }
 
 /* A field of a queried record, by name compared as Salesforce does. */
-static const cJSON *field_of(const cJSON *rec, const char *name)
+const cJSON *sfp_lookup_field(const cJSON *rec, const char *name)
 {
 	const cJSON *c;
 
@@ -135,7 +136,7 @@ static void query_versions(struct run *R, struct vkey *w, size_t n, char *soql, 
 		return;
 	}
 	cJSON_ArrayForEach(rec, recs) {
-		const cJSON *kv = field_of(rec, w[0].kf), *vv = field_of(rec, w[0].vf);
+		const cJSON *kv = sfp_lookup_field(rec, w[0].kf), *vv = sfp_lookup_field(rec, w[0].vf);
 		double stored;
 		int64_t t;
 
@@ -170,8 +171,8 @@ static void version_pass(struct run *R, struct item **all, size_t n)
 
 		if (all[i]->kind != IT_PLAN || all[i]->done || !ver)
 			continue;
-		v[nv++] = (struct vkey){ all[i], str_of(ver, "sobject"), str_of(key, "field"),
-		    str_of(ver, "field"), str_of(key, "value"),
+		v[nv++] = (struct vkey){ all[i], sfp_lookup_str(ver, "sobject"), sfp_lookup_str(key, "field"),
+		    sfp_lookup_str(ver, "field"), sfp_lookup_str(key, "value"),
 		    cJSON_GetObjectItemCaseSensitive(ver, "value")->valuedouble, i };
 	}
 	qsort(v, nv, sizeof *v, by_key_newest_first);
@@ -216,35 +217,8 @@ done:
 	free(soql);
 }
 
-/*
- * People matched before they are created.  A record's "find" {"value", "in":
- * [{"sobject","field"}...], "many", "fill"} names where an existing record may
- * be: one query per (sObject, field) and window, every plan's values in IN
- * lists, oldest first (ORDER BY Id).  The first "in" with a match wins; two or
- * more matches are the plan's choice: "first" (the oldest), "refuse" (the plan
- * fails, code "ambiguous-match") or "create" (as if none matched).  A converted
- * Lead is followed to its Contact (ConvertedContactId).  A match turns the
- * record into "none" (or an update by id of the "fill" fields the match has
- * empty), and every "@{ref.id}" of the plan into the match's id.
- */
-
-struct group {
-	char so[81], field[81], match[81];   /* match: a reconcile's child field */
-	int lead;               /* also IsConverted, ConvertedContactId */
-	const cJSON *fill;      /* fields read for "fill" (the first find's) */
-	const char **vals;
-	size_t nv, cap;
-	cJSON *recs;            /* what the queries found */
-	struct sfp_fail fail;   /* set when a query failed */
-};
-
-struct groups {
-	struct group *g;
-	size_t n, cap;
-};
-
 /* The group, or NULL when no plan asked for it. */
-static struct group *group_get(struct groups *gs, const char *so, const char *field,
+struct lookup_group *sfp_lookup_group_get(struct lookup_groups *gs, const char *so, const char *field,
     const char *match)
 {
 	size_t i;
@@ -256,11 +230,11 @@ static struct group *group_get(struct groups *gs, const char *so, const char *fi
 	return NULL;
 }
 
-static struct group *group_of(struct groups *gs, const char *so, const char *field,
+struct lookup_group *sfp_lookup_group_of(struct lookup_groups *gs, const char *so, const char *field,
     const char *match)
 {
 	size_t i;
-	struct group *g;
+	struct lookup_group *g;
 
 	for (i = 0; i < gs->n; i++)
 		if (strcasecmp(gs->g[i].so, so) == 0 && strcasecmp(gs->g[i].field, field) == 0 &&
@@ -268,7 +242,7 @@ static struct group *group_of(struct groups *gs, const char *so, const char *fie
 			return &gs->g[i];
 	if (gs->n == gs->cap) {
 		size_t cap = gs->cap ? 2 * gs->cap : 8;
-		struct group *ng = realloc(gs->g, cap * sizeof *ng);
+		struct lookup_group *ng = realloc(gs->g, cap * sizeof *ng);
 
 		if (!ng)
 			return NULL;
@@ -284,7 +258,7 @@ static struct group *group_of(struct groups *gs, const char *so, const char *fie
 	return g;
 }
 
-static int group_add(struct group *g, const char *v)
+int sfp_lookup_group_add(struct lookup_group *g, const char *v)
 {
 	if (g->nv == g->cap) {
 		size_t cap = g->cap ? 2 * g->cap : 16;
@@ -299,7 +273,7 @@ static int group_add(struct group *g, const char *v)
 	return 0;
 }
 
-static void groups_free(struct groups *gs)
+void sfp_lookup_groups_free(struct lookup_groups *gs)
 {
 	size_t i;
 
@@ -317,7 +291,7 @@ static int by_text_ci(const void *a, const void *b)
 	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void group_query(struct run *R, struct group *g, const char *head, const char *tail)
+void sfp_lookup_group_query(struct run *R, struct lookup_group *g, const char *head, const char *tail)
 {
 	char *soql = malloc(IN_LIST_BUDGET + 2048);
 	size_t i = 0, u, nv = 0;
@@ -367,193 +341,6 @@ static void group_query(struct run *R, struct group *g, const char *head, const 
 	free(soql);
 }
 
-static int empty_value(const cJSON *v)
-{
-	return !v || cJSON_IsNull(v) || (cJSON_IsString(v) && !v->valuestring[0]);
-}
-
-/* Every whole "@{ref.id}" of the plan (field values and ids) becomes id. */
-static void replace_ref(cJSON *plan, const char *ref, const char *id)
-{
-	char want[SFP_PLAN_MAX_REF + 8];
-	cJSON *rec, *fl;
-
-	snprintf(want, sizeof want, "@{%s.id}", ref);
-	cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(plan, "records")) {
-		cJSON *rid = cJSON_GetObjectItemCaseSensitive(rec, "id");
-
-		if (cJSON_IsString(rid) && strcmp(rid->valuestring, want) == 0)
-			cJSON_SetValuestring(rid, id);
-		cJSON_ArrayForEach(fl, cJSON_GetObjectItemCaseSensitive(rec, "fields"))
-			if (cJSON_IsString(fl) && strcmp(fl->valuestring, want) == 0)
-				cJSON_SetValuestring(fl, id);
-	}
-}
-
-/* The record found for rec becomes "none" or an update of its empty fill fields. */
-static int use_match(cJSON *plan, cJSON *rec, const cJSON *find, const cJSON *hit, const char *so)
-{
-	const char *id = str_of(hit, "Id"), *ref = str_of(rec, "ref");
-	const cJSON *conv = field_of(hit, "ConvertedContactId"), *fill, *f;
-	cJSON *upd = cJSON_CreateObject(), *fields = cJSON_GetObjectItemCaseSensitive(rec, "fields");
-	char idbuf[SFP_SFID_MAX + 1], sobuf[81];
-
-	if (!upd)
-		return -1;
-	snprintf(sobuf, sizeof sobuf, "%s", so);   /* so may live in the find deleted below */
-	so = sobuf;
-	if (cJSON_IsTrue(field_of(hit, "IsConverted")) && cJSON_IsString(conv)) {
-		id = conv->valuestring;   /* a converted Lead lives on as its Contact */
-		so = "Contact";
-	} else {
-		cJSON_ArrayForEach(fill, cJSON_GetObjectItemCaseSensitive(find, "fill")) {
-			const cJSON *mine = cJSON_GetObjectItemCaseSensitive(fields, fill->valuestring);
-
-			if (!empty_value(mine) && empty_value(field_of(hit, fill->valuestring)))
-				cJSON_AddItemToObject(upd, fill->valuestring, cJSON_Duplicate(mine, 1));
-		}
-	}
-	snprintf(idbuf, sizeof idbuf, "%s", id ? id : "");
-	cJSON_DeleteItemFromObjectCaseSensitive(rec, "upsert");
-	cJSON_DeleteItemFromObjectCaseSensitive(rec, "find");
-	cJSON_DeleteItemFromObjectCaseSensitive(rec, "fields");
-	cJSON_DeleteItemFromObjectCaseSensitive(rec, "method");
-	cJSON_DeleteItemFromObjectCaseSensitive(rec, "id");
-	if ((f = cJSON_GetObjectItemCaseSensitive(rec, "sobject")) != NULL)
-		cJSON_SetValuestring((cJSON *)f, so);
-	if (cJSON_GetArraySize(upd) > 0) {
-		cJSON_AddStringToObject(rec, "method", "update");
-		cJSON_AddStringToObject(rec, "id", idbuf);
-		cJSON_AddItemToObject(rec, "fields", upd);
-	} else {
-		cJSON_AddStringToObject(rec, "method", "none");
-		cJSON_Delete(upd);
-	}
-	cJSON_AddStringToObject(rec, "found", idbuf);
-	replace_ref(plan, ref, idbuf);
-	return 0;
-}
-
-int sfp_find_decide(cJSON *plan, cJSON *rec, const cJSON *const *found, struct sfp_fail *f)
-{
-	const cJSON *find = cJSON_GetObjectItemCaseSensitive(rec, "find"), *in, *r;
-	const char *val = str_of(find, "value"), *many = str_of(find, "many");
-	size_t k = 0;
-
-	cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(find, "in")) {
-		const char *so = str_of(in, "sobject"), *field = str_of(in, "field");
-		const cJSON *hit = NULL, *rows = found[k++];
-		size_t nhit = 0;
-
-		cJSON_ArrayForEach(r, rows) {
-			const cJSON *v = field_of(r, field);
-
-			if (cJSON_IsString(v) && strcasecmp(v->valuestring, val) == 0 && nhit++ == 0)
-				hit = r;
-		}
-		if (nhit == 0)
-			continue;
-		if (nhit > 1 && many && strcmp(many, "refuse") == 0) {
-			sfp_fail_set(f, SFP_E_ITEM, "ambiguous-match", NULL, "record %s: %zu %s records "
-			    "have %s %.200s", str_of(rec, "ref"), nhit, so, field, val);
-			snprintf(f->ref, sizeof f->ref, "%s", str_of(rec, "ref"));
-			return -1;
-		}
-		if (nhit > 1 && many && strcmp(many, "create") == 0)
-			break;
-		if (use_match(plan, rec, find, hit, so) < 0)
-			return sfp_fail_set(f, SFP_E_TEMP, "oom", NULL, "out of memory"), -1;
-		return 0;
-	}
-	cJSON_DeleteItemFromObjectCaseSensitive(rec, "find");   /* none: created as planned */
-	return 0;
-}
-
-/* The rows each "in" of rec's find found, into found[]; -1 with f when a query failed. */
-static int found_of(struct groups *gs, const cJSON *rec, const cJSON **found, struct sfp_fail *f)
-{
-	const cJSON *in;
-	size_t k = 0;
-
-	cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(rec,
-	    "find"), "in")) {
-		struct group *g = group_get(gs, str_of(in, "sobject"), str_of(in, "field"), "");
-
-		if (g && g->fail.code[0]) {
-			*f = g->fail;
-			return -1;
-		}
-		found[k++] = g ? g->recs : NULL;
-	}
-	return 0;
-}
-
-static void find_pass(struct run *R, struct item **all, size_t n)
-{
-	struct groups gs = { NULL, 0, 0 };
-	size_t i, k;
-	struct sfp_fail e;
-
-	for (i = 0; i < n; i++) {
-		const cJSON *rec, *in;
-
-		if (all[i]->kind != IT_PLAN || all[i]->done)
-			continue;
-		cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(all[i]->plan, "records")) {
-			const cJSON *find = cJSON_GetObjectItemCaseSensitive(rec, "find");
-
-			cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(find, "in")) {
-				struct group *g = group_of(&gs, str_of(in, "sobject"), str_of(in, "field"), "");
-
-				if (!g || group_add(g, str_of(find, "value")) < 0)
-					goto oom;
-				if (!g->fill)
-					g->fill = cJSON_GetObjectItemCaseSensitive(find, "fill");
-			}
-		}
-	}
-	for (k = 0; k < gs.n; k++) {
-		struct group *g = &gs.g[k];
-		char head[1024], extra[512] = "";
-		const cJSON *fl;
-		size_t el = 0;
-
-		cJSON_ArrayForEach(fl, g->fill) {
-			int w = snprintf(extra + el, sizeof extra - el, ", %s", fl->valuestring);
-
-			if (w < 0 || (size_t)w >= sizeof extra - el)
-				break;
-			el += (size_t)w;
-		}
-		extra[el] = '\0';
-		snprintf(head, sizeof head, "SELECT Id, %s%s%s FROM %s WHERE %s", g->field,
-		    g->lead ? ", IsConverted, ConvertedContactId" : "", extra, g->so, g->field);
-		group_query(R, g, head, " ORDER BY Id");
-	}
-	for (i = 0; i < n; i++) {
-		cJSON *rec;
-		const cJSON *found[5];
-
-		if (all[i]->kind != IT_PLAN || all[i]->done)
-			continue;
-		cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(all[i]->plan, "records"))
-			if (cJSON_GetObjectItemCaseSensitive(rec, "find") &&
-			    (found_of(&gs, rec, found, &e) < 0 ||
-			    sfp_find_decide(all[i]->plan, rec, found, &e) < 0)) {
-				sfp_run_plan_failed(R, all[i], &e);
-				break;
-			}
-	}
-	groups_free(&gs);
-	return;
-oom:
-	groups_free(&gs);
-	sfp_fail_set(&e, SFP_E_TEMP, "oom", NULL, "out of memory matching people");
-	for (i = 0; i < n; i++)
-		if (all[i]->kind == IT_PLAN && !all[i]->done)
-			sfp_run_plan_failed(R, all[i], &e);
-}
-
 /*
  * An Event or Task whose WhoId is a Lead must have an empty WhatId (Salesforce's
  * Event and Task object reference, WhatId:
@@ -566,9 +353,9 @@ static void who_what_rule(cJSON *plan)
 	cJSON *records = cJSON_GetObjectItemCaseSensitive(plan, "records"), *rec;
 
 	cJSON_ArrayForEach(rec, records) {
-		const char *so = str_of(rec, "sobject");
+		const char *so = sfp_lookup_str(rec, "sobject");
 		cJSON *fields = cJSON_GetObjectItemCaseSensitive(rec, "fields");
-		const char *who = str_of(fields, "WhoId");
+		const char *who = sfp_lookup_str(fields, "WhoId");
 		int lead = 0;
 
 		if (!so || (strcasecmp(so, "Event") && strcasecmp(so, "Task")) || !who)
@@ -577,9 +364,9 @@ static void who_what_rule(cJSON *plan)
 			const cJSON *r;
 
 			cJSON_ArrayForEach(r, records)
-				if (strlen(str_of(r, "ref")) == strlen(who) - 6 &&
-				    strncmp(str_of(r, "ref"), who + 2, strlen(who) - 6) == 0)
-					lead = strcasecmp(str_of(r, "sobject"), "Lead") == 0;
+				if (strlen(sfp_lookup_str(r, "ref")) == strlen(who) - 6 &&
+				    strncmp(sfp_lookup_str(r, "ref"), who + 2, strlen(who) - 6) == 0)
+					lead = strcasecmp(sfp_lookup_str(r, "sobject"), "Lead") == 0;
 		} else {
 			lead = strncmp(who, "00Q", 3) == 0;
 		}
@@ -602,7 +389,7 @@ static void who_what_rule(cJSON *plan)
  */
 
 /* Ids compare 15 against 18 characters; other values as they are. */
-static int same_id(const char *a, const char *b)
+int sfp_lookup_same_id(const char *a, const char *b)
 {
 	return strcmp(a, b) == 0 || sfp_sfid_same(a, b);
 }
@@ -612,26 +399,26 @@ static const cJSON *record_named(const cJSON *plan, const char *ref)
 	const cJSON *r;
 
 	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(plan, "records"))
-		if (ref && strcmp(str_of(r, "ref"), ref) == 0)
+		if (ref && strcmp(sfp_lookup_str(r, "ref"), ref) == 0)
 			return r;
 	return NULL;
 }
 
 /* The id of the parent's record in the org, or NULL when it is new. */
-static const char *parent_id(struct groups *gs, const cJSON *plan, const cJSON *rr)
+static const char *parent_id(struct lookup_groups *gs, const cJSON *plan, const cJSON *rr)
 {
-	const cJSON *p = record_named(plan, str_of(cJSON_GetObjectItemCaseSensitive(rr, "parent"),
+	const cJSON *p = record_named(plan, sfp_lookup_str(cJSON_GetObjectItemCaseSensitive(rr, "parent"),
 	    "ref")), *key = sfp_plan_record_key(p), *r;
-	const char *kv = str_of(key, "value");
-	struct group *g = group_get(gs, str_of(p, "sobject"), str_of(key, "field"), "");
+	const char *kv = sfp_lookup_str(key, "value");
+	struct lookup_group *g = sfp_lookup_group_get(gs, sfp_lookup_str(p, "sobject"), sfp_lookup_str(key, "field"), "");
 
 	if (!g || !kv)
 		return NULL;
 	cJSON_ArrayForEach(r, g->recs) {
-		const cJSON *v = field_of(r, g->field);
+		const cJSON *v = sfp_lookup_field(r, g->field);
 
 		if (cJSON_IsString(v) && strcasecmp(v->valuestring, kv) == 0)
-			return str_of(r, "Id");
+			return sfp_lookup_str(r, "Id");
 	}
 	return NULL;
 }
@@ -642,18 +429,18 @@ static cJSON *child_create(const cJSON *rr, const char *pref, const char *value,
 	char ref[SFP_PLAN_MAX_REF + 1], pv[SFP_PLAN_MAX_REF + 8];
 	const cJSON *parent = cJSON_GetObjectItemCaseSensitive(rr, "parent"), *fl;
 
-	snprintf(ref, sizeof ref, "%s__a%zu", str_of(rr, "ref"), k);
+	snprintf(ref, sizeof ref, "%s__a%zu", sfp_lookup_str(rr, "ref"), k);
 	snprintf(pv, sizeof pv, "@{%s.id}", pref);
 	if (!c || !cJSON_AddStringToObject(c, "ref", ref) ||
-	    !cJSON_AddStringToObject(c, "sobject", str_of(rr, "sobject")) ||
+	    !cJSON_AddStringToObject(c, "sobject", sfp_lookup_str(rr, "sobject")) ||
 	    !(fields = cJSON_AddObjectToObject(c, "fields")))
 		goto oom;
 	cJSON_ArrayForEach(fl, cJSON_GetObjectItemCaseSensitive(rr, "fields"))
 		cJSON_AddItemToObject(fields, fl->string, cJSON_Duplicate(fl, 1));
-	cJSON_DeleteItemFromObjectCaseSensitive(fields, str_of(parent, "field"));
-	cJSON_DeleteItemFromObjectCaseSensitive(fields, str_of(rr, "match"));
-	if (!cJSON_AddStringToObject(fields, str_of(parent, "field"), pv) ||
-	    !cJSON_AddStringToObject(fields, str_of(rr, "match"), value))
+	cJSON_DeleteItemFromObjectCaseSensitive(fields, sfp_lookup_str(parent, "field"));
+	cJSON_DeleteItemFromObjectCaseSensitive(fields, sfp_lookup_str(rr, "match"));
+	if (!cJSON_AddStringToObject(fields, sfp_lookup_str(parent, "field"), pv) ||
+	    !cJSON_AddStringToObject(fields, sfp_lookup_str(rr, "match"), value))
 		goto oom;
 	return c;
 oom:
@@ -666,9 +453,9 @@ static cJSON *child_delete(const cJSON *rr, const char *id, size_t k)
 	cJSON *c = cJSON_CreateObject();
 	char ref[SFP_PLAN_MAX_REF + 1];
 
-	snprintf(ref, sizeof ref, "%s__d%zu", str_of(rr, "ref"), k);
+	snprintf(ref, sizeof ref, "%s__d%zu", sfp_lookup_str(rr, "ref"), k);
 	if (!c || !cJSON_AddStringToObject(c, "ref", ref) ||
-	    !cJSON_AddStringToObject(c, "sobject", str_of(rr, "sobject")) ||
+	    !cJSON_AddStringToObject(c, "sobject", sfp_lookup_str(rr, "sobject")) ||
 	    !cJSON_AddStringToObject(c, "method", "delete") || !cJSON_AddStringToObject(c, "id", id)) {
 		cJSON_Delete(c);
 		return NULL;
@@ -683,8 +470,8 @@ int sfp_reconcile_expand(cJSON *plan, int at, const char *pid, const cJSON *kids
 	cJSON *records = cJSON_GetObjectItemCaseSensitive(plan, "records");
 	cJSON *rr = cJSON_DetachItemFromArray(records, at), *made = cJSON_CreateArray(), *c;
 	const cJSON *parent = cJSON_GetObjectItemCaseSensitive(rr, "parent"), *w, *r;
-	const char *pref = str_of(parent, "ref"), *pfield = str_of(parent, "field");
-	const char *mfield = str_of(rr, "match");
+	const char *pref = sfp_lookup_str(parent, "ref"), *pfield = sfp_lookup_str(parent, "field");
+	const char *mfield = sfp_lookup_str(rr, "match");
 	unsigned char *seen = calloc((size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rr,
 	    "want")) + 1, 1);
 	size_t nd = 0, na = 0, k;
@@ -693,14 +480,14 @@ int sfp_reconcile_expand(cJSON *plan, int at, const char *pid, const cJSON *kids
 	if (!rr || !made || !seen)
 		goto oom;
 	cJSON_ArrayForEach(r, (pid ? kids : (const cJSON *)NULL)) {
-		const cJSON *pv = field_of(r, pfield), *mv = field_of(r, mfield);
+		const cJSON *pv = sfp_lookup_field(r, pfield), *mv = sfp_lookup_field(r, mfield);
 		int keep = 0;
 
-		if (!cJSON_IsString(pv) || !same_id(pv->valuestring, pid))
+		if (!cJSON_IsString(pv) || !sfp_lookup_same_id(pv->valuestring, pid))
 			continue;
 		k = 0;
 		cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(rr, "want")) {
-			if (!seen[k] && cJSON_IsString(mv) && same_id(mv->valuestring,
+			if (!seen[k] && cJSON_IsString(mv) && sfp_lookup_same_id(mv->valuestring,
 			    w->valuestring)) {
 				seen[k] = 1;
 				keep = 1;
@@ -709,7 +496,7 @@ int sfp_reconcile_expand(cJSON *plan, int at, const char *pid, const cJSON *kids
 			k++;
 		}
 		if (!keep) {
-			if (!(c = child_delete(rr, str_of(r, "Id"), nd++)))
+			if (!(c = child_delete(rr, sfp_lookup_str(r, "Id"), nd++)))
 				goto oom;
 			cJSON_AddItemToArray(made, c);
 		}
@@ -734,7 +521,7 @@ int sfp_reconcile_expand(cJSON *plan, int at, const char *pid, const cJSON *kids
 	}
 	if (cJSON_GetArraySize(records) + cJSON_GetArraySize(made) > SFP_GRAPH_MAX_NODES) {
 		sfp_fail_set(f, SFP_E_ITEM, "bad-plan", NULL, "record %s: reconciled, the plan has more "
-		    "than 500 records", str_of(rr, "ref"));
+		    "than 500 records", sfp_lookup_str(rr, "ref"));
 		goto out;
 	}
 	/* at the end: nothing refers to them, and they refer only to earlier records */
@@ -757,7 +544,7 @@ out:
 
 static void reconcile_pass(struct run *R, struct item **all, size_t n)
 {
-	struct groups parents = { NULL, 0, 0 }, kids = { NULL, 0, 0 };
+	struct lookup_groups parents = { NULL, 0, 0 }, kids = { NULL, 0, 0 };
 	size_t i, k;
 	struct sfp_fail e;
 
@@ -768,15 +555,15 @@ static void reconcile_pass(struct run *R, struct item **all, size_t n)
 			continue;
 		cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(all[i]->plan, "records")) {
 			const cJSON *p, *key;
-			struct group *g;
+			struct lookup_group *g;
 
 			if (sfp_plan_record_method(rec) != SFP_PLAN_RECONCILE)
 				continue;
-			p = record_named(all[i]->plan, str_of(cJSON_GetObjectItemCaseSensitive(rec,
+			p = record_named(all[i]->plan, sfp_lookup_str(cJSON_GetObjectItemCaseSensitive(rec,
 			    "parent"), "ref"));
 			key = sfp_plan_record_key(p);
-			if (!(g = group_of(&parents, str_of(p, "sobject"), str_of(key, "field"), "")) ||
-			    group_add(g, str_of(key, "value")) < 0)
+			if (!(g = sfp_lookup_group_of(&parents, sfp_lookup_str(p, "sobject"), sfp_lookup_str(key, "field"), "")) ||
+			    sfp_lookup_group_add(g, sfp_lookup_str(key, "value")) < 0)
 				goto oom;
 		}
 	}
@@ -785,7 +572,7 @@ static void reconcile_pass(struct run *R, struct item **all, size_t n)
 
 		snprintf(head, sizeof head, "SELECT Id, %s FROM %s WHERE %s", parents.g[k].field,
 		    parents.g[k].so, parents.g[k].field);
-		group_query(R, &parents.g[k], head, "");
+		sfp_lookup_group_query(R, &parents.g[k], head, "");
 	}
 	for (i = 0; i < n; i++) {
 		const cJSON *rec;
@@ -795,13 +582,13 @@ static void reconcile_pass(struct run *R, struct item **all, size_t n)
 		cJSON_ArrayForEach(rec, cJSON_GetObjectItemCaseSensitive(all[i]->plan, "records")) {
 			const cJSON *parent = cJSON_GetObjectItemCaseSensitive(rec, "parent");
 			const char *pid;
-			struct group *g;
+			struct lookup_group *g;
 
 			if (sfp_plan_record_method(rec) != SFP_PLAN_RECONCILE ||
 			    !(pid = parent_id(&parents, all[i]->plan, rec)))
 				continue;
-			if (!(g = group_of(&kids, str_of(rec, "sobject"), str_of(parent, "field"),
-			    str_of(rec, "match"))) || group_add(g, pid) < 0)
+			if (!(g = sfp_lookup_group_of(&kids, sfp_lookup_str(rec, "sobject"), sfp_lookup_str(parent, "field"),
+			    sfp_lookup_str(rec, "match"))) || sfp_lookup_group_add(g, pid) < 0)
 				goto oom;
 		}
 	}
@@ -810,7 +597,7 @@ static void reconcile_pass(struct run *R, struct item **all, size_t n)
 
 		snprintf(head, sizeof head, "SELECT Id, %s, %s FROM %s WHERE %s", kids.g[k].field,
 		    kids.g[k].match, kids.g[k].so, kids.g[k].field);
-		group_query(R, &kids.g[k], head, " ORDER BY Id");
+		sfp_lookup_group_query(R, &kids.g[k], head, " ORDER BY Id");
 	}
 	for (i = 0; i < n; i++) {
 		cJSON *records = cJSON_GetObjectItemCaseSensitive(all[i]->plan, "records");
@@ -820,22 +607,22 @@ static void reconcile_pass(struct run *R, struct item **all, size_t n)
 			continue;
 		for (at = 0; at < cJSON_GetArraySize(records); at++) {
 			const cJSON *rec = cJSON_GetArrayItem(records, at);
-			struct group *pg, *kg;
+			struct lookup_group *pg, *kg;
 			const char *pid;
 
 			if (sfp_plan_record_method(rec) != SFP_PLAN_RECONCILE)
 				continue;
-			pg = group_get(&parents, str_of(record_named(all[i]->plan, str_of(
+			pg = sfp_lookup_group_get(&parents, sfp_lookup_str(record_named(all[i]->plan, sfp_lookup_str(
 			    cJSON_GetObjectItemCaseSensitive(rec, "parent"), "ref")), "sobject"),
-			    str_of(sfp_plan_record_key(record_named(all[i]->plan, str_of(
+			    sfp_lookup_str(sfp_plan_record_key(record_named(all[i]->plan, sfp_lookup_str(
 			    cJSON_GetObjectItemCaseSensitive(rec, "parent"), "ref"))), "field"), "");
 			if (pg && pg->fail.code[0]) {
 				sfp_run_plan_failed(R, all[i], &pg->fail);
 				break;
 			}
 			pid = parent_id(&parents, all[i]->plan, rec);
-			kg = group_get(&kids, str_of(rec, "sobject"), str_of(cJSON_GetObjectItemCaseSensitive(
-			    rec, "parent"), "field"), str_of(rec, "match"));
+			kg = sfp_lookup_group_get(&kids, sfp_lookup_str(rec, "sobject"), sfp_lookup_str(cJSON_GetObjectItemCaseSensitive(
+			    rec, "parent"), "field"), sfp_lookup_str(rec, "match"));
 			if (pid && kg && kg->fail.code[0]) {
 				sfp_run_plan_failed(R, all[i], &kg->fail);
 				break;
@@ -847,12 +634,12 @@ static void reconcile_pass(struct run *R, struct item **all, size_t n)
 			at--;   /* the next record is where this one was */
 		}
 	}
-	groups_free(&parents);
-	groups_free(&kids);
+	sfp_lookup_groups_free(&parents);
+	sfp_lookup_groups_free(&kids);
 	return;
 oom:
-	groups_free(&parents);
-	groups_free(&kids);
+	sfp_lookup_groups_free(&parents);
+	sfp_lookup_groups_free(&kids);
 	sfp_fail_set(&e, SFP_E_TEMP, "oom", NULL, "out of memory reconciling children");
 	for (i = 0; i < n; i++)
 		if (all[i]->kind == IT_PLAN && !all[i]->done)
@@ -864,7 +651,7 @@ void sfp_run_lookups(struct run *R, struct item **all, size_t n)
 	size_t i;
 
 	version_pass(R, all, n);
-	find_pass(R, all, n);
+	sfp_run_find_people(R, all, n);
 	reconcile_pass(R, all, n);
 	for (i = 0; i < n; i++)
 		if (all[i]->kind == IT_PLAN && !all[i]->done)

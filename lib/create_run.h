@@ -94,13 +94,19 @@ void sfp_run_lookups(struct run *R, struct item **all, size_t n);
 
 /* The pure decisions of the lookups, for the tests:
  * sfp_find_decide: rec's "find" against found[k], the rows the query of its
- * k-th "in" returned (NULL: none); the record becomes "none" or an update of
- * its fill fields and the plan's references take the match's id, or it stays a
- * create; -1 with f ("ambiguous-match") when the plan must fail.
+ * k-th "in" returned (NULL: none), and accounts, the Accounts found by Website
+ * (NULL: none); the record becomes "none" or an update of its fill fields and
+ * the plan's references take the match's id, or the find's "account" record
+ * under the Account of the domain, or it stays a create; -1 with f
+ * ("ambiguous-match", "ambiguous-account") when the plan must fail.
+ * sfp_find_domain: the domain of an email (after its last "@"), lowercase,
+ * into out; -1 when it is no domain name.
  * sfp_reconcile_expand: the reconcile record at index at replaced by creates
  * and deletes, given its parent's id in the org (NULL: a new parent) and the
  * children rows found; -1 with f, the plan unchanged but for the record's place. */
-int sfp_find_decide(cJSON *plan, cJSON *rec, const cJSON *const *found, struct sfp_fail *f);
+int sfp_find_decide(cJSON *plan, cJSON *rec, const cJSON *const *found, const cJSON *accounts,
+    struct sfp_fail *f);
+int sfp_find_domain(const char *value, char *out, size_t cap);
 int sfp_reconcile_expand(cJSON *plan, int at, const char *pid, const cJSON *kids,
     struct sfp_fail *f);
 

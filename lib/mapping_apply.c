@@ -516,8 +516,8 @@ sfp_map_coerce(struct ctx *x, const struct fmap *fm, struct sfp_value *v, struct
 }
 
 /* Evaluate and render one field; *wrote is 0 when the value is missing. */
-static enum sfp_status
-emit_field(struct ctx *x, const struct fmap *fm, int *wrote, struct sfp_fail *f)
+enum sfp_status
+sfp_map_emit_field(struct ctx *x, const struct fmap *fm, int *wrote, struct sfp_fail *f)
 {
 	struct sfp_buf *out = &x->m->out;
 	enum sfp_status st;
@@ -666,7 +666,7 @@ emit_reconcile(struct ctx *x, const struct record *r, const cJSON *list, int *fi
 		mark = out->len;
 		if (any)
 			sfp_buf_putc(out, ',');
-		if ((st = emit_field(x, &r->fields[r->match_field], &wrote, f)) != SFP_OK)
+		if ((st = sfp_map_emit_field(x, &r->fields[r->match_field], &wrote, f)) != SFP_OK)
 			return st;
 		if (!wrote)
 			sfp_buf_truncate(out, mark);
@@ -689,9 +689,8 @@ emit_reconcile(struct ctx *x, const struct record *r, const cJSON *list, int *fi
 	return SFP_OK;
 }
 
-/* <member>{"field":<r's key field>,"value":<its value>, left open. */
-static enum sfp_status
-emit_key(struct ctx *x, const struct record *r, const char *member, struct sfp_fail *f)
+enum sfp_status
+sfp_map_emit_key(struct ctx *x, const struct record *r, const char *member, struct sfp_fail *f)
 {
 	struct sfp_buf *out = &x->m->out;
 	enum sfp_status st;
@@ -701,7 +700,7 @@ emit_key(struct ctx *x, const struct record *r, const char *member, struct sfp_f
 	buf_lit(out, "{\"field\":");
 	sfp_buf_put_json_string(out, r->upsert.name, strlen(r->upsert.name));
 	buf_lit(out, ",\"value\":");
-	if ((st = emit_field(x, &r->upsert, &wrote, f)) != SFP_OK)
+	if ((st = sfp_map_emit_field(x, &r->upsert, &wrote, f)) != SFP_OK)
 		return st;
 	if (!wrote)
 		return item_fail(x, f, "REQUIRED_FIELD_MISSING", r->upsert.name,
@@ -727,6 +726,32 @@ action_for(const struct record *r, const char *state, size_t len)
 	return any;
 }
 
+enum sfp_status
+sfp_map_emit_fields(struct ctx *x, const struct fmap *fields, size_t nf, struct sfp_fail *f)
+{
+	struct sfp_buf *out = &x->m->out;
+	enum sfp_status st;
+	size_t i, mark;
+	int wrote, any = 0;
+
+	buf_lit(out, ",\"fields\":{");
+	for (i = 0; i < nf; i++) {
+		mark = out->len;
+		if (any)
+			sfp_buf_putc(out, ',');
+		sfp_buf_put_json_string(out, fields[i].name, strlen(fields[i].name));
+		sfp_buf_putc(out, ':');
+		if ((st = sfp_map_emit_field(x, &fields[i], &wrote, f)) != SFP_OK)
+			return st;
+		if (!wrote)
+			sfp_buf_truncate(out, mark);
+		else
+			any = 1;
+	}
+	sfp_buf_putc(out, '}');
+	return SFP_OK;
+}
+
 static enum sfp_status
 emit_record(struct ctx *x, const struct record *r, enum sfp_plan_method method,
     const struct action *a, int *first, struct sfp_fail *f)
@@ -735,8 +760,6 @@ emit_record(struct ctx *x, const struct record *r, enum sfp_plan_method method,
 	const struct fmap *fields = a != NULL && a->has_fields ? a->fields : r->fields;
 	size_t nf = a != NULL && a->has_fields ? a->nf : r->nf;
 	enum sfp_status st;
-	size_t i, mark;
-	int wrote, any = 0;
 	char nb[16];
 
 	if (!*first)
@@ -760,7 +783,7 @@ emit_record(struct ctx *x, const struct record *r, enum sfp_plan_method method,
 		return SFP_OK;
 	}
 	if (r->has_upsert && method != SFP_PLAN_CREATE) {
-		if ((st = emit_key(x, r, method == SFP_PLAN_UPSERT ? ",\"upsert\":" : ",\"key\":",
+		if ((st = sfp_map_emit_key(x, r, method == SFP_PLAN_UPSERT ? ",\"upsert\":" : ",\"key\":",
 		    f)) != SFP_OK)
 			return st;
 		sfp_buf_putc(out, '}');
@@ -769,34 +792,11 @@ emit_record(struct ctx *x, const struct record *r, enum sfp_plan_method method,
 		buf_lit(out, "}");
 		return SFP_OK;
 	}
-	if (r->has_find && method <= SFP_PLAN_UPSERT) {
-		mark = out->len;
-		buf_lit(out, ",\"find\":{\"value\":");
-		if ((st = emit_field(x, &r->find_value, &wrote, f)) != SFP_OK)
-			return st;
-		if (!wrote)   /* nothing to look for: created as planned */
-			sfp_buf_truncate(out, mark);
-		else {
-			sfp_buf_put(out, r->find_rest, strlen(r->find_rest));
-			sfp_buf_putc(out, '}');
-		}
-	}
-	buf_lit(out, ",\"fields\":{");
-	for (i = 0; i < nf; i++) {
-		const struct fmap *fm = &fields[i];
-		mark = out->len;
-		if (any)
-			sfp_buf_putc(out, ',');
-		sfp_buf_put_json_string(out, fm->name, strlen(fm->name));
-		sfp_buf_putc(out, ':');
-		if ((st = emit_field(x, fm, &wrote, f)) != SFP_OK)
-			return st;
-		if (!wrote)
-			sfp_buf_truncate(out, mark);
-		else
-			any = 1;
-	}
-	buf_lit(out, "}}");
+	if (r->has_find && method <= SFP_PLAN_UPSERT && (st = sfp_map_emit_find(x, r, f)) != SFP_OK)
+		return st;
+	if ((st = sfp_map_emit_fields(x, fields, nf, f)) != SFP_OK)
+		return st;
+	sfp_buf_putc(out, '}');
 	return check_dependents(x, r, f);
 }
 
@@ -838,7 +838,7 @@ emit_version(struct ctx *x, struct sfp_fail *f)
 	x->rec = r;
 	buf_lit(out, ",\"version\":{\"sobject\":");
 	sfp_buf_put_json_string(out, r->sobject, strlen(r->sobject));
-	if ((st = emit_key(x, r, ",\"key\":", f)) != SFP_OK)
+	if ((st = sfp_map_emit_key(x, r, ",\"key\":", f)) != SFP_OK)
 		return st;
 	buf_lit(out, "},\"field\":");
 	sfp_buf_put_json_string(out, m->version_field, strlen(m->version_field));

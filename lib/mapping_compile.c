@@ -477,8 +477,8 @@ cond_fini(struct cond *cd)
 	cJSON_Delete(cd->values);
 }
 
-static void
-fmap_fini(struct fmap *fm)
+void
+sfp_map_fmap_fini(struct fmap *fm)
 {
 	free(fm->name);
 	free(fm->place);
@@ -488,8 +488,8 @@ fmap_fini(struct fmap *fm)
 
 /* The record's fields from the object j into out and n, at place; required
  * fields are checked by the caller. */
-static void
-compile_fields(struct comp *c, const struct record *r, const char *place, const cJSON *j,
+void
+sfp_map_compile_fields(struct comp *c, const struct record *r, const char *place, const cJSON *j,
     int recidx, struct fmap **out, size_t *n)
 {
 	const cJSON *e;
@@ -587,7 +587,7 @@ compile_on_fields(struct comp *c, struct record *r, const char *place, const cJS
 		sp = sfp_map_printf(c, "%s.%s.fields", place, e->string);
 		c->updated_on = e->string;
 		c->update_only = 1;
-		compile_fields(c, r, sp ? sp : place, cJSON_GetObjectItemCaseSensitive(e, "fields"),
+		sfp_map_compile_fields(c, r, sp ? sp : place, cJSON_GetObjectItemCaseSensitive(e, "fields"),
 		    recidx, &a->fields, &a->nf);
 		c->updated_on = NULL;
 		c->update_only = 0;
@@ -724,7 +724,7 @@ compile_record(struct comp *c, size_t i, const cJSON *j)
 	}
 	fp = sfp_map_printf(c, "%s.fields", place);
 	c->updated_on = updates_record_fields(r);
-	compile_fields(c, r, fp ? fp : place, fields, (int)i, &r->fields, &r->nf);
+	sfp_map_compile_fields(c, r, fp ? fp : place, fields, (int)i, &r->fields, &r->nf);
 	c->updated_on = NULL;
 	free(fp);
 	if (e != NULL && r->on != NULL) {
@@ -732,6 +732,11 @@ compile_record(struct comp *c, size_t i, const cJSON *j)
 		compile_on_fields(c, r, fp ? fp : place, e, (int)i);
 		free(fp);
 	}
+	if (updates_record_fields(r) != NULL)
+		sfp_map_check_event_times(c, r, r->fields, r->nf, place);
+	for (nf = 0; nf < r->non; nf++)
+		if (r->on[nf].has_fields)
+			sfp_map_check_event_times(c, r, r->on[nf].fields, r->on[nf].nf, place);
 	r->reconcile_parent = -1;
 	if ((e = cJSON_GetObjectItemCaseSensitive(j, "find")) != NULL)
 		sfp_map_compile_find(c, r, place, e, (int)i);
@@ -792,18 +797,17 @@ record_fini(struct record *r)
 	size_t i, k;
 
 	for (i = 0; i < r->nf; i++)
-		fmap_fini(&r->fields[i]);
+		sfp_map_fmap_fini(&r->fields[i]);
 	free(r->fields);
 	for (k = 0; k < r->non; k++) {
 		for (i = 0; i < r->on[k].nf; i++)
-			fmap_fini(&r->on[k].fields[i]);
+			sfp_map_fmap_fini(&r->on[k].fields[i]);
 		free(r->on[k].fields);
 		free(r->on[k].state);
 	}
 	free(r->on);
-	fmap_fini(&r->upsert);
-	fmap_fini(&r->find_value);
-	free(r->find_rest);
+	sfp_map_fmap_fini(&r->upsert);
+	sfp_map_find_fini(r);
 	free(r->reconcile_rest);
 	free(r->ref);
 	free(r->sobject);

@@ -130,6 +130,14 @@ struct action {
 	int has_fields;
 };
 
+/* One place a find looks: an sObject's field, by the find's value or its own
+ * (a Salesforce id the booking carries). */
+struct find_in {
+	char *sobject, *field;
+	int has_value;
+	struct fmap value;
+};
+
 struct record {
 	char *ref;
 	char *sobject;
@@ -147,7 +155,10 @@ struct record {
 	/* "find": an existing record to use instead (sf-create looks it up) */
 	int has_find;
 	struct fmap find_value;
-	char *find_rest;    /* ,"in":[..],"many":..,"fill":[..] as plan JSON */
+	struct find_in *fin;    /* where to look, each maybe with a value of its own */
+	size_t nfin;
+	char *find_rest;    /* ,"many":..,"fill":[..] as plan JSON */
+	struct record *account; /* a Contact made under the Account of the email's domain */
 	/* "reconcile": the children its parent should have (with "each") */
 	int reconcile_parent;   /* record index, -1: not a reconcile */
 	char *reconcile_rest;   /* ,"parent":{..},"match":.. as plan JSON */
@@ -229,6 +240,10 @@ int sfp_map_find_ref(struct comp *c, const char *s, size_t n);
  * catalog; -1 when the field is unknown. */
 int sfp_map_compile_field(struct comp *c, const char *sobject, const char *fname, const cJSON *j,
     struct fmap *fm, int recidx, int for_upsert);
+/* The fields of the object j for record r into *out and *n, at place. */
+void sfp_map_compile_fields(struct comp *c, const struct record *r, const char *place,
+    const cJSON *j, int recidx, struct fmap **out, size_t *n);
+void sfp_map_fmap_fini(struct fmap *fm);
 
 /* ---- mapping_life.c: "find" and "reconcile" of a record, the mapping's "version" ---- */
 
@@ -237,6 +252,12 @@ void sfp_map_compile_find(struct comp *c, struct record *r, const char *place, c
 void sfp_map_compile_reconcile(struct comp *c, struct record *r, const char *place,
     const cJSON *j, int recidx);
 void sfp_map_compile_version(struct comp *c, const cJSON *j);
+/* What a record's find owns. */
+void sfp_map_find_fini(struct record *r);
+/* An Event that may be updated writes its start with its end or duration, and
+ * the other way round (fields: the fields written then; state: where). */
+void sfp_map_check_event_times(struct comp *c, const struct record *r, const struct fmap *fields,
+    size_t nf, const char *place);
 
 /* ---- mapping_apply.c ---- */
 
@@ -246,5 +267,16 @@ void sfp_map_arena_free(struct arena *a);
 enum sfp_status sfp_map_coerce(struct ctx *x, const struct fmap *fm, struct sfp_value *v,
     struct sfp_buf *out, struct sfp_fail *f);
 enum sfp_status sfp_map_oom(struct sfp_fail *f);
+/* One field rendered into the output; *wrote 0 when its value is missing. */
+enum sfp_status sfp_map_emit_field(struct ctx *x, const struct fmap *fm, int *wrote,
+    struct sfp_fail *f);
+/* ,"fields":{...} of the fields given. */
+enum sfp_status sfp_map_emit_fields(struct ctx *x, const struct fmap *fields, size_t nf,
+    struct sfp_fail *f);
+/* <member>{"field":<r's key field>,"value":<its value>, left open. */
+enum sfp_status sfp_map_emit_key(struct ctx *x, const struct record *r, const char *member,
+    struct sfp_fail *f);
+/* ,"find":{...} of a record that may be created (mapping_life.c). */
+enum sfp_status sfp_map_emit_find(struct ctx *x, const struct record *r, struct sfp_fail *f);
 
 #endif

@@ -190,30 +190,53 @@ static enum sfp_status check_key(const cJSON *up, const char *ref, const char *n
 	return SFP_OK;
 }
 
-/* "find": {"value": text, "in": [{"sobject","field"}] (1 to 5), "many", "fill"}. */
+/* A find's "account": {"sobject","field","upsert"?,"fields"}: the record made
+ * under the Account of the email's domain; its fields take no references. */
+static enum sfp_status check_account(const cJSON *acc, const char *ref, struct sfp_fail *f)
+{
+	const cJSON *fields = cJSON_GetObjectItemCaseSensitive(acc, "fields"), *e;
+	const cJSON *up = cJSON_GetObjectItemCaseSensitive(acc, "upsert");
+
+	if (!cJSON_IsObject(acc) || !sfp_plan_api_name_ok(str_of(acc, "sobject")) ||
+	    !sfp_plan_api_name_ok(str_of(acc, "field")) || !cJSON_IsObject(fields))
+		return SFP_E_ITEM;
+	if (up && check_key(up, ref, "upsert", f) != SFP_OK)
+		return SFP_E_ITEM;
+	cJSON_ArrayForEach(e, fields)
+		if (!sfp_plan_api_name_ok(e->string) || cJSON_IsObject(e) || cJSON_IsArray(e) ||
+		    (cJSON_IsString(e) && strstr(e->valuestring, "@{")))
+			return SFP_E_ITEM;
+	return SFP_OK;
+}
+
+/* "find": {"value": text, "in": [{"sobject","field","value"?}] (1 to 5), "many",
+ * "fill", "account"}. */
 static enum sfp_status check_find(const cJSON *fd, const char *ref, struct sfp_fail *f)
 {
 	const cJSON *in = cJSON_GetObjectItemCaseSensitive(fd, "in"), *e;
 	const cJSON *fill = cJSON_GetObjectItemCaseSensitive(fd, "fill");
+	const cJSON *acc = cJSON_GetObjectItemCaseSensitive(fd, "account");
 	const char *many = str_of(fd, "many"), *val = str_of(fd, "value");
 
-	(void)ref;
 	if (!cJSON_IsObject(fd) || !val || !val[0] || !cJSON_IsArray(in) ||
 	    cJSON_GetArraySize(in) < 1 || cJSON_GetArraySize(in) > 5)
 		return SFP_E_ITEM;
 	if (cJSON_GetObjectItemCaseSensitive(fd, "many") && (!many || (strcmp(many, "first") &&
 	    strcmp(many, "refuse") && strcmp(many, "create"))))
 		return SFP_E_ITEM;
-	cJSON_ArrayForEach(e, in)
-		if (!sfp_plan_api_name_ok(str_of(e, "sobject")) || !sfp_plan_api_name_ok(str_of(e, "field")))
+	cJSON_ArrayForEach(e, in) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "value");
+
+		if (!sfp_plan_api_name_ok(str_of(e, "sobject")) || !sfp_plan_api_name_ok(str_of(e,
+		    "field")) || (v && !(cJSON_IsString(v) && v->valuestring[0])))
 			return SFP_E_ITEM;
+	}
 	if (fill && !cJSON_IsArray(fill))
 		return SFP_E_ITEM;
 	cJSON_ArrayForEach(e, fill)
 		if (!cJSON_IsString(e) || !sfp_plan_api_name_ok(e->valuestring))
 			return SFP_E_ITEM;
-	(void)f;
-	return SFP_OK;
+	return acc ? check_account(acc, ref, f) : SFP_OK;
 }
 
 /* "reconcile": the parent an earlier record with a key, the match field, the
@@ -266,8 +289,9 @@ static enum sfp_status check_method(const cJSON *rec, const char *ref, struct re
 	if (cJSON_GetObjectItemCaseSensitive(rec, "find") && (m > SFP_PLAN_UPSERT ||
 	    check_find(cJSON_GetObjectItemCaseSensitive(rec, "find"), ref, f) != SFP_OK))
 		return bad_plan(f, ref, "record %s: \"find\" goes on a create or an upsert: {\"value\": "
-		    "text, \"in\": [{\"sobject\", \"field\"}, ...], \"many\": first, refuse or create, "
-		    "\"fill\": [fields]}", ref);
+		    "text, \"in\": [{\"sobject\", \"field\", \"value\"}, ...], \"many\": first, refuse "
+		    "or create, \"fill\": [fields], \"account\": {\"sobject\", \"field\", \"upsert\", "
+		    "\"fields\"}}", ref);
 	if (m == SFP_PLAN_RECONCILE)
 		return check_reconcile(rec, ref, rs, f);
 	if (up && id)

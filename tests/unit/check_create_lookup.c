@@ -39,7 +39,7 @@ decide(const char *many, const char *c, const char *l, int want, struct sfp_fail
 	found[0] = rc;
 	found[1] = rl;
 	ck_assert_int_eq(sfp_find_decide(plan, cJSON_GetArrayItem(cJSON_GetObjectItem(plan,
-	    "records"), 0), found, f), want);
+	    "records"), 0), found, NULL, f), want);
 	cJSON_Delete(rc);
 	cJSON_Delete(rl);
 	return plan;
@@ -165,6 +165,158 @@ START_TEST(reconcile_diff)
 }
 END_TEST
 
+/* A person by a Salesforce id the booking carries (Contact, then Lead), else by email. */
+#define BY_ID \
+    "{\"id\":\"b\",\"records\":[{\"ref\":\"who\",\"sobject\":\"Lead\",\"upsert\":{\"field\":\"K__c\"," \
+    "\"value\":\"person:pat@x.example\"},\"find\":{\"value\":\"pat@x.example\",\"in\":[" \
+    "{\"sobject\":\"Contact\",\"field\":\"Id\",\"value\":\"%s\"},{\"sobject\":\"Lead\",\"field\":" \
+    "\"Id\",\"value\":\"%s\"},{\"sobject\":\"Contact\",\"field\":\"Email\"}]},\"fields\":{" \
+    "\"LastName\":\"P\"}},{\"ref\":\"ev\",\"sobject\":\"Event\",\"fields\":{\"WhoId\":\"@{who.id}\"}}]}"
+
+/* The WhoId the Event ends with when the booking carries id and the org has
+ * the Contact rows c, the Lead rows l and the Contact rows by email e. */
+static char *
+by_id(const char *id, const char *c, const char *l, const char *e)
+{
+	char buf[2048];
+	cJSON *plan, *rows[3] = { tu_parse(c), tu_parse(l), tu_parse(e) };
+	const cJSON *found[3] = { rows[0], rows[1], rows[2] };
+	struct sfp_fail f;
+	char *who;
+
+	snprintf(buf, sizeof buf, BY_ID, id, id);
+	plan = tu_parse(buf);
+	ck_assert_int_eq(sfp_find_decide(plan, cJSON_GetArrayItem(cJSON_GetObjectItem(plan,
+	    "records"), 0), found, NULL, &f), 0);
+	who = strdup(rec_field(plan, 1, "fields", "WhoId"));
+	ck_assert_ptr_nonnull(who);
+	cJSON_Delete(plan);
+	cJSON_Delete(rows[0]);
+	cJSON_Delete(rows[1]);
+	cJSON_Delete(rows[2]);
+	return who;
+}
+
+START_TEST(find_by_id)
+{
+	static const char *email = "[{\"Id\":\"003000000000009AAA\",\"Email\":\"pat@x.example\"}]";
+	char *w;
+
+	/* a valid id of a Contact: that Contact (its 15 characters match the row's 18) */
+	w = by_id("003000000000001", "[{\"Id\":\"003000000000001AAA\"}]", "[]", email);
+	ck_assert_str_eq(w, "003000000000001AAA");
+	free(w);
+	/* a Lead's id: not among the Contacts, found among the Leads */
+	w = by_id("00Q000000000001EAA", "[]", "[{\"Id\":\"00Q000000000001EAA\",\"IsConverted\":false}]",
+	    email);
+	ck_assert_str_eq(w, "00Q000000000001EAA");
+	free(w);
+	/* the id of a deleted record, or of another object (an Account): the
+	 * queries find nothing by id, so the email decides */
+	w = by_id("001000000000001AAA", "[]", "[]", email);
+	ck_assert_str_eq(w, "003000000000009AAA");
+	free(w);
+	/* a malformed id (a wrong checksum, a wrong length, a character that is
+	 * not alphanumeric) is not looked for, even were a row to carry it */
+	w = by_id("003000000000001AAB", "[{\"Id\":\"003000000000001AAB\"}]", "[]", email);
+	ck_assert_str_eq(w, "003000000000009AAA");
+	free(w);
+	w = by_id("0030000000001", "[{\"Id\":\"0030000000001\"}]", "[]", email);
+	ck_assert_str_eq(w, "003000000000009AAA");
+	free(w);
+	w = by_id("003000000000001'A", "[{\"Id\":\"003000000000001'A\"}]", "[]", email);
+	ck_assert_str_eq(w, "003000000000009AAA");
+	free(w);
+	/* no id matched, no email: the record stays a create */
+	w = by_id("003000000000002", "[]", "[]", "[]");
+	ck_assert_str_eq(w, "@{who.id}");
+	free(w);
+}
+END_TEST
+
+#define UNDER_ACCOUNT \
+    "{\"id\":\"b\",\"records\":[{\"ref\":\"who\",\"sobject\":\"Lead\",\"upsert\":{\"field\":\"K__c\"," \
+    "\"value\":\"person:pat@acme.example\"},\"find\":{\"value\":\"Pat@Acme.Example\",\"in\":[" \
+    "{\"sobject\":\"Contact\",\"field\":\"Email\"}],\"many\":\"%s\",\"account\":{\"sobject\":" \
+    "\"Contact\",\"field\":\"AccountId\",\"upsert\":{\"field\":\"K__c\",\"value\":\"person:pat\"}," \
+    "\"fields\":{\"LastName\":\"P\",\"Email\":\"pat@acme.example\"}}},\"fields\":{\"LastName\":" \
+    "\"P\",\"Company\":\"Acme\"}},{\"ref\":\"ev\",\"sobject\":\"Event\",\"fields\":{\"WhoId\":" \
+    "\"@{who.id}\",\"WhatId\":\"a01\"}}]}"
+
+static cJSON *
+account(const char *many, const char *contacts, const char *accounts, int want, struct sfp_fail *f)
+{
+	char buf[2048];
+	cJSON *plan, *c = tu_parse(contacts), *a = accounts ? tu_parse(accounts) : NULL;
+	const cJSON *found[1] = { c };
+
+	snprintf(buf, sizeof buf, UNDER_ACCOUNT, many);
+	plan = tu_parse(buf);
+	ck_assert_int_eq(sfp_find_decide(plan, cJSON_GetArrayItem(cJSON_GetObjectItem(plan,
+	    "records"), 0), found, a, f), want);
+	cJSON_Delete(c);
+	cJSON_Delete(a);
+	return plan;
+}
+
+START_TEST(contact_under_account)
+{
+	static const char *two = "[{\"Id\":\"001000000000001AAA\",\"Website\":\"https://www.ACME.example\"},"
+	    "{\"Id\":\"001000000000002AAA\",\"Website\":\"acme.example\"},"
+	    "{\"Id\":\"001000000000003AAA\",\"Website\":\"https://acme.example.org\"}]";
+	struct sfp_fail f;
+	char d[64];
+	cJSON *p;
+	char *t;
+
+	/* no person; an Account whose Website is the domain (any of the six forms,
+	 * any case): the record becomes its Contact, upserted by its own key, with
+	 * AccountId, and keeps its ref so the Event's WhoId still names it */
+	p = account("first", "[]", two, 0, &f);
+	t = text_of(cJSON_GetArrayItem(cJSON_GetObjectItem(p, "records"), 0));
+	ck_assert_str_eq(t, "{\"ref\":\"who\",\"sobject\":\"Contact\",\"upsert\":{\"field\":\"K__c\","
+	    "\"value\":\"person:pat\"},\"fields\":{\"LastName\":\"P\",\"Email\":\"pat@acme.example\","
+	    "\"AccountId\":\"001000000000001AAA\"}}");
+	free(t);
+	ck_assert_int_eq(sfp_plan_check(p, &f), SFP_OK);
+	ck_assert_str_eq(rec_field(p, 1, "fields", "WhoId"), "@{who.id}");
+	cJSON_Delete(p);
+	/* two Accounts of the domain: refuse fails the plan, create makes the Lead */
+	p = account("refuse", "[]", two, -1, &f);
+	ck_assert_str_eq(f.code, "ambiguous-account");
+	ck_assert_str_eq(f.ref, "who");
+	cJSON_Delete(p);
+	p = account("create", "[]", two, 0, &f);
+	ck_assert_str_eq(rec_field(p, 0, "sobject", NULL), "Lead");
+	ck_assert_str_eq(rec_field(p, 0, "fields", "Company"), "Acme");
+	cJSON_Delete(p);
+	/* no Account of the domain (a longer domain is another one): the Lead */
+	p = account("first", "[]", "[{\"Id\":\"001000000000003AAA\",\"Website\":"
+	    "\"https://acme.example.org\"}]", 0, &f);
+	ck_assert_str_eq(rec_field(p, 0, "sobject", NULL), "Lead");
+	ck_assert_ptr_null(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(p, "records"),
+	    0), "find"));
+	cJSON_Delete(p);
+	/* a person found comes first: the Account is not used */
+	p = account("first", "[{\"Id\":\"003000000000009AAA\",\"Email\":\"pat@acme.example\"}]", two,
+	    0, &f);
+	ck_assert_str_eq(rec_field(p, 0, "method", NULL), "none");
+	ck_assert_str_eq(rec_field(p, 1, "fields", "WhoId"), "003000000000009AAA");
+	cJSON_Delete(p);
+	/* the domain of an email */
+	ck_assert_int_eq(sfp_find_domain("Pat@Mail.ACME.example", d, sizeof d), 0);
+	ck_assert_str_eq(d, "mail.acme.example");
+	ck_assert_int_eq(sfp_find_domain("a@b@acme.example", d, sizeof d), 0);
+	ck_assert_str_eq(d, "acme.example");
+	ck_assert_int_eq(sfp_find_domain("pat@localhost", d, sizeof d), -1);
+	ck_assert_int_eq(sfp_find_domain("pat@", d, sizeof d), -1);
+	ck_assert_int_eq(sfp_find_domain("pat@acme..example", d, sizeof d), -1);
+	ck_assert_int_eq(sfp_find_domain("pat@acme.example'", d, sizeof d), -1);
+	ck_assert_int_eq(sfp_find_domain("pat@.acme.example", d, sizeof d), -1);
+	ck_assert_int_eq(sfp_find_domain("pat@acme.example", d, 8), -1);
+}
+END_TEST
+
 Suite *suite_create_lookup(void);
 
 Suite *
@@ -175,6 +327,8 @@ suite_create_lookup(void)
 
 	tcase_add_test(tc, find_choices);
 	tcase_add_test(tc, reconcile_diff);
+	tcase_add_test(tc, find_by_id);
+	tcase_add_test(tc, contact_under_account);
 	suite_add_tcase(s, tc);
 	return s;
 }

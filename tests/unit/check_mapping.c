@@ -554,7 +554,8 @@ START_TEST(version_of_booking)
 	/* an update time counts in seconds since 1970 */
 	m = compile(c, "{\"version\":{\"path\":\"at\",\"record\":\"ev\",\"field\":\"StartDateTime\"},"
 	    "\"records\":[{\"ref\":\"ev\",\"sobject\":\"Event\",\"upsert\":{\"field\":\"Key__c\","
-	    "\"value\":\"{{id}}\"},\"fields\":{\"StartDateTime\":\"{{at}}\"}}]}", &p, SFP_OK);
+	    "\"value\":\"{{id}}\"},\"fields\":{\"StartDateTime\":\"{{at}}\",\"DurationInMinutes\":30}}]}",
+	    &p, SFP_OK);
 	ck_assert_ptr_nonnull(strstr(apply(m, "{\"id\":\"b1\",\"at\":\"1970-01-01T00:01:40Z\"}", &f,
 	    SFP_OK), "\"field\":\"StartDateTime\",\"value\":100}"));
 	sfp_mapping_free(m);
