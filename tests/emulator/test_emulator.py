@@ -1547,6 +1547,29 @@ class TestLifecycle(Base):
                                 % ann), [r2])
         self.assertEqual(self.q("SELECT Id FROM Event WHERE WhoId = '%s'" % ann), [e1])
 
+    def test_lookups_by_id_and_website(self):
+        """A person by an id the booking carries, an Account by its Website: an
+        id of another object finds nothing, a deleted record is not found, a
+        malformed id literal fails the query, Id selected twice is refused,
+        and Website compares without case."""
+        ann = self.make("Contact", {"LastName": "Ann", "Email": "ann@acme.example"})
+        lee = self.make("Lead", self.LEAD)
+        gone = self.make("Contact", {"LastName": "Gone"})
+        self.assertEqual(self.req("DELETE", "sobjects/Contact/" + gone)[0], 204)
+        self.assertEqual(self.q("SELECT Id FROM Contact WHERE Id IN ('%s', '%s', '%s')"
+                                % (ann[:15], lee, gone)), [ann])
+        acc = self.make("Account", {"Name": "Acme", "Website": "https://www.Acme.example"})
+        self.make("Account", {"Name": "Other", "Website": "acme.example.org"})
+        self.assertEqual(self.q("SELECT Id, Website FROM Account WHERE Website IN "
+                                "('acme.example', 'https://www.acme.example') ORDER BY Id"), [acc])
+        for bad in (ann[:15] + "AAB", ann[:14], ann[:14] + "'"):
+            st, _, js = self.req("GET", "query?q=" + urllib.parse.quote(
+                "SELECT Id FROM Contact WHERE Id IN ('%s', '%s')" % (ann, bad.replace("'", "\\'"))))
+            self.assertEqual((st, js[0]["errorCode"]), (400, "INVALID_QUERY_FILTER_OPERATOR"), js)
+        st, _, js = self.req("GET", "query?q=" + urllib.parse.quote(
+            "SELECT Id, Id FROM Contact WHERE Id = '%s'" % ann))
+        self.assertEqual((st, js[0]["errorCode"]), (400, "MALFORMED_QUERY"), js)
+
     def test_queries_go_in_composite_not_in_a_graph(self):
         self.make("Lead", self.LEAD)
         url = V + "/query?q=" + urllib.parse.quote("SELECT Id FROM Lead")

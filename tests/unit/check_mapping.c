@@ -53,6 +53,25 @@ static const char *const LINES[] = {
 	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
 	"{\"name\":\"Where__c\",\"type\":\"location\",\"createable\":true,\"updateable\":true,"
 	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]}]}",
+	"{\"name\":\"Account\",\"label\":\"Account\",\"keyPrefix\":\"001\",\"custom\":false,"
+	"\"createable\":true,\"updateable\":true,\"queryable\":true,\"fields\":["
+	"{\"name\":\"Id\",\"type\":\"id\",\"length\":18,\"createable\":false,\"updateable\":false,"
+	"\"nillable\":false,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
+	"{\"name\":\"Website\",\"type\":\"url\",\"length\":255,\"createable\":true,\"updateable\":true,"
+	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]}]}",
+	"{\"name\":\"Contact\",\"label\":\"Contact\",\"keyPrefix\":\"003\",\"custom\":false,"
+	"\"createable\":true,\"updateable\":true,\"queryable\":true,\"fields\":["
+	"{\"name\":\"Id\",\"type\":\"id\",\"length\":18,\"createable\":false,\"updateable\":false,"
+	"\"nillable\":false,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
+	"{\"name\":\"LastName\",\"type\":\"string\",\"length\":80,\"createable\":true,\"updateable\":true,"
+	"\"nillable\":false,\"required\":true,\"referenceTo\":[],\"picklist\":[]},"
+	"{\"name\":\"Email\",\"type\":\"email\",\"length\":80,\"createable\":true,\"updateable\":true,"
+	"\"nillable\":true,\"required\":false,\"referenceTo\":[],\"picklist\":[]},"
+	"{\"name\":\"Key__c\",\"type\":\"string\",\"length\":80,\"createable\":true,\"updateable\":true,"
+	"\"nillable\":true,\"required\":false,\"externalId\":true,\"referenceTo\":[],\"picklist\":[]},"
+	"{\"name\":\"AccountId\",\"type\":\"reference\",\"length\":18,\"createable\":true,"
+	"\"updateable\":true,\"nillable\":true,\"required\":false,\"referenceTo\":[\"Account\"],"
+	"\"picklist\":[]}]}",
 };
 
 static struct sfp_catalog *
@@ -656,6 +675,95 @@ START_TEST(actions_by_state)
 }
 END_TEST
 
+/* An Event that may be updated writes its start with its end or duration. */
+START_TEST(event_times_together)
+{
+	static const struct { const char *key, *fields, *on; size_t problems; } cases[] = {
+		{ "\"upsert\":{\"field\":\"Key__c\",\"value\":\"{{id}}\"},", "\"StartDateTime\":\"{{at}}\"",
+		  "", 1 },
+		{ "\"upsert\":{\"field\":\"Key__c\",\"value\":\"{{id}}\"},", "\"DurationInMinutes\":30", "", 1 },
+		{ "\"upsert\":{\"field\":\"Key__c\",\"value\":\"{{id}}\"},",
+		  "\"StartDateTime\":\"{{at}}\",\"DurationInMinutes\":30", "", 0 },
+		/* created only: never updated, so nothing to keep consistent */
+		{ "", "\"StartDateTime\":\"{{at}}\"", "", 0 },
+		/* an update of its own fields moving only the start */
+		{ "\"upsert\":{\"field\":\"Key__c\",\"value\":\"{{id}}\"},",
+		  "\"StartDateTime\":\"{{at}}\",\"DurationInMinutes\":30",
+		  ",\"on\":{\"a\":\"upsert\",\"b\":{\"method\":\"update\",\"fields\":{\"StartDateTime\":"
+		  "\"{{at}}\"}}}", 1 },
+		/* one that only frees the slot touches no time */
+		{ "\"upsert\":{\"field\":\"Key__c\",\"value\":\"{{id}}\"},",
+		  "\"StartDateTime\":\"{{at}}\",\"DurationInMinutes\":30",
+		  ",\"on\":{\"a\":\"upsert\",\"b\":{\"method\":\"update\",\"fields\":{\"IsPrivate\":true}}}",
+		  0 },
+	};
+	struct sfp_catalog *c = catalog();
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sfp_problems p = { NULL, 0, 0 };
+		struct sfp_mapping *m;
+		char buf[1024];
+
+		snprintf(buf, sizeof buf, "{\"state\":\"s\",\"records\":[{\"ref\":\"ev\",\"sobject\":"
+		    "\"Event\",%s\"fields\":{%s}%s}]}", cases[i].key, cases[i].fields, cases[i].on);
+		m = compile(c, buf, &p, cases[i].problems ? SFP_E_INPUT : SFP_OK);
+		ck_assert_uint_eq(p.n, cases[i].problems);
+		if (p.n)
+			ck_assert_ptr_nonnull(strstr(p.v[0].message, "the Event may be updated"));
+		sfp_mapping_free(m);
+		sfp_problems_fini(&p);
+	}
+	sfp_catalog_free(c);
+}
+END_TEST
+
+/* A find whose first places look for an id the booking carries, and its
+ * Contact under the Account of the email's domain. */
+START_TEST(find_by_id_and_account)
+{
+	static const char *map = "{\"records\":[{\"ref\":\"who\",\"sobject\":\"Lead\",\"upsert\":"
+	    "{\"field\":\"Key__c\",\"value\":\"p:{{email}}\"},\"find\":{\"value\":\"{{email}}\","
+	    "\"in\":[{\"sobject\":\"Contact\",\"field\":\"Id\",\"value\":\"{{sfid}}\"},"
+	    "{\"sobject\":\"Contact\",\"field\":\"Email\"}],\"account\":{\"upsert\":{\"field\":"
+	    "\"Key__c\",\"value\":\"p:{{email}}\"},\"fields\":{\"LastName\":\"{{name}}\","
+	    "\"Email\":\"{{email}}\"}}},\"fields\":{\"LastName\":\"{{name}}\"}}]}";
+	struct sfp_catalog *c = catalog();
+	struct sfp_problems p = { NULL, 0, 0 };
+	struct sfp_mapping *m = compile(c, map, &p, SFP_OK);
+	struct sfp_fail f;
+	const char *out;
+
+	out = apply(m, "{\"id\":\"b\",\"email\":\"pat@acme.example\",\"name\":\"Lee\",\"sfid\":"
+	    "\"003000000000001AAA\"}", &f, SFP_OK);
+	ck_assert_str_eq(out, "{\"id\":\"b\",\"records\":[{\"ref\":\"who\",\"sobject\":\"Lead\","
+	    "\"upsert\":{\"field\":\"Key__c\",\"value\":\"p:pat@acme.example\"},\"find\":{\"value\":"
+	    "\"pat@acme.example\",\"in\":[{\"sobject\":\"Contact\",\"field\":\"Id\",\"value\":"
+	    "\"003000000000001AAA\"},{\"sobject\":\"Contact\",\"field\":\"Email\"}],\"account\":"
+	    "{\"sobject\":\"Contact\",\"field\":\"AccountId\",\"upsert\":{\"field\":\"Key__c\","
+	    "\"value\":\"p:pat@acme.example\"},\"fields\":{\"LastName\":\"Lee\",\"Email\":"
+	    "\"pat@acme.example\"}}},\"fields\":{\"LastName\":\"Lee\"}}]}\n");
+	/* a malformed id, or none: that place is left out, the email still looked for */
+	out = apply(m, "{\"id\":\"b\",\"email\":\"pat@acme.example\",\"name\":\"Lee\",\"sfid\":"
+	    "\"003000000000001AAB\"}", &f, SFP_OK);
+	ck_assert_ptr_nonnull(strstr(out, "\"in\":[{\"sobject\":\"Contact\",\"field\":\"Email\"}]"));
+	out = apply(m, "{\"id\":\"b\",\"email\":\"pat@acme.example\",\"name\":\"Lee\"}", &f, SFP_OK);
+	ck_assert_ptr_nonnull(strstr(out, "\"in\":[{\"sobject\":\"Contact\",\"field\":\"Email\"}]"));
+	sfp_mapping_free(m);
+	/* --check: every place has its own value; the Contact lacks LastName and
+	 * sets AccountId itself; the account's field is not Contact's */
+	ck_assert_ptr_null(compile(c, "{\"records\":[{\"ref\":\"who\",\"sobject\":\"Lead\",\"find\":"
+	    "{\"value\":\"{{email}}\",\"in\":[{\"sobject\":\"Contact\",\"field\":\"Id\",\"value\":"
+	    "\"{{sfid}}\"}],\"account\":{\"fields\":{\"Email\":\"{{email}}\",\"AccountId\":"
+	    "\"001000000000001AAA\",\"Nope__c\":1}}},\"fields\":{\"LastName\":\"x\"}}]}", &p,
+	    SFP_E_INPUT));
+	ck_assert_uint_eq(p.n, 4);
+	ck_assert_ptr_nonnull(strstr(p.v[0].message, "at least one \"in\""));
+	sfp_problems_fini(&p);
+	sfp_catalog_free(c);
+}
+END_TEST
+
 Suite *suite_mapping(void);
 
 Suite *
@@ -675,6 +783,8 @@ suite_mapping(void)
 	tcase_add_test(tc, stream_counts_and_refusals);
 	tcase_add_test(tc, actions_by_state);
 	tcase_add_test(tc, version_of_booking);
+	tcase_add_test(tc, event_times_together);
+	tcase_add_test(tc, find_by_id_and_account);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,7 +6,7 @@ import re
 import soql
 
 from .errors import SFError
-from .ids import make_id
+from .ids import make_id, norm_id
 from .resp import Resp
 from .sftime import stored_dt
 
@@ -61,6 +61,11 @@ def literal_value(f, lit, q):
         raise SFError(400, "INVALID_FIELD", "\n%s\n\nvalue of filter criterion for field '%s' "
                       "must be of type %s and should be enclosed in quotes" % (q, f["name"], t))
     if t in ("id", "reference"):
+        # an id literal must be a well-formed id (15 or 18 characters, the
+        # right case suffix): one that is not fails the whole query
+        if norm_id(lit.value) is None:
+            raise SFError(400, "INVALID_QUERY_FILTER_OPERATOR", "\n%s\n\ninvalid ID field: %s"
+                          % (q, lit.value))
         return lit.value[:15]
     return lit.value.lower()
 
@@ -128,6 +133,12 @@ def query_resource(ctx, q, hdr):
                       "WSDL or the describe call for the appropriate names."
                       % (q, " " * tok[2], tok[2] + 1, tok[1]))
     fields = [soql_field(org, ctx, sobject, t, q) for t in ast["fields"]]
+    seen = set()
+    for f, t in zip(fields, ast["fields"]):
+        if f["name"] in seen:
+            raise SFError(400, "MALFORMED_QUERY", "\n%s\n\nduplicate field selected: %s"
+                          % (q, t[1]))
+        seen.add(f["name"])
     pred = compile_where(org, ctx, sobject, ast["where"], q) if ast["where"] else None
     order = [(soql_field(org, ctx, sobject, t, q), desc, nl) for t, desc, nl in ast["order"]]
     rows = [r["fields"] for r in org.all_records(sobject)]
