@@ -144,6 +144,75 @@ expect_eq "$(ev pm-6)" "$newlead none" "the new Lead is the WhoId, with an empty
 expect_eq "$(ev pm-7)" "$newlead none" "and the second booking's too"
 expect_eq "$(rec Event pm-8 .fields.WhoId | cut -c1-3)" "00Q" "two matches and create: a new Lead"
 
+# 7b. A person by the Salesforce id the booking carries (the id in a booking
+#     link, as Calendly's package does), else by email: a valid id (18 or 15
+#     characters) wins over the email; the id of a deleted record, of another
+#     object, or one that is malformed falls back to the email.  The malformed
+#     one is never put in a query (one such literal fails the whole IN list),
+#     so the window's other plans are unharmed.  One query per sObject and field.
+byid() {   # byid KEY ID EMAIL
+	printf '{"id":"%s","records":[{"ref":"who","sobject":"Lead","upsert":{"field":"Booking_Key__c","value":"person:%s"},"find":{"value":"%s","in":[{"sobject":"Contact","field":"Id","value":"%s"},{"sobject":"Lead","field":"Id","value":"%s"},{"sobject":"Contact","field":"Email"},{"sobject":"Lead","field":"Email"}]},"fields":{"LastName":"New","Company":"New Co","Email":"%s"}},{"ref":"event","sobject":"Event","upsert":{"field":"Booking_Key__c","value":"%s"},"fields":{"Subject":"Demo","OwnerId":"%s","WhoId":"@{who.id}","StartDateTime":"2026-12-04T09:00:00.000Z","EndDateTime":"2026-12-04T09:30:00.000Z"}}]}\n' \
+		"$1" "$3" "$3" "$2" "$2" "$3" "$1" "$USER3"
+}
+idc=$(seed Contact idc@acme.example)
+bymail=$(seed Contact mail@acme.example)
+gone=$(seed Contact gone@acme.example)
+printf '{"id":"del-1","records":[{"ref":"d","sobject":"Contact","method":"delete","id":"%s"}]}\n' "$gone" >del.jsonl
+expect_status 0 "a Contact deleted before its id arrives" -- sf-create <del.jsonl
+acme=$(emu_admin POST /__emu/records '{"sobject":"Account","fields":{"Name":"Acme","Website":"acme.example"}}' | jq -r .id)
+case ${idc:17:1} in A) w=B ;; *) w=A ;; esac
+bad=${idc:0:17}$w   # its case checksum broken
+{ byid id-1 "$idc" mail@acme.example; byid id-2 "${idc:0:15}" mail@acme.example
+  byid id-3 "$gone" mail@acme.example; byid id-4 "$acme" mail@acme.example
+  byid id-5 "$bad" mail@acme.example; byid id-6 "$lead" nobody@acme.example; } >byid.jsonl
+c0=$(calls)
+expect_status 0 "people by the id in the booking, else by email" -- sf-create <byid.jsonl
+expect_eq "$(( $(calls) - c0 ))" 5 "Contact and Lead by Id, Contact and Lead by Email, one graph request"
+who() { rec Event "$1" .fields.WhoId; }
+expect_eq "$(who id-1)" "$idc" "a valid id names its Contact, over another Contact's email"
+expect_eq "$(who id-2)" "$idc" "its 15-character form too"
+expect_eq "$(who id-3)" "$bymail" "the id of a deleted Contact: the email decides"
+expect_eq "$(who id-4)" "$bymail" "the id of an Account (another object): the email decides"
+expect_eq "$(who id-5)" "$bymail" "a malformed id: the email decides"
+expect_eq "$(who id-6)" "$lead" "a Lead's id finds the Lead"
+
+# 7c. A new person under the Account of the email's domain (where the mapping
+#     says so, as Cal.com's app can): the Account whose Website is the domain
+#     (acme.example, www., http(s)://), one query per window; two such
+#     Accounts are the plan's "many" choice; no Account: a new Lead; a person
+#     already there is used.  Sent again, the new Contact is found by email.
+under() {   # under KEY EMAIL MANY
+	printf '{"id":"%s","records":[{"ref":"booking","sobject":"Booking__c","upsert":{"field":"Booking_Key__c","value":"%s"},"fields":{"Status__c":"Booked"}},{"ref":"who","sobject":"Lead","upsert":{"field":"Booking_Key__c","value":"person:%s"},"find":{"value":"%s","in":[{"sobject":"Contact","field":"Email"},{"sobject":"Lead","field":"Email"}],"many":"%s","account":{"sobject":"Contact","field":"AccountId","fields":{"LastName":"Under","Email":"%s"}}},"fields":{"LastName":"New","Company":"New Co","Email":"%s"}},{"ref":"event","sobject":"Event","upsert":{"field":"Booking_Key__c","value":"%s"},"fields":{"Subject":"Demo","OwnerId":"%s","WhoId":"@{who.id}","WhatId":"@{booking.id}","StartDateTime":"2026-12-05T09:00:00.000Z","EndDateTime":"2026-12-05T09:30:00.000Z"}}]}\n' \
+		"$1" "$1" "$2" "$2" "$3" "$2" "$2" "$1" "$USER3"
+}
+account() { emu_admin POST /__emu/records "{\"sobject\":\"Account\",\"fields\":{\"Name\":\"$1\",\"Website\":\"$2\"}}" | jq -r .id; }
+initech=$(account Initech https://www.Initech-Corp.example)
+twin_a=$(account "Twofold A" twofold.example)
+account "Twofold B" http://twofold.example >/dev/null
+account "Longer" initech-corp.example.org >/dev/null
+{ under ac-1 pat@initech-corp.example first; under ac-2 kim@twofold.example refuse
+  under ac-3 kim@twofold.example first; under ac-4 sam@nowhere.example first
+  under ac-5 known@acme.example first; } >under.jsonl
+c0=$(calls)
+expect_status 1 "new people under their domain's Account (one plan refuses two Accounts)" -- sf-create <under.jsonl
+expect_eq "$(( $(calls) - c0 ))" 4 "Contact and Lead by email, Account by Website, one graph request"
+expect_match '"id":"ac-2","ok":false,"error":\{"code":"ambiguous-account"' "$(cat "$T/out")" \
+	"two Accounts of one domain: refused when the plan says refuse"
+contacts() {   # contacts EMAIL: "Id AccountId" of each Contact with that email
+	emu_admin GET "/__emu/records?sobject=Contact" |
+		jq -r --arg e "$1" '[.records[] | select(.fields.Email == $e) | "\(.Id) \(.fields.AccountId)"] | join(",")'
+}
+c1=$(contacts pat@initech-corp.example)
+expect_match "^003[A-Za-z0-9]+ $initech\$" "$c1" "a new Contact under the Account whose Website is the domain"
+expect_eq "$(ev ac-1)" "${c1%% *} $(bk ac-1)" "the Event names it, and keeps the booking as WhatId"
+expect_eq "$(contacts kim@twofold.example | cut -d' ' -f2)" "$twin_a" "two Accounts and first: the oldest"
+expect_eq "$(rec Event ac-4 .fields.WhoId | cut -c1-3)" "00Q" "no Account of the domain: a new Lead"
+expect_eq "$(contacts sam@nowhere.example)" "" "and no Contact"
+expect_eq "$(ev ac-5)" "$known $(bk ac-5)" "a person already there is used, not made again"
+under ac-1 pat@initech-corp.example first >again.jsonl
+expect_status 0 "the booking sent again" -- sf-create <again.jsonl
+expect_eq "$(contacts pat@initech-corp.example)" "$c1" "finds the Contact it made: still one"
+
 # 8. Attendees reconciled, not appended: the plan states the invitees; sending
 #    it again adds none; a removed one is deleted; cancelled, none stay.
 U1=005Hs0000000001IAA U2=005Hs0000000002IAA U4=005Hs0000000004IAA
