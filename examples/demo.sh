@@ -8,7 +8,9 @@
 # and replays another as an attacker would, verifies them as the receiving
 # server would, asks the org what the integration user may create, maps the
 # bookings and creates the records, then shows what exists in the org, what
-# was refused and why, and the API calls spent.  Exit 0 when all of that came
+# was refused and why; then one booking lives on (moved to another length and
+# attendee, cancelled, its older message delivered late: the newest wins, the
+# host is free again), and the API calls spent.  Exit 0 when all of that came
 # out as it should.  The emulator stops on exit, Ctrl-C included.
 #
 # Every command after a "$ " is printed exactly as it is then run, in the
@@ -89,7 +91,7 @@ expect "refused as bad-signature" "$(grep -c '"code":"bad-signature"' "$WORK/ver
 expect "refused as replayed" "$(grep -c '"code":"replayed"' "$WORK/verify.out")" 1
 
 step "3. What may the integration user see and create? (sf-describe)"
-run "sf-describe Lead Event EventRelation Booking__c > describe.json 2> describe.err" || {
+run "sf-describe Lead Contact Event EventRelation Booking__c > describe.json 2> describe.err" || {
 	cat "$WORK/describe.err" >&2; exit 5; }
 jq -r '"  \(.name): \(.fields | length) fields visible, \([.fields[] | select(.createable)] | length) createable, required on create: \([.fields[] | select(.required) | .name] | join(", ") | if . == "" then "none" else . end)"' "$WORK/describe.json"
 echo "  (hidden from this user: Lead.AnnualRevenue, Lead.Rating; read-only: Lead.NumberOfEmployees)"
@@ -113,11 +115,42 @@ for o in Lead Booking__c Event EventRelation; do
 	emu_get "/__emu/records?sobject=$o" >"$WORK/$o.json" || exit 6
 done
 jq -r '.records[] | "  Lead        \(.Id)  \(.fields.FirstName) \(.fields.LastName), \(.fields.Company)  key \(.fields.Booking_Key__c)"' "$WORK/Lead.json"
-jq -r '.records[] | "  Booking__c  \(.Id)  \(.fields.Status__c)  Lead__c=\(.fields.Lead__c)  starts \(.fields.Starts_At__c)"' "$WORK/Booking__c.json"
+jq -r '.records[] | "  Booking__c  \(.Id)  \(.fields.Status__c)  version \(.fields.Version__c)  starts \(.fields.Starts_At__c)"' "$WORK/Booking__c.json"
 jq -r '.records[] | "  Event       \(.Id)  \(.fields.StartDateTime)  WhoId=\(.fields.WhoId) WhatId=\(.fields.WhatId)  \(.fields.Subject)"' "$WORK/Event.json"
 jq -r '.records[] | "  EventRelation \(.Id)  EventId=\(.fields.EventId) RelationId=\(.fields.RelationId)"' "$WORK/EventRelation.json"
 expect "Leads in the org" "$(jq '.records | length' "$WORK/Lead.json")" 2
 expect "Events in the org" "$(jq '.records | length' "$WORK/Event.json")" 2
+
+step "7. The booking lives on: bk-1042 moved to 45 minutes with another attendee (version 2), then cancelled (version 3), and the version 2 message delivered again, late"
+run "jq -c 'select(.id == \"bk-1042\") | .version = 2 | .status = \"rescheduled\" | .end = \"2026-12-01T10:45:00\" | .attendees = [{\"name\": \"Cy Host\", \"salesforce_user_id\": \"005Hs0000000002IAA\"}]' bookings.jsonl > moved.jsonl"
+run "jq -c '.version = 3 | .status = \"cancelled\"' moved.jsonl > cancelled.jsonl"
+run "sf-map --describe describe.json --mapping mapping.json < moved.jsonl | sf-create > moved.out 2> life.err"
+life() {   # the Event of bk-1042 and its invitees, as the org has them now
+	emu_get "/__emu/records?sobject=Event" >"$WORK/Event.json" || exit 6
+	emu_get "/__emu/records?sobject=EventRelation" >"$WORK/EventRelation.json" || exit 6
+	ev=$(jq -c '[.records[] | select(.fields.Booking_Key__c == "acme:bk-1042")][0]' "$WORK/Event.json")
+	jq -r '"  Event \(.Id)  \(.fields.StartDateTime) to \(.fields.EndDateTime)  ShowAs \(.fields.ShowAs)"' <<<"$ev"
+	invitees=$(jq -r --arg e "$(jq -r .Id <<<"$ev")" '[.records[] | select(.fields.EventId == $e) | .fields.RelationId] | join(" ")' "$WORK/EventRelation.json")
+	echo "  invitees: ${invitees:-none}"
+}
+life
+expect "moved: the Event ends at 10:45 Berlin" "$(jq -r .fields.EndDateTime <<<"$ev")" "2026-12-01T09:45:00.000+0000"
+expect "moved: the invitees are the new attendee only" "$invitees" "005Hs0000000002IAA"
+run "sf-map --describe describe.json --mapping mapping.json < cancelled.jsonl | sf-create > cancelled.out 2>> life.err"
+run "sf-map --describe describe.json --mapping mapping.json < moved.jsonl | sf-create > late.out 2>> life.err"
+jq -r 'if .skipped then "  \(.id) skipped: \(.skipped)" elif .ok then "  \(.id) written" else "  \(.id) FAILED \(.error.code): \(.error.message)" end' \
+	"$WORK/cancelled.out" "$WORK/late.out"
+life
+expect "cancelled: the Event shows Free" "$(jq -r .fields.ShowAs <<<"$ev")" "Free"
+expect "cancelled: no invitee left" "$invitees" ""
+expect "the late version 2 is skipped" "$(grep -c '"skipped":"version 2 is not newer than version 3 held by the org"' "$WORK/late.out")" 1
+emu_get "/__emu/records?sobject=Lead" >"$WORK/Lead.json" || exit 6
+expect "still one Lead per person" "$(jq '.records | length' "$WORK/Lead.json")" 2
+echo "The host's morning is free again:"
+run "sf-freebusy --from 2026-12-01T08:00:00Z --to 2026-12-01T12:00:00Z 005Hs0000000003IAA > freebusy.out"
+cat "$WORK/freebusy.out"
+expect "the host is not busy" "$(jq -c .busy "$WORK/freebusy.out")" "[]"
+
 stats=$(emu_get /__emu/stats)
 echo "API calls spent (as Salesforce counts them): $(printf '%s' "$stats" | jq .api_calls)"
 

@@ -3,7 +3,7 @@
 # The EXAMPLES of sf-map(1), run from the repository root (make check runs
 # this through tests/integration/sf-map.sh, so the manual cannot rot).
 # examples/describe.json is the integration user's catalog of the emulator's
-# org; in production it comes from: sf-describe Lead Event EventRelation Booking__c
+# org; in production it comes from: sf-describe Lead Contact Event EventRelation Booking__c
 set -eu
 cd "$(dirname "$0")/.."
 

@@ -11,7 +11,11 @@ demo="$SFP_ROOT/examples/demo.sh"
 export TMPDIR="$T/tmp" && mkdir -p "$TMPDIR"
 
 check_story() {   # check_story RUN OUTPUT
-	expect_match 'booking bk-1042  created: lead=00Q[A-Za-z0-9]{15}' "$2" "run $1 shows bk-1042's Lead id"
+	expect_match 'booking bk-1042  created: booking=a0B[A-Za-z0-9]{15} lead=00Q[A-Za-z0-9]{15}' "$2" "run $1 shows bk-1042's booking and Lead ids"
+	expect_match 'bk-1042 skipped: version 2 is not newer than version 3 held by the org' "$2" \
+		"run $1 shows the late, older message of bk-1042 skipped"
+	expect_match 'ShowAs Free' "$2" "run $1 shows the cancelled booking's Event Free"
+	expect_match '"busy":\[\]' "$2" "run $1 shows the host free again in sf-freebusy"
 	expect_match 'Event +00U[A-Za-z0-9]{15}' "$2" "run $1 shows an Event from the org"
 	expect_match 'booking bk-1043  bad-signature' "$2" "run $1 names the tampered booking"
 	expect_match 'booking bk-1042  replayed' "$2" "run $1 names the replayed booking"
@@ -45,7 +49,7 @@ expect_status 2 "DEMO_KEEP naming a directory with files in it is refused" -- en
 expect_no_match '^[[:space:]]*(hmac-sign|hmac-verify|sf-describe|sf-map|sf-create)[[:space:]]' \
 	"$(grep -v '^[[:space:]]*#' "$demo")" "no program runs in the demo without being printed"
 mapfile -t cmds < <(printf '%s\n' "$out" | sed -n 's/^\$ //p')
-expect_eq "${#cmds[@]}" "6" "the demo printed its six commands"
+expect_eq "${#cmds[@]}" "12" "the demo printed its twelve commands"
 mkdir "$T/again" && cp "$T/keep"/{keys.json,bookings.jsonl,mapping.json,signed.jsonl,describe.json} "$T/again/"
 for c in "${cmds[@]}"; do
 	case $c in

@@ -90,13 +90,13 @@ jq -n --arg i "$SF_INSTANCE_URL" --arg l "$SF_LOGIN_URL" --arg c "$SF_CLIENT_ID"
 (
 	unset SF_INSTANCE_URL SF_LOGIN_URL SF_CLIENT_ID SF_USERNAME SF_JWT_KEY_FILE \
 		SF_CLIENT_SECRET_FILE SF_REFRESH_TOKEN_FILE
-	sf-describe --org org.json Lead Event EventRelation Booking__c >describe.json 2>describe.err
+	sf-describe --org org.json Lead Contact Event EventRelation Booking__c >describe.json 2>describe.err
 	echo $? >describe.rc
 	sf-describe --org org.json --template Lead Event EventRelation >template.json 2>/dev/null
 	echo $? >template.rc
 )
-expect_eq "$(cat describe.rc)" "0" "sf-describe --org org.json Lead Event EventRelation"
-expect_eq "$(jq -r .name describe.json | tr '\n' ' ')" "Lead Event EventRelation Booking__c " \
+expect_eq "$(cat describe.rc)" "0" "sf-describe --org org.json Lead Contact Event EventRelation Booking__c"
+expect_eq "$(jq -r .name describe.json | tr '\n' ' ')" "Lead Contact Event EventRelation Booking__c " \
 	"the org file reaches the org and describes each sObject"
 expect_eq "$(cat template.rc)" "0" "sf-describe --org org.json --template Lead Event EventRelation"
 expect_status 0 "sf-map --check --describe describe.json mapping.json" -- \

@@ -10,20 +10,22 @@ cd "$SFP_ROOT" || exit 1
 expect_status 0 "examples/sf-map.sh runs" -- sh examples/sf-map.sh
 plan=$(cat "$T/out")
 expect_eq "$(printf '%s\n' "$plan" | wc -l | tr -d ' ')" 1 "one plan line for one booking"
-expect_match '"id":"bk-1042","records":\[\{"ref":"lead","sobject":"Lead","upsert":\{"field":"Booking_Key__c","value":"acme:bk-1042"\}' "$plan" "lead upserted on the booking key"
+expect_match '"records":\[\{"ref":"booking","sobject":"Booking__c","upsert":\{"field":"Booking_Key__c","value":"acme:bk-1042"\}' "$plan" "the booking upserted on its key, first"
+expect_match '"version":\{"sobject":"Booking__c","key":\{"field":"Booking_Key__c","value":"acme:bk-1042"\},"field":"Version__c","value":1\}' "$plan" "the plan says where the org keeps the booking's version"
+expect_match '"ref":"lead","sobject":"Lead","method":"upsert","upsert":\{"field":"Booking_Key__c","value":"acme:person:lee.ng@globex.example"\},"find":\{"value":"lee.ng@globex.example","in":\[\{"sobject":"Contact","field":"Email"\},\{"sobject":"Lead","field":"Email"\}\]' \
+	"$plan" "the invitee looked for by email (no id in the booking) before a Lead keyed by the email"
 expect_match '"StartDateTime":"2026-12-01T09:00:00.000Z"' "$plan" "Berlin 10:00 is 09:00 UTC"
-expect_match '"WhoId":"@\{lead.id\}"' "$plan" "event refers to the lead"
-expect_no_match '"WhatId"' "$plan" "an event about a lead relates to nothing else"
-expect_match '"ref":"guest_0","sobject":"EventRelation"' "$plan" "an EventRelation for the attendee with a user id"
-expect_no_match '"ref":"guest_1"' "$plan" "none for the attendee without one"
+expect_match '"WhoId":"@\{lead.id\}","WhatId":"@\{booking.id\}"' "$plan" "the event names the person and the booking (sf-create empties WhatId for a Lead)"
+expect_match '"ref":"guest","sobject":"EventRelation","method":"reconcile",.*"want":\["005Hs0000000004IAA"\]' "$plan" \
+	"the invitees reconciled: the attendee with a user id, not the one without"
 
 # Rejects: the failed booking whole, in the file and on stdout; the good one mapped.
-printf '%s\n' '{"id":"ok","type":"demo","status":"booked","title":"t","start":"2026-12-01T10:00:00","end":"2026-12-01T11:00:00","timezone":"Europe/Berlin","invitee":{"last_name":"Ng","email":"a@b.example"},"host":{"salesforce_user_id":"005Hs0000000003IAA"},"created_at":"2026-11-01T10:00:00Z","answers":{"topics":[]}}' \
-	'{"id":"bad","status":"maybe","start":"2026-12-01T10:00:00","timezone":"Europe/Berlin","invitee":{"last_name":"Ng"}}' >"$T/in.jsonl"
+printf '%s\n' '{"id":"ok","type":"demo","status":"booked","version":1,"title":"t","start":"2026-12-01T10:00:00","end":"2026-12-01T11:00:00","timezone":"Europe/Berlin","invitee":{"last_name":"Ng","email":"a@b.example"},"host":{"salesforce_user_id":"005Hs0000000003IAA"},"created_at":"2026-11-01T10:00:00Z","answers":{"topics":[]}}' \
+	'{"id":"bad","status":"maybe","version":1,"start":"2026-12-01T10:00:00","timezone":"Europe/Berlin","invitee":{"last_name":"Ng"}}' >"$T/in.jsonl"
 expect_status 1 "a failed booking is exit 1" -- sf-map --describe examples/describe.json --rejects "$T/rejects.jsonl" examples/mapping.json <"$T/in.jsonl"
 out=$(cat "$T/out")
 expect_eq "$(wc -l <"$T/out" | tr -d ' ')" 2 "two lines out for two bookings"
-expect_match '^\{"id":"ok","records"' "$out" "the good booking mapped"
+expect_match '^\{"id":"ok","version":\{.*"records"' "$out" "the good booking mapped"
 expect_eq "$(wc -l <"$T/rejects.jsonl" | tr -d ' ')" 1 "one line in --rejects"
 expect_match '"id":"bad","ok":false,"error":\{"code":"no-lookup-match".*"input":\{"id":"bad"' "$(cat "$T/rejects.jsonl")" "the reject carries its reason and the booking"
 expect_match 'booking bad: status: no entry for "maybe" in lookup status' "$(cat "$T/err")" "a diagnostic line names the booking"
