@@ -27,9 +27,9 @@
  * all-or-none graph as the rest of the booking, so the stored version always
  * says which message the org shows.
  *
- * Limit: the read and the write are two calls.  Two sf-create runs writing the
- * same bookings at the same time can both read version 3 and write 4 and 5 in
- * either order; run one sf-create per org (a pipeline does) for the guarantee.
+ * The read and the write are two calls: two sf-create runs writing the same
+ * bookings at the same time could both read version 3 and write 4 and 5 in
+ * either order, so a window holds the org's lock (create_lock.c) around both.
  */
 
 /* Characters of IN list per query, as sent (percent-encoded): with the rest of

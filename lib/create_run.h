@@ -110,6 +110,13 @@ int sfp_find_domain(const char *value, char *out, size_t cap);
 int sfp_reconcile_expand(cJSON *plan, int at, const char *pid, const cJSON *kids,
     struct sfp_fail *f);
 
+/* One sf-create at a time per org (create_lock.c): an exclusive lock on a file
+ * of the cache directory named for the org, held from a window's lookups to
+ * its last send; *fd -1 when none is kept (--no-cache).  SFP_E_TEMP code
+ * "org-busy" when another run held it for ten minutes; SFP_E_IO. */
+enum sfp_status sfp_run_lock_org(struct run *R, int *fd, struct sfp_fail *f);
+void sfp_run_unlock_org(int fd);
+
 /* A plan (or a line that is not one) failed for e: its result line carries e
  * and the input whole. */
 void sfp_run_plan_failed(struct run *R, struct item *it, const struct sfp_fail *e);

@@ -351,11 +351,18 @@ static enum sfp_status send_items(struct run *R, struct item **all, size_t n, st
 	struct item **pend = calloc(n ? n : 1, sizeof *pend);
 	enum sfp_status st = SFP_OK;
 	size_t i, np;
+	int lock = -1;
+	struct sfp_fail busy;
 
 	if (!pend)
 		return sfp_fail_oom(f, NULL);
-	if (R->sf && !R->o->dry_run && !R->stopped)
+	if (R->sf && !R->o->dry_run && !R->stopped) {
+		if (sfp_run_lock_org(R, &lock, &busy) != SFP_OK)   /* none sent: replayed later */
+			for (i = 0; i < n; i++)
+				if (all[i]->kind == IT_PLAN && !all[i]->done)
+					sfp_run_plan_failed(R, all[i], &busy);
 		sfp_run_lookups(R, all, n);
+	}
 	if (R->o->bulk && R->sf && !R->o->dry_run && !R->stopped)
 		bulk_pass(R, all, n);
 	for (;;) {
@@ -376,6 +383,7 @@ static enum sfp_status send_items(struct run *R, struct item **all, size_t n, st
 			break;
 		sfp_run_progress(R);
 	}
+	sfp_run_unlock_org(lock);
 	free(pend);
 	return st;
 }

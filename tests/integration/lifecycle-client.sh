@@ -103,6 +103,36 @@ expect_match 'not newer than version 3 held by the org' "$(cat "$T/out")" "and t
 expect_eq "$(rec Booking__c nw-1 .fields.Status__c)" "Cancelled" "the older message did not overwrite the newer"
 expect_eq "$(rec Booking__c nw-2 .fields.Status__c)" "Rescheduled" "a newer version of another booking is written"
 
+# 6b. One sf-create per org at a time: newest wins reads, then writes, so a
+#     window's lookups and sends hold a lock on a file of the cache directory
+#     named for the org.  While another run (here flock(1)) holds it, sf-create
+#     waits and spends no call; two runs started together with versions 5 and
+#     4 of one booking end with 5, whichever goes first.
+locks=$(ls "$SFPIPE_CACHE_DIR"/locks/*.lock 2>/dev/null)
+expect_eq "$(printf '%s\n' "$locks" | grep -c '\.lock$')" 1 "one lock file for the one org"
+expect_eq "$(stat -c %a "$locks")" 600 "owner-only"
+flock "$locks" sleep 2 &
+holder=$!
+for _ in $(seq 50); do flock -n "$locks" true || break; sleep 0.05; done
+vplan lk-1 1 Booked >lock.jsonl
+c0=$(calls) t0=$(date +%s%N)
+sf-create <lock.jsonl >lock.out 2>lock.err &
+creator=$!
+sleep 1
+expect_eq "$(( $(calls) - c0 ))" 0 "while another run holds the org, sf-create waits and spends no call"
+wait "$creator"; expect_eq "$?" 0 "then it runs"
+wait "$holder"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -ge 1500 ] && t_ok "it waited for the lock ($ms ms)" || t_fail "it did not wait for the lock ($ms ms)"
+expect_eq "$(rec Booking__c lk-1 .fields.Status__c)" "Booked" "and wrote the booking"
+vplan lk-2 5 Cancelled >v5.jsonl
+vplan lk-2 4 Rescheduled >v4.jsonl
+sf-create <v5.jsonl >v5.out 2>&1 & a=$!
+sf-create <v4.jsonl >v4.out 2>&1 & b=$!
+wait "$a"; wait "$b"
+expect_eq "$(rec Booking__c lk-2 .fields.Version__c)" "5" "two runs at once: the newer version stays"
+expect_eq "$(rec Booking__c lk-2 .fields.Status__c)" "Cancelled" "with its state"
+
 # 7. People matched before they are created: a Contact by email, a Lead, a
 #    converted Lead followed to its Contact, two Contacts (first, refuse,
 #    create), and a new person upserted once by a key made of the email.  An
