@@ -791,8 +791,8 @@ compile_record(struct comp *c, size_t i, const cJSON *j)
 	}
 }
 
-static void
-record_fini(struct record *r)
+void
+sfp_map_record_fini(struct record *r)
 {
 	size_t i, k;
 
@@ -824,7 +824,7 @@ sfp_mapping_free(struct sfp_mapping *m)
 	if (m == NULL)
 		return;
 	for (i = 0; i < m->nr; i++)
-		record_fini(&m->r[i]);
+		sfp_map_record_fini(&m->r[i]);
 	free(m->r);
 	sfp_map_path_fini(&m->id);
 	sfp_map_path_fini(&m->state);

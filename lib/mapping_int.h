@@ -244,6 +244,8 @@ int sfp_map_compile_field(struct comp *c, const char *sobject, const char *fname
 void sfp_map_compile_fields(struct comp *c, const struct record *r, const char *place,
     const cJSON *j, int recidx, struct fmap **out, size_t *n);
 void sfp_map_fmap_fini(struct fmap *fm);
+/* What a record owns (not the record itself). */
+void sfp_map_record_fini(struct record *r);
 
 /* ---- mapping_life.c: "find" and "reconcile" of a record, the mapping's "version" ---- */
 

@@ -305,15 +305,8 @@ sfp_map_find_fini(struct record *r)
 	free(r->fin);
 	sfp_map_fmap_fini(&r->find_value);
 	free(r->find_rest);
-	if (a == NULL)
-		return;
-	for (k = 0; k < a->nf; k++)
-		sfp_map_fmap_fini(&a->fields[k]);
-	free(a->fields);
-	sfp_map_fmap_fini(&a->upsert);
-	free(a->ref);
-	free(a->sobject);
-	free(a->place);
+	if (a != NULL)
+		sfp_map_record_fini(a);
 	free(a);
 }
 

@@ -200,37 +200,34 @@ by_id(const char *id, const char *c, const char *l, const char *e)
 START_TEST(find_by_id)
 {
 	static const char *email = "[{\"Id\":\"003000000000009AAA\",\"Email\":\"pat@x.example\"}]";
-	char *w;
+	static const struct { const char *id, *contacts, *leads, *by_email, *who; } cases[] = {
+		/* a valid id of a Contact: that Contact (its 15 characters match the row's 18) */
+		{ "003000000000001", "[{\"Id\":\"003000000000001AAA\"}]", "[]", NULL, "003000000000001AAA" },
+		/* a Lead's id: not among the Contacts, found among the Leads */
+		{ "00Q000000000001EAA", "[]", "[{\"Id\":\"00Q000000000001EAA\",\"IsConverted\":false}]",
+		  NULL, "00Q000000000001EAA" },
+		/* the id of a deleted record, or of another object (an Account): the
+		 * queries find nothing by id, so the email decides */
+		{ "001000000000001AAA", "[]", "[]", NULL, "003000000000009AAA" },
+		/* a malformed id (a wrong checksum, a wrong length, a character that
+		 * is not alphanumeric) is not looked for, even were a row to carry it */
+		{ "003000000000001AAB", "[{\"Id\":\"003000000000001AAB\"}]", "[]", NULL,
+		  "003000000000009AAA" },
+		{ "0030000000001", "[{\"Id\":\"0030000000001\"}]", "[]", NULL, "003000000000009AAA" },
+		{ "003000000000001'A", "[{\"Id\":\"003000000000001'A\"}]", "[]", NULL,
+		  "003000000000009AAA" },
+		/* no id matched, no email: the record stays a create */
+		{ "003000000000002", "[]", "[]", "[]", "@{who.id}" },
+	};
+	size_t i;
 
-	/* a valid id of a Contact: that Contact (its 15 characters match the row's 18) */
-	w = by_id("003000000000001", "[{\"Id\":\"003000000000001AAA\"}]", "[]", email);
-	ck_assert_str_eq(w, "003000000000001AAA");
-	free(w);
-	/* a Lead's id: not among the Contacts, found among the Leads */
-	w = by_id("00Q000000000001EAA", "[]", "[{\"Id\":\"00Q000000000001EAA\",\"IsConverted\":false}]",
-	    email);
-	ck_assert_str_eq(w, "00Q000000000001EAA");
-	free(w);
-	/* the id of a deleted record, or of another object (an Account): the
-	 * queries find nothing by id, so the email decides */
-	w = by_id("001000000000001AAA", "[]", "[]", email);
-	ck_assert_str_eq(w, "003000000000009AAA");
-	free(w);
-	/* a malformed id (a wrong checksum, a wrong length, a character that is
-	 * not alphanumeric) is not looked for, even were a row to carry it */
-	w = by_id("003000000000001AAB", "[{\"Id\":\"003000000000001AAB\"}]", "[]", email);
-	ck_assert_str_eq(w, "003000000000009AAA");
-	free(w);
-	w = by_id("0030000000001", "[{\"Id\":\"0030000000001\"}]", "[]", email);
-	ck_assert_str_eq(w, "003000000000009AAA");
-	free(w);
-	w = by_id("003000000000001'A", "[{\"Id\":\"003000000000001'A\"}]", "[]", email);
-	ck_assert_str_eq(w, "003000000000009AAA");
-	free(w);
-	/* no id matched, no email: the record stays a create */
-	w = by_id("003000000000002", "[]", "[]", "[]");
-	ck_assert_str_eq(w, "@{who.id}");
-	free(w);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *w = by_id(cases[i].id, cases[i].contacts, cases[i].leads,
+		    cases[i].by_email ? cases[i].by_email : email);
+
+		ck_assert_str_eq(w, cases[i].who);
+		free(w);
+	}
 }
 END_TEST
 
