@@ -12,6 +12,7 @@
 #include "create_run.h"
 #include "plan.h"
 #include "sfid.h"
+#include "soql.h"
 
 /*
  * People matched before they are created.  A record's "find" {"value", "in":
@@ -307,10 +308,25 @@ static int want_account(struct lookup_groups *gs, const cJSON *find, cJSON *form
 	return 0;
 }
 
+/* A well-formed id in its 18-character form, kept in owner: the IN list drops
+ * values equal but for case, and two 15-character ids may differ only so. */
+static const char *id18_of(const char *id, cJSON *owner)
+{
+	char id18[SFP_ID_LEN + 1];
+	const char *why;
+	cJSON *s;
+
+	if (sfp_sfid_check(id, strlen(id), NULL, id18, &why) != 0)
+		return id;   /* cannot happen: in_value let only well-formed ids by */
+	if (!(s = cJSON_CreateString(id18)) || !cJSON_AddItemToArray(owner, s))
+		return NULL;
+	return s->valuestring;
+}
+
 void sfp_run_find_people(struct run *R, struct item **all, size_t n)
 {
 	struct lookup_groups gs = { NULL, 0, 0 };
-	cJSON *forms = cJSON_CreateArray();   /* owns the Website values asked for */
+	cJSON *forms = cJSON_CreateArray();   /* owns the Websites and ids asked for */
 	size_t i, k;
 	struct sfp_fail e;
 
@@ -327,6 +343,9 @@ void sfp_run_find_people(struct run *R, struct item **all, size_t n)
 				    "sobject"), sfp_lookup_str(in, "field"), "");
 				const char *v = in_value(find, in);
 
+				if (v && strcasecmp(sfp_lookup_str(in, "field"), "Id") == 0 &&
+				    !(v = id18_of(v, forms)))
+					goto oom;
 				if (!g || (v && sfp_lookup_group_add(g, v) < 0))
 					goto oom;
 				if (!g->fill)

@@ -243,6 +243,27 @@ under ac-1 pat@initech-corp.example first >again.jsonl
 expect_status 0 "the booking sent again" -- sf-create <again.jsonl
 expect_eq "$(contacts pat@initech-corp.example)" "$c1" "finds the Contact it made: still one"
 
+# 7d. The same choices from bookings, through sf-map and the example mapping
+#     (examples/lifecycle-mapping.json): a new person of a domain with an
+#     Account becomes a Contact under it, one whose booking link carries a
+#     Contact's id is that Contact, whatever email they typed.
+sf-describe Lead Contact Account Event EventRelation Booking__c >life.describe 2>/dev/null
+lbook() {   # lbook ID EMAIL [SFID]
+	jq -nc --arg id "$1" --arg e "$2" --arg s "${3:-}" --arg u "$USER3" '{id: $id, version: 1,
+		status: "booked", title: "Demo", start: "2026-12-06T09:00:00Z", end: "2026-12-06T09:30:00Z",
+		host: {salesforce_user_id: $u}, attendees: [],
+		invitee: ({first_name: "Pat", last_name: "Doe", email: $e} +
+			(if $s == "" then {} else {salesforce_id: $s} end))}'
+}
+{ lbook lm-1 new@initech-corp.example; lbook lm-2 typo@elsewhere.example "$idc"; } >lbook.jsonl
+expect_status 0 "bookings mapped with the example's choices" -- \
+	sf-map --describe life.describe --mapping "$SFP_ROOT/examples/lifecycle-mapping.json" <lbook.jsonl
+cp "$T/out" lbook.plans
+expect_status 0 "and sent" -- sf-create <lbook.plans
+expect_match "^003[A-Za-z0-9]+ $initech\$" "$(contacts new@initech-corp.example)" \
+	"a new person of a domain with an Account: a Contact under it"
+expect_eq "$(who lm-2)" "$idc" "the Contact whose id the booking link carries"
+
 # 8. Attendees reconciled, not appended: the plan states the invitees; sending
 #    it again adds none; a removed one is deleted; cancelled, none stay.
 U1=005Hs0000000001IAA U2=005Hs0000000002IAA U4=005Hs0000000004IAA

@@ -12,7 +12,7 @@ plan=$(cat "$T/out")
 expect_eq "$(printf '%s\n' "$plan" | wc -l | tr -d ' ')" 1 "one plan line for one booking"
 expect_match '"records":\[\{"ref":"booking","sobject":"Booking__c","upsert":\{"field":"Booking_Key__c","value":"acme:bk-1042"\}' "$plan" "the booking upserted on its key, first"
 expect_match '"version":\{"sobject":"Booking__c","key":\{"field":"Booking_Key__c","value":"acme:bk-1042"\},"field":"Version__c","value":1\}' "$plan" "the plan says where the org keeps the booking's version"
-expect_match '"ref":"lead","sobject":"Lead","method":"upsert","upsert":\{"field":"Booking_Key__c","value":"acme:person:lee.ng@globex.example"\},"find":\{"value":"lee.ng@globex.example","in":\[\{"sobject":"Contact","field":"Email"\},\{"sobject":"Lead","field":"Email"\}\]' \
+expect_match '"ref":"lead","sobject":"Lead","upsert":\{"field":"Booking_Key__c","value":"acme:person:lee.ng@globex.example"\},"find":\{"value":"lee.ng@globex.example","in":\[\{"sobject":"Contact","field":"Email"\},\{"sobject":"Lead","field":"Email"\}\]' \
 	"$plan" "the invitee looked for by email (no id in the booking) before a Lead keyed by the email"
 expect_match '"StartDateTime":"2026-12-01T09:00:00.000Z"' "$plan" "Berlin 10:00 is 09:00 UTC"
 expect_match '"WhoId":"@\{lead.id\}","WhatId":"@\{booking.id\}"' "$plan" "the event names the person and the booking (sf-create empties WhatId for a Lead)"
