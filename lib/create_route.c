@@ -42,7 +42,15 @@ enum sfp_status sfp_create_plan_keys(const cJSON *plan, const struct sfp_tenant_
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(up, "value");
 		const cJSON *ref = cJSON_GetObjectItemCaseSensitive(rec, "ref");
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+		const cJSON *acc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(rec, "find"), "account"), "upsert");
+		const cJSON *av = cJSON_GetObjectItemCaseSensitive(acc, "value");
 
+		/* the Contact a find may make instead is upserted by its own key */
+		if (acc && !(cJSON_IsString(av) && sfp_tenant_key_ok(tc, av->valuestring))) {
+			up = acc;
+			v = av;
+		}
 		/* A record named by a literal id could be another tenant's: only keys
 		 * carry the tenant's prefix, and "@{ref.id}" names one the plan wrote. */
 		if (cJSON_IsString(id) && !sfp_plan_id_is_ref(id->valuestring)) {
@@ -54,8 +62,9 @@ enum sfp_status sfp_create_plan_keys(const cJSON *plan, const struct sfp_tenant_
 		} else {
 			sfp_fail_set(f, SFP_E_ITEM, "foreign-key", NULL, "record %s: the %s key "
 			    "must start with tenant %s's keyPrefix \"%s\"", cJSON_IsString(ref) ?
-			    ref->valuestring : "?", up == cJSON_GetObjectItemCaseSensitive(rec, "upsert") ?
-			    "upsert" : "record", tc->name, tc->key_prefix);
+			    ref->valuestring : "?", up == acc ? "account's upsert" :
+			    up == cJSON_GetObjectItemCaseSensitive(rec, "upsert") ? "upsert" : "record",
+			    tc->name, tc->key_prefix);
 		}
 		if (cJSON_IsString(ref))
 			snprintf(f->ref, sizeof f->ref, "%s", ref->valuestring);

@@ -163,6 +163,17 @@ START_TEST(plan_keys_carry_the_prefix)
 	ck_assert_int_eq(sfp_create_plan_keys(p, &tc, &f), SFP_E_ITEM);
 	ck_assert_str_eq(f.ref, "b");
 	cJSON_Delete(p);
+	/* The Contact a find may make under an Account is upserted by its own key:
+	 * that key too must be the tenant's. */
+	p = tu_parse("{\"id\":1,\"records\":[{\"ref\":\"who\",\"sobject\":\"Lead\",\"upsert\":"
+	    "{\"field\":\"K__c\",\"value\":\"acme:p\"},\"find\":{\"value\":\"p@x.example\","
+	    "\"in\":[{\"sobject\":\"Lead\",\"field\":\"Email\"}],\"account\":{\"sobject\":"
+	    "\"Contact\",\"field\":\"AccountId\",\"upsert\":{\"field\":\"K__c\",\"value\":"
+	    "\"globex:p\"},\"fields\":{}}},\"fields\":{}}]}");
+	ck_assert_int_eq(sfp_create_plan_keys(p, &tc, &f), SFP_E_ITEM);
+	ck_assert_str_eq(f.code, "foreign-key");
+	ck_assert_ptr_nonnull(strstr(f.message, "account's upsert"));
+	cJSON_Delete(p);
 	p = tu_parse("{\"id\":1,\"records\":[{\"ref\":\"a\",\"sobject\":\"Lead\",\"fields\":{}}]}");
 	ck_assert_int_eq(sfp_create_plan_keys(p, &tc, &f), SFP_OK);
 	cJSON_Delete(p);
