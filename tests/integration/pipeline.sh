@@ -81,7 +81,7 @@ before=$(wc -l <spool/rejects.jsonl)
 expect_eq "$?" "137" "the first run is killed by SIGKILL while verifying"
 expect_eq "$(ls spool/work/*.spool | wc -l)" "1" "the killed run left its spool in work/"
 expect_status 1 "the next run finishes the spool (exit 1: the two true replays)" -- "$EX/pipeline.sh" spool
-n=$(emu_admin GET '/__emu/records?sobject=Lead' | jq '[.records[] | select(.fields.Booking_Key__c | startswith("acme:bk-kill"))] | length')
+n=$(emu_admin GET '/__emu/records?sobject=Booking__c' | jq '[.records[] | select(.fields.Booking_Key__c | startswith("acme:bk-kill"))] | length')
 expect_eq "$n" "8" "all 8 bookings of the killed run exist after the rerun"
 new=$(tail -n +$((before + 1)) spool/rejects.jsonl)
 expect_eq "$(printf '%s\n' "$new" | grep -c .)" "2" "rejects.jsonl gained two lines, no false alarm"

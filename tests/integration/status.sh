@@ -12,7 +12,7 @@ EX="$SFP_ROOT/examples"
 umask 077
 
 cp "$EX/keyring.json" keys.json && chmod 600 keys.json
-sf-describe Lead Event EventRelation Booking__c >describe.json 2>/dev/null || t_fail "sf-describe for the pipeline"
+sf-describe Lead Contact Event EventRelation Booking__c >describe.json 2>/dev/null || t_fail "sf-describe for the pipeline"
 export SFPIPE_KEYRING="$T/keys.json" SFPIPE_MAPPING="$EX/mapping.json" SFPIPE_DESCRIBE="$T/describe.json"
 mkdir -p spool
 
