@@ -5,17 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "create_run.h"
 #include "plan.h"
 
-static double since(const struct timespec *t0)
+static double since(long long t0_ms)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+	return (double)(sfp_clock_ms() - t0_ms) / 1e3;
 }
 
 static void item_fini(struct item *it)
@@ -142,7 +139,7 @@ void sfp_run_progress(struct run *R)
 {
 	if (R->sf)
 		sfp_sf_usage(R->sf, &R->st->api_used, &R->st->api_max);
-	R->st->elapsed_s = since(&R->t0);
+	R->st->elapsed_s = since(R->t0_ms);
 	if (R->o->progress)
 		R->o->progress(R->o->progress_ctx, R->st);
 }
@@ -168,7 +165,7 @@ static enum sfp_status run_window(struct run *R, struct item *items, size_t n, s
 
 		if (R->o->dry_run && it->kind == IT_PLAN)
 			continue;
-		if (R->o->tenants && sfp_run_tenant_count(R, it, since(&R->t0)) < 0) {
+		if (R->o->tenants && sfp_run_tenant_count(R, it, since(R->t0_ms)) < 0) {
 			st = sfp_fail_oom(f, NULL);
 			break;
 		}
@@ -276,7 +273,7 @@ static void run_init(struct run *R, struct sfp_sf *sf, struct sfp_writer *out,
 		snprintf(R->data_path, sizeof R->data_path, "/services/data/v%.16s",
 		    ver && *ver ? ver : "62.0");
 	}
-	clock_gettime(CLOCK_MONOTONIC, &R->t0);
+	R->t0_ms = sfp_clock_ms();
 }
 
 static enum sfp_status run_finish(struct run *R, enum sfp_status st, struct sfp_fail *f)

@@ -54,7 +54,7 @@ struct run {
 	struct sfp_fail stop;   /* why the run stopped */
 	size_t next_num;
 	unsigned long transient_rounds;
-	struct timespec t0;
+	long long t0_ms;   /* sfp_clock_ms() at the run's start */
 	struct lane **lanes;    /* with --tenants: one per org (and user), opened lazily */
 	size_t nlanes;
 };

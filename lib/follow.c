@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "file.h"
 #include "follow.h"
 #include "spool.h"
@@ -39,15 +40,6 @@ struct follower {
 	size_t nch, chcap;
 	long backoff_ms;
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 sleep_ms(long ms)
@@ -153,7 +145,7 @@ static enum sfp_status
 read_new(struct follower *w, struct sfp_fail *f)
 {
 	char buf[READ_CHUNK];
-	long long last_nl = -1, arrived = now_ms();
+	long long last_nl = -1, arrived = sfp_clock_ms();
 	ssize_t n;
 
 	for (;;) {
@@ -510,7 +502,7 @@ sfp_follow_run(const struct sfp_follow_opts *o, struct sfp_follow_stats *st, str
 		size_t lines;
 		if ((s = read_new(&w, f)) != SFP_OK)
 			goto out;
-		now = now_ms();
+		now = sfp_clock_ms();
 		wait = sfp_follow_wait_ms(o->max_wait_ms > 0 ? o->max_wait_ms : 1000,
 		    o->budget_from > 0 ? o->budget_from : 50, w.st->api_used, w.st->api_max);
 		(void)window_bytes(&w, o->max_window ? o->max_window : 1000, &lines);
@@ -521,7 +513,7 @@ sfp_follow_run(const struct sfp_follow_opts *o, struct sfp_follow_stats *st, str
 			if ((s = send_window(&w, f)) != SFP_OK)
 				goto out;
 			if (w.st->retries != retries)
-				next_try = now_ms() + w.backoff_ms;
+				next_try = sfp_clock_ms() + w.backoff_ms;
 			continue;
 		}
 		if ((o->once || *o->stop) && w.plen == 0)

@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "clock.h"
 #include "file.h"
 #include "http.h"
 
@@ -227,15 +228,6 @@ sfp_http_backoff_ms(int attempt, long base_ms, long max_ms, long retry_after_s)
 	if (ceil_ms <= 0)
 		return 0;
 	return (long)randombytes_uniform((uint32_t)ceil_ms + 1u);
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -894,7 +886,7 @@ sfp_http_do_many(struct sfp_http *h, const struct sfp_http_req *reqs, struct sfp
 		int freed;
 
 		while (left > 0) {
-			long long t = now_ms();
+			long long t = sfp_clock_ms();
 			long long soonest = -1;
 			int still;
 			CURLMsg *m;
@@ -952,7 +944,7 @@ sfp_http_do_many(struct sfp_http *h, const struct sfp_http_req *reqs, struct sfp
 					x->done = 1;
 					left--;
 				} else {
-					x->due_ms = now_ms() + wait;
+					x->due_ms = sfp_clock_ms() + wait;
 				}
 				for (s = 0; s < parallel; s++)
 					if (slots[s] == m->easy_handle)
