@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "clock.h"
 #include "create_run.h"
 #include "file.h"
 #include "org.h"
@@ -35,7 +36,7 @@ enum sfp_status sfp_run_lock_org(struct run *R, int *fd, struct sfp_fail *f)
 	const char *parts[4] = { NULL, NULL, NULL, NULL };
 	char dir[SFP_ORG_PATH + 8], path[SFP_ORG_PATH + 128];
 	struct timespec nap = { 0, LOCK_POLL_MS * 1000000L };
-	long waited = 0;
+	long long start = sfp_clock_ms();
 	enum sfp_status st;
 
 	*fd = -1;
@@ -59,19 +60,18 @@ enum sfp_status sfp_run_lock_org(struct run *R, int *fd, struct sfp_fail *f)
 	if ((st = sfp_cache_mkdir(dir, f)) != SFP_OK || (st = sfp_file_open_rw(path, fd, f)) != SFP_OK)
 		return st;
 	while (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
-		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= LOCK_WAIT_MS) {
-			int busy = errno == EWOULDBLOCK;
+		int e = errno;   /* before close(2) may change it */
 
+		if ((e != EWOULDBLOCK && e != EINTR) || sfp_clock_ms() - start >= LOCK_WAIT_MS) {
 			close(*fd);
 			*fd = -1;
-			if (busy)
+			if (e == EWOULDBLOCK || e == EINTR)
 				return sfp_fail_set(f, SFP_E_TEMP, "org-busy", path, "another sf-create "
 				    "has been writing to this org for %d minutes; not sent",
 				    LOCK_WAIT_MS / 60000);
-			return sfp_fail_set(f, SFP_E_IO, "org-lock", path, "flock: %s", strerror(errno));
+			return sfp_fail_set(f, SFP_E_IO, "org-lock", path, "flock: %s", strerror(e));
 		}
 		nanosleep(&nap, NULL);
-		waited += LOCK_POLL_MS;
 	}
 	return SFP_OK;
 }
