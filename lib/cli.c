@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "exit.h"
+#include "file.h"
 
 /* Diagnostics: -q drops notes; SFPIPE_LOG (or systemd's JOURNAL_STREAM) says
  * how each stderr line begins. */
@@ -28,22 +29,6 @@ static enum log_form log_form;
 static int quiet;
 static int line_priority = 3;   /* syslog priority of the stderr line being written: err */
 static int at_line_start = 1;
-
-static int
-write_all(int fd, const char *buf, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, buf, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += w, n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* A reader that has gone (`sf-describe | head`) ends the program as it ends
  * coreutils and jq: at once, quietly, by SIGPIPE (status 141 in a shell).  Only
@@ -67,7 +52,7 @@ static ssize_t
 stdout_write(void *cookie, const char *buf, size_t n)
 {
 	(void)cookie;
-	if (write_all(STDOUT_FILENO, buf, n) != 0) {
+	if (sfp_file_write_full(STDOUT_FILENO, buf, n) != 0) {
 		if (errno == EPIPE)
 			die_of_sigpipe();
 		return -1;
@@ -101,7 +86,7 @@ stderr_write(void *cookie, const char *buf, size_t n)
 		if (seg > sizeof line - pre)
 			seg = sizeof line - pre;
 		memcpy(line + pre, buf + i, seg);
-		if (write_all(STDERR_FILENO, line, pre + seg) != 0)
+		if (sfp_file_write_full(STDERR_FILENO, line, pre + seg) != 0)
 			return i > 0 ? (ssize_t)i : -1;
 		at_line_start = line[pre + seg - 1] == '\n';
 		if (at_line_start)

@@ -121,14 +121,32 @@ sfp_file_fopen_append(const char *path, FILE **fp, struct sfp_fail *f)
 	return st;
 }
 
+int
+sfp_file_write_full(int fd, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = ENOSPC;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 enum sfp_status
 sfp_file_write_atomic(const char *path, const void *buf, size_t len, int replace,
     struct sfp_fail *f)
 {
 	char tmp[4200];
-	const unsigned char *p = buf;
-	size_t off = 0;
-	ssize_t w;
 	int fd, err;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
@@ -136,15 +154,7 @@ sfp_file_write_atomic(const char *path, const void *buf, size_t len, int replace
 	/* mkstemp: O_CREAT|O_EXCL, mode 0600 whatever the umask, a fresh name. */
 	if ((fd = mkstemp(tmp)) == -1)
 		return sfp_fail_set(f, SFP_E_IO, "file", path, "cannot create: %s", strerror(errno));
-	while (off < len) {
-		w = write(fd, p + off, len - off);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail;
-		off += (size_t)w;
-	}
-	if (fchmod(fd, 0600) == -1 || fsync(fd) == -1)
+	if (sfp_file_write_full(fd, buf, len) == -1 || fchmod(fd, 0600) == -1 || fsync(fd) == -1)
 		goto fail;
 	if (close(fd) == -1) {
 		fd = -1;

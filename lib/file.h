@@ -51,6 +51,11 @@ enum sfp_status sfp_file_check_fd(int fd, const char *path, struct sfp_fail *f);
  * running user or root, not writable by group or others.  Not changed. */
 enum sfp_status sfp_file_check_trusted_fd(int fd, const char *path, struct sfp_fail *f);
 
+/* Write all of buf to fd, again after EINTR or a short write: 0, or -1 with
+ * errno set (ENOSPC when the file system took nothing).  No sync: callers that
+ * need the bytes durable fsync(2) after it. */
+int sfp_file_write_full(int fd, const void *buf, size_t len);
+
 /* Write buf to path through a new 0600 temporary in the same directory, synced,
  * then renamed into place, so a reader sees the old file or the new, never half.
  * When replace is 0 an existing path is an error (code "exists") and is kept. */

@@ -129,26 +129,12 @@ static enum sfp_status
 append_synced(int fd, const char *name, const char *buf, size_t len, struct sfp_fail *f)
 {
 	off_t at = lseek(fd, 0, SEEK_END);
-	size_t done = 0;
 	enum sfp_status st;
 
 	if (at == (off_t)-1)
 		return io_fail(f, "seek", name);
-	while (done < len) {
-		ssize_t w = write(fd, buf + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = ENOSPC;
-			goto fail;
-		}
-		done += (size_t)w;
-	}
-	if (fsync(fd) != 0)
-		goto fail;
-	return SFP_OK;
-fail:
+	if (sfp_file_write_full(fd, buf, len) == 0 && fsync(fd) == 0)
+		return SFP_OK;
 	st = io_fail(f, "write", name);
 	/* Best effort: a torn tail left here is cut when the spool is next opened. */
 	if (ftruncate(fd, at) != 0)

@@ -434,18 +434,7 @@ mark_line(void *ctx, const char *line, size_t n, const cJSON *v)
 static enum sfp_status
 write_all(int fd, const char *p, size_t n, const char *path, struct sfp_fail *f)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return sfp_fail_set(f, SFP_E_IO, "file", path, "cannot write: %s",
-			    strerror(w == 0 ? EIO : errno));
-		p += w;
-		n -= (size_t)w;
-	}
-	return fsync(fd) == 0 ? SFP_OK :
+	return sfp_file_write_full(fd, p, n) == 0 && fsync(fd) == 0 ? SFP_OK :
 	    sfp_fail_set(f, SFP_E_IO, "file", path, "cannot write: %s", strerror(errno));
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -137,6 +138,49 @@ END_TEST
 
 /* At a directory descriptor the rule is the same: created 0600, an open file
  * narrowed, no link, no FIFO (refused without blocking), nobody else's. */
+/* Every byte arrives, in order, through a pipe far smaller than the text (the
+ * writer blocks and goes on as the reader drains it), and a descriptor that
+ * cannot be written gives -1. */
+START_TEST(write_full_whole_or_error)
+{
+	static char big[1 << 18];
+	char path[128];
+	int fd, pfd[2], status;
+	size_t i, got = 0;
+	pid_t pid;
+
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (char)('a' + i % 26);
+	ck_assert_int_eq(pipe(pfd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {   /* the writer: the parent reads slowly, in small pieces */
+		(void)close(pfd[0]);
+		_exit(sfp_file_write_full(pfd[1], big, sizeof(big)) == 0 ? 0 : 1);
+	}
+	(void)close(pfd[1]);
+	for (;;) {
+		char piece[1000];
+		ssize_t r = read(pfd[0], piece, sizeof(piece));
+
+		if (r <= 0)
+			break;
+		ck_assert_int_eq(memcmp(piece, big + got, (size_t)r), 0);
+		got += (size_t)r;
+	}
+	(void)close(pfd[0]);
+	ck_assert_uint_eq(got, sizeof(big));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	(void)snprintf(path, sizeof(path), "%s/ro", dir);
+	tu_write_file(path, "", 0600);
+	ck_assert_int_ge(fd = open(path, O_RDONLY), 0);
+	ck_assert_int_eq(sfp_file_write_full(fd, "x", 1), -1);
+	(void)close(fd);
+}
+END_TEST
+
 START_TEST(openat_rule_at_a_directory)
 {
 	char sub[128], path[192], link[192];
@@ -213,6 +257,7 @@ suite_file(void)
 	tcase_add_test(tc, write_atomic_replace_and_keep);
 	tcase_add_test(tc, private_dir_and_trusted_file);
 	tcase_add_test(tc, openat_rule_at_a_directory);
+	tcase_add_test(tc, write_full_whole_or_error);
 	suite_add_tcase(s, tc);
 	return s;
 }
