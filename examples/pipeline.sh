@@ -75,8 +75,10 @@ fi
 # Anything else stays a refusal for a person: a message replayed by someone
 # else (in another spool, or a second copy in this one) finds no accepted copy
 # left to match and reaches DIR/rejects.jsonl.
-settle_verified() { # base lines-of-earlier-attempts verified|own
-	jq -R -n -r --argjson n0 "$2" --arg want "$3" --arg tagged "${#verify[@]}" '
+# One pass over the attempts' lines; each line out is prefixed "V " (goes on
+# as verified) or "O " (the pipeline's own, already delivered).
+settle_verified() { # base lines-of-earlier-attempts
+	jq -R -n -r --argjson n0 "$2" --arg tagged "${#verify[@]}" '
 		def refusal: type == "object" and .ok == false and (.error | type) == "object" and has("input");
 		def parse: try fromjson catch null;
 		def accepted: parse | . != null and (refusal | not);
@@ -96,8 +98,8 @@ settle_verified() { # base lines-of-earlier-attempts verified|own
 		     | ([.[] | select(.acc)] | length) as $copies
 		     | [.[] | select(.acc | not)] | sort_by(.i) | to_entries[]
 		     | {i: .value.i, own: (.key < $copies)}) ] | sort_by(.i) as $last
-		| if $want == "verified" then ($all[:$n0][] | select(accepted)) else empty end,
-		  ($last[] | select(.own == ($want == "own")) | $all[.i])
+		| ($all[:$n0][] | select(accepted) | "V " + .),
+		  ($last[] | (if .own then "O " else "V " end) + $all[.i])
 	' <"$1.verified.tmp"
 }
 # What a run killed between the steps below left: the .verified file is made,
@@ -129,14 +131,16 @@ for spool in "$dir"/work/*.spool; do
 	fi
 	if [ "$earlier" -eq 0 ]; then   # one attempt, the usual case: nothing to sort
 		mv "$base.verified.tmp" "$base.verified" && finish_verified "$base"
-	elif settle_verified "$base" "$earlier" verified >"$base.verified.new" &&
-	    settle_verified "$base" "$earlier" own >"$base.own.new"; then
+	elif settle_verified "$base" "$earlier" >"$base.settled" &&
+	    sed -n 's/^V //p' "$base.settled" >"$base.verified.new" &&
+	    sed -n 's/^O //p' "$base.settled" >"$base.own.new"; then
+		rm -f "$base.settled"
 		# (replacing any .own an attempt killed before the .verified left)
 		if [ -s "$base.own.new" ]; then mv "$base.own.new" "$base.own"; else rm -f "$base.own.new" "$base.own"; fi
 		mv "$base.verified.new" "$base.verified" && finish_verified "$base"
 	else
 		echo "pipeline: $spool: cannot sort the verified messages (jq), kept for the next run" >&2
-		rm -f "$base.verified.new" "$base.own.new"
+		rm -f "$base.settled" "$base.verified.new" "$base.own.new"
 		status=6
 	fi
 done
